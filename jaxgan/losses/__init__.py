@@ -1,0 +1,32 @@
+"""Pure adversarial losses and penalties.
+
+Conventions (one for the whole package):
+  * Networks return logits; sigmoids live here, computed with `jax.nn.log_sigmoid`/`softplus`.
+  * Every adversarial loss has the signature `loss(real_logits, fake_logits) -> scalar`, for the
+    discriminator and the generator side alike, and returns the batch mean (the one reduction).
+    Logits have shape (B,) or (B, 1). A generator loss that ignores `real_logits` costs nothing
+    under `jit`: the unused discriminator pass is removed as dead code.
+  * Every penalty has the signature `penalty(critic, real, fake, *, key, **hyperparameters)`
+    where `critic` maps a batch (B, ...) to logits (B,) and `key` is one typed PRNG key or a
+    vector of B per-example keys (see `example_keys`). It returns a scalar (batch mean).
+"""
+
+from jaxgan.losses.adversarial import (
+    minimax_discriminator_loss,
+    minimax_generator_loss,
+    non_saturating_generator_loss,
+    wasserstein_discriminator_loss,
+    wasserstein_generator_loss,
+)
+from jaxgan.losses.penalties import clip_weights, example_keys, gradient_penalty
+
+__all__ = [
+    "minimax_discriminator_loss",
+    "minimax_generator_loss",
+    "non_saturating_generator_loss",
+    "wasserstein_discriminator_loss",
+    "wasserstein_generator_loss",
+    "gradient_penalty",
+    "clip_weights",
+    "example_keys",
+]

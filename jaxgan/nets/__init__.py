@@ -1,0 +1,11 @@
+"""Flax (linen) networks. Discriminators return logits; generators return samples.
+
+Every network is called as `module.apply(variables, inputs, train=bool)`; BatchNorm layers use
+batch statistics when `train=True` and their running averages otherwise. `axis_name` (where a
+network has it) makes BatchNorm average its statistics over a `jax.pmap` axis, so a pmapped step
+normalizes by the global batch exactly as a single-device step does.
+"""
+
+from jaxgan.nets.mlp import MLPDiscriminator, MLPGenerator
+
+__all__ = ["MLPGenerator", "MLPDiscriminator"]

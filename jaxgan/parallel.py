@@ -1,0 +1,123 @@
+"""Compilation and data parallelism: the one place where jit, shardings and donation are applied.
+
+Three forms of the same pure step (`jaxgan.steps.make_step`):
+  * `single_device(step)`: `jax.jit` with the state donated.
+  * `data_parallel(step, mesh, example_axis=...)`: `jax.jit` with the batch sharded over the
+    `("data",)` mesh axis along its example axis and the state replicated (the current JAX idiom;
+    XLA inserts the collectives). Works across hosts: feed each process's shard through
+    `shard_batch`.
+  * `pmap_step(step, example_axis=...)`: `jax.pmap` over local devices for users who want it by
+    name. The step must be built with `axis_name=DATA_AXIS` (and BatchNorm layers with
+    `axis_name=DATA_AXIS`); the state lives replicated between calls (`replicate`/`unreplicate`).
+
+All three give the same numbers as the single-device step on the same global batch, because
+the step derives each example's randomness from its global index.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
+
+DATA_AXIS = "data"
+
+
+def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None):
+    """Start JAX's multi-host runtime (`jax.distributed.initialize`); call before any other JAX
+    call. With no arguments JAX reads the cluster environment (SLURM, TPU pods, ...)."""
+    jax.distributed.initialize(
+        coordinator_address=coordinator_address, num_processes=num_processes, process_id=process_id
+    )
+
+
+def make_mesh(devices=None):
+    """A 1D `("data",)` mesh over `devices` (default: all devices of all processes)."""
+    devices = jax.devices() if devices is None else list(devices)
+    return jax.make_mesh(
+        (len(devices),), (DATA_AXIS,), axis_types=(jax.sharding.AxisType.Auto,), devices=devices
+    )
+
+
+def batch_sharding(mesh, example_axis):
+    """Sharding that splits an array along `example_axis` over the data axis."""
+    return NamedSharding(mesh, P(*([None] * example_axis), DATA_AXIS))
+
+
+def check_divisible(global_batch_size, num_devices):
+    if global_batch_size % num_devices:
+        raise ValueError(
+            f"batch size {global_batch_size} is not divisible by the {num_devices} devices "
+            "of the data-parallel mesh; choose a multiple of the device count"
+        )
+
+
+def single_device(step):
+    """`jax.jit(step)` with the state (argument 0) donated."""
+    return jax.jit(step, donate_argnums=0)
+
+
+def data_parallel(step, mesh, *, example_axis):
+    """`jax.jit` of `step(state, batch)` with the batch sharded along `example_axis` and the state
+    and metrics replicated; the state is donated."""
+    replicated = NamedSharding(mesh, P())
+    sharded = batch_sharding(mesh, example_axis)
+    return jax.jit(
+        step,
+        in_shardings=(replicated, sharded),
+        out_shardings=(replicated, replicated),
+        donate_argnums=0,
+    )
+
+
+def replicate_state(state, mesh):
+    """Place a state replicated on every device of `mesh`."""
+    return jax.device_put(state, NamedSharding(mesh, P()))
+
+
+def shard_batch(batch, mesh, *, example_axis):
+    """Place a host batch on the mesh, split along `example_axis`.
+
+    With one process `batch` is the global batch. With several, each process passes its own
+    shard (the examples it loaded) and the global array is assembled by
+    `jax.make_array_from_process_local_data`.
+    """
+    sharding = batch_sharding(mesh, example_axis)
+    if jax.process_count() == 1:
+        return jax.device_put(batch, sharding)
+    return jax.tree.map(lambda x: jax.make_array_from_process_local_data(sharding, np.asarray(x)), batch)
+
+
+def replicate(tree, devices=None):
+    """Stack `tree` along a new leading device axis for `jax.pmap`."""
+    devices = jax.local_devices() if devices is None else devices
+    return jax.tree.map(lambda x: jnp.broadcast_to(x, (len(devices),) + x.shape), tree)
+
+
+def unreplicate(tree):
+    """The copy on the first device of a replicated tree."""
+    return jax.tree.map(lambda x: x[0], tree)
+
+
+def pmap_step(step, *, example_axis, devices=None):
+    """`jax.pmap` form: `(replicated_state, global_batch) -> (replicated_state, metrics)`.
+
+    `step` must come from `make_step(..., axis_name=DATA_AXIS)`. The global batch (host or
+    device arrays) is split into equal contiguous shards along `example_axis`; device d gets
+    examples [d*B/n, (d+1)*B/n). Metrics are returned once (they are already averaged).
+    """
+    devices = jax.local_devices() if devices is None else list(devices)
+    n = len(devices)
+    mapped = jax.pmap(step, axis_name=DATA_AXIS, devices=devices, donate_argnums=0)
+
+    def split(x):
+        size = x.shape[example_axis]
+        check_divisible(size, n)
+        x = jnp.reshape(x, x.shape[:example_axis] + (n, size // n) + x.shape[example_axis + 1 :])
+        return jnp.moveaxis(x, example_axis, 0)
+
+    def run(replicated_state, batch):
+        new_state, metrics = mapped(replicated_state, jax.tree.map(split, batch))
+        return new_state, unreplicate(metrics)
+
+    return run

@@ -1,0 +1,91 @@
+"""The one immutable train state of a GAN run."""
+
+from typing import Any, Callable
+
+import flax.struct
+import jax
+import jax.numpy as jnp
+import optax
+
+
+def _split_variables(variables):
+    """Flax variables -> (params, the other (mutable) collections)."""
+    variables = dict(variables)
+    params = variables.pop("params")
+    return params, variables
+
+
+class TrainState(flax.struct.PyTreeNode):
+    """Both players' parameters and collections, optimizer states, the EMA generator, step, key.
+
+    Fields (pytree leaves unless noted):
+      step:         int32 scalar, number of generator updates done.
+      key:          typed PRNG key (`jax.random.key`); every random draw of step t is derived
+                    from `fold_in(key, t)`, so the key itself never changes.
+      g_params, d_params: parameters of generator and discriminator.
+      g_state, d_state:   their other variable collections (e.g. `batch_stats` of BatchNorm,
+                    spectral-norm `u` vectors); `{}` when there are none.
+      g_opt_state, d_opt_state: optax states.
+      ema_params:   exponential moving average of `g_params` (equal to them when EMA is off).
+      g_apply, d_apply (static): the modules' `apply` functions.
+      g_tx, d_tx (static): the optax transformations (separate: TTUR is a choice of two).
+      latent_shape (static): shape of one latent vector.
+
+    The state is changed only with `.replace(...)`; it is a frozen dataclass.
+    """
+
+    step: jax.Array
+    key: jax.Array
+    g_params: Any
+    d_params: Any
+    g_state: Any
+    d_state: Any
+    g_opt_state: Any
+    d_opt_state: Any
+    ema_params: Any
+    g_apply: Callable = flax.struct.field(pytree_node=False)
+    d_apply: Callable = flax.struct.field(pytree_node=False)
+    g_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
+    d_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
+    latent_shape: tuple = flax.struct.field(pytree_node=False)
+
+
+def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key):
+    """Initialize a `TrainState`.
+
+    Args:
+      generator, discriminator: flax.linen modules called as `module(inputs, train=bool)`.
+      g_tx, d_tx: optax transformations for each player.
+      latent_shape: shape of one latent vector, e.g. (64,).
+      sample_x: one real batch (B, ...) (only its shape and dtype are used).
+      key: a typed PRNG key (`jax.random.key(seed)`) or an int seed.
+
+    `create` is traceable, so `jax.vmap(lambda k: create(..., key=k))(keys)` builds a stack of
+    independent states for training several seeds in one program.
+    """
+    if isinstance(key, int):
+        key = jax.random.key(key)
+    if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        raise TypeError(f"create needs a typed key from jax.random.key or an int seed, got dtype {key.dtype}")
+    latent_shape = tuple(int(d) for d in latent_shape)
+    g_key, d_key, run_key = jax.random.split(key, 3)
+    z = jnp.zeros((1,) + latent_shape, jnp.float32)
+    x = jnp.zeros((1,) + tuple(sample_x.shape[1:]), sample_x.dtype)
+    g_params, g_state = _split_variables(generator.init(g_key, z, train=False))
+    d_params, d_state = _split_variables(discriminator.init(d_key, x, train=False))
+    return TrainState(
+        step=jnp.zeros((), jnp.int32),
+        key=run_key,
+        g_params=g_params,
+        d_params=d_params,
+        g_state=g_state,
+        d_state=d_state,
+        g_opt_state=g_tx.init(g_params),
+        d_opt_state=d_tx.init(d_params),
+        ema_params=jax.tree.map(jnp.copy, g_params),
+        g_apply=generator.apply,
+        d_apply=discriminator.apply,
+        g_tx=g_tx,
+        d_tx=d_tx,
+        latent_shape=latent_shape,
+    )

@@ -1,0 +1,208 @@
+"""The step factory: losses, penalties and training options composed into one pure step.
+
+`make_step(...)` returns `step(state, batch) -> (state, metrics)` where
+`batch = {"x": real}` with `real` of shape (n_critic, B, ...): critic update c uses `real[c]`.
+The step is written for one (global) batch with no collectives; `jaxgan.parallel` compiles it
+(single device, jit over a sharded mesh, or pmap). Only the pmap form needs collectives, and
+passes `axis_name` for them.
+
+Randomness: everything step t draws comes from `fold_in(state.key, t)`; each example's latent
+vector and penalty draws come from a key folded with the example's *global* index, so how the
+batch is split over devices does not change a single number.
+"""
+
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+from jax import lax
+
+from jaxgan.losses.penalties import clip_weights
+
+_CRITIC, _GENERATOR = 0, 1
+
+
+class Penalty(NamedTuple):
+    """A weighted critic penalty: adds `weight * fn(critic, real, fake, key=...)` to the D loss."""
+
+    name: str
+    fn: Callable
+    weight: float
+
+
+def normal_latent(key, shape):
+    """The standard normal prior, z ~ N(0, I)."""
+    return jax.random.normal(key, shape)
+
+
+def _apply(apply_fn, params, collections, inputs, *, train):
+    """Run a network; returns (outputs, updated collections). Collections are updated only when
+    training and when the network has any."""
+    variables = {"params": params, **collections}
+    if train and collections:
+        out, updated = apply_fn(variables, inputs, train=True, mutable=list(collections))
+        return out, dict(updated)
+    return apply_fn(variables, inputs, train=train), collections
+
+
+def _global_indices(batch_size, axis_name):
+    """Global indices of the local examples: offset by the device position under pmap."""
+    offset = 0 if axis_name is None else lax.axis_index(axis_name) * batch_size
+    return offset + jnp.arange(batch_size)
+
+
+def _example_keys(key, indices):
+    return jax.vmap(lambda i: jax.random.fold_in(key, i))(indices)
+
+
+def _mean_over_devices(tree, axis_name):
+    return tree if axis_name is None else lax.pmean(tree, axis_name)
+
+
+def _latents(state, keys, sample_latent):
+    return jax.vmap(lambda k: sample_latent(jax.random.fold_in(k, 0), state.latent_shape))(keys)
+
+
+def make_step(
+    *,
+    d_loss,
+    g_loss,
+    penalties=(),
+    n_critic=1,
+    clip_bound=None,
+    ema_decay=None,
+    sample_latent=normal_latent,
+    axis_name=None,
+):
+    """Compose a GAN training step.
+
+    Args:
+      d_loss, g_loss: adversarial losses `loss(real_logits, fake_logits) -> scalar`
+        (`jaxgan.losses`).
+      penalties: `Penalty(name, fn, weight)` terms added to the critic loss, each
+        `fn(critic, real, fake, key=per_example_keys)`.
+      n_critic: critic updates per generator update (WGAN: 5), run by `lax.scan` inside the
+        step; the batch carries one real slice per critic update.
+      clip_bound: if set, clip every critic parameter to [-c, c] after each critic update (WGAN).
+      ema_decay: if set, `ema <- decay * ema + (1 - decay) * g_params` after each G update.
+      sample_latent: `sample_latent(key, shape) -> z`, the prior (default N(0, I)).
+      axis_name: only for `jax.pmap`: the mapped axis; gradients, metrics and example indices
+        are then global. Use `jaxgan.parallel.pmap_step`, which sets it.
+
+    Returns:
+      `step(state, batch) -> (state, metrics)`, pure. Metrics (scalars): `d_loss` (adversarial
+      part, averaged over critic updates), one entry per penalty (unweighted), `d_total`,
+      `g_loss`, `real_logit`, `fake_logit`.
+    """
+    if int(n_critic) != n_critic or n_critic < 1:
+        raise ValueError(f"n_critic must be a positive integer, got {n_critic!r}")
+    if clip_bound is not None and not clip_bound > 0:
+        raise ValueError(f"clip_bound must be positive or None, got {clip_bound!r}")
+    if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
+        raise ValueError(f"ema_decay must be in [0, 1) or None, got {ema_decay!r}")
+    penalties = tuple(Penalty(*p) for p in penalties)
+    names = [p.name for p in penalties]
+    reserved = {"d_loss", "d_total", "g_loss", "real_logit", "fake_logit"}
+    if len(set(names)) != len(names) or reserved & set(names):
+        raise ValueError(f"penalty names must be unique and not one of {sorted(reserved)}, got {names}")
+
+    def critic_update(state, carry, inputs):
+        d_params, d_state, d_opt_state = carry
+        real, key = inputs
+        keys = _example_keys(key, _global_indices(real.shape[0], axis_name))
+        z = _latents(state, keys, sample_latent)
+        fake, _ = _apply(state.g_apply, state.g_params, state.g_state, z, train=True)
+        fake = lax.stop_gradient(fake)
+
+        def loss_fn(params):
+            real_logits, collections = _apply(state.d_apply, params, d_state, real, train=True)
+            fake_logits, collections = _apply(state.d_apply, params, collections, fake, train=True)
+            adversarial = d_loss(real_logits, fake_logits)
+            critic = lambda x: _apply(state.d_apply, params, collections, x, train=True)[0]
+            terms = {
+                p.name: p.fn(critic, real, fake, key=jax.vmap(lambda k: jax.random.fold_in(k, 1 + i))(keys))
+                for i, p in enumerate(penalties)
+            }
+            total = adversarial + sum(p.weight * terms[p.name] for p in penalties)
+            metrics = {
+                "d_loss": adversarial,
+                "d_total": total,
+                "real_logit": jnp.mean(real_logits),
+                "fake_logit": jnp.mean(fake_logits),
+                **terms,
+            }
+            return total, (collections, metrics)
+
+        grads, (d_state, metrics) = jax.grad(loss_fn, has_aux=True)(d_params)
+        grads, metrics = _mean_over_devices((grads, metrics), axis_name)
+        updates, d_opt_state = state.d_tx.update(grads, d_opt_state, d_params)
+        d_params = optax.apply_updates(d_params, updates)
+        if clip_bound is not None:
+            d_params = clip_weights(d_params, bound=clip_bound)
+        return (d_params, d_state, d_opt_state), metrics
+
+    def generator_update(state, real, key):
+        keys = _example_keys(key, _global_indices(real.shape[0], axis_name))
+        z = _latents(state, keys, sample_latent)
+
+        def loss_fn(params):
+            fake, g_state = _apply(state.g_apply, params, state.g_state, z, train=True)
+            fake_logits, _ = _apply(state.d_apply, state.d_params, state.d_state, fake, train=True)
+            real_logits, _ = _apply(state.d_apply, state.d_params, state.d_state, real, train=True)
+            return g_loss(real_logits, fake_logits), g_state
+
+        (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
+        grads, loss = _mean_over_devices((grads, loss), axis_name)
+        updates, g_opt_state = state.g_tx.update(grads, state.g_opt_state, state.g_params)
+        g_params = optax.apply_updates(state.g_params, updates)
+        if ema_decay is None:
+            ema_params = g_params
+        else:
+            ema_params = jax.tree.map(lambda e, p: ema_decay * e + (1.0 - ema_decay) * p, state.ema_params, g_params)
+        return state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state, ema_params=ema_params), loss
+
+    def step(state, batch):
+        real = batch["x"]
+        if real.ndim < 2 or real.shape[0] != n_critic:
+            raise ValueError(
+                f"batch['x'] must have shape (n_critic={n_critic}, B, ...), got {real.shape}"
+            )
+        step_key = jax.random.fold_in(state.key, state.step)
+        critic_keys = jax.vmap(lambda c: jax.random.fold_in(jax.random.fold_in(step_key, _CRITIC), c))(
+            jnp.arange(n_critic)
+        )
+        (d_params, d_state, d_opt_state), critic_metrics = lax.scan(
+            lambda carry, inputs: critic_update(state, carry, inputs),
+            (state.d_params, state.d_state, state.d_opt_state),
+            (real, critic_keys),
+        )
+        state = state.replace(d_params=d_params, d_state=d_state, d_opt_state=d_opt_state)
+        state, g_loss_value = generator_update(state, real[-1], jax.random.fold_in(step_key, _GENERATOR))
+        metrics = jax.tree.map(jnp.mean, critic_metrics)
+        metrics["g_loss"] = g_loss_value
+        return state.replace(step=state.step + 1), metrics
+
+    return step
+
+
+def fuse_steps(step):
+    """K whole steps in one call: `fused(state, batches)` scans `step` over the leading axis of
+    `batches` (K, n_critic, B, ...) and returns metrics stacked to shape (K,)."""
+
+    def fused(state, batches):
+        return lax.scan(step, state, batches)
+
+    return fused
+
+
+def generate(state, key, num, *, use_ema=True, sample_latent=normal_latent):
+    """`num` samples from the generator in inference mode (BatchNorm running averages).
+
+    Example i uses `fold_in(key, i)`, so the first n of `generate(.., num=N)` equal
+    `generate(.., num=n)`.
+    """
+    keys = _example_keys(key, jnp.arange(num))
+    z = _latents(state, keys, sample_latent)
+    params = state.ema_params if use_ema else state.g_params
+    return _apply(state.g_apply, params, state.g_state, z, train=False)[0]
