@@ -1,0 +1,153 @@
+"""The `jaxgan` command.
+
+  jaxgan train    --config experiments/gan_ns_2d.py [--config.KEY=VALUE ...] --workdir DIR
+  jaxgan sample   --workdir DIR [--step N] [--num N] [--seed S] [--raw] [--out FILE.png]
+  jaxgan evaluate --workdir DIR [--step N]
+
+`train` resumes from the newest checkpoint in DIR. `sample` and `evaluate` need only DIR (the
+run's saved config.json and checkpoints), no dataset. Multi-host: add `--distributed` (and
+`--coordinator HOST:PORT --num-processes N --process-id I` where the cluster does not tell JAX).
+Exit codes: 0 done, 1 non-finite loss, 2 bad configuration or arguments, 128+signal when
+stopped by SIGTERM/SIGINT (after saving a checkpoint).
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from absl import flags
+from ml_collections import ConfigDict, config_flags
+
+
+def _parse_train_config(argv):
+    """Parse `--config FILE` and `--config.KEY=VALUE` overrides with ml_collections."""
+    flag_values = flags.FlagValues()
+    config_flags.DEFINE_config_file("config", None, "recipe file with get_config()", flag_values=flag_values)
+    try:
+        flag_values(["jaxgan-train"] + argv)
+    except (flags.Error, KeyError, AttributeError, ValueError, TypeError) as error:
+        raise SystemExit(f"jaxgan train: bad config arguments: {error}")
+    if flag_values.config is None:
+        raise SystemExit("jaxgan train: --config FILE is required (e.g. --config experiments/gan_ns_2d.py)")
+    return flag_values.config
+
+
+def _load_run_config(workdir):
+    path = os.path.join(workdir, "config.json")
+    if not os.path.exists(path):
+        raise SystemExit(f"no config.json in {workdir!r}: is it the workdir of a `jaxgan train` run?")
+    with open(path) as f:
+        return ConfigDict(json.load(f))
+
+
+def _restore(config, workdir, step):
+    from jaxgan.checkpoint import Checkpointer
+    from jaxgan.train import Program
+
+    program = Program(config)
+    checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
+    if checkpointer.latest_step() is None:
+        raise SystemExit(f"no checkpoint in {checkpointer.directory}")
+    state, _ = checkpointer.restore(program.init_state(), step=step)
+    checkpointer.close()
+    return program, state
+
+
+def _common(parser):
+    parser.add_argument("--workdir", required=True, help="run directory (checkpoints, logs, samples)")
+    parser.add_argument("--distributed", action="store_true", help="call jax.distributed.initialize first")
+    parser.add_argument("--coordinator", default=None, help="coordinator HOST:PORT for --distributed")
+    parser.add_argument("--num-processes", type=int, default=None)
+    parser.add_argument("--process-id", type=int, default=None)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="jaxgan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _common(commands.add_parser("train", help="train a recipe (resumes from the newest checkpoint)"))
+    sample = commands.add_parser("sample", help="draw samples from a checkpoint")
+    _common(sample)
+    sample.add_argument("--step", type=int, default=None, help="checkpoint step (default: newest)")
+    sample.add_argument("--num", type=int, default=2500)
+    sample.add_argument("--seed", type=int, default=0, help="sampling seed")
+    sample.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
+    sample.add_argument("--out", default=None, help="PNG path (default WORKDIR/samples/sample_STEP.png); an .npz is written beside it")
+    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint (mode coverage for 2D data)")
+    _common(evaluate)
+    evaluate.add_argument("--step", type=int, default=None, help="checkpoint step (default: newest)")
+    args, rest = parser.parse_known_args(argv)
+    if args.command != "train" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+
+    if args.distributed:
+        from jaxgan.parallel import initialize_distributed
+
+        initialize_distributed(args.coordinator, args.num_processes, args.process_id)
+
+    from jaxgan.config import ConfigError, validate
+
+    try:
+        if args.command == "train":
+            return _train(_parse_train_config(rest), args.workdir)
+        config = validate(_load_run_config(args.workdir))
+        if args.command == "sample":
+            return _sample(config, args)
+        return _evaluate(config, args)
+    except ConfigError as error:
+        print(f"jaxgan: configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def _train(config, workdir):
+    from jaxgan.train import Interrupted, NonFiniteLossError, train
+
+    try:
+        result = train(config, workdir)
+    except NonFiniteLossError as error:
+        print(f"jaxgan: {error}", file=sys.stderr)
+        return 1
+    except Interrupted as stop:
+        print(f"jaxgan: {stop}", file=sys.stderr)
+        return 128 + stop.signum
+    summary = {k: v["mean"] for k, v in result["evaluation"]["summary"].items()}
+    print(json.dumps({"step": result["step"], "evaluation": summary, "timing": result["timing"]}))
+    return 0
+
+
+def _sample(config, args):
+    import jax
+    import numpy as np
+
+    from jaxgan.data import MIXTURES
+    from jaxgan.plots import scatter_grid
+    from jaxgan.steps import generate
+
+    program, state = _restore(config, args.workdir, args.step)
+    sample = lambda s: generate(s, jax.random.key(args.seed), args.num, use_ema=not args.raw)
+    samples = np.asarray(jax.jit(jax.vmap(sample) if config.num_seeds > 1 else sample)(state))
+    samples = samples if config.num_seeds > 1 else samples[None]
+    step = int(np.asarray(state.step).reshape(-1)[0])
+    out = args.out or os.path.join(args.workdir, "samples", f"sample_{step:08d}.png")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    np.savez(os.path.splitext(out)[0] + ".npz", samples=samples, step=step)
+    mixture = MIXTURES[config.data.name]
+    scatter_grid([(s, mixture, f"seed {config.seed + i}, step {step}") for i, s in enumerate(samples)],
+                 out, columns=min(len(samples), 5))
+    print(out)
+    return 0
+
+
+def _evaluate(config, args):
+    from jaxgan.train import eval_key, record_evaluation
+
+    program, state = _restore(config, args.workdir, args.step)
+    step = int(state.step.reshape(-1)[0])
+    evaluation = record_evaluation(config, args.workdir, None, program.samples(state, eval_key(config)), step)
+    print(json.dumps(evaluation["summary"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

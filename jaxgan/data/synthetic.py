@@ -1,0 +1,100 @@
+"""Synthetic 2D Gaussian mixtures for mode-coverage studies (DESIGN.md section 4).
+
+ring: 8 Gaussians on the unit circle at angles 2 pi k / 8 (k = 0..7), std 0.01.
+grid: 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.05.
+(As in VEEGAN, Srivastava et al. 2017, and PacGAN, Lin et al. 2018, Table 1. Note that
+`linspace(0, 2 pi, 8)` would give only 7 distinct ring modes.)
+"""
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+class Mixture(NamedTuple):
+    """An equal-weight isotropic Gaussian mixture: centers (K, 2) and a common std."""
+
+    centers: np.ndarray
+    std: float
+
+
+def ring(num_modes=8, radius=1.0, std=0.01):
+    angles = 2.0 * np.pi * np.arange(num_modes) / num_modes
+    return Mixture(radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), std)
+
+
+def grid(values=(-4.0, -2.0, 0.0, 2.0, 4.0), std=0.05):
+    xs, ys = np.meshgrid(np.asarray(values), np.asarray(values), indexing="ij")
+    return Mixture(np.stack([xs.ravel(), ys.ravel()], axis=1), std)
+
+
+MIXTURES = {"ring": ring(), "grid": grid()}
+
+
+def sample_mixture(key, mixture, num):
+    """`num` samples (num, 2) float32: a uniformly chosen mode plus isotropic Gaussian noise."""
+    centers = jnp.asarray(mixture.centers, jnp.float32)
+    mode_key, noise_key = jax.random.split(key)
+    modes = jax.random.randint(mode_key, (num,), 0, centers.shape[0])
+    return centers[modes] + mixture.std * jax.random.normal(noise_key, (num, 2))
+
+
+@functools.partial(jax.jit, static_argnames=("mixture_name", "count", "n_critic", "batch_size"))
+def _draw(stream_keys, start, example_offset, *, mixture_name, count, n_critic, batch_size):
+    """Example i of critic slice c of batch t in stream s comes from
+    fold_in(fold_in(fold_in(stream_key_s, t), c), i), with i the global example index."""
+    mixture = MIXTURES[mixture_name]
+
+    def one(key, t, c, i):
+        key = jax.random.fold_in(jax.random.fold_in(jax.random.fold_in(key, t), c), i)
+        return sample_mixture(key, mixture, 1)[0]
+
+    t = start + jnp.arange(count)
+    c = jnp.arange(n_critic)
+    i = example_offset + jnp.arange(batch_size)
+    f = jax.vmap(one, (None, None, None, 0))
+    f = jax.vmap(f, (None, None, 0, None))
+    f = jax.vmap(f, (None, 0, None, None))
+    f = jax.vmap(f, (0, None, None, None))
+    return f(stream_keys, t, c, i)
+
+
+class SyntheticSource:
+    """Endless batches from a named mixture, a pure function of (seed, stream, position).
+
+    `next(count)` returns float32 arrays of shape (num_streams, count, n_critic, B_local, 2),
+    where stream s (one per trained seed) uses seed `seed + s` and B_local is this process's
+    share of the global batch (examples [p*B/P, (p+1)*B/P) for process p of P), so the data do
+    not depend on how many processes read them.
+    """
+
+    def __init__(self, name, *, batch_size, n_critic=1, seed=0, num_streams=1,
+                 process_index=0, process_count=1):
+        if name not in MIXTURES:
+            raise ValueError(f"unknown synthetic dataset {name!r}; expected one of {sorted(MIXTURES)}")
+        if batch_size % process_count:
+            raise ValueError(f"batch size {batch_size} is not divisible by {process_count} processes")
+        self.name = name
+        self.mixture = MIXTURES[name]
+        self.n_critic = n_critic
+        self.local_batch = batch_size // process_count
+        self.example_offset = process_index * self.local_batch
+        self.stream_keys = jax.vmap(jax.random.key)(seed + jnp.arange(num_streams))
+        self.position = 0
+
+    def next(self, count):
+        batch = _draw(
+            self.stream_keys, self.position, self.example_offset, mixture_name=self.name,
+            count=count, n_critic=self.n_critic, batch_size=self.local_batch,
+        )
+        self.position += count
+        return {"x": batch}
+
+    def get_state(self):
+        return {"position": self.position}
+
+    def set_state(self, state):
+        self.position = int(state["position"])

@@ -1,0 +1,317 @@
+"""The training loop: compile the configured step, feed it data, checkpoint, log, evaluate.
+
+It never knows which GAN variant it runs: the config builds the step (`jaxgan.config`), and the
+loop only moves batches, metrics and checkpoints.
+"""
+
+import json
+import os
+import signal
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from jaxgan import parallel
+from jaxgan.checkpoint import Checkpointer
+from jaxgan.config import build_models, build_optimizer, build_step, validate
+from jaxgan.data import MIXTURES, SyntheticSource
+from jaxgan.metrics import mean_and_stderr, mode_coverage
+from jaxgan.state import create
+from jaxgan.steps import fuse_steps, generate
+from jaxgan.writers import MetricWriter
+
+EVAL_KEY_SALT = 0x5EED
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss or penalty became NaN or infinite; the run stopped without saving that state."""
+
+
+class Interrupted(Exception):
+    """SIGTERM or SIGINT arrived; a checkpoint was saved. `signum` says which."""
+
+    def __init__(self, signum, step):
+        super().__init__(f"stopped by signal {signal.Signals(signum).name} at step {step}; checkpoint saved")
+        self.signum = signum
+        self.step = step
+
+
+def _parallel_mode(config):
+    mode = config.train.parallel
+    if mode == "auto":
+        mode = "jit" if jax.device_count() > 1 else "single"
+    if mode == "pmap" and jax.process_count() > 1:
+        raise ValueError("train.parallel='pmap' is single-host; use 'jit' (the default) for multi-host runs")
+    return mode
+
+
+class Program:
+    """The compiled training program of a config: state creation, the (fused, seed-vmapped,
+    data-parallel) step, sampling, and conversion to and from the checkpointed form."""
+
+    def __init__(self, config):
+        self.config = config
+        self.mode = _parallel_mode(config)
+        self.num_seeds = config.num_seeds
+        axis_name = parallel.DATA_AXIS if self.mode == "pmap" else None
+        self.generator, self.discriminator = build_models(config, axis_name=axis_name)
+        step = fuse_steps(build_step(config, axis_name=axis_name))
+        seeded = self.num_seeds > 1
+        if seeded:
+            step = jax.vmap(step)
+        # batch axes: [seed,] fused step, critic step, example, features...
+        self.example_axis = 3 if seeded else 2
+        num_devices = jax.device_count() if self.mode != "single" else 1
+        parallel.check_divisible(config.data.batch_size, num_devices)
+        if self.mode == "single":
+            self.step = parallel.single_device(step)
+        elif self.mode == "jit":
+            self.mesh = parallel.make_mesh()
+            self.step = parallel.data_parallel(step, self.mesh, example_axis=self.example_axis)
+        else:
+            self.step = parallel.pmap_step(step, example_axis=self.example_axis)
+        sample = lambda state, key: generate(state, key, config.eval.num_samples, use_ema=config.ema_decay > 0)
+        self._sample = jax.jit(jax.vmap(sample, (0, None)) if seeded else sample)
+
+    def init_state(self):
+        """A fresh state in checkpoint form (seed-stacked when num_seeds > 1)."""
+        c = self.config
+        make = lambda key: create(
+            generator=self.generator,
+            discriminator=self.discriminator,
+            g_tx=build_optimizer(c.optimizer.g),
+            d_tx=build_optimizer(c.optimizer.d),
+            latent_shape=(c.model.latent_dim,),
+            sample_x=jnp.zeros((1, 2), jnp.float32),
+            key=key,
+        )
+        keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
+        return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])
+
+    def to_device(self, state):
+        if self.mode == "jit":
+            return parallel.replicate_state(state, self.mesh)
+        if self.mode == "pmap":
+            return parallel.replicate(state)
+        return state
+
+    def from_device(self, state):
+        return parallel.unreplicate(state) if self.mode == "pmap" else state
+
+    def place_batch(self, batch):
+        if self.mode == "jit":
+            return parallel.shard_batch(batch, self.mesh, example_axis=self.example_axis)
+        return batch
+
+    def samples(self, state, key):
+        """Generator samples (S, N, ...) for every seed (S = 1 when training one seed)."""
+        out = np.asarray(jax.device_get(self._sample(self.from_device(state), key)))
+        return out if self.num_seeds > 1 else out[None]
+
+
+def make_source(config):
+    return SyntheticSource(
+        config.data.name,
+        batch_size=config.data.batch_size,
+        n_critic=config.n_critic,
+        seed=config.seed,
+        num_streams=config.num_seeds,
+        process_index=jax.process_index(),
+        process_count=jax.process_count(),
+    )
+
+
+def evaluate_samples(config, samples, *, step):
+    """Mode coverage of each seed's samples, plus mean and standard error over seeds."""
+    mixture = MIXTURES[config.data.name]
+    per_seed = [mode_coverage(s, mixture.centers, mixture.std) for s in samples]
+    summary = {}
+    for name in ("modes", "high_quality", "reverse_kl"):
+        mean, se = mean_and_stderr([r[name] for r in per_seed])
+        summary[name] = {"mean": mean, "stderr": se}
+    return {
+        "step": int(step),
+        "protocol": {
+            "dataset": config.data.name,
+            "num_modes": int(len(mixture.centers)),
+            "std": mixture.std,
+            "num_samples": config.eval.num_samples,
+            "high_quality_threshold_std": 3.0,
+            "generator": "ema" if config.ema_decay > 0 else "raw",
+            "seeds": [config.seed + s for s in range(config.num_seeds)],
+        },
+        "per_seed": per_seed,
+        "summary": summary,
+    }
+
+
+def eval_key(config):
+    return jax.random.fold_in(jax.random.key(config.seed), EVAL_KEY_SALT)
+
+
+def _first_non_finite(metrics):
+    """(name, fused index, seed or None) of the first non-finite metric, else None."""
+    for name, values in metrics.items():
+        values = np.asarray(values)
+        if not np.all(np.isfinite(values)):
+            bad = np.argwhere(~np.isfinite(values))[0]
+            if values.ndim == 2:  # (seed, fused)
+                return name, int(bad[1]), int(bad[0])
+            return name, int(bad[0]), None
+    return None
+
+
+def _save_config(config, workdir):
+    path = os.path.join(workdir, "config.json")
+    if jax.process_index() == 0:
+        with open(path, "w") as f:
+            f.write(config.to_json(indent=2))
+
+
+class _SignalFlag:
+    """Records SIGTERM/SIGINT instead of dying, so the loop can save and stop cleanly."""
+
+    def __init__(self):
+        self.signum = None
+        self._previous = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: leave signals alone
+                pass
+        return self
+
+    def _handle(self, signum, frame):
+        self.signum = signum
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def train(config, workdir):
+    """Train `config` in `workdir`, resuming from its newest checkpoint if there is one.
+
+    Returns a dict: final `step`, `evaluation` (mode coverage per seed and summary),
+    `timing` (compile and step times), `interrupted` False. Raises `NonFiniteLossError` when
+    a loss turns NaN/inf (nothing is saved past the last good checkpoint), and `Interrupted`
+    after saving when SIGTERM/SIGINT arrives.
+    """
+    validate(config)
+    os.makedirs(workdir, exist_ok=True)
+    program = Program(config)
+    source = make_source(config)
+    checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
+    state = program.init_state()
+    if checkpoints.latest_step() is not None:
+        state, data_state = checkpoints.restore(state)
+        source.set_state(data_state)
+    _save_config(config, workdir)
+    step = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])
+    saved_step = step if checkpoints.latest_step() is not None else None
+    state = program.to_device(state)
+    writer = MetricWriter(workdir)
+    t = config.train
+    fused = t.fused_steps
+    call_times = []
+    progress = tqdm(total=t.num_steps, initial=step, unit="step", disable=not t.progress or jax.process_index() != 0,
+                    dynamic_ncols=True, desc=os.path.basename(os.path.normpath(workdir)))
+
+    def save():
+        nonlocal saved_step
+        if saved_step != step:
+            checkpoints.save(step, program.from_device(state), source.get_state())
+            saved_step = step
+
+    def due(interval):
+        return interval > 0 and step % interval == 0
+
+    evaluation = None
+    try:
+        with _SignalFlag() as stop:
+            while step < t.num_steps:
+                if stop.signum is not None:
+                    save()
+                    raise Interrupted(stop.signum, step)
+                batch = source.next(fused)
+                if program.num_seeds == 1:
+                    batch = jax.tree.map(lambda x: x[0], batch)
+                started = time.perf_counter()
+                state, metrics = program.step(state, program.place_batch(batch))
+                metrics = jax.device_get(metrics)
+                call_times.append(time.perf_counter() - started)
+                bad = _first_non_finite(metrics)
+                if bad is not None:
+                    name, index, seed = bad
+                    where = f" (seed {config.seed + seed})" if seed is not None else ""
+                    raise NonFiniteLossError(
+                        f"non-finite {name} at step {step + index + 1}{where}; stopping. The last good "
+                        f"checkpoint is step {saved_step} in {checkpoints.directory}"
+                        if saved_step is not None
+                        else f"non-finite {name} at step {step + index + 1}{where}; stopping (no checkpoint yet)"
+                    )
+                step += fused
+                progress.update(fused)
+                if due(t.log_every):
+                    scalars = {k: float(np.mean(v)) for k, v in metrics.items()}
+                    writer.write(step, scalars)
+                    progress.set_postfix({k: f"{scalars[k]:.3f}" for k in ("d_loss", "g_loss")}, refresh=False)
+                if due(t.eval_every) or due(t.plot_every):
+                    samples = program.samples(state, eval_key(config))
+                    if due(t.eval_every):
+                        evaluation = record_evaluation(config, workdir, writer, samples, step)
+                    if due(t.plot_every):
+                        _plot_samples(config, workdir, samples, step)
+                if due(t.checkpoint_every):
+                    save()
+            save()
+    finally:
+        progress.close()
+        writer.close()
+    samples = program.samples(state, eval_key(config))
+    if evaluation is None or evaluation["step"] != step:
+        evaluation = record_evaluation(config, workdir, None, samples, step)
+    _plot_samples(config, workdir, samples, step)
+    checkpoints.close()
+    steady = call_times[1:] or call_times
+    median_call = statistics.median(steady) if steady else float("nan")
+    return {
+        "step": step,
+        "evaluation": evaluation,
+        "samples": samples,
+        "timing": {
+            "first_call_s": call_times[0] if call_times else float("nan"),
+            "median_call_s": median_call,
+            "steps_per_s": fused / median_call if steady else float("nan"),
+            "calls": len(call_times),
+        },
+        "interrupted": False,
+    }
+
+
+def record_evaluation(config, workdir, writer, samples, step):
+    evaluation = evaluate_samples(config, samples, step=step)
+    if jax.process_index() == 0:
+        os.makedirs(os.path.join(workdir, "eval"), exist_ok=True)
+        with open(os.path.join(workdir, "eval", f"step_{step:08d}.json"), "w") as f:
+            json.dump(evaluation, f, indent=2)
+        if writer is not None:
+            writer.write(step, {f"eval/{k}": v["mean"] for k, v in evaluation["summary"].items()})
+    return evaluation
+
+
+def _plot_samples(config, workdir, samples, step, max_panels=10):
+    if jax.process_index() != 0:
+        return
+    from jaxgan.plots import scatter_grid
+
+    mixture = MIXTURES[config.data.name]
+    panels = [(s, mixture, f"seed {config.seed + i}, step {step}") for i, s in enumerate(samples[:max_panels])]
+    os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
+    scatter_grid(panels, os.path.join(workdir, "samples", f"step_{step:08d}.png"), columns=min(len(panels), 5))

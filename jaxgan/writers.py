@@ -1,0 +1,42 @@
+"""Metric output: JSON lines and TensorBoard event files, written by process 0 only."""
+
+import json
+import math
+import os
+
+import jax
+
+
+class MetricWriter:
+    """Appends `{"step": t, name: value, ...}` lines to `metrics.jsonl` and writes the same
+    scalars as TensorBoard events under `tensorboard/`. A no-op on processes other than 0."""
+
+    def __init__(self, workdir):
+        self.enabled = jax.process_index() == 0
+        if not self.enabled:
+            return
+        from tensorboardX import SummaryWriter
+
+        os.makedirs(workdir, exist_ok=True)
+        self.jsonl_path = os.path.join(workdir, "metrics.jsonl")
+        self._jsonl = open(self.jsonl_path, "a")
+        self._tb = SummaryWriter(os.path.join(workdir, "tensorboard"))
+
+    def write(self, step, scalars):
+        if not self.enabled:
+            return
+        clean = {k: (float(v) if math.isfinite(float(v)) else str(float(v))) for k, v in scalars.items()}
+        self._jsonl.write(json.dumps({"step": int(step), **clean}) + "\n")
+        self._jsonl.flush()
+        for name, value in scalars.items():
+            self._tb.add_scalar(name, float(value), int(step))
+
+    def close(self):
+        if self.enabled:
+            self._jsonl.close()
+            self._tb.close()
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]

@@ -1,0 +1,58 @@
+"""Test set-up: 4 virtual CPU devices (set before JAX is imported) and small shared builders."""
+
+import os
+
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
+
+from jaxgan import losses, state as state_lib  # noqa: E402
+from jaxgan.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
+from jaxgan.steps import Penalty, make_step  # noqa: E402
+
+
+def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_name=None, seed=0, latent=4):
+    generator = MLPGenerator(hidden=(16, 16), output_dim=2, norm=g_norm, axis_name=axis_name)
+    discriminator = MLPDiscriminator(hidden=(16, 16), norm=d_norm, axis_name=axis_name)
+    return state_lib.create(
+        generator=generator,
+        discriminator=discriminator,
+        g_tx=g_tx or optax.adam(1e-3, b1=0.5),
+        d_tx=d_tx or optax.adam(1e-3, b1=0.5),
+        latent_shape=(latent,),
+        sample_x=jnp.zeros((8, 2)),
+        key=seed,
+    )
+
+
+def ns_step(**kwargs):
+    return make_step(d_loss=losses.minimax_discriminator_loss, g_loss=losses.non_saturating_generator_loss, **kwargs)
+
+
+def wgan_gp_step(**kwargs):
+    return make_step(
+        d_loss=losses.wasserstein_discriminator_loss,
+        g_loss=losses.wasserstein_generator_loss,
+        penalties=[Penalty("wgan_gp", losses.gradient_penalty, 10.0)],
+        **kwargs,
+    )
+
+
+def real_batches(num, n_critic, batch, seed=0):
+    return [{"x": jax.random.normal(jax.random.key(seed * 1000 + i), (n_critic, batch, 2))} for i in range(num)]
+
+
+def max_abs_diff(a, b):
+    """Largest absolute difference over two pytrees of arrays (typed keys compared as key data)."""
+
+    def unkey(x):
+        x = jnp.asarray(x) if not isinstance(x, jax.Array) else x
+        return jax.random.key_data(x) if jnp.issubdtype(x.dtype, jax.dtypes.prng_key) else x
+
+    diffs = jax.tree.map(lambda x, y: float(np.max(np.abs(np.asarray(unkey(x), np.float64) - np.asarray(unkey(y), np.float64)))), a, b)
+    return max(jax.tree.leaves(diffs), default=0.0)
+

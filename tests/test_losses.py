@@ -1,0 +1,136 @@
+"""The losses and penalties against closed forms and hand-computed values."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.test_util import check_grads
+
+from jaxgan import losses
+
+LOG2 = math.log(2.0)
+
+
+def test_minimax_discriminator_loss_at_half_is_two_log_two():
+    zeros = jnp.zeros(7)
+    np.testing.assert_allclose(losses.minimax_discriminator_loss(zeros, zeros), 2 * LOG2, rtol=1e-6)
+
+
+def test_losses_against_hand_computed_values():
+    real = jnp.array([2.0, -1.0, 0.5])
+    fake = jnp.array([-3.0, 0.0, 1.5])
+    sig = lambda t: 1 / (1 + np.exp(-t))
+    r, f = np.asarray(real, np.float64), np.asarray(fake, np.float64)
+    d_expected = -np.mean(np.log(sig(r))) - np.mean(np.log(1 - sig(f)))
+    np.testing.assert_allclose(losses.minimax_discriminator_loss(real, fake), d_expected, rtol=1e-6)
+    np.testing.assert_allclose(losses.minimax_generator_loss(real, fake), np.mean(np.log(1 - sig(f))), rtol=1e-6)
+    np.testing.assert_allclose(losses.non_saturating_generator_loss(real, fake), -np.mean(np.log(sig(f))), rtol=1e-6)
+    np.testing.assert_allclose(losses.wasserstein_discriminator_loss(real, fake), f.mean() - r.mean(), rtol=1e-6)
+    np.testing.assert_allclose(losses.wasserstein_generator_loss(real, fake), -f.mean(), rtol=1e-6)
+
+
+def test_minimax_generator_gradient_saturates_and_non_saturating_does_not():
+    """d/dl log(1 - sigmoid(l)) = -sigmoid(l) -> 0 as D rejects fakes (l -> -inf)."""
+    confident_reject = jnp.array([-12.0])
+    g_minimax = jax.grad(lambda l: losses.minimax_generator_loss(None, l))(confident_reject)
+    g_ns = jax.grad(lambda l: losses.non_saturating_generator_loss(None, l))(confident_reject)
+    assert abs(float(g_minimax[0])) < 1e-5
+    np.testing.assert_allclose(g_ns, [-1.0], rtol=1e-4)
+
+
+def test_losses_are_stable_at_extreme_logits():
+    extreme = jnp.array([-1e4, 1e4])
+    for loss in (losses.minimax_discriminator_loss, losses.minimax_generator_loss, losses.non_saturating_generator_loss):
+        value, grad = jax.value_and_grad(lambda l: loss(l, l))(extreme)
+        assert np.isfinite(value) and np.all(np.isfinite(grad)), loss.__name__
+
+
+def test_logits_of_shape_b1_accepted_and_bad_shapes_rejected():
+    x = jnp.arange(4.0)
+    assert losses.non_saturating_generator_loss(None, x[:, None]) == losses.non_saturating_generator_loss(None, x)
+    with pytest.raises(ValueError, match=r"\(B,\) or \(B, 1\).*\(2, 2\)"):
+        losses.minimax_discriminator_loss(jnp.zeros((2, 2)), jnp.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        losses.minimax_discriminator_loss,
+        losses.minimax_generator_loss,
+        losses.non_saturating_generator_loss,
+        losses.wasserstein_discriminator_loss,
+        losses.wasserstein_generator_loss,
+    ],
+)
+def test_loss_gradients_match_finite_differences(loss):
+    real = jnp.array([0.3, -1.2, 2.0], jnp.float64) if jax.config.jax_enable_x64 else jnp.array([0.3, -1.2, 2.0])
+    fake = jnp.array([1.1, 0.0, -0.7])
+    check_grads(loss, (real, fake), order=2, modes=["rev"], atol=1e-2, rtol=1e-2)
+
+
+@pytest.mark.parametrize("w", [[3.0, 4.0], [0.3, -0.4], [1.0, 0.0], [0.0, 0.0]])
+def test_gradient_penalty_of_linear_critic_is_closed_form(w):
+    w = jnp.array(w)
+    real = jax.random.normal(jax.random.key(1), (16, 2))
+    fake = jax.random.normal(jax.random.key(2), (16, 2))
+    gp = losses.gradient_penalty(lambda x: x @ w, real, fake, key=jax.random.key(0))
+    np.testing.assert_allclose(gp, (float(jnp.linalg.norm(w)) - 1.0) ** 2, rtol=1e-6, atol=1e-6)
+
+
+def test_gradient_penalty_uses_per_example_interpolation_and_flattened_norm():
+    """Critic f(x) = 0.5 ||x||^2 on image-shaped inputs: grad = x_hat, so the penalty is
+    mean_i (||x_hat_i|| - 1)^2 with x_hat_i = eps_i x_i + (1 - eps_i) x~_i, eps_i from key i."""
+    real = jax.random.normal(jax.random.key(1), (6, 3, 3, 2))
+    fake = jax.random.normal(jax.random.key(2), (6, 3, 3, 2))
+    keys = jax.random.split(jax.random.key(5), 6)
+    critic = lambda x: 0.5 * jnp.sum(jnp.square(x), axis=(1, 2, 3))
+    gp = losses.gradient_penalty(critic, real, fake, key=keys)
+    eps = np.array([float(jax.random.uniform(k, ())) for k in keys])
+    assert len(set(np.round(eps, 6))) == 6  # one coefficient per example
+    x_hat = eps[:, None, None, None] * np.asarray(real) + (1 - eps[:, None, None, None]) * np.asarray(fake)
+    norms = np.linalg.norm(x_hat.reshape(6, -1), axis=1)
+    np.testing.assert_allclose(gp, np.mean((norms - 1.0) ** 2), rtol=1e-5)
+    # One key is split into per-example keys: the same numbers as passing the split keys.
+    np.testing.assert_allclose(losses.gradient_penalty(critic, real, fake, key=jax.random.key(5)), gp, rtol=1e-6)
+
+
+def test_gradient_penalty_target_norm():
+    w = jnp.array([3.0, 4.0])
+    x = jnp.ones((4, 2))
+    gp = losses.gradient_penalty(lambda v: v @ w, x, -x, key=jax.random.key(0), target=2.0)
+    np.testing.assert_allclose(gp, 9.0, rtol=1e-6)
+
+
+def test_gradient_penalty_second_order_gradients():
+    """The penalty is differentiated w.r.t. critic parameters in training (double backward)."""
+    real = jax.random.normal(jax.random.key(1), (5, 2))
+    fake = jax.random.normal(jax.random.key(2), (5, 2))
+
+    def penalty_of(w):
+        critic = lambda x: jnp.tanh(x @ w[:2]) * w[2] + jnp.sum(x**2, axis=1) * w[3]
+        return losses.gradient_penalty(critic, real, fake, key=jax.random.key(3))
+
+    check_grads(penalty_of, (jnp.array([0.7, -0.2, 1.5, 0.3]),), order=2, modes=["rev"], atol=5e-2, rtol=5e-2)
+
+
+def test_gradient_penalty_rejects_bad_keys_and_shapes():
+    critic = lambda x: x[:, 0]
+    x = jnp.zeros((4, 2))
+    with pytest.raises(TypeError, match="typed PRNG key"):
+        losses.gradient_penalty(critic, x, x, key=jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match=r"4 per-example keys.*\(3,\)"):
+        losses.gradient_penalty(critic, x, x, key=jax.random.split(jax.random.key(0), 3))
+    with pytest.raises(ValueError, match="differ in shape"):
+        losses.gradient_penalty(critic, x, jnp.zeros((4, 3)), key=jax.random.key(0))
+
+
+def test_clip_weights_bounds_every_parameter():
+    params = {"a": jnp.array([-3.0, 0.005, 2.0]), "b": {"c": jnp.array([[0.02, -0.001]])}}
+    clipped = losses.clip_weights(params, bound=0.01)
+    for leaf in jax.tree.leaves(clipped):
+        assert float(jnp.max(jnp.abs(leaf))) <= 0.01
+    np.testing.assert_array_equal(clipped["a"], np.float32([-0.01, 0.005, 0.01]))
+    with pytest.raises(ValueError, match="positive"):
+        losses.clip_weights(params, bound=0.0)
