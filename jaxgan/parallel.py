@@ -70,9 +70,20 @@ def data_parallel(step, mesh, *, example_axis):
     )
 
 
+def _process_local_to_global(x, sharding):
+    """Assemble a global array from this process's data (typed keys via their key data)."""
+    if jnp.issubdtype(x.dtype, jax.dtypes.prng_key):
+        data = _process_local_to_global(jax.random.key_data(x), sharding)
+        return jax.random.wrap_key_data(data, impl=jax.random.key_impl(x))
+    return jax.make_array_from_process_local_data(sharding, np.asarray(x))
+
+
 def replicate_state(state, mesh):
-    """Place a state replicated on every device of `mesh`."""
-    return jax.device_put(state, NamedSharding(mesh, P()))
+    """Place a state replicated on every device of `mesh` (every process passes the same state)."""
+    sharding = NamedSharding(mesh, P())
+    if jax.process_count() == 1:
+        return jax.device_put(state, sharding)
+    return jax.tree.map(lambda x: _process_local_to_global(x, sharding), state)
 
 
 def shard_batch(batch, mesh, *, example_axis):
@@ -85,7 +96,7 @@ def shard_batch(batch, mesh, *, example_axis):
     sharding = batch_sharding(mesh, example_axis)
     if jax.process_count() == 1:
         return jax.device_put(batch, sharding)
-    return jax.tree.map(lambda x: jax.make_array_from_process_local_data(sharding, np.asarray(x)), batch)
+    return jax.tree.map(lambda x: _process_local_to_global(x, sharding), batch)
 
 
 def replicate(tree, devices=None):

@@ -1,7 +1,8 @@
 """The one immutable train state of a GAN run."""
 
-from typing import Any, Callable
+from typing import Any
 
+import flax.linen as nn
 import flax.struct
 import jax
 import jax.numpy as jnp
@@ -27,7 +28,9 @@ class TrainState(flax.struct.PyTreeNode):
                     spectral-norm `u` vectors); `{}` when there are none.
       g_opt_state, d_opt_state: optax states.
       ema_params:   exponential moving average of `g_params` (equal to them when EMA is off).
-      g_apply, d_apply (static): the modules' `apply` functions.
+      generator, discriminator (static): the flax modules; `module.apply` runs them. Modules
+                    compare by their hyperparameters, so states built from equal modules
+                    share one compiled step and can be stacked.
       g_tx, d_tx (static): the optax transformations (separate: TTUR is a choice of two).
       latent_shape (static): shape of one latent vector.
 
@@ -43,8 +46,8 @@ class TrainState(flax.struct.PyTreeNode):
     g_opt_state: Any
     d_opt_state: Any
     ema_params: Any
-    g_apply: Callable = flax.struct.field(pytree_node=False)
-    d_apply: Callable = flax.struct.field(pytree_node=False)
+    generator: nn.Module = flax.struct.field(pytree_node=False)
+    discriminator: nn.Module = flax.struct.field(pytree_node=False)
     g_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
     d_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
     latent_shape: tuple = flax.struct.field(pytree_node=False)
@@ -83,8 +86,8 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key)
         g_opt_state=g_tx.init(g_params),
         d_opt_state=d_tx.init(d_params),
         ema_params=jax.tree.map(jnp.copy, g_params),
-        g_apply=generator.apply,
-        d_apply=discriminator.apply,
+        generator=generator,
+        discriminator=discriminator,
         g_tx=g_tx,
         d_tx=d_tx,
         latent_shape=latent_shape,

@@ -36,14 +36,14 @@ def normal_latent(key, shape):
     return jax.random.normal(key, shape)
 
 
-def _apply(apply_fn, params, collections, inputs, *, train):
+def _apply(module, params, collections, inputs, *, train):
     """Run a network; returns (outputs, updated collections). Collections are updated only when
     training and when the network has any."""
     variables = {"params": params, **collections}
     if train and collections:
-        out, updated = apply_fn(variables, inputs, train=True, mutable=list(collections))
+        out, updated = module.apply(variables, inputs, train=True, mutable=list(collections))
         return out, dict(updated)
-    return apply_fn(variables, inputs, train=train), collections
+    return module.apply(variables, inputs, train=train), collections
 
 
 def _global_indices(batch_size, axis_name):
@@ -112,14 +112,14 @@ def make_step(
         real, key = inputs
         keys = _example_keys(key, _global_indices(real.shape[0], axis_name))
         z = _latents(state, keys, sample_latent)
-        fake, _ = _apply(state.g_apply, state.g_params, state.g_state, z, train=True)
+        fake, _ = _apply(state.generator, state.g_params, state.g_state, z, train=True)
         fake = lax.stop_gradient(fake)
 
         def loss_fn(params):
-            real_logits, collections = _apply(state.d_apply, params, d_state, real, train=True)
-            fake_logits, collections = _apply(state.d_apply, params, collections, fake, train=True)
+            real_logits, collections = _apply(state.discriminator, params, d_state, real, train=True)
+            fake_logits, collections = _apply(state.discriminator, params, collections, fake, train=True)
             adversarial = d_loss(real_logits, fake_logits)
-            critic = lambda x: _apply(state.d_apply, params, collections, x, train=True)[0]
+            critic = lambda x: _apply(state.discriminator, params, collections, x, train=True)[0]
             terms = {
                 p.name: p.fn(critic, real, fake, key=jax.vmap(lambda k: jax.random.fold_in(k, 1 + i))(keys))
                 for i, p in enumerate(penalties)
@@ -147,9 +147,9 @@ def make_step(
         z = _latents(state, keys, sample_latent)
 
         def loss_fn(params):
-            fake, g_state = _apply(state.g_apply, params, state.g_state, z, train=True)
-            fake_logits, _ = _apply(state.d_apply, state.d_params, state.d_state, fake, train=True)
-            real_logits, _ = _apply(state.d_apply, state.d_params, state.d_state, real, train=True)
+            fake, g_state = _apply(state.generator, params, state.g_state, z, train=True)
+            fake_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, fake, train=True)
+            real_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, real, train=True)
             return g_loss(real_logits, fake_logits), g_state
 
         (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
@@ -205,4 +205,4 @@ def generate(state, key, num, *, use_ema=True, sample_latent=normal_latent):
     keys = _example_keys(key, jnp.arange(num))
     z = _latents(state, keys, sample_latent)
     params = state.ema_params if use_ema else state.g_params
-    return _apply(state.g_apply, params, state.g_state, z, train=False)[0]
+    return _apply(state.generator, params, state.g_state, z, train=False)[0]

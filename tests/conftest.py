@@ -2,7 +2,8 @@
 
 import os
 
-os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import jax  # noqa: E402
@@ -15,14 +16,19 @@ from jaxgan.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
 from jaxgan.steps import Penalty, make_step  # noqa: E402
 
 
+# Optimizers are static fields compared by identity: states meant to share a compiled step or
+# to be stacked must share the optimizer objects.
+ADAM = optax.adam(1e-3, b1=0.5)
+
+
 def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_name=None, seed=0, latent=4):
     generator = MLPGenerator(hidden=(16, 16), output_dim=2, norm=g_norm, axis_name=axis_name)
     discriminator = MLPDiscriminator(hidden=(16, 16), norm=d_norm, axis_name=axis_name)
     return state_lib.create(
         generator=generator,
         discriminator=discriminator,
-        g_tx=g_tx or optax.adam(1e-3, b1=0.5),
-        d_tx=d_tx or optax.adam(1e-3, b1=0.5),
+        g_tx=g_tx or ADAM,
+        d_tx=d_tx or ADAM,
         latent_shape=(latent,),
         sample_x=jnp.zeros((8, 2)),
         key=seed,

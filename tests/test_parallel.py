@@ -1,0 +1,148 @@
+"""Data-parallel steps (jit over a sharded mesh, pmap) equal the single-device step."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import numpy as np
+import optax
+import pytest
+from conftest import max_abs_diff, ns_step, real_batches, small_state, wgan_gp_step
+
+from jaxgan import parallel
+
+SGD = optax.sgd(0.05, momentum=0.9)
+
+
+def _run_single(step, state, batches):
+    compiled = jax.jit(step)
+    for batch in batches:
+        state, metrics = compiled(state, batch)
+    return jax.device_get(state), jax.device_get(metrics)
+
+
+def _run_jit_sharded(step, state, batches):
+    mesh = parallel.make_mesh()
+    compiled = parallel.data_parallel(step, mesh, example_axis=1)
+    state = parallel.replicate_state(state, mesh)
+    for batch in batches:
+        state, metrics = compiled(state, parallel.shard_batch(batch, mesh, example_axis=1))
+    return jax.device_get(state), jax.device_get(metrics)
+
+
+def _run_pmap(step, state, batches):
+    compiled = parallel.pmap_step(step, example_axis=1)
+    state = parallel.replicate(state)
+    for batch in batches:
+        state, metrics = compiled(state, batch)
+    return jax.device_get(parallel.unreplicate(state)), jax.device_get(metrics)
+
+
+CASES = {
+    # BatchNorm in G (statistics must be global) with a LayerNorm critic, Adam.
+    "ns_bn_generator_adam": dict(make=ns_step, g_norm="batch", d_norm="layer", tx=None, n_critic=2),
+    # BatchNorm in both players. SGD here: in G, a bias feeding D's BatchNorm has an exactly-zero
+    # gradient, which Adam turns into +-lr from rounding noise; SGD does not amplify it.
+    "ns_bn_both_sgd": dict(make=ns_step, g_norm="batch", d_norm="batch", tx=SGD, n_critic=2),
+    # Gradient penalty: per-example interpolation coefficients must not depend on the split.
+    "wgan_gp": dict(make=wgan_gp_step, g_norm="batch", d_norm="none", tx=None, n_critic=3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("form", ["jit_sharded", "pmap"])
+def test_data_parallel_step_equals_single_device(case, form):
+    assert jax.device_count() == 4, "conftest sets 4 virtual CPU devices"
+    spec = CASES[case]
+    batches = real_batches(3, spec["n_critic"], 16)
+    kwargs = dict(g_norm=spec["g_norm"], d_norm=spec["d_norm"])
+    if spec["tx"] is not None:
+        kwargs.update(g_tx=spec["tx"], d_tx=spec["tx"])
+    reference, ref_metrics = _run_single(spec["make"](n_critic=spec["n_critic"]), small_state(**kwargs), batches)
+    if form == "pmap":
+        step = spec["make"](n_critic=spec["n_critic"], axis_name=parallel.DATA_AXIS)
+        result, metrics = _run_pmap(step, small_state(axis_name=parallel.DATA_AXIS, **kwargs), batches)
+    else:
+        result, metrics = _run_jit_sharded(spec["make"](n_critic=spec["n_critic"]), small_state(**kwargs), batches)
+    assert int(result.step) == 3
+    for field in ("g_params", "d_params", "g_state", "d_state", "ema_params", "g_opt_state", "d_opt_state"):
+        assert max_abs_diff(getattr(result, field), getattr(reference, field)) < 1e-5, field
+    for name in ref_metrics:
+        np.testing.assert_allclose(metrics[name], ref_metrics[name], rtol=1e-5, atol=1e-6)
+
+
+def test_pmap_without_global_batchnorm_differs():
+    """Guard against a vacuous equality test: per-device BatchNorm statistics (no axis_name in
+    the networks) must give a different result from the single-device step."""
+    batches = real_batches(2, 1, 16)
+    reference, _ = _run_single(ns_step(), small_state(), batches)
+    step = ns_step(axis_name=parallel.DATA_AXIS)
+    result, _ = _run_pmap(step, small_state(), batches)
+    assert max_abs_diff(result.g_params, reference.g_params) > 1e-4
+
+
+def test_indivisible_batch_is_a_clear_error():
+    step = parallel.pmap_step(ns_step(axis_name=parallel.DATA_AXIS), example_axis=1)
+    with pytest.raises(ValueError, match="batch size 10 is not divisible by the 4 devices"):
+        step(parallel.replicate(small_state(axis_name=parallel.DATA_AXIS)), real_batches(1, 1, 10)[0])
+
+
+_WORKER = textwrap.dedent(
+    """
+    import os, sys
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    sys.path.insert(0, {tests!r})
+    import jax
+    from jaxgan import parallel
+    process_id, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    parallel.initialize_distributed(f"127.0.0.1:{{port}}", 2, process_id)
+    import numpy as np
+    from conftest import ns_step, real_batches, small_state
+    assert jax.process_count() == 2 and jax.device_count() == 4 and jax.local_device_count() == 2
+    mesh = parallel.make_mesh()
+    step = parallel.data_parallel(ns_step(n_critic=2), mesh, example_axis=1)
+    state = parallel.replicate_state(small_state(), mesh)
+    for batch in real_batches(3, 2, 16):
+        local = {{"x": np.asarray(batch["x"])[:, process_id * 8:(process_id + 1) * 8]}}
+        state, metrics = step(state, parallel.shard_batch(local, mesh, example_axis=1))
+    params = jax.tree.map(lambda x: np.asarray(x.addressable_data(0)), (state.g_params, state.d_params))
+    np.savez(out, *jax.tree.leaves(params), d_loss=np.asarray(metrics["d_loss"].addressable_data(0)))
+    jax.distributed.shutdown()
+    """
+)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_process_multi_host_step_equals_single_device(tmp_path):
+    """Two processes (2 CPU devices each) under jax.distributed, each feeding its half of the
+    global batch through make_array_from_process_local_data, equal one process on it all."""
+    script = tmp_path / "worker.py"
+    script.write_text(_WORKER.format(tests=os.path.dirname(__file__)))
+    port = str(_free_port())
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    procs = [
+        subprocess.Popen([sys.executable, str(script), str(i), port, str(tmp_path / f"out{i}.npz")],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for i in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for p, out in zip(procs, outputs):
+        assert p.returncode == 0, out[-3000:]
+    reference, ref_metrics = _run_single(ns_step(n_critic=2), small_state(), real_batches(3, 2, 16))
+    expected = jax.tree.leaves((reference.g_params, reference.d_params))
+    for i in range(2):
+        with np.load(tmp_path / f"out{i}.npz") as saved:
+            leaves = [saved[f"arr_{j}"] for j in range(len(expected))]
+            np.testing.assert_allclose(saved["d_loss"], ref_metrics["d_loss"], rtol=1e-5)
+        for got, want in zip(leaves, expected):
+            np.testing.assert_allclose(got, np.asarray(want), atol=1e-5)
