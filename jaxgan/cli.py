@@ -22,10 +22,19 @@ from ml_collections import ConfigDict, config_flags
 
 def _parse_train_config(argv):
     """Parse `--config FILE` and `--config.KEY=VALUE` overrides with ml_collections."""
+    # ml_collections registers the --config.KEY override flags while parsing `--config=FILE`;
+    # accept the two-word form `--config FILE` too.
+    argv = list(argv)
+    if "--config" in argv and argv.index("--config") + 1 < len(argv):
+        i = argv.index("--config")
+        argv[i : i + 2] = [f"--config={argv[i + 1]}"]
     flag_values = flags.FlagValues()
-    config_flags.DEFINE_config_file("config", None, "recipe file with get_config()", flag_values=flag_values)
+    argv = ["jaxgan-train"] + argv
+    config_flags.DEFINE_config_file(
+        "config", None, "recipe file with get_config()", flag_values=flag_values, sys_argv=argv
+    )
     try:
-        flag_values(["jaxgan-train"] + argv)
+        flag_values(argv)
     except (flags.Error, KeyError, AttributeError, ValueError, TypeError) as error:
         raise SystemExit(f"jaxgan train: bad config arguments: {error}")
     if flag_values.config is None:

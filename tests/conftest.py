@@ -53,12 +53,17 @@ def real_batches(num, n_critic, batch, seed=0):
 
 
 def max_abs_diff(a, b):
-    """Largest absolute difference over two pytrees of arrays (typed keys compared as key data)."""
+    """Largest absolute difference between the leaves of two pytrees of equal layout (typed keys
+    compared as key data). Static fields (modules, optimizers) are not compared."""
 
     def unkey(x):
-        x = jnp.asarray(x) if not isinstance(x, jax.Array) else x
+        x = jnp.asarray(x)
         return jax.random.key_data(x) if jnp.issubdtype(x.dtype, jax.dtypes.prng_key) else x
 
-    diffs = jax.tree.map(lambda x, y: float(np.max(np.abs(np.asarray(unkey(x), np.float64) - np.asarray(unkey(y), np.float64)))), a, b)
-    return max(jax.tree.leaves(diffs), default=0.0)
-
+    leaves_a, leaves_b = jax.tree.leaves(a), jax.tree.leaves(b)
+    assert len(leaves_a) == len(leaves_b), (len(leaves_a), len(leaves_b))
+    diffs = [
+        float(np.max(np.abs(np.asarray(unkey(x), np.float64) - np.asarray(unkey(y), np.float64)), initial=0.0))
+        for x, y in zip(leaves_a, leaves_b)
+    ]
+    return max(diffs, default=0.0)

@@ -35,8 +35,15 @@ def mode_coverage(samples, centers, std, *, threshold=3.0):
 
 
 def mean_and_stderr(values):
-    """Mean and standard error of the mean (sample std with ddof=1, over sqrt(n)); s.e. 0 for n=1."""
+    """Mean and standard error of the mean (sample std with ddof=1, over sqrt(n)); s.e. 0 for n=1.
+
+    Infinite values (a reverse KL with no high-quality sample) give (inf, inf), not NaN.
+    """
     values = np.asarray(values, np.float64)
+    if np.isnan(values).any():
+        raise ValueError(f"NaN among the values to summarize: {values}")
+    if np.isinf(values).any():
+        return float(values.mean()), float("inf")
     if len(values) < 2:
         return float(values.mean()), 0.0
     return float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values)))

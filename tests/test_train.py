@@ -1,0 +1,205 @@
+"""The training loop: exact resume, non-finite stop, signals, config validation, the CLI."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import jax
+import numpy as np
+import pytest
+from conftest import max_abs_diff
+from ml_collections import ConfigDict
+
+from jaxgan import cli
+from jaxgan.checkpoint import Checkpointer
+from jaxgan.config import ConfigError, base_config, validate
+from jaxgan.train import NonFiniteLossError, Program, train
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def tiny_config(**overrides):
+    config = base_config()
+    config.model.g_hidden = (16, 16)
+    config.model.d_hidden = (16, 16)
+    config.model.g_norm = "batch"
+    config.model.latent_dim = 4
+    config.data.batch_size = 32
+    config.train.num_steps = 20
+    config.train.checkpoint_every = 10
+    config.train.log_every = 5
+    config.train.progress = False
+    config.eval.num_samples = 200
+    config.ema_decay = 0.9
+    for key, value in overrides.items():
+        target = config
+        *path, last = key.split(".")
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return config
+
+
+def restored_state(config, workdir, step=None):
+    checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"))
+    state, data = checkpointer.restore(Program(config).init_state(), step=step)
+    checkpointer.close()
+    return state, data
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"num_seeds": 2, "train.fused_steps": 5, "loss": "wasserstein", "penalties.wgan_gp": 1.0, "n_critic": 2},
+    ],
+    ids=["ns", "wgan_gp_2seeds_fused"],
+)
+def test_resume_is_bit_exact(tmp_path, overrides):
+    straight = tiny_config(**overrides)
+    train(straight, str(tmp_path / "straight"))
+    first_half = tiny_config(**overrides)
+    first_half.train.num_steps = 10
+    train(first_half, str(tmp_path / "resumed"))
+    assert Checkpointer(str(tmp_path / "resumed" / "checkpoints")).latest_step() == 10
+    result = train(straight, str(tmp_path / "resumed"))  # resumes at 10, runs to 20
+    assert result["step"] == 20
+    a, data_a = restored_state(straight, str(tmp_path / "straight"))
+    b, data_b = restored_state(straight, str(tmp_path / "resumed"))
+    assert data_a == data_b == {"position": 20}
+    assert max_abs_diff(a, b) == 0.0
+    assert max_abs_diff(a.g_params, Program(straight).init_state().g_params) > 0  # it trained
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
+    healthy = tiny_config(**{"train.checkpoint_every": 1, "train.num_steps": 5})
+    train(healthy, str(tmp_path))
+    # Continue the same run with an absurd learning rate: it diverges within a few steps.
+    config = tiny_config(**{"train.checkpoint_every": 1, "train.num_steps": 50})
+    config.optimizer.g.learning_rate = 1e30
+    config.optimizer.d.learning_rate = 1e30
+    with pytest.raises(NonFiniteLossError, match=r"non-finite \w+ at step (\d+)") as error:
+        train(config, str(tmp_path))
+    bad_step = int(re.search(r"at step (\d+)", str(error.value)).group(1))
+    last = Checkpointer(str(tmp_path / "checkpoints")).latest_step()
+    assert last == bad_step - 1 and bad_step > 5
+    assert f"last good checkpoint is step {last}" in str(error.value)
+    state, _ = restored_state(config, str(tmp_path))
+    assert all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves((state.g_params, state.d_params)))
+
+
+def test_metrics_logs_and_plots_are_written(tmp_path):
+    result = train(tiny_config(), str(tmp_path))
+    records = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert [r["step"] for r in records] == [5, 10, 15, 20]
+    assert {"d_loss", "g_loss", "d_total", "real_logit", "fake_logit"} <= set(records[0])
+    assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path / "tensorboard"))
+    assert os.path.exists(tmp_path / "samples" / "step_00000020.png")
+    saved = json.load(open(tmp_path / "eval" / "step_00000020.json"))
+    assert saved["protocol"]["num_samples"] == 200 and saved["protocol"]["generator"] == "ema"
+    assert 0 <= result["evaluation"]["summary"]["modes"]["mean"] <= 25
+
+
+def _write_recipe(tmp_path, config):
+    path = tmp_path / "recipe.py"
+    path.write_text(
+        "from ml_collections import ConfigDict\n"
+        "from jaxgan.config import base_config\n"
+        "def get_config():\n"
+        "    config = base_config()\n"
+        f"    config.update(ConfigDict({config.to_dict()!r}))\n"
+        "    return config\n"
+    )
+    return str(path)
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+    config = tiny_config(**{"train.num_steps": 1_000_000, "train.checkpoint_every": 0})
+    recipe = _write_recipe(tmp_path, config)
+    workdir = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jaxgan.cli", "train", "--config", recipe, "--workdir", str(workdir)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.time() + 240
+    while not (workdir / "metrics.jsonl").exists() or os.path.getsize(workdir / "metrics.jsonl") == 0:
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()[1][-2000:]
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert "stopped by signal SIGTERM" in stderr and "Traceback" not in stderr
+    step = Checkpointer(str(workdir / "checkpoints")).latest_step()
+    assert step is not None and step >= 5
+    state, data = restored_state(config, str(workdir))
+    assert int(state.step) == step == data["position"]
+
+
+def test_cli_train_sample_evaluate(tmp_path, capsys):
+    recipe = _write_recipe(tmp_path, tiny_config(**{"train.num_steps": 10}))
+    workdir = str(tmp_path / "run")
+    assert cli.main(["train", "--config", recipe, "--config.data.name=ring", "--workdir", workdir]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["step"] == 10
+    assert cli.main(["sample", "--workdir", workdir, "--num", "64", "--out", str(tmp_path / "s.png")]) == 0
+    samples = np.load(tmp_path / "s.npz")["samples"]
+    assert samples.shape == (1, 64, 2) and os.path.exists(tmp_path / "s.png")
+    assert cli.main(["evaluate", "--workdir", workdir]) == 0
+    evaluation = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(evaluation) == {"modes", "high_quality", "reverse_kl"}
+    assert json.load(open(os.path.join(workdir, "config.json")))["data"]["name"] == "ring"
+
+
+def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
+    recipe = _write_recipe(tmp_path, tiny_config())
+    with pytest.raises(SystemExit, match="n_critc"):
+        cli.main(["train", "--config", recipe, "--config.n_critc=3", "--workdir", str(tmp_path / "r")])
+    with pytest.raises(SystemExit, match="no config.json"):
+        cli.main(["sample", "--workdir", str(tmp_path / "nothing")])
+    assert cli.main(["train", "--config", recipe, "--config.loss=hinge_typo", "--workdir", str(tmp_path / "r")]) == 2
+    assert "loss='hinge_typo' is not one of" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda c: c.__setitem__("n_critc", 5), "unknown config key 'n_critc'"),
+        (lambda c: c.data.__setitem__("name", "mnist"), "data.name='mnist' is not one of"),
+        (lambda c: c.__setitem__("n_critic", 0), "n_critic must be a positive integer"),
+        (lambda c: c.__setitem__("ema_decay", 1.0), "ema_decay must be in"),
+        (lambda c: c.__setitem__("loss", "wasserstein"), "needs a Lipschitz constraint"),
+        (lambda c: (c.penalties.__setitem__("wgan_gp", 10.0), c.model.__setitem__("d_norm", "batch")), "BatchNorm in the critic"),
+        (lambda c: (c.penalties.__setitem__("wgan_gp", 10.0), c.__setitem__("clip_bound", 0.01)), "choose one"),
+        (lambda c: c.train.__setitem__("fused_steps", 3), "multiple of train.fused_steps=3"),
+        (lambda c: c.optimizer.g.__setitem__("name", "adamw"), "optimizer.g.name='adamw'"),
+    ],
+)
+def test_config_errors_are_clear(mutate, message):
+    config = ConfigDict(base_config().to_dict())  # unlocked copy, so bad keys can be added
+    mutate(config)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        validate(config)
+
+
+def test_config_type_errors_are_clear():
+    with pytest.raises(ConfigError, match="config key 'seed' must be like 0, got 'zero'"):
+        validate(ConfigDict({**base_config().to_dict(), "seed": "zero"}))
+    with pytest.raises(ConfigError, match="'data' must be a group of keys"):
+        validate(ConfigDict({**base_config().to_dict(), "data": 3}))
+
+
+def test_recipes_validate():
+    import importlib
+
+    for name in ("gan_ns_2d", "gan_minimax_2d", "wgan_gp_2d"):
+        validate(importlib.import_module(f"experiments.{name}").get_config())
+
+
+def test_locked_base_config_rejects_typos_in_recipes():
+    config = base_config()
+    with pytest.raises(AttributeError):
+        config.n_critc = 5
