@@ -3,8 +3,10 @@
     ./run jaxgan train --config experiments/gan_ns_2d.py --workdir runs/gan_ns_grid
     ./run jaxgan train --config experiments/gan_ns_2d.py --config.data.name=ring --workdir runs/gan_ns_ring
 
-MLP generator (3 x 256, BatchNorm, ReLU) and discriminator (3 x 256, LeakyReLU), Adam(1e-4,
-0.5, 0.999) for both players, batch 256, 16-dimensional N(0, I) latent.
+Generator: MLP 2 -> 128 -> 128 -> 128 -> 2 with BatchNorm and ReLU, z ~ N(0, I_2).
+Discriminator: MLP 2 -> 64 -> 64 -> 64 -> 1 with LeakyReLU(0.2), no normalization.
+Adam(1e-3, 0.5, 0.999) for both players, batch 128, 4,000 generator steps fused 100 per call.
+The sizes are chosen so that 10 seeds of every variant train in minutes on two CPU cores.
 """
 
 from jaxgan.config import base_config
@@ -13,6 +15,15 @@ from jaxgan.config import base_config
 def get_config():
     config = base_config()
     config.loss = "non_saturating"
+    config.data.batch_size = 128
+    config.model.latent_dim = 2
+    config.model.g_hidden = (128, 128, 128)
+    config.model.d_hidden = (64, 64, 64)
     config.model.g_norm = "batch"
-    config.train.num_steps = 6000
+    for side in ("g", "d"):
+        config.optimizer[side].learning_rate = 1e-3
+    config.train.num_steps = 4000
+    config.train.fused_steps = 100
+    config.train.log_every = 100
+    config.train.checkpoint_every = 1000
     return config

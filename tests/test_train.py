@@ -203,3 +203,15 @@ def test_locked_base_config_rejects_typos_in_recipes():
     config = base_config()
     with pytest.raises(AttributeError):
         config.n_critc = 5
+
+
+def test_training_loop_gives_the_same_run_on_one_device_jit_mesh_and_pmap(tmp_path):
+    finals = {}
+    for mode in ("single", "jit", "pmap"):
+        config = tiny_config(**{"train.parallel": mode, "train.num_steps": 6, "train.fused_steps": 3,
+                                "train.log_every": 3, "train.checkpoint_every": 0, "n_critic": 2})
+        train(config, str(tmp_path / mode))
+        finals[mode] = restored_state(config, str(tmp_path / mode))[0]
+    assert int(finals["single"].step) == 6
+    assert max_abs_diff(finals["jit"], finals["single"]) < 1e-5
+    assert max_abs_diff(finals["pmap"], finals["single"]) < 1e-5
