@@ -134,3 +134,45 @@ def test_clip_weights_bounds_every_parameter():
     np.testing.assert_array_equal(clipped["a"], np.float32([-0.01, 0.005, 0.01]))
     with pytest.raises(ValueError, match="positive"):
         losses.clip_weights(params, bound=0.0)
+
+
+# TF-GAN's published vectors (tensorflow_gan/python/losses/losses_impl_test.py).
+TFGAN_REAL = jnp.array([-5.0, 1.4, 12.5, 2.7])
+TFGAN_FAKE = jnp.array([10.0, 4.4, -5.5, 3.6])
+
+
+def test_tfgan_reference_vectors():
+    # modified_generator_loss == our non-saturating loss
+    np.testing.assert_allclose(losses.non_saturating_generator_loss(TFGAN_REAL, TFGAN_FAKE), 1.38582, atol=1e-5)
+    # minimax_discriminator_loss with TF-GAN's default label_smoothing=0.25 (real target 0.875)
+    np.testing.assert_allclose(
+        losses.minimax_discriminator_loss(TFGAN_REAL, TFGAN_FAKE, label_smoothing=0.125), 6.19637, atol=1e-5
+    )
+    # TF-GAN's minimax_generator_loss is -d_loss(ones_like(fake), fake): ours plus the constant
+    # real-side term evaluated at logit 1, softplus(-1) = log(1 + e^-1).
+    np.testing.assert_allclose(
+        losses.minimax_generator_loss(TFGAN_REAL, TFGAN_FAKE) - math.log1p(math.exp(-1.0)), -4.82408, atol=1e-5
+    )
+    np.testing.assert_allclose(losses.wasserstein_generator_loss(TFGAN_REAL, TFGAN_FAKE), -3.125, atol=1e-6)
+    np.testing.assert_allclose(losses.wasserstein_discriminator_loss(TFGAN_REAL, TFGAN_FAKE), 0.225, atol=1e-6)
+    # wasserstein_gradient_penalty with critic 2 * x on one 4-dim example: (||2 * 1|| - 1)^2 = 9
+    gp = losses.gradient_penalty(
+        lambda x: jnp.sum(2.0 * x, axis=1),
+        jnp.array([[-12.3, 23.2, 16.3, -43.2]]),
+        jnp.array([[3.1, 2.3, -12.3, 32.1]]),
+        key=jax.random.key(0),
+    )
+    np.testing.assert_allclose(gp, 9.0, atol=1e-5)
+
+
+def test_label_smoothing_is_one_sided_and_validated():
+    zeros = jnp.zeros(3)
+    smoothed = losses.minimax_discriminator_loss(zeros, zeros + 5.0, label_smoothing=0.1)
+    np.testing.assert_allclose(smoothed, losses.minimax_discriminator_loss(zeros, zeros + 5.0), rtol=1e-6)  # 0.1 * 0
+    real = jnp.array([2.0])
+    np.testing.assert_allclose(
+        losses.minimax_discriminator_loss(real, jnp.array([-30.0]), label_smoothing=0.1),
+        math.log1p(math.exp(-2.0)) + 0.2, rtol=1e-5,
+    )
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        losses.minimax_discriminator_loss(zeros, zeros, label_smoothing=1.0)

@@ -19,7 +19,7 @@ def _flat(logits):
     return logits
 
 
-def minimax_discriminator_loss(real_logits, fake_logits):
+def minimax_discriminator_loss(real_logits, fake_logits, *, label_smoothing=0.0):
     """Discriminator side of the GAN value function (Goodfellow et al. 2014, Eq. 1).
 
     L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]
@@ -28,12 +28,20 @@ def minimax_discriminator_loss(real_logits, fake_logits):
     At D = 1/2 everywhere it equals 2 log 2; with the optimal discriminator it equals
     2 log 2 - 2 JS(p_r || p_g). Shared by the minimax and non-saturating games.
 
+    `label_smoothing` = s gives one-sided label smoothing (Salimans et al. 2016, Sec. 3.4): the
+    real target becomes 1 - s (their alpha = 0.9 is s = 0.1), fake targets stay 0, so the real
+    term is the cross-entropy softplus(-l) + s * l. (TF-GAN's `label_smoothing=0.25` moves the
+    real target to 1 - 0.25 / 2 = 0.875, i.e. s = 0.125 here.)
+
     Example:
       >>> float(minimax_discriminator_loss(jnp.zeros(4), jnp.zeros(4)))  # 2 log 2
       1.386...
     """
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
     real, fake = _flat(real_logits), _flat(fake_logits)
-    return jnp.mean(jax.nn.softplus(-real)) + jnp.mean(jax.nn.softplus(fake))
+    real_term = jax.nn.softplus(-real) + label_smoothing * real
+    return jnp.mean(real_term) + jnp.mean(jax.nn.softplus(fake))
 
 
 def minimax_generator_loss(real_logits, fake_logits):
