@@ -16,8 +16,22 @@ LOSSES = {
     "minimax": (losses.minimax_discriminator_loss, losses.minimax_generator_loss),
     "non_saturating": (losses.minimax_discriminator_loss, losses.non_saturating_generator_loss),
     "wasserstein": (losses.wasserstein_discriminator_loss, losses.wasserstein_generator_loss),
+    "least_squares": (losses.least_squares_discriminator_loss, losses.least_squares_generator_loss),
+    "hinge": (losses.hinge_discriminator_loss, losses.hinge_generator_loss),
+    "relativistic": (losses.relativistic_discriminator_loss, losses.relativistic_generator_loss),
+    "relativistic_average": (
+        losses.relativistic_average_discriminator_loss,
+        losses.relativistic_average_generator_loss,
+    ),
 }
-PENALTIES = {"wgan_gp": losses.gradient_penalty}
+PENALTIES = {
+    "wgan_gp": losses.gradient_penalty,
+    "wgan_lp": losses.lipschitz_penalty,
+    "wgan_div": losses.divergence_penalty,
+    "dragan": losses.dragan_penalty,
+    "r1": losses.r1_penalty,
+    "r2": losses.r2_penalty,
+}
 DATASETS = ("ring", "grid")
 MODELS = ("mlp",)
 OPTIMIZERS = ("adam", "rmsprop", "sgd")

@@ -176,3 +176,130 @@ def test_label_smoothing_is_one_sided_and_validated():
     )
     with pytest.raises(ValueError, match="label_smoothing must be in"):
         losses.minimax_discriminator_loss(zeros, zeros, label_smoothing=1.0)
+
+
+def test_tfgan_least_squares_and_hinge_vectors():
+    np.testing.assert_allclose(losses.least_squares_generator_loss(TFGAN_REAL, TFGAN_FAKE), 17.69625, atol=1e-4)
+    np.testing.assert_allclose(losses.least_squares_discriminator_loss(TFGAN_REAL, TFGAN_FAKE), 41.73375, atol=1e-4)
+    np.testing.assert_allclose(losses.hinge_discriminator_loss(TFGAN_REAL, TFGAN_FAKE), 6.75, atol=1e-5)
+    np.testing.assert_allclose(losses.hinge_generator_loss(TFGAN_REAL, TFGAN_FAKE), -3.125, atol=1e-5)
+
+
+def test_least_squares_at_targets_and_hinge_at_margins():
+    a, b, c = -1.0, 1.0, 0.0
+    np.testing.assert_allclose(
+        losses.least_squares_discriminator_loss(jnp.full(3, b), jnp.full(3, a), a=a, b=b), 0.0, atol=1e-7
+    )
+    np.testing.assert_allclose(losses.least_squares_generator_loss(None, jnp.full(3, c), c=c), 0.0, atol=1e-7)
+    np.testing.assert_allclose(losses.least_squares_discriminator_loss(jnp.full(2, 3.0), jnp.full(2, 2.0)), 0.5 * 4 + 0.5 * 4)
+    assert float(losses.hinge_discriminator_loss(jnp.array([1.0, 4.0]), jnp.array([-1.0, -3.0]))) == 0.0
+    np.testing.assert_allclose(losses.hinge_discriminator_loss(jnp.zeros(2), jnp.zeros(2)), 2.0)
+    np.testing.assert_allclose(losses.hinge_discriminator_loss(jnp.array([0.5]), jnp.array([-0.25])), 0.5 + 0.75)
+
+
+def test_relativistic_losses_against_hand_computed_vectors():
+    r = np.array([2.0, -1.0, 0.5])
+    f = np.array([-3.0, 0.0, 1.5])
+    softplus = lambda t: np.log1p(np.exp(t))
+    pairs = {
+        losses.relativistic_discriminator_loss: np.mean(softplus(-(r - f))),
+        losses.relativistic_generator_loss: np.mean(softplus(-(f - r))),
+        losses.relativistic_average_discriminator_loss: np.mean(softplus(-(r - f.mean()))) + np.mean(softplus(f - r.mean())),
+        losses.relativistic_average_generator_loss: np.mean(softplus(-(f - r.mean()))) + np.mean(softplus(r - f.mean())),
+    }
+    for loss, expected in pairs.items():
+        np.testing.assert_allclose(loss(jnp.asarray(r), jnp.asarray(f)), expected, rtol=1e-6, err_msg=loss.__name__)
+    # Equal critics: every relativistic loss is log 2 per term.
+    np.testing.assert_allclose(losses.relativistic_discriminator_loss(jnp.ones(4), jnp.ones(4)), LOG2, rtol=1e-6)
+    np.testing.assert_allclose(losses.relativistic_average_generator_loss(jnp.ones(4), jnp.ones(4)), 2 * LOG2, rtol=1e-6)
+    with pytest.raises(ValueError, match="pair real and fake"):
+        losses.relativistic_discriminator_loss(jnp.ones(3), jnp.ones(4))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        losses.least_squares_discriminator_loss,
+        losses.least_squares_generator_loss,
+        losses.hinge_discriminator_loss,
+        losses.relativistic_discriminator_loss,
+        losses.relativistic_generator_loss,
+        losses.relativistic_average_discriminator_loss,
+        losses.relativistic_average_generator_loss,
+    ],
+)
+def test_more_loss_gradients_match_finite_differences(loss):
+    check_grads(loss, (jnp.array([0.3, -1.2, 2.0]), jnp.array([1.1, 0.05, -0.7])), order=2, modes=["rev"], atol=1e-2, rtol=1e-2)
+
+
+def _linear(w):
+    return lambda x: x.reshape(x.shape[0], -1) @ w
+
+
+def test_lipschitz_penalty_is_one_sided():
+    real = jax.random.normal(jax.random.key(1), (8, 2))
+    fake = jax.random.normal(jax.random.key(2), (8, 2))
+    key = jax.random.key(0)
+    assert float(losses.lipschitz_penalty(_linear(jnp.array([0.3, 0.4])), real, fake, key=key)) == 0.0
+    np.testing.assert_allclose(losses.lipschitz_penalty(_linear(jnp.array([3.0, 4.0])), real, fake, key=key), 16.0, rtol=1e-6)
+
+
+def test_divergence_penalty_of_quadratic_critic():
+    """f(x) = c ||x||^2: grad = 2 c x, so k/2 (mean (2c||x_r||)^p + mean (2c||x_f||)^p)."""
+    c, k, p = 0.3, 2.0, 6.0
+    real = jax.random.normal(jax.random.key(1), (5, 3))
+    fake = jax.random.normal(jax.random.key(2), (5, 3))
+    critic = lambda x: c * jnp.sum(x**2, axis=1)
+    expected = 0.5 * k * (
+        np.mean((2 * c * np.linalg.norm(real, axis=1)) ** p) + np.mean((2 * c * np.linalg.norm(fake, axis=1)) ** p)
+    )
+    np.testing.assert_allclose(losses.divergence_penalty(critic, real, fake, key=jax.random.key(0)), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        losses.divergence_penalty(critic, real, fake, key=jax.random.key(0), k=1.0, p=2.0),
+        0.5 * (np.mean((2 * c * np.linalg.norm(real, axis=1)) ** 2) + np.mean((2 * c * np.linalg.norm(fake, axis=1)) ** 2)),
+        rtol=1e-5,
+    )
+
+
+def test_r1_r2_of_quadratic_critic():
+    """f(x) = 1/2 x^T A x: grad = A x, so R1 = 1/2 mean ||A x_real||^2 (R2 likewise on fakes)."""
+    a = jnp.array([[2.0, 0.5], [0.5, -1.0]])
+    real = jax.random.normal(jax.random.key(1), (6, 2))
+    fake = jax.random.normal(jax.random.key(2), (6, 2))
+    critic = lambda x: 0.5 * jnp.einsum("bi,ij,bj->b", x, a, x)
+    key = jax.random.key(0)
+    np.testing.assert_allclose(losses.r1_penalty(critic, real, fake, key=key), 0.5 * np.mean(np.sum(np.square(real @ a), 1)), rtol=1e-5)
+    np.testing.assert_allclose(losses.r2_penalty(critic, real, fake, key=key), 0.5 * np.mean(np.sum(np.square(fake @ a), 1)), rtol=1e-5)
+
+
+def test_dragan_penalty_of_linear_critic_and_perturbation():
+    w = jnp.array([3.0, 4.0, 0.0])
+    real = jax.random.normal(jax.random.key(1), (8, 3))
+    key = jax.random.key(0)
+    np.testing.assert_allclose(losses.dragan_penalty(_linear(w), real, None, key=key), 16.0, rtol=1e-6)
+    # Gradient evaluated at x + std * sigma * noise: with f = 0.5 ||x||^2 the gradient is the point.
+    critic = lambda x: 0.5 * jnp.sum(x**2, axis=1)
+    keys = jax.random.split(key, 8)
+    noise = np.stack([np.asarray(jax.random.normal(k, (3,))) for k in keys])
+    points = np.asarray(real) + 0.5 * float(jnp.std(real)) * noise
+    expected = np.mean((np.linalg.norm(points, axis=1) - 1.0) ** 2)
+    np.testing.assert_allclose(losses.dragan_penalty(critic, real, None, key=keys), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [losses.gradient_penalty, losses.lipschitz_penalty, losses.divergence_penalty, losses.dragan_penalty, losses.r1_penalty, losses.r2_penalty],
+)
+def test_penalties_second_order_gradients_and_jit_vmap(penalty):
+    real = jax.random.normal(jax.random.key(1), (5, 2))
+    fake = jax.random.normal(jax.random.key(2), (5, 2))
+
+    def penalty_of(w, real=real, fake=fake):
+        critic = lambda x: jnp.tanh(x @ w[:2]) * w[2] + jnp.sum(x**2, axis=1) * w[3]
+        return penalty(critic, real, fake, key=jax.random.key(3))
+
+    w = jnp.array([0.7, -0.2, 1.5, 0.3])
+    check_grads(penalty_of, (w,), order=2, modes=["rev"], atol=5e-2, rtol=5e-2)
+    np.testing.assert_allclose(jax.jit(penalty_of)(w), penalty_of(w), rtol=1e-5)
+    stacked = jax.vmap(lambda r, f: penalty_of(w, r, f))(jnp.stack([real, fake]), jnp.stack([fake, real]))
+    np.testing.assert_allclose(stacked[0], penalty_of(w), rtol=1e-5)

@@ -12,13 +12,30 @@ Conventions (one for the whole package):
 """
 
 from jaxgan.losses.adversarial import (
+    hinge_discriminator_loss,
+    hinge_generator_loss,
+    least_squares_discriminator_loss,
+    least_squares_generator_loss,
     minimax_discriminator_loss,
     minimax_generator_loss,
     non_saturating_generator_loss,
+    relativistic_average_discriminator_loss,
+    relativistic_average_generator_loss,
+    relativistic_discriminator_loss,
+    relativistic_generator_loss,
     wasserstein_discriminator_loss,
     wasserstein_generator_loss,
 )
-from jaxgan.losses.penalties import clip_weights, example_keys, gradient_penalty
+from jaxgan.losses.penalties import (
+    clip_weights,
+    divergence_penalty,
+    dragan_penalty,
+    example_keys,
+    gradient_penalty,
+    lipschitz_penalty,
+    r1_penalty,
+    r2_penalty,
+)
 
 __all__ = [
     "minimax_discriminator_loss",
@@ -26,7 +43,20 @@ __all__ = [
     "non_saturating_generator_loss",
     "wasserstein_discriminator_loss",
     "wasserstein_generator_loss",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
+    "relativistic_discriminator_loss",
+    "relativistic_generator_loss",
+    "relativistic_average_discriminator_loss",
+    "relativistic_average_generator_loss",
     "gradient_penalty",
+    "lipschitz_penalty",
+    "divergence_penalty",
+    "dragan_penalty",
+    "r1_penalty",
+    "r2_penalty",
     "clip_weights",
     "example_keys",
 ]

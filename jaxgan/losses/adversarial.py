@@ -95,3 +95,78 @@ def wasserstein_generator_loss(real_logits, fake_logits):
     """
     del real_logits
     return -jnp.mean(_flat(fake_logits))
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits, *, a=0.0, b=1.0):
+    """LSGAN discriminator loss (Mao et al. 2017, Eq. 2): targets b for real, a for fake.
+
+    L_D = 1/2 E_x[(D(x) - b)^2] + 1/2 E_z[(D(G(z)) - a)^2], on the raw (linear) outputs.
+    The paper's choices: (a, b, c) = (-1, 1, 0) (Eq. 8, Pearson chi^2) or (0, 1, 1) (Eq. 9).
+
+    Example (TF-GAN's vector, a = 0, b = 1):
+      >>> least_squares_discriminator_loss(jnp.array([-5.0, 1.4, 12.5, 2.7]), jnp.array([10.0, 4.4, -5.5, 3.6]))
+      Array(41.73375, dtype=float32)
+    """
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    return 0.5 * jnp.mean(jnp.square(real - b)) + 0.5 * jnp.mean(jnp.square(fake - a))
+
+
+def least_squares_generator_loss(real_logits, fake_logits, *, c=1.0):
+    """LSGAN generator loss (Mao et al. 2017, Eq. 2): L_G = 1/2 E_z[(D(G(z)) - c)^2].
+
+    `real_logits` is unused.
+    """
+    del real_logits
+    return 0.5 * jnp.mean(jnp.square(_flat(fake_logits) - c))
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge discriminator loss (Lim & Ye 2017; Miyato et al. 2018, Eq. 16).
+
+    L_D = E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]; zero once real logits are >= 1 and
+    fake logits <= -1.
+    """
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    return jnp.mean(jax.nn.relu(1.0 - real)) + jnp.mean(jax.nn.relu(1.0 + fake))
+
+
+def hinge_generator_loss(real_logits, fake_logits):
+    """Hinge-GAN generator loss (Miyato et al. 2018, Eq. 17): L_G = -E_z[D(G(z))]. Same value as
+    the Wasserstein generator loss; named separately so recipes read as the papers do."""
+    return wasserstein_generator_loss(real_logits, fake_logits)
+
+
+def _paired(real_logits, fake_logits):
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    if real.shape != fake.shape:
+        raise ValueError(f"relativistic losses pair real and fake examples: shapes {real.shape} and {fake.shape} differ")
+    return real, fake
+
+
+def relativistic_discriminator_loss(real_logits, fake_logits):
+    """RSGAN discriminator loss (Jolicoeur-Martineau 2018, Eq. for RSGAN, Sec. 4.1):
+    L_D = -E_{(x, z)}[log sigmoid(C(x) - C(G(z)))] = mean(softplus(-(real - fake))),
+    real and fake examples paired by position."""
+    real, fake = _paired(real_logits, fake_logits)
+    return jnp.mean(jax.nn.softplus(fake - real))
+
+
+def relativistic_generator_loss(real_logits, fake_logits):
+    """RSGAN generator loss: L_G = -E[log sigmoid(C(G(z)) - C(x))] = mean(softplus(real - fake))."""
+    real, fake = _paired(real_logits, fake_logits)
+    return jnp.mean(jax.nn.softplus(real - fake))
+
+
+def relativistic_average_discriminator_loss(real_logits, fake_logits):
+    """RaGAN discriminator loss (Jolicoeur-Martineau 2018, Sec. 4.2):
+    L_D = -E_x[log sigmoid(C(x) - E C(G(z)))] - E_z[log(1 - sigmoid(C(G(z)) - E C(x)))]
+        = mean(softplus(-(real - mean(fake)))) + mean(softplus(fake - mean(real)))."""
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    return jnp.mean(jax.nn.softplus(jnp.mean(fake) - real)) + jnp.mean(jax.nn.softplus(fake - jnp.mean(real)))
+
+
+def relativistic_average_generator_loss(real_logits, fake_logits):
+    """RaGAN generator loss: the discriminator loss with the roles of real and fake swapped,
+    L_G = mean(softplus(-(fake - mean(real)))) + mean(softplus(real - mean(fake)))."""
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    return jnp.mean(jax.nn.softplus(jnp.mean(real) - fake)) + jnp.mean(jax.nn.softplus(real - jnp.mean(fake)))

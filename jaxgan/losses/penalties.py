@@ -25,10 +25,34 @@ def example_keys(key, batch_size):
     return key
 
 
-def _per_example_critic_gradients(critic, x):
-    """d critic(x_i) / d x_i for each example i, flattened to (B, prod(x.shape[1:]))."""
-    grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(x)
-    return grads.reshape(x.shape[0], -1)
+def _gradient_norms(critic, x):
+    """||d critic(x_i) / d x_i||_2 for each example i, over the whole flattened example: (B,).
+
+    One `jax.grad` of sum_i critic(x_i): exact per-example gradients when the critic treats
+    examples independently (no BatchNorm). sqrt(sum g^2 + tiny) keeps the norm's own gradient
+    finite at g = 0.
+    """
+    grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(x).reshape(x.shape[0], -1)
+    return jnp.sqrt(jnp.sum(jnp.square(grads), axis=1) + 1e-12)
+
+
+def _squared_gradient_norms(critic, x):
+    grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(x).reshape(x.shape[0], -1)
+    return jnp.sum(jnp.square(grads), axis=1)
+
+
+def _check_pair(real, fake):
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake batches differ in shape: {real.shape} vs {fake.shape}")
+
+
+def _interpolates(real, fake, key):
+    """x_hat_i = eps_i x_i + (1 - eps_i) x~_i with eps_i ~ U[0, 1] from example i's key."""
+    _check_pair(real, fake)
+    keys = example_keys(key, real.shape[0])
+    eps = jax.vmap(lambda k: jax.random.uniform(k, (), dtype=real.dtype))(keys)
+    eps = eps.reshape((-1,) + (1,) * (real.ndim - 1))
+    return eps * real + (1.0 - eps) * fake
 
 
 def gradient_penalty(critic, real, fake, *, key, target=1.0):
@@ -47,16 +71,58 @@ def gradient_penalty(critic, real, fake, *, key, target=1.0):
       ...                  key=jax.random.key(0))  # (5 - 1)^2
       Array(16., dtype=float32)
     """
-    if real.shape != fake.shape:
-        raise ValueError(f"real and fake batches differ in shape: {real.shape} vs {fake.shape}")
-    keys = example_keys(key, real.shape[0])
-    eps = jax.vmap(lambda k: jax.random.uniform(k, (), dtype=real.dtype))(keys)
-    eps = eps.reshape((-1,) + (1,) * (real.ndim - 1))
-    interpolates = eps * real + (1.0 - eps) * fake
-    grads = _per_example_critic_gradients(critic, interpolates)
-    # sqrt(sum g^2 + tiny) keeps the gradient of the norm finite where g = 0.
-    norms = jnp.sqrt(jnp.sum(jnp.square(grads), axis=1) + 1e-12)
+    norms = _gradient_norms(critic, _interpolates(real, fake, key))
     return jnp.mean(jnp.square(norms - target))
+
+
+def lipschitz_penalty(critic, real, fake, *, key, target=1.0):
+    """One-sided penalty of WGAN-LP (Petzka et al. 2018, Eq. 8): E[max(0, ||grad f(x_hat)|| - 1)^2]
+    at the same per-example interpolates as WGAN-GP. Zero wherever the critic is 1-Lipschitz, so
+    it does not push gradients *up* to norm 1 as the two-sided penalty does.
+    Multiply by lambda (the paper uses 5 and 10) in the step factory.
+    """
+    norms = _gradient_norms(critic, _interpolates(real, fake, key))
+    return jnp.mean(jnp.square(jax.nn.relu(norms - target)))
+
+
+def divergence_penalty(critic, real, fake, *, key, k=2.0, p=6.0):
+    """WGAN-div penalty (Wu et al. 2018, Eq. 14 / Algorithm 1, k = 2, p = 6):
+    k E_{x ~ P_u}[||grad f(x)||^p] with P_u the equal mixture of the real and fake batches, i.e.
+    k/2 (E_real ||grad f||^p + E_fake ||grad f||^p). It is the whole regularizer: its weight in
+    the step factory is 1. `key` is unused (no random draw), kept for the common signature.
+    """
+    del key
+    _check_pair(real, fake)
+    half_p = p / 2.0  # ||g||^p = (sum g^2)^(p/2): no square root, smooth at g = 0
+    on_real = jnp.mean(_squared_gradient_norms(critic, real) ** half_p)
+    on_fake = jnp.mean(_squared_gradient_norms(critic, fake) ** half_p)
+    return 0.5 * k * (on_real + on_fake)
+
+
+def dragan_penalty(critic, real, fake, *, key, std=0.5, target=1.0):
+    """DRAGAN penalty (Kodali et al. 2017, Eq. 1 / Algorithm 1): E[(||grad D(x + delta)|| - k)^2]
+    around the real data, delta_i ~ N(0, (std * sigma)^2 I) drawn per example, with sigma the
+    standard deviation of the real batch (the paper's c, scaled to the data as in the authors'
+    code, which perturbs by 0.5 * std). Multiply by lambda = 10. `fake` is unused.
+    """
+    del fake
+    keys = example_keys(key, real.shape[0])
+    noise = jax.vmap(lambda k: jax.random.normal(k, real.shape[1:], real.dtype))(keys)
+    perturbed = real + std * jax.lax.stop_gradient(jnp.std(real)) * noise
+    return jnp.mean(jnp.square(_gradient_norms(critic, perturbed) - target))
+
+
+def r1_penalty(critic, real, fake, *, key):
+    """R1 (Mescheder et al. 2018, Eq. 9): 1/2 E_real[||grad D(x)||^2]; weight gamma gives the
+    paper's gamma/2 factor. `fake` and `key` are unused."""
+    del fake, key
+    return 0.5 * jnp.mean(_squared_gradient_norms(critic, real))
+
+
+def r2_penalty(critic, real, fake, *, key):
+    """R2 (Mescheder et al. 2018, Eq. 10): 1/2 E_fake[||grad D(x~)||^2]. `real`, `key` unused."""
+    del real, key
+    return 0.5 * jnp.mean(_squared_gradient_norms(critic, fake))
 
 
 def clip_weights(params, *, bound):
