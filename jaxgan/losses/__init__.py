@@ -9,6 +9,8 @@ Conventions (one for the whole package):
   * Every penalty has the signature `penalty(critic, real, fake, *, key, **hyperparameters)`
     where `critic` maps a batch (B, ...) to logits (B,) and `key` is one typed PRNG key or a
     vector of B per-example keys (see `example_keys`). It returns a scalar (batch mean).
+  * Auxiliary terms (classification, semi-supervised, InfoGAN, feature matching, reconstruction)
+    take logits, features or images with their targets and return a batch mean.
 """
 
 from jaxgan.losses.adversarial import (
@@ -25,6 +27,20 @@ from jaxgan.losses.adversarial import (
     relativistic_generator_loss,
     wasserstein_discriminator_loss,
     wasserstein_generator_loss,
+)
+from jaxgan.losses.auxiliary import (
+    categorical_code_loss,
+    classification_loss,
+    cycle_consistency_loss,
+    feature_matching_loss,
+    gaussian_code_loss,
+    historical_average_penalty,
+    identity_loss,
+    k_plus_one_discriminator_loss,
+    l1_loss,
+    l2_loss,
+    salimans_discriminator_loss,
+    update_running_average,
 )
 from jaxgan.losses.penalties import (
     clip_weights,
@@ -59,4 +75,16 @@ __all__ = [
     "r2_penalty",
     "clip_weights",
     "example_keys",
+    "classification_loss",
+    "k_plus_one_discriminator_loss",
+    "salimans_discriminator_loss",
+    "categorical_code_loss",
+    "gaussian_code_loss",
+    "feature_matching_loss",
+    "historical_average_penalty",
+    "update_running_average",
+    "l1_loss",
+    "l2_loss",
+    "cycle_consistency_loss",
+    "identity_loss",
 ]
