@@ -62,6 +62,7 @@ def base_config():
             "n_critic": 1,
             "clip_bound": 0.0,
             "ema_decay": 0.0,
+            "historical_averaging": 0.0,
             "optimizer": {"g": _optimizer_config(1e-4), "d": _optimizer_config(1e-4)},
             "train": {
                 "num_steps": 2000,
@@ -137,6 +138,8 @@ def validate(config):
             raise ConfigError(f"penalties.{name} is a weight and must be >= 0, got {weight}")
     if not 0.0 <= config.ema_decay < 1.0:
         raise ConfigError(f"ema_decay must be in [0, 1) (0 turns EMA off), got {config.ema_decay}")
+    if config.historical_averaging < 0:
+        raise ConfigError(f"historical_averaging is a weight and must be >= 0, got {config.historical_averaging}")
     if config.clip_bound < 0:
         raise ConfigError(f"clip_bound must be >= 0 (0 turns clipping off), got {config.clip_bound}")
     fused = config.train.fused_steps
@@ -195,5 +198,6 @@ def build_step(config, *, axis_name=None):
         n_critic=config.n_critic,
         clip_bound=config.clip_bound or None,
         ema_decay=config.ema_decay or None,
+        historical_averaging=config.historical_averaging or None,
         axis_name=axis_name,
     )

@@ -28,6 +28,8 @@ class TrainState(flax.struct.PyTreeNode):
                     spectral-norm `u` vectors); `{}` when there are none.
       g_opt_state, d_opt_state: optax states.
       ema_params:   exponential moving average of `g_params` (equal to them when EMA is off).
+      param_averages: `{"g": ..., "d": ...}` running means of each player's parameters over
+                    all its updates, for historical averaging; `{}` when not tracked.
       generator, discriminator (static): the flax modules; `module.apply` runs them. Modules
                     compare by their hyperparameters, so states built from equal modules
                     share one compiled step and can be stacked.
@@ -46,6 +48,7 @@ class TrainState(flax.struct.PyTreeNode):
     g_opt_state: Any
     d_opt_state: Any
     ema_params: Any
+    param_averages: Any
     generator: nn.Module = flax.struct.field(pytree_node=False)
     discriminator: nn.Module = flax.struct.field(pytree_node=False)
     g_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
@@ -53,7 +56,7 @@ class TrainState(flax.struct.PyTreeNode):
     latent_shape: tuple = flax.struct.field(pytree_node=False)
 
 
-def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key):
+def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False):
     """Initialize a `TrainState`.
 
     Args:
@@ -62,6 +65,8 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key)
       latent_shape: shape of one latent vector, e.g. (64,).
       sample_x: one real batch (B, ...) (only its shape and dtype are used).
       key: a typed PRNG key (`jax.random.key(seed)`) or an int seed.
+      track_param_averages: keep running means of both players' parameters (needed by the step
+        factory's `historical_averaging`).
 
     `create` is traceable, so `jax.vmap(lambda k: create(..., key=k))(keys)` builds a stack of
     independent states for training several seeds in one program.
@@ -86,6 +91,9 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key)
         g_opt_state=g_tx.init(g_params),
         d_opt_state=d_tx.init(d_params),
         ema_params=jax.tree.map(jnp.copy, g_params),
+        param_averages=(
+            {"g": jax.tree.map(jnp.copy, g_params), "d": jax.tree.map(jnp.copy, d_params)} if track_param_averages else {}
+        ),
         generator=generator,
         discriminator=discriminator,
         g_tx=g_tx,

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import optax
 from jax import lax
 
+from jaxgan.losses.auxiliary import historical_average_penalty, update_running_average
 from jaxgan.losses.penalties import clip_weights
 
 _CRITIC, _GENERATOR = 0, 1
@@ -72,6 +73,7 @@ def make_step(
     n_critic=1,
     clip_bound=None,
     ema_decay=None,
+    historical_averaging=None,
     sample_latent=normal_latent,
     axis_name=None,
 ):
@@ -86,6 +88,9 @@ def make_step(
         step; the batch carries one real slice per critic update.
       clip_bound: if set, clip every critic parameter to [-c, c] after each critic update (WGAN).
       ema_decay: if set, `ema <- decay * ema + (1 - decay) * g_params` after each G update.
+      historical_averaging: if set, a weight w: each player's loss gets
+        w * ||theta - mean of its past theta||^2 (Salimans et al. 2016, Sec. 3.3); the state
+        must come from `create(..., track_param_averages=True)`.
       sample_latent: `sample_latent(key, shape) -> z`, the prior (default N(0, I)).
       axis_name: only for `jax.pmap`: the mapped axis; gradients, metrics and example indices
         are then global. Use `jaxgan.parallel.pmap_step`, which sets it.
@@ -99,17 +104,19 @@ def make_step(
         raise ValueError(f"n_critic must be a positive integer, got {n_critic!r}")
     if clip_bound is not None and not clip_bound > 0:
         raise ValueError(f"clip_bound must be positive or None, got {clip_bound!r}")
+    if historical_averaging is not None and not historical_averaging > 0:
+        raise ValueError(f"historical_averaging must be a positive weight or None, got {historical_averaging!r}")
     if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
         raise ValueError(f"ema_decay must be in [0, 1) or None, got {ema_decay!r}")
     penalties = tuple(Penalty(*p) for p in penalties)
     names = [p.name for p in penalties]
-    reserved = {"d_loss", "d_total", "g_loss", "real_logit", "fake_logit"}
+    reserved = {"d_loss", "d_total", "g_loss", "real_logit", "fake_logit", "historical_average"}
     if len(set(names)) != len(names) or reserved & set(names):
         raise ValueError(f"penalty names must be unique and not one of {sorted(reserved)}, got {names}")
 
     def critic_update(state, carry, inputs):
-        d_params, d_state, d_opt_state = carry
-        real, key = inputs
+        d_params, d_state, d_opt_state, d_average = carry
+        real, key, update_index = inputs
         keys = _example_keys(key, _global_indices(real.shape[0], axis_name))
         z = _latents(state, keys, sample_latent)
         fake, _ = _apply(state.generator, state.g_params, state.g_state, z, train=True)
@@ -125,6 +132,9 @@ def make_step(
                 for i, p in enumerate(penalties)
             }
             total = adversarial + sum(p.weight * terms[p.name] for p in penalties)
+            if historical_averaging is not None:
+                terms["historical_average"] = historical_average_penalty(params, d_average)
+                total = total + historical_averaging * terms["historical_average"]
             metrics = {
                 "d_loss": adversarial,
                 "d_total": total,
@@ -140,7 +150,9 @@ def make_step(
         d_params = optax.apply_updates(d_params, updates)
         if clip_bound is not None:
             d_params = clip_weights(d_params, bound=clip_bound)
-        return (d_params, d_state, d_opt_state), metrics
+        if historical_averaging is not None:  # the mean of update_index + 1 parameter vectors
+            d_average = update_running_average(d_average, d_params, update_index + 1)
+        return (d_params, d_state, d_opt_state, d_average), metrics
 
     def generator_update(state, real, key):
         keys = _example_keys(key, _global_indices(real.shape[0], axis_name))
@@ -150,7 +162,10 @@ def make_step(
             fake, g_state = _apply(state.generator, params, state.g_state, z, train=True)
             fake_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, fake, train=True)
             real_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, real, train=True)
-            return g_loss(real_logits, fake_logits), g_state
+            loss = g_loss(real_logits, fake_logits)
+            if historical_averaging is not None:
+                loss = loss + historical_averaging * historical_average_penalty(params, state.param_averages["g"])
+            return loss, g_state
 
         (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
         grads, loss = _mean_over_devices((grads, loss), axis_name)
@@ -160,7 +175,11 @@ def make_step(
             ema_params = g_params
         else:
             ema_params = jax.tree.map(lambda e, p: ema_decay * e + (1.0 - ema_decay) * p, state.ema_params, g_params)
-        return state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state, ema_params=ema_params), loss
+        state = state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state, ema_params=ema_params)
+        if historical_averaging is not None:
+            g_average = update_running_average(state.param_averages["g"], g_params, state.step + 2)
+            state = state.replace(param_averages={**state.param_averages, "g": g_average})
+        return state, loss
 
     def step(state, batch):
         real = batch["x"]
@@ -168,16 +187,23 @@ def make_step(
             raise ValueError(
                 f"batch['x'] must have shape (n_critic={n_critic}, B, ...), got {real.shape}"
             )
+        if historical_averaging is not None and not state.param_averages:
+            raise ValueError("historical_averaging needs a state from create(..., track_param_averages=True)")
         step_key = jax.random.fold_in(state.key, state.step)
         critic_keys = jax.vmap(lambda c: jax.random.fold_in(jax.random.fold_in(step_key, _CRITIC), c))(
             jnp.arange(n_critic)
         )
-        (d_params, d_state, d_opt_state), critic_metrics = lax.scan(
+        # Update u of the critic (counting from 1) is its (step * n_critic + c + 1)-th.
+        update_index = state.step * n_critic + jnp.arange(n_critic) + 1
+        d_average = state.param_averages.get("d", {})
+        (d_params, d_state, d_opt_state, d_average), critic_metrics = lax.scan(
             lambda carry, inputs: critic_update(state, carry, inputs),
-            (state.d_params, state.d_state, state.d_opt_state),
-            (real, critic_keys),
+            (state.d_params, state.d_state, state.d_opt_state, d_average),
+            (real, critic_keys, update_index),
         )
         state = state.replace(d_params=d_params, d_state=d_state, d_opt_state=d_opt_state)
+        if historical_averaging is not None:
+            state = state.replace(param_averages={**state.param_averages, "d": d_average})
         state, g_loss_value = generator_update(state, real[-1], jax.random.fold_in(step_key, _GENERATOR))
         metrics = jax.tree.map(jnp.mean, critic_metrics)
         metrics["g_loss"] = g_loss_value

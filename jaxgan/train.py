@@ -88,6 +88,7 @@ class Program:
             latent_shape=(c.model.latent_dim,),
             sample_x=jnp.zeros((1, 2), jnp.float32),
             key=key,
+            track_param_averages=c.historical_averaging > 0,
         )
         keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
         return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])

@@ -21,7 +21,7 @@ from jaxgan.steps import Penalty, make_step  # noqa: E402
 ADAM = optax.adam(1e-3, b1=0.5)
 
 
-def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_name=None, seed=0, latent=4):
+def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_name=None, seed=0, latent=4, averages=False):
     generator = MLPGenerator(hidden=(16, 16), output_dim=2, norm=g_norm, axis_name=axis_name)
     discriminator = MLPDiscriminator(hidden=(16, 16), norm=d_norm, axis_name=axis_name)
     return state_lib.create(
@@ -32,6 +32,7 @@ def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_na
         latent_shape=(latent,),
         sample_x=jnp.zeros((8, 2)),
         key=seed,
+        track_param_averages=averages,
     )
 
 

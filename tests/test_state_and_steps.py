@@ -154,3 +154,23 @@ def test_single_device_wrapper_donates_state():
     new_state, _ = parallel.single_device(ns_step())(state, real_batches(1, 1, 8)[0])
     assert leaf.is_deleted()
     assert int(new_state.step) == 1
+
+
+def test_historical_averaging_keeps_running_means_and_adds_the_penalty():
+    weight = 0.5
+    step = jax.jit(ns_step(historical_averaging=weight))
+    state = small_state(averages=True)
+    g_history, d_history = [state.g_params], [state.d_params]
+    for batch in real_batches(3, 1, 8):
+        state, metrics = step(state, batch)
+        g_history.append(state.g_params)
+        d_history.append(state.d_params)
+        np.testing.assert_allclose(
+            metrics["d_total"], metrics["d_loss"] + weight * metrics["historical_average"], rtol=1e-5
+        )
+    mean = lambda trees: jax.tree.map(lambda *xs: sum(xs) / len(xs), *trees)
+    assert max_abs_diff(state.param_averages["g"], mean(g_history)) < 1e-6
+    assert max_abs_diff(state.param_averages["d"], mean(d_history)) < 1e-6
+    assert max_abs_diff(state.param_averages["d"], state.d_params) > 1e-4  # an average, not a copy
+    with pytest.raises(ValueError, match="track_param_averages=True"):
+        step(small_state(), real_batches(1, 1, 8)[0])
