@@ -56,6 +56,10 @@ def base_config():
                 "d_hidden": (256, 256, 256),
                 "g_norm": "none",
                 "d_norm": "none",
+                "d_spectral_norm": False,
+                "d_minibatch_kernels": 0,
+                "d_minibatch_std": False,
+                "packing": 1,
             },
             "loss": "non_saturating",
             "penalties": {name: 0.0 for name in PENALTIES},
@@ -133,6 +137,13 @@ def validate(config):
         for part in key.split("."):
             value = value[part]
         _positive_int(value, key)
+    _positive_int(config.model.packing, "model.packing")
+    if config.data.batch_size % config.model.packing:
+        raise ConfigError(
+            f"data.batch_size={config.data.batch_size} is not divisible by model.packing={config.model.packing}"
+        )
+    if config.model.d_minibatch_kernels < 0:
+        raise ConfigError(f"model.d_minibatch_kernels must be >= 0, got {config.model.d_minibatch_kernels}")
     for name, weight in config.penalties.items():
         if weight < 0:
             raise ConfigError(f"penalties.{name} is a weight and must be >= 0, got {weight}")
@@ -158,6 +169,11 @@ def validate(config):
             f"penalties {gradient_penalties} need per-example critic gradients, which BatchNorm in the "
             "critic breaks (Gulrajani et al. 2017, Sec. 4): set model.d_norm to 'layer' or 'none'"
         )
+    if gradient_penalties and (config.model.d_minibatch_kernels or config.model.d_minibatch_std):
+        raise ConfigError(
+            f"penalties {gradient_penalties} need per-example critic gradients, which minibatch "
+            "discrimination / minibatch stddev layers break: turn those off or drop the penalty"
+        )
     if gradient_penalties and config.clip_bound > 0:
         raise ConfigError(
             f"clip_bound={config.clip_bound} together with penalties {gradient_penalties}: choose one "
@@ -175,7 +191,16 @@ def build_models(config, *, axis_name=None):
     """(generator, discriminator) flax modules for `config.model` and `config.data`."""
     m = config.model
     generator = nets.MLPGenerator(hidden=tuple(m.g_hidden), output_dim=2, norm=m.g_norm, axis_name=axis_name)
-    discriminator = nets.MLPDiscriminator(hidden=tuple(m.d_hidden), norm=m.d_norm, axis_name=axis_name)
+    discriminator = nets.MLPDiscriminator(
+        hidden=tuple(m.d_hidden),
+        norm=m.d_norm,
+        axis_name=axis_name,
+        spectral_norm=m.d_spectral_norm,
+        minibatch_kernels=m.d_minibatch_kernels,
+        minibatch_std=m.d_minibatch_std,
+    )
+    if m.packing > 1:
+        discriminator = nets.Packed(inner=discriminator, num_packed=m.packing)
     return generator, discriminator
 
 

@@ -86,7 +86,7 @@ class Program:
             g_tx=build_optimizer(c.optimizer.g),
             d_tx=build_optimizer(c.optimizer.d),
             latent_shape=(c.model.latent_dim,),
-            sample_x=jnp.zeros((1, 2), jnp.float32),
+            sample_x=jnp.zeros((c.model.packing, 2), jnp.float32),
             key=key,
             track_param_averages=c.historical_averaging > 0,
         )

@@ -6,6 +6,21 @@ network has it) makes BatchNorm average its statistics over a `jax.pmap` axis, s
 normalizes by the global batch exactly as a single-device step does.
 """
 
+from jaxgan.nets.layers import (
+    MinibatchDiscrimination,
+    MinibatchStdDev,
+    Packed,
+    VirtualBatchNorm,
+    pack,
+)
 from jaxgan.nets.mlp import MLPDiscriminator, MLPGenerator
 
-__all__ = ["MLPGenerator", "MLPDiscriminator"]
+__all__ = [
+    "MLPGenerator",
+    "MLPDiscriminator",
+    "MinibatchDiscrimination",
+    "MinibatchStdDev",
+    "VirtualBatchNorm",
+    "Packed",
+    "pack",
+]

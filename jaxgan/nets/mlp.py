@@ -3,7 +3,8 @@
 from typing import Sequence
 
 import flax.linen as nn
-import jax.numpy as jnp
+
+from jaxgan.nets.layers import MinibatchDiscrimination, MinibatchStdDev
 
 NORMS = ("none", "batch", "layer")
 
@@ -43,18 +44,38 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """x (B, ...) -> logits (B,): flattened input, Dense -> [norm] -> LeakyReLU(0.2), linear out."""
+    """x (B, ...) -> logits (B,): flattened input, Dense -> [norm] -> LeakyReLU(0.2), linear out.
+
+    spectral_norm: wrap every Dense in `nn.SpectralNorm` (Miyato et al. 2018); its power-iteration
+      vectors live in the `batch_stats` collection, i.e. in the train state's `d_state`.
+    minibatch_kernels: if > 0, a `MinibatchDiscrimination` layer with that many kernels before
+      the output layer (Salimans et al. 2016).
+    minibatch_std: append the minibatch standard deviation before the output layer (Karras 2018).
+    """
 
     hidden: Sequence[int] = (256, 256, 256)
     norm: str = "none"
     axis_name: str | None = None
+    spectral_norm: bool = False
+    minibatch_kernels: int = 0
+    minibatch_std: bool = False
+
+    def _dense(self, width, h, train, use_bias=True):
+        layer = nn.Dense(width, use_bias=use_bias)
+        if self.spectral_norm:
+            return nn.SpectralNorm(layer)(h, update_stats=train)
+        return layer(h)
 
     @nn.compact
     def __call__(self, x, *, train: bool):
         h = x.reshape(x.shape[0], -1)
         for width in self.hidden:
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
-            h = nn.Dense(width, use_bias=self.norm != "batch")(h)
+            h = self._dense(width, h, train, use_bias=self.norm != "batch")
             h = _norm(self.norm, train, self.axis_name)(h)
             h = nn.leaky_relu(h, 0.2)
-        return nn.Dense(1)(h)[:, 0]
+        if self.minibatch_kernels:
+            h = MinibatchDiscrimination(num_kernels=self.minibatch_kernels)(h)
+        if self.minibatch_std:
+            h = MinibatchStdDev()(h)
+        return self._dense(1, h, train)[:, 0]
