@@ -116,6 +116,11 @@ def pmap_step(step, *, example_axis, devices=None):
     `step` must come from `make_step(..., axis_name=DATA_AXIS)`. The global batch (host or
     device arrays) is split into equal contiguous shards along `example_axis`; device d gets
     examples [d*B/n, (d+1)*B/n). Metrics are returned once (they are already averaged).
+
+    Terms that couple the examples of a batch see only the device's shard under pmap: the batch
+    means of the relativistic-average loss, DRAGAN's batch standard deviation, minibatch
+    discrimination / stddev layers, and BatchNorm built without `axis_name`. The pmap step then
+    differs from the single-device step; `data_parallel` (jit) has no such caveat.
     """
     devices = jax.local_devices() if devices is None else list(devices)
     n = len(devices)

@@ -11,7 +11,8 @@ import optax
 import pytest
 from conftest import max_abs_diff, ns_step, real_batches, small_state, wgan_gp_step
 
-from jaxgan import parallel
+from jaxgan import losses, parallel
+from jaxgan.steps import Penalty, make_step
 
 SGD = optax.sgd(0.05, momentum=0.9)
 
@@ -40,6 +41,20 @@ def _run_pmap(step, state, batches):
     return jax.device_get(parallel.unreplicate(state)), jax.device_get(metrics)
 
 
+def ragan_all_penalties_step(**kwargs):
+    penalties = [
+        Penalty(name, fn, 0.5)
+        for name, fn in [("gp", losses.gradient_penalty), ("lp", losses.lipschitz_penalty), ("div", losses.divergence_penalty),
+                         ("dragan", losses.dragan_penalty), ("r1", losses.r1_penalty), ("r2", losses.r2_penalty)]
+    ]
+    return make_step(
+        d_loss=losses.relativistic_average_discriminator_loss,
+        g_loss=losses.relativistic_average_generator_loss,
+        penalties=penalties,
+        **kwargs,
+    )
+
+
 CASES = {
     # BatchNorm in G (statistics must be global) with a LayerNorm critic, Adam.
     "ns_bn_generator_adam": dict(make=ns_step, g_norm="batch", d_norm="layer", tx=None, n_critic=2),
@@ -48,11 +63,16 @@ CASES = {
     "ns_bn_both_sgd": dict(make=ns_step, g_norm="batch", d_norm="batch", tx=SGD, n_critic=2),
     # Gradient penalty: per-example interpolation coefficients must not depend on the split.
     "wgan_gp": dict(make=wgan_gp_step, g_norm="batch", d_norm="none", tx=None, n_critic=3),
+    # Batch-coupled terms (RaGAN's batch means, DRAGAN's batch std) and every penalty. Only the
+    # jit form promises equality here: under pmap such terms see the device's shard (documented).
+    "ragan_all_penalties": dict(make=ragan_all_penalties_step, g_norm="none", d_norm="none", tx=SGD, n_critic=2, forms=("jit_sharded",)),
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-@pytest.mark.parametrize("form", ["jit_sharded", "pmap"])
+@pytest.mark.parametrize(
+    "case, form",
+    [(case, form) for case in sorted(CASES) for form in CASES[case].get("forms", ("jit_sharded", "pmap"))],
+)
 def test_data_parallel_step_equals_single_device(case, form):
     assert jax.device_count() == 4, "conftest sets 4 virtual CPU devices"
     spec = CASES[case]
