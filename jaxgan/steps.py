@@ -98,7 +98,7 @@ def make_step(
     Returns:
       `step(state, batch) -> (state, metrics)`, pure. Metrics (scalars): `d_loss` (adversarial
       part, averaged over critic updates), one entry per penalty (unweighted), `d_total`,
-      `g_loss`, `real_logit`, `fake_logit`.
+      `g_loss`, `real_logit`, `fake_logit`, and `historical_average` (the critic's) when enabled.
     """
     if int(n_critic) != n_critic or n_critic < 1:
         raise ValueError(f"n_critic must be a positive integer, got {n_critic!r}")
@@ -193,7 +193,7 @@ def make_step(
         critic_keys = jax.vmap(lambda c: jax.random.fold_in(jax.random.fold_in(step_key, _CRITIC), c))(
             jnp.arange(n_critic)
         )
-        # Update u of the critic (counting from 1) is its (step * n_critic + c + 1)-th.
+        # Critic update c of this step is the critic's (step * n_critic + c + 1)-th update overall.
         update_index = state.step * n_critic + jnp.arange(n_critic) + 1
         d_average = state.param_averages.get("d", {})
         (d_params, d_state, d_opt_state, d_average), critic_metrics = lax.scan(
