@@ -120,3 +120,11 @@ def test_historical_average_running_mean_and_penalty():
 )
 def test_auxiliary_gradients_match_finite_differences(fn, args):
     check_grads(fn, args, order=2, modes=["rev"], atol=1e-2, rtol=1e-2)
+
+
+def test_remaining_terms_gradients_and_jit():
+    a, b = jnp.array([0.3, -1.0, 2.0]), jnp.array([0.1, 0.2, -0.4])
+    for fn in (losses.l1_loss, losses.identity_loss, lambda x, y: losses.cycle_consistency_loss(x, y, y, x)):
+        check_grads(fn, (a, b), order=1, modes=["rev"], atol=1e-2, rtol=1e-2)
+        np.testing.assert_allclose(jax.jit(fn)(a, b), fn(a, b), rtol=1e-6)
+    check_grads(lambda p: losses.historical_average_penalty({"w": p}, {"w": b}), (a,), order=2, modes=["rev"], atol=1e-2, rtol=1e-2)

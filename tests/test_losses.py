@@ -303,3 +303,23 @@ def test_penalties_second_order_gradients_and_jit_vmap(penalty):
     np.testing.assert_allclose(jax.jit(penalty_of)(w), penalty_of(w), rtol=1e-5)
     stacked = jax.vmap(lambda r, f: penalty_of(w, r, f))(jnp.stack([real, fake]), jnp.stack([fake, real]))
     np.testing.assert_allclose(stacked[0], penalty_of(w), rtol=1e-5)
+
+
+ALL_ADVERSARIAL = [
+    losses.minimax_discriminator_loss, losses.minimax_generator_loss, losses.non_saturating_generator_loss,
+    losses.wasserstein_discriminator_loss, losses.wasserstein_generator_loss,
+    losses.least_squares_discriminator_loss, losses.least_squares_generator_loss,
+    losses.hinge_discriminator_loss, losses.hinge_generator_loss,
+    losses.relativistic_discriminator_loss, losses.relativistic_generator_loss,
+    losses.relativistic_average_discriminator_loss, losses.relativistic_average_generator_loss,
+]
+
+
+@pytest.mark.parametrize("loss", ALL_ADVERSARIAL, ids=lambda f: f.__name__)
+def test_every_adversarial_loss_is_unchanged_under_jit_and_vmap(loss):
+    real = jax.random.normal(jax.random.key(1), (3, 6))
+    fake = jax.random.normal(jax.random.key(2), (3, 6))
+    eager = np.array([float(loss(r, f)) for r, f in zip(real, fake)])
+    np.testing.assert_allclose(jax.vmap(loss)(real, fake), eager, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(jax.jit(jax.vmap(loss))(real, fake), eager, rtol=1e-5, atol=1e-6)
+    check_grads(loss, (real[0], fake[0]), order=1, modes=["rev"], atol=1e-2, rtol=1e-2)
