@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from jaxgan.data import MIXTURES
-from jaxgan.plots import loss_curves, scatter_grid
+from jaxgan.plots import scatter_grid
 from jaxgan.train import train
 from jaxgan.writers import read_jsonl
 

@@ -1,4 +1,4 @@
-"""Figures: samples over the modes of a 2D mixture, and loss curves. matplotlib, Agg backend."""
+"""Figures: samples over the modes of a 2D mixture. matplotlib, Agg backend."""
 
 import matplotlib
 
@@ -29,20 +29,6 @@ def scatter_grid(panels, path, *, columns=None):
         ax.axis("off")
     for ax, (samples, mixture, title) in zip(axes.ravel(), panels):
         _draw_modes(ax, np.asarray(samples), mixture, title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def loss_curves(records, path, *, keys=("d_loss", "g_loss"), title=""):
-    """Curves of `keys` against step from metric records (dicts with "step")."""
-    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
-    steps = np.array([r["step"] for r in records])
-    for ax, key in zip(axes[0], keys):
-        values = np.array([float(r.get(key, np.nan)) for r in records])
-        ax.plot(steps, values, lw=1)
-        ax.set_xlabel("generator step")
-        ax.set_title(f"{title} {key}".strip(), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
