@@ -1,5 +1,22 @@
 """Evaluation metrics, computed on the host in float64."""
 
+from jaxgan.metrics.frechet import FeatureStats, accumulate, empty_stats, frechet_distance, frechet_distance_from_stats, merge
+from jaxgan.metrics.manifold import density_coverage, knn_radii, precision_recall
 from jaxgan.metrics.mode_coverage import mean_and_stderr, mode_coverage
+from jaxgan.metrics.scores import inception_score, kernel_inception_distance
 
-__all__ = ["mode_coverage", "mean_and_stderr"]
+__all__ = [
+    "mode_coverage",
+    "mean_and_stderr",
+    "FeatureStats",
+    "empty_stats",
+    "accumulate",
+    "merge",
+    "frechet_distance",
+    "frechet_distance_from_stats",
+    "inception_score",
+    "kernel_inception_distance",
+    "precision_recall",
+    "density_coverage",
+    "knn_radii",
+]
