@@ -155,15 +155,18 @@ def eval_key(config):
 
 
 def _first_non_finite(metrics):
-    """(name, fused index, seed or None) of the first non-finite metric, else None."""
+    """(name, fused index, seed or None) of the earliest non-finite metric, else None.
+    Metrics are (fused,) or, with several seeds, (seed, fused)."""
+    found = []
     for name, values in metrics.items():
         values = np.asarray(values)
-        if not np.all(np.isfinite(values)):
-            bad = np.argwhere(~np.isfinite(values))[0]
-            if values.ndim == 2:  # (seed, fused)
-                return name, int(bad[1]), int(bad[0])
-            return name, int(bad[0]), None
-    return None
+        for bad in np.argwhere(~np.isfinite(values)):
+            index, seed = (int(bad[1]), int(bad[0])) if values.ndim == 2 else (int(bad[0]), None)
+            found.append((index, name, seed))
+    if not found:
+        return None
+    index, name, seed = min(found, key=lambda f: f[0])
+    return name, index, seed
 
 
 def _save_config(config, workdir):
@@ -200,7 +203,7 @@ def train(config, workdir):
     """Train `config` in `workdir`, resuming from its newest checkpoint if there is one.
 
     Returns a dict: final `step`, `evaluation` (mode coverage per seed and summary),
-    `timing` (compile and step times), `interrupted` False. Raises `NonFiniteLossError` when
+    `samples` (S, N, 2) and `timing` (first call incl. compile, median call). Raises `NonFiniteLossError` when
     a loss turns NaN/inf (nothing is saved past the last good checkpoint), and `Interrupted`
     after saving when SIGTERM/SIGINT arrives.
     """
@@ -292,7 +295,6 @@ def train(config, workdir):
             "steps_per_s": fused / median_call if steady else float("nan"),
             "calls": len(call_times),
         },
-        "interrupted": False,
     }
 
 
