@@ -63,7 +63,7 @@ def test_params_round_trip_without_pickle(tmp_path):
         dc.weights_path("cifar10")
 
 
-@pytest.mark.parametrize("name, target", [("mnist", 0.993)])
+@pytest.mark.parametrize("name, target", [("mnist", 0.993), ("fashion_mnist", 0.92)])
 def test_shipped_classifier_accuracy(name, target):
     images, labels = load_idx_split(_dataset_dir(name), "test")
     model, params, metadata = dc.load(name)
