@@ -131,12 +131,9 @@ def _sample(config, args):
 
     from jaxgan.data import MIXTURES
     from jaxgan.plots import scatter_grid
-    from jaxgan.steps import generate
 
     program, state = _restore(config, args.workdir, args.step)
-    sample = lambda s: generate(s, jax.random.key(args.seed), args.num, use_ema=not args.raw)
-    samples = np.asarray(jax.jit(jax.vmap(sample) if config.num_seeds > 1 else sample)(state))
-    samples = samples if config.num_seeds > 1 else samples[None]
+    samples = program.samples(state, jax.random.key(args.seed), num=args.num, use_ema=not args.raw)
     step = int(np.asarray(state.step).reshape(-1)[0])
     out = args.out or os.path.join(args.workdir, "samples", f"sample_{step:08d}.png")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)

@@ -74,8 +74,11 @@ class Program:
             self.step = parallel.data_parallel(step, self.mesh, example_axis=self.example_axis)
         else:
             self.step = parallel.pmap_step(step, example_axis=self.example_axis)
-        sample = lambda state, key: generate(state, key, config.eval.num_samples, use_ema=config.ema_decay > 0)
-        self._sample = jax.jit(jax.vmap(sample, (0, None)) if seeded else sample)
+        def sample(state, key, num, use_ema):
+            draw = lambda s: generate(s, key, num, use_ema=use_ema)
+            return jax.vmap(draw)(state) if seeded else draw(state)
+
+        self._sample = jax.jit(sample, static_argnums=(2, 3))
 
     def init_state(self):
         """A fresh state in checkpoint form (seed-stacked when num_seeds > 1)."""
@@ -108,9 +111,12 @@ class Program:
             return parallel.shard_batch(batch, self.mesh, example_axis=self.example_axis)
         return batch
 
-    def samples(self, state, key):
-        """Generator samples (S, N, ...) for every seed (S = 1 when training one seed)."""
-        out = np.asarray(jax.device_get(self._sample(self.from_device(state), key)))
+    def samples(self, state, key, num=None, use_ema=None):
+        """Generator samples (S, N, ...) for every seed (S = 1 when training one seed); by default
+        `eval.num_samples` from the EMA generator when EMA is on."""
+        num = self.config.eval.num_samples if num is None else num
+        use_ema = self.config.ema_decay > 0 if use_ema is None else use_ema
+        out = np.asarray(jax.device_get(self._sample(self.from_device(state), key, num, use_ema)))
         return out if self.num_seeds > 1 else out[None]
 
 

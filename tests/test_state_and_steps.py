@@ -9,7 +9,7 @@ import optax
 import pytest
 from conftest import max_abs_diff, ns_step, real_batches, small_state, wgan_gp_step
 
-from jaxgan import parallel
+from jaxgan import losses, parallel
 from jaxgan.steps import fuse_steps, generate, make_step
 
 
@@ -71,8 +71,8 @@ def test_weight_clipping_bounds_every_critic_parameter():
     state = small_state(d_norm="none", d_tx=optax.rmsprop(5e-3))
     step = jax.jit(
         make_step(
-            d_loss=__import__("jaxgan").losses.wasserstein_discriminator_loss,
-            g_loss=__import__("jaxgan").losses.wasserstein_generator_loss,
+            d_loss=losses.wasserstein_discriminator_loss,
+            g_loss=losses.wasserstein_generator_loss,
             n_critic=5,
             clip_bound=0.01,
         )

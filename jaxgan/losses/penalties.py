@@ -25,20 +25,19 @@ def example_keys(key, batch_size):
     return key
 
 
-def _gradient_norms(critic, x):
-    """||d critic(x_i) / d x_i||_2 for each example i, over the whole flattened example: (B,).
+def _squared_gradient_norms(critic, x):
+    """||d critic(x_i) / d x_i||_2^2 for each example i, over the whole flattened example: (B,).
 
     One `jax.grad` of sum_i critic(x_i): exact per-example gradients when the critic treats
-    examples independently (no BatchNorm). sqrt(sum g^2 + tiny) keeps the norm's own gradient
-    finite at g = 0.
+    examples independently (no BatchNorm).
     """
     grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(x).reshape(x.shape[0], -1)
-    return jnp.sqrt(jnp.sum(jnp.square(grads), axis=1) + 1e-12)
-
-
-def _squared_gradient_norms(critic, x):
-    grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(x).reshape(x.shape[0], -1)
     return jnp.sum(jnp.square(grads), axis=1)
+
+
+def _gradient_norms(critic, x):
+    """Per-example gradient norms; sqrt(sum g^2 + tiny) keeps the norm's own gradient finite at g = 0."""
+    return jnp.sqrt(_squared_gradient_norms(critic, x) + 1e-12)
 
 
 def _check_pair(real, fake):
