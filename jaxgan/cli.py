@@ -2,7 +2,9 @@
 
   jaxgan train    --config experiments/gan_ns_2d.py [--config.KEY=VALUE ...] --workdir DIR
   jaxgan sample   --workdir DIR [--step N] [--num N] [--seed S] [--raw] [--out FILE.png]
-  jaxgan evaluate --workdir DIR [--step N]
+  jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,modes] [--num-samples N]
+                  [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
+  jaxgan data prepare NAME [--data-dir DIR] [--from DIR]
 
 `train` resumes from the newest checkpoint in DIR. `sample` and `evaluate` need only DIR (the
 run's saved config.json and checkpoints), no dataset. Multi-host: add `--distributed` (and
@@ -83,10 +85,32 @@ def main(argv=None):
     sample.add_argument("--seed", type=int, default=0, help="sampling seed")
     sample.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
     sample.add_argument("--out", default=None, help="PNG path (default WORKDIR/samples/sample_STEP.png); an .npz is written beside it")
-    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint (mode coverage for 2D data)")
+    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint; writes WORKDIR/eval/*.json with the protocol")
     _common(evaluate)
     evaluate.add_argument("--step", type=int, default=None, help="checkpoint step (default: newest)")
+    evaluate.add_argument("--metrics", default=None, help="comma list of modes,fid,kid,pr,dc,is (default: the run's eval.metrics)")
+    evaluate.add_argument("--num-samples", type=int, default=None, help="generated samples per seed (default: eval.num_samples)")
+    evaluate.add_argument("--num-reference", type=int, default=None, help="reference images (0 = the whole split)")
+    evaluate.add_argument("--batch-size", type=int, default=None, help="evaluation batch size (independent of training)")
+    evaluate.add_argument("--feature-network", default=None, help="points, mnist, fashion_mnist or inception")
+    evaluate.add_argument("--inception-weights", default=None, help="FID Inception .npz (see python -m jaxgan.metrics.inception)")
+    evaluate.add_argument("--data-dir", default=None, help="where the reference data are (default: the run's data.dir)")
+    evaluate.add_argument("--seed", type=int, default=None, help="sampling seed (default: the run's eval key)")
+    evaluate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
+    data = commands.add_parser("data", help="dataset commands")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    prepare = data_commands.add_parser("prepare", help="prepare a TFDS dataset (array_record), offline with --from")
+    prepare.add_argument("name", help="TFDS name, e.g. mnist, fashion_mnist, cifar10")
+    prepare.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS's, ~/tensorflow_datasets)")
+    prepare.add_argument("--from", dest="manual_dir", default=None, help="folder with the downloaded files (offline)")
     args, rest = parser.parse_known_args(argv)
+    if args.command == "data":
+        if rest:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        from jaxgan.data.prepare import prepare as prepare_dataset
+
+        print(prepare_dataset(args.name, data_dir=args.data_dir, manual_dir=args.manual_dir))
+        return 0
     if args.command != "train" and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
@@ -129,8 +153,7 @@ def _sample(config, args):
     import jax
     import numpy as np
 
-    from jaxgan.data import MIXTURES
-    from jaxgan.plots import scatter_grid
+    from jaxgan.train import save_samples_figure
 
     program, state = _restore(config, args.workdir, args.step)
     samples = program.samples(state, jax.random.key(args.seed), num=args.num, use_ema=not args.raw)
@@ -138,20 +161,51 @@ def _sample(config, args):
     out = args.out or os.path.join(args.workdir, "samples", f"sample_{step:08d}.png")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     np.savez(os.path.splitext(out)[0] + ".npz", samples=samples, step=step)
-    mixture = MIXTURES[config.data.name]
-    scatter_grid([(s, mixture, f"seed {config.seed + i}, step {step}") for i, s in enumerate(samples)],
-                 out, columns=min(len(samples), 5))
+    save_samples_figure(config, samples, out, step=step)
     print(out)
     return 0
 
 
+def _evaluation_config(config, args):
+    """The run's config with the evaluation options of the command line, re-validated."""
+    from jaxgan.config import validate
+
+    config = ConfigDict(config.to_dict())
+    overrides = {
+        "metrics": args.metrics,
+        "num_samples": args.num_samples,
+        "num_reference": args.num_reference,
+        "batch_size": args.batch_size,
+        "feature_network": args.feature_network,
+        "inception_weights": args.inception_weights,
+    }
+    for key, value in overrides.items():
+        if value is not None:
+            config.eval[key] = value
+    if args.data_dir is not None:
+        config.data.dir = args.data_dir
+    return validate(config)
+
+
 def _evaluate(config, args):
+    import jax
+    import time
+
+    from jaxgan.evaluation import Evaluator
     from jaxgan.train import eval_key, record_evaluation
 
+    config = _evaluation_config(config, args)
     program, state = _restore(config, args.workdir, args.step)
     step = int(state.step.reshape(-1)[0])
-    evaluation = record_evaluation(config, args.workdir, None, program.samples(state, eval_key(config)), step)
-    print(json.dumps(evaluation["summary"]))
+    key = eval_key(config) if args.seed is None else jax.random.key(args.seed)
+    use_ema = program.default_use_ema() and not args.raw
+    started = time.perf_counter()
+    samples = program.samples(state, key, use_ema=use_ema)
+    evaluation = record_evaluation(Evaluator(config), args.workdir, None, samples, step, key=key, use_ema=use_ema,
+                                   name=f"evaluate_step_{step:08d}")
+    summary = {k: v["mean"] for k, v in evaluation["summary"].items()}
+    print(json.dumps({"step": step, "summary": summary, "seconds": round(time.perf_counter() - started, 2),
+                      "record": os.path.join(args.workdir, "eval", f"evaluate_step_{step:08d}.json")}))
     return 0
 
 

@@ -5,10 +5,14 @@ key fails at once) and changes values. `validate` rejects unknown keys, wrong ty
 impossible combinations before anything is compiled.
 """
 
+import math
+
+import jax.numpy as jnp
 import optax
 from ml_collections import ConfigDict
 
 from jaxgan import losses, nets
+from jaxgan.data import images as image_data
 from jaxgan.steps import Penalty, make_step
 
 LOSSES = {
@@ -32,8 +36,11 @@ PENALTIES = {
     "r1": losses.r1_penalty,
     "r2": losses.r2_penalty,
 }
-DATASETS = ("ring", "grid")
-MODELS = ("mlp",)
+DATASETS = ("ring", "grid", "mnist", "fashion_mnist", "cifar10", "celeb_a", "stacked_mnist", "npz", "folder")
+MODELS = ("mlp", "dcgan", "resnet")
+DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+# Measured by benchmarks/upsampling.py on the 2-core CPU (see benchmarks/README.md).
+DEFAULT_UPSAMPLING = "depth_to_space"
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PARALLEL = ("auto", "single", "jit", "pmap")
 
@@ -48,7 +55,10 @@ def base_config():
         {
             "seed": 0,
             "num_seeds": 1,
-            "data": {"name": "grid", "batch_size": 256},
+            # source: where image data come from: "tfds" (prepared with `jaxgan data prepare`;
+            # dir = TFDS data_dir, "" for its default), "idx" (official MNIST-layout gz files in
+            # dir), "npz" / "folder" (the user's own images at dir; name "npz" / "folder").
+            "data": {"name": "grid", "batch_size": 256, "source": "tfds", "dir": ""},
             "model": {
                 "name": "mlp",
                 "latent_dim": 16,
@@ -60,6 +70,10 @@ def base_config():
                 "d_minibatch_kernels": 0,
                 "d_minibatch_std": False,
                 "packing": 1,
+                "g_width": 64,
+                "d_width": 64,
+                "upsample": "auto",
+                "dtype": "float32",
             },
             "loss": "non_saturating",
             "penalties": {name: 0.0 for name in PENALTIES},
@@ -79,7 +93,20 @@ def base_config():
                 "parallel": "auto",
                 "progress": True,
             },
-            "eval": {"num_samples": 2500},
+            # metrics: "auto" = mode coverage ("modes") on 2D data and on stacked_mnist, plus
+            # fid,kid,pr,dc,is on images; or a comma list of modes,fid,kid,pr,dc,is.
+            # feature_network: "auto" = points (2D), the shipped MNIST / Fashion-MNIST classifier,
+            # or "inception" (needs inception_weights, an .npz; see jaxgan.metrics.inception).
+            "eval": {
+                "num_samples": 2500,
+                "batch_size": 500,
+                "metrics": "auto",
+                "feature_network": "auto",
+                "inception_weights": "",
+                "resize": "bilinear",
+                "reference_split": "test",
+                "num_reference": 0,
+            },
         }
     )
     config.lock()
@@ -118,11 +145,97 @@ def _positive_int(value, key):
         raise ConfigError(f"{key} must be a positive integer, got {value!r}")
 
 
+def _validate_data_and_model(config):
+    d, m = config.data, config.model
+    if d.name in ("npz", "folder", "stacked_mnist") or d.source == "idx":
+        if d.name in ("npz", "folder") or d.source == "idx":
+            if not d.dir:
+                raise ConfigError(f"data.name={d.name!r} with data.source={d.source!r} needs data.dir (the files to read)")
+    if d.source == "idx" and d.name not in ("mnist", "fashion_mnist", "stacked_mnist"):
+        raise ConfigError(f"data.source='idx' reads the official MNIST-layout files; data.name={d.name!r} is not one")
+    if m.name != "mlp" and not is_image(config):
+        raise ConfigError(f"model.name={m.name!r} is an image model; data.name={d.name!r} is 2D (use model.name='mlp')")
+    if m.dtype != "float32" and m.name != "dcgan":
+        raise ConfigError(f"model.dtype={m.dtype!r} is available for model.name='dcgan' only")
+    if is_image(config) and d.name in image_data.IMAGE_DATASETS:
+        size = image_data.IMAGE_DATASETS[d.name].size
+        if m.name == "dcgan" and size not in nets.dcgan.SIZES:
+            raise ConfigError(f"model.name='dcgan' builds {nets.dcgan.SIZES}-pixel images; {d.name!r} is {size}")
+        if m.name == "resnet" and size != 32:
+            raise ConfigError(f"model.name='resnet' (SNGAN ResNet) is for 32x32 images; {d.name!r} is {size}x{size}")
+    if m.name == "dcgan" and m.d_norm not in nets.dcgan.NORMS:
+        raise ConfigError(f"model.d_norm={m.d_norm!r} is not one of {list(nets.dcgan.NORMS)} for DCGAN")
+
+
+def eval_metrics(config):
+    """The metric names an evaluation of `config` computes."""
+    from jaxgan.evaluation import parse_metrics
+
+    spec = config.eval.metrics
+    if spec == "auto":
+        if not is_image(config):
+            return ("modes",)
+        modes = ("modes",) if config.data.name == "stacked_mnist" else ()
+        if feature_network_name(config) == "inception" and not config.eval.inception_weights:
+            return modes  # no local Inception weights: nothing feature-based to compute
+        return modes + ("fid", "kid", "pr", "dc", "is")
+    names = tuple(s.strip() for s in spec.split(",") if s.strip())
+    return (("modes",) if "modes" in names else ()) + parse_metrics([n for n in names if n != "modes"])
+
+
+def feature_network_name(config):
+    name = config.eval.feature_network
+    if name != "auto":
+        return name
+    if not is_image(config):
+        return "points"
+    if config.data.name in ("mnist", "fashion_mnist"):
+        return config.data.name
+    return "inception"
+
+
+FEATURE_NETWORKS = ("auto", "points", "mnist", "fashion_mnist", "inception")
+
+
+def _validate_eval(config):
+    e = config.eval
+    _one_of(e.feature_network, FEATURE_NETWORKS, "eval.feature_network")
+    _one_of(e.resize, ("bilinear", "none"), "eval.resize")
+    _one_of(e.reference_split, ("train", "test"), "eval.reference_split")
+    _positive_int(e.batch_size, "eval.batch_size")
+    if e.num_reference < 0:
+        raise ConfigError(f"eval.num_reference must be >= 0 (0 = the whole split), got {e.num_reference}")
+    try:
+        names = eval_metrics(config)
+    except ValueError as error:
+        raise ConfigError(f"eval.metrics={e.metrics!r}: {error}") from None
+    network = feature_network_name(config)
+    if "modes" in names and is_image(config) and config.data.name != "stacked_mnist":
+        raise ConfigError(f"eval.metrics 'modes' counts modes of the 2D mixtures or stacked_mnist, not {config.data.name!r}")
+    if network == "points" and is_image(config):
+        raise ConfigError("eval.feature_network='points' is for 2D data; images need a feature network")
+    if network in ("mnist", "fashion_mnist") and data_shape(config) != (28, 28, 1):
+        raise ConfigError(f"eval.feature_network={network!r} takes 28x28 grey images; {config.data.name!r} is {data_shape(config)}")
+    if network == "points" and "is" in names:
+        raise ConfigError("eval.metrics 'is' needs class logits; the 2D 'points' features have none")
+    if network == "inception" and [n for n in names if n != "modes"] and not e.inception_weights:
+        raise ConfigError(
+            f"eval.metrics={list(names)} on {config.data.name!r} use Inception features: set eval.inception_weights "
+            "to the converted FID Inception .npz (python -m jaxgan.metrics.inception convert ...) or choose "
+            "eval.metrics='modes' / another eval.feature_network"
+        )
+
+
 def validate(config):
     """Raise `ConfigError` for unknown keys, bad values or impossible combinations."""
     _check_keys(config, base_config())
     _one_of(config.data.name, DATASETS, "data.name")
     _one_of(config.model.name, MODELS, "model.name")
+    _one_of(config.model.dtype, DTYPES, "model.dtype")
+    _one_of(config.model.upsample, ("auto",) + nets.dcgan.UPSAMPLING, "model.upsample")
+    _one_of(config.data.source, image_data.SOURCES, "data.source")
+    _validate_data_and_model(config)
+    _validate_eval(config)
     _one_of(config.loss, LOSSES, "loss")
     _one_of(config.train.parallel, PARALLEL, "train.parallel")
     for side in ("g", "d"):
@@ -187,18 +300,58 @@ def validate(config):
     return config
 
 
+SYNTHETIC = ("ring", "grid")
+
+
+def is_image(config):
+    return config.data.name not in SYNTHETIC
+
+
+def open_split(config, split):
+    """Random-access real images of `split` ("train" / "test") for an image config."""
+    d = config.data
+    source = d.name if d.name in ("npz", "folder") else d.source
+    return image_data.open_images(d.name, split, source=source, path=d.dir or None)
+
+
+def data_shape(config):
+    """Shape of one example: (2,) for the 2D mixtures, (H, W, C) for images."""
+    if not is_image(config):
+        return (2,)
+    if config.data.name in image_data.IMAGE_DATASETS:
+        spec = image_data.IMAGE_DATASETS[config.data.name]
+        return (spec.size, spec.size, spec.channels)
+    return tuple(open_split(config, "train").shape)
+
+
+def upsampling(config):
+    return DEFAULT_UPSAMPLING if config.model.upsample == "auto" else config.model.upsample
+
+
 def build_models(config, *, axis_name=None):
     """(generator, discriminator) flax modules for `config.model` and `config.data`."""
     m = config.model
-    generator = nets.MLPGenerator(hidden=tuple(m.g_hidden), output_dim=2, norm=m.g_norm, axis_name=axis_name)
-    discriminator = nets.MLPDiscriminator(
-        hidden=tuple(m.d_hidden),
-        norm=m.d_norm,
-        axis_name=axis_name,
-        spectral_norm=m.d_spectral_norm,
-        minibatch_kernels=m.d_minibatch_kernels,
-        minibatch_std=m.d_minibatch_std,
-    )
+    shape = data_shape(config)
+    if m.name == "mlp":
+        generator = nets.MLPGenerator(hidden=tuple(m.g_hidden), output_dim=shape[0], norm=m.g_norm, axis_name=axis_name,
+                                      output_shape=shape if is_image(config) else None)
+        discriminator = nets.MLPDiscriminator(
+            hidden=tuple(m.d_hidden),
+            norm=m.d_norm,
+            axis_name=axis_name,
+            spectral_norm=m.d_spectral_norm,
+            minibatch_kernels=m.d_minibatch_kernels,
+            minibatch_std=m.d_minibatch_std,
+        )
+    elif m.name == "dcgan":
+        dtype = DTYPES[m.dtype]
+        generator = nets.DCGANGenerator(size=shape[0], channels=shape[-1], width=m.g_width, upsample=upsampling(config),
+                                        axis_name=axis_name, dtype=dtype)
+        discriminator = nets.DCGANDiscriminator(size=shape[0], width=m.d_width, norm=m.d_norm,
+                                                spectral_norm=m.d_spectral_norm, axis_name=axis_name, dtype=dtype)
+    else:
+        generator = nets.ResNetGenerator(channels=shape[-1], width=m.g_width, axis_name=axis_name)
+        discriminator = nets.ResNetDiscriminator(width=m.d_width)
     if m.packing > 1:
         discriminator = nets.Packed(inner=discriminator, num_packed=m.packing)
     return generator, discriminator

@@ -32,3 +32,24 @@ def scatter_grid(panels, path, *, columns=None):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def tile_images(images, rows):
+    """Images (N, H, W, C) in [-1, 1] -> one uint8 mosaic with `rows` rows and 1-pixel gaps."""
+    images = np.clip((np.asarray(images, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    n, h, w, c = images.shape
+    columns = -(-n // rows)
+    canvas = np.full((rows * (h + 1) + 1, columns * (w + 1) + 1, c), 255, np.uint8)
+    for i, image in enumerate(images):
+        r, col = divmod(i, columns)
+        canvas[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + col * (w + 1) : 1 + col * (w + 1) + w] = image
+    return canvas[..., 0] if c == 1 else canvas
+
+
+def save_image_grid(images, path, *, rows, scale=2):
+    """Write images (N, H, W, C) in [-1, 1] as a PNG mosaic (nearest-neighbour upscaled)."""
+    from PIL import Image
+
+    mosaic = Image.fromarray(tile_images(images, rows))
+    mosaic = mosaic.resize((mosaic.width * scale, mosaic.height * scale), Image.NEAREST)
+    mosaic.save(path)

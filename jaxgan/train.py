@@ -17,14 +17,13 @@ from tqdm.auto import tqdm
 
 from jaxgan import parallel
 from jaxgan.checkpoint import Checkpointer
-from jaxgan.config import build_models, build_optimizer, build_step, validate
+from jaxgan.config import build_models, build_optimizer, build_step, data_shape, is_image, open_split, validate
 from jaxgan.data import MIXTURES, SyntheticSource
-from jaxgan.metrics import mean_and_stderr, mode_coverage
+from jaxgan.data.images import ImageSource
+from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator
 from jaxgan.state import create
 from jaxgan.steps import fuse_steps, generate
 from jaxgan.writers import MetricWriter
-
-EVAL_KEY_SALT = 0x5EED
 
 
 class NonFiniteLossError(RuntimeError):
@@ -74,6 +73,8 @@ class Program:
             self.step = parallel.data_parallel(step, self.mesh, example_axis=self.example_axis)
         else:
             self.step = parallel.pmap_step(step, example_axis=self.example_axis)
+        self.data_shape = data_shape(config)
+
         def sample(state, key, num, use_ema):
             draw = lambda s: generate(s, key, num, use_ema=use_ema)
             return jax.vmap(draw)(state) if seeded else draw(state)
@@ -89,7 +90,7 @@ class Program:
             g_tx=build_optimizer(c.optimizer.g),
             d_tx=build_optimizer(c.optimizer.d),
             latent_shape=(c.model.latent_dim,),
-            sample_x=jnp.zeros((c.model.packing, 2), jnp.float32),
+            sample_x=jnp.zeros((c.model.packing,) + self.data_shape, jnp.float32),
             key=key,
             track_param_averages=c.historical_averaging > 0,
         )
@@ -111,16 +112,35 @@ class Program:
             return parallel.shard_batch(batch, self.mesh, example_axis=self.example_axis)
         return batch
 
+    def default_use_ema(self):
+        return self.config.ema_decay > 0
+
     def samples(self, state, key, num=None, use_ema=None):
         """Generator samples (S, N, ...) for every seed (S = 1 when training one seed); by default
-        `eval.num_samples` from the EMA generator when EMA is on."""
+        `eval.num_samples` from the EMA generator when EMA is on. They are drawn in batches of
+        `eval.batch_size` (batch b from `fold_in(key, b)`), so memory does not grow with N."""
         num = self.config.eval.num_samples if num is None else num
-        use_ema = self.config.ema_decay > 0 if use_ema is None else use_ema
-        out = np.asarray(jax.device_get(self._sample(self.from_device(state), key, num, use_ema)))
-        return out if self.num_seeds > 1 else out[None]
+        use_ema = self.default_use_ema() if use_ema is None else use_ema
+        batch = self.config.eval.batch_size
+        state = self.from_device(state)
+        chunks = [np.asarray(jax.device_get(self._sample(state, jax.random.fold_in(key, b), batch, use_ema)))
+                  for b in range(-(-num // batch))]
+        out = np.concatenate(chunks, axis=1 if self.num_seeds > 1 else 0)
+        out = out[:, :num] if self.num_seeds > 1 else out[None, :num]
+        return out
 
 
 def make_source(config):
+    if is_image(config):
+        return ImageSource(
+            open_split(config, "train"),
+            batch_size=config.data.batch_size,
+            n_critic=config.n_critic,
+            seed=config.seed,
+            num_streams=config.num_seeds,
+            process_index=jax.process_index(),
+            process_count=jax.process_count(),
+        )
     return SyntheticSource(
         config.data.name,
         batch_size=config.data.batch_size,
@@ -132,28 +152,36 @@ def make_source(config):
     )
 
 
-def evaluate_samples(config, samples, *, step):
-    """Mode coverage of each seed's samples, plus mean and standard error over seeds."""
-    mixture = MIXTURES[config.data.name]
-    per_seed = [mode_coverage(s, mixture.centers, mixture.std) for s in samples]
-    summary = {}
-    for name in ("modes", "high_quality", "reverse_kl"):
-        mean, se = mean_and_stderr([r[name] for r in per_seed])
-        summary[name] = {"mean": mean, "stderr": se}
-    return {
-        "step": int(step),
-        "protocol": {
-            "dataset": config.data.name,
-            "num_modes": int(len(mixture.centers)),
-            "std": mixture.std,
-            "num_samples": config.eval.num_samples,
-            "high_quality_threshold_std": 3.0,
-            "generator": "ema" if config.ema_decay > 0 else "raw",
-            "seeds": [config.seed + s for s in range(config.num_seeds)],
-        },
-        "per_seed": per_seed,
-        "summary": summary,
-    }
+class Prefetcher:
+    """Prepares the next host batch in a background thread while the devices run the current
+    step. `get_state()` is the source position after the batches handed out so far (not the one
+    prepared ahead), so checkpoints resume exactly."""
+
+    def __init__(self, source, count):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.source = source
+        self.count = count
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="jaxgan-data")
+        self._state = source.get_state()
+        self._ahead = None
+
+    def _prepare(self):
+        batch = self.source.next(self.count)
+        return batch, self.source.get_state()
+
+    def next(self):
+        batch, self._state = self._ahead.result() if self._ahead is not None else self._prepare()
+        self._ahead = self._pool.submit(self._prepare)
+        return batch
+
+    def get_state(self):
+        return self._state
+
+    def close(self):
+        if self._ahead is not None:
+            self._ahead.cancel()
+        self._pool.shutdown(wait=True)
 
 
 def eval_key(config):
@@ -208,8 +236,8 @@ class _SignalFlag:
 def train(config, workdir):
     """Train `config` in `workdir`, resuming from its newest checkpoint if there is one.
 
-    Returns a dict: final `step`, `evaluation` (mode coverage per seed and summary),
-    `samples` (S, N, 2) and `timing` (first call incl. compile, median call). Raises `NonFiniteLossError` when
+    Returns a dict: final `step`, `evaluation` (metrics per seed, summary over seeds, protocol),
+    `samples` (S, N, ...) and `timing` (first call incl. compile, median call). Raises `NonFiniteLossError` when
     a loss turns NaN/inf (nothing is saved past the last good checkpoint), and `Interrupted`
     after saving when SIGTERM/SIGINT arrives.
     """
@@ -236,20 +264,22 @@ def train(config, workdir):
     def save():
         nonlocal saved_step
         if saved_step != step:
-            checkpoints.save(step, program.from_device(state), source.get_state())
+            checkpoints.save(step, program.from_device(state), batches.get_state())
             saved_step = step
 
     def due(interval):
         return interval > 0 and step % interval == 0
 
+    evaluator = Evaluator(config)
     evaluation = None
+    batches = Prefetcher(source, fused)
     try:
         with _SignalFlag() as stop:
             while step < t.num_steps:
                 if stop.signum is not None:
                     save()
                     raise Interrupted(stop.signum, step)
-                batch = source.next(fused)
+                batch = batches.next()
                 if program.num_seeds == 1:
                     batch = jax.tree.map(lambda x: x[0], batch)
                 started = time.perf_counter()
@@ -275,18 +305,21 @@ def train(config, workdir):
                 if due(t.eval_every) or due(t.plot_every):
                     samples = program.samples(state, eval_key(config))
                     if due(t.eval_every):
-                        evaluation = record_evaluation(config, workdir, writer, samples, step)
+                        evaluation = record_evaluation(evaluator, workdir, writer, samples, step, key=eval_key(config),
+                                                       use_ema=program.default_use_ema())
                     if due(t.plot_every):
                         _plot_samples(config, workdir, samples, step)
                 if due(t.checkpoint_every):
                     save()
             save()
     finally:
+        batches.close()
         progress.close()
         writer.close()
     samples = program.samples(state, eval_key(config))
     if evaluation is None or evaluation["step"] != step:
-        evaluation = record_evaluation(config, workdir, None, samples, step)
+        evaluation = record_evaluation(evaluator, workdir, None, samples, step, key=eval_key(config),
+                                       use_ema=program.default_use_ema())
     _plot_samples(config, workdir, samples, step)
     checkpoints.close()
     steady = call_times[1:] or call_times
@@ -304,23 +337,35 @@ def train(config, workdir):
     }
 
 
-def record_evaluation(config, workdir, writer, samples, step):
-    evaluation = evaluate_samples(config, samples, step=step)
+def record_evaluation(evaluator, workdir, writer, samples, step, *, key, use_ema, name=None):
+    """Evaluate, write `eval/<name or step_N>.json` (values + protocol) and TensorBoard scalars."""
+    evaluation = evaluator.evaluate(samples, step=step, key=key, use_ema=use_ema)
     if jax.process_index() == 0:
         os.makedirs(os.path.join(workdir, "eval"), exist_ok=True)
-        with open(os.path.join(workdir, "eval", f"step_{step:08d}.json"), "w") as f:
+        with open(os.path.join(workdir, "eval", f"{name or f'step_{step:08d}'}.json"), "w") as f:
             json.dump(evaluation, f, indent=2)
         if writer is not None:
             writer.write(step, {f"eval/{k}": v["mean"] for k, v in evaluation["summary"].items()})
     return evaluation
 
 
-def _plot_samples(config, workdir, samples, step, max_panels=10):
-    if jax.process_index() != 0:
-        return
-    from jaxgan.plots import scatter_grid
+def save_samples_figure(config, samples, path, *, step, max_panels=10):
+    """2D: one scatter over the modes per seed. Images: an 8x8 grid of the first seed's samples
+    (with several seeds, one row of 8 per seed)."""
+    from jaxgan.plots import save_image_grid, scatter_grid
 
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if is_image(config):
+        if samples.shape[0] == 1:
+            save_image_grid(samples[0, :64], path, rows=8)
+        else:
+            save_image_grid(samples[:max_panels, :8].reshape(-1, *samples.shape[2:]), path, rows=min(samples.shape[0], max_panels))
+        return
     mixture = MIXTURES[config.data.name]
     panels = [(s, mixture, f"seed {config.seed + i}, step {step}") for i, s in enumerate(samples[:max_panels])]
-    os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
-    scatter_grid(panels, os.path.join(workdir, "samples", f"step_{step:08d}.png"), columns=min(len(panels), 5))
+    scatter_grid(panels, path, columns=min(len(panels), 5))
+
+
+def _plot_samples(config, workdir, samples, step):
+    if jax.process_index() == 0:
+        save_samples_figure(config, samples, os.path.join(workdir, "samples", f"step_{step:08d}.png"), step=step)

@@ -100,7 +100,7 @@ def test_metrics_logs_and_plots_are_written(tmp_path):
     assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path / "tensorboard"))
     assert os.path.exists(tmp_path / "samples" / "step_00000020.png")
     saved = json.load(open(tmp_path / "eval" / "step_00000020.json"))
-    assert saved["protocol"]["num_samples"] == 200 and saved["protocol"]["generator"] == "ema"
+    assert saved["protocol"]["n_fake"] == 200 and saved["protocol"]["generator"] == "ema"
     assert 0 <= result["evaluation"]["summary"]["modes"]["mean"] <= 25
 
 
@@ -150,7 +150,18 @@ def test_cli_train_sample_evaluate(tmp_path, capsys):
     assert samples.shape == (1, 64, 2) and os.path.exists(tmp_path / "s.png")
     assert cli.main(["evaluate", "--workdir", workdir]) == 0
     evaluation = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert set(evaluation) == {"modes", "high_quality", "reverse_kl"}
+    assert set(evaluation["summary"]) == {"modes", "high_quality", "reverse_kl"}
+    assert cli.main(["evaluate", "--workdir", workdir, "--metrics", "modes,fid,kid,pr,dc", "--num-samples", "300",
+                     "--batch-size", "64", "--raw"]) == 0
+    evaluation = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"modes", "fid", "kid", "precision", "recall", "density", "coverage"} <= set(evaluation["summary"])
+    record = json.load(open(evaluation["record"]))
+    protocol = record["protocol"]
+    assert protocol["n_fake"] == 300 and protocol["batch_size"] == 64 and protocol["generator"] == "raw"
+    assert protocol["checkpoint_step"] == 10 and protocol["feature_network"]["name"] == "points (identity)"
+    assert protocol["reference"]["n_real"] == 300 and protocol["knn"]["pr_k"] == 3
+    assert cli.main(["evaluate", "--workdir", workdir, "--metrics", "fid,is"]) == 2  # 2D points have no logits
+    assert "needs class logits" in capsys.readouterr().err
     assert json.load(open(os.path.join(workdir, "config.json")))["data"]["name"] == "ring"
 
 
@@ -168,7 +179,17 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
     "mutate, message",
     [
         (lambda c: c.__setitem__("n_critc", 5), "unknown config key 'n_critc'"),
-        (lambda c: c.data.__setitem__("name", "mnist"), "data.name='mnist' is not one of"),
+        (lambda c: c.data.__setitem__("name", "imagenet"), "data.name='imagenet' is not one of"),
+        (lambda c: c.model.__setitem__("name", "dcgan"), "model.name='dcgan' is an image model"),
+        (lambda c: c.data.update(name="cifar10", source="idx", dir="/x"), "data.source='idx' reads the official MNIST"),
+        (lambda c: c.data.update(name="npz"), "needs data.dir"),
+        (lambda c: c.eval.__setitem__("metrics", "fid,bogus"), "unknown metric(s) ['bogus']"),
+        (lambda c: c.eval.__setitem__("metrics", "fid,is"), "needs class logits"),
+        (lambda c: (c.data.update(name="cifar10"), c.eval.__setitem__("metrics", "fid")), "set eval.inception_weights"),
+        (lambda c: (c.data.update(name="cifar10"), c.model.update(name="dcgan"), c.eval.__setitem__("feature_network", "mnist")),
+         "takes 28x28 grey images"),
+        (lambda c: (c.data.update(name="celeb_a"), c.model.update(name="resnet")), "is for 32x32 images"),
+        (lambda c: c.model.__setitem__("dtype", "bfloat16"), "for model.name='dcgan' only"),
         (lambda c: c.__setitem__("n_critic", 0), "n_critic must be a positive integer"),
         (lambda c: c.__setitem__("ema_decay", 1.0), "ema_decay must be in"),
         (lambda c: c.__setitem__("loss", "wasserstein"), "needs a Lipschitz constraint"),
@@ -184,7 +205,7 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
 def test_config_errors_are_clear(mutate, message):
     config = ConfigDict(base_config().to_dict())  # unlocked copy, so bad keys can be added
     mutate(config)
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         validate(config)
 
 

@@ -13,11 +13,17 @@ from jaxgan.nets.layers import (
     VirtualBatchNorm,
     pack,
 )
+from jaxgan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.nets.mlp import MLPDiscriminator, MLPGenerator
+from jaxgan.nets.resnet import ResNetDiscriminator, ResNetGenerator
 
 __all__ = [
     "MLPGenerator",
     "MLPDiscriminator",
+    "DCGANGenerator",
+    "DCGANDiscriminator",
+    "ResNetGenerator",
+    "ResNetDiscriminator",
     "MinibatchDiscrimination",
     "MinibatchStdDev",
     "VirtualBatchNorm",

@@ -1,8 +1,10 @@
 """Multilayer perceptrons for low-dimensional data (the 2D mode-coverage studies)."""
 
+import math
 from typing import Sequence
 
 import flax.linen as nn
+import jax.numpy as jnp
 
 from jaxgan.nets.layers import MinibatchDiscrimination, MinibatchStdDev
 
@@ -22,6 +24,9 @@ def _norm(kind, train, axis_name):
 class MLPGenerator(nn.Module):
     """z (B, latent_dim) -> x (B, output_dim): Dense -> [norm] -> ReLU per hidden layer, linear out.
 
+    output_shape: for images, e.g. (28, 28, 1): the output (prod(output_shape) units, replacing
+      output_dim) is squashed to [-1, 1] with tanh and reshaped to (B, *output_shape).
+
     Example:
       >>> g = MLPGenerator(hidden=(64, 64), output_dim=2)
       >>> variables = g.init(jax.random.key(0), jnp.zeros((4, 8)), train=False)
@@ -31,6 +36,7 @@ class MLPGenerator(nn.Module):
     output_dim: int = 2
     norm: str = "none"
     axis_name: str | None = None
+    output_shape: tuple | None = None
 
     @nn.compact
     def __call__(self, z, *, train: bool):
@@ -40,7 +46,10 @@ class MLPGenerator(nn.Module):
             h = nn.Dense(width, use_bias=self.norm != "batch")(h)
             h = _norm(self.norm, train, self.axis_name)(h)
             h = nn.relu(h)
-        return nn.Dense(self.output_dim)(h)
+        if self.output_shape is None:
+            return nn.Dense(self.output_dim)(h)
+        out = nn.Dense(math.prod(self.output_shape))(h)
+        return jnp.tanh(out).reshape((z.shape[0],) + tuple(self.output_shape))
 
 
 class MLPDiscriminator(nn.Module):

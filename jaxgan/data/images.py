@@ -1,0 +1,252 @@
+"""Image datasets: tensorflow-datasets (read through `tfds.data_source`, no TensorFlow needed),
+the official MNIST-layout IDX files, a `.npz` of arrays, or a folder of image files.
+
+Every source is random access: `take(indices)` returns uint8 images (n, H, W, C). `ImageSource`
+turns one into endless, seeded, process-sharded batches in [-1, 1] (NHWC, float32) whose position
+is saved in checkpoints.
+"""
+
+import dataclasses
+import os
+
+import numpy as np
+
+from jaxgan.data.idx import load_idx_split
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageSpec:
+    size: int
+    channels: int
+    train_split: str = "train"
+    test_split: str = "test"
+    crop: int = 0  # center crop (pixels) before resizing to `size`; 0 keeps the whole image
+
+
+IMAGE_DATASETS = {
+    "mnist": ImageSpec(28, 1),
+    "fashion_mnist": ImageSpec(28, 1),
+    "cifar10": ImageSpec(32, 3),
+    # Three MNIST digits as RGB channels, 1000 modes (jaxgan.metrics.stacked_mnist).
+    "stacked_mnist": ImageSpec(28, 3),
+    # The DCGAN convention for CelebA at 64x64: a 108x108 center crop of the 218x178 photos.
+    "celeb_a": ImageSpec(64, 3, test_split="test", crop=108),
+}
+SOURCES = ("tfds", "idx", "npz", "folder")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+class ArrayImages:
+    """Random access over an in-memory uint8 array (N, H, W, C), with optional int labels."""
+
+    def __init__(self, images, labels=None, *, origin):
+        images = np.asarray(images)
+        if images.dtype != np.uint8:
+            raise ValueError(f"{origin}: images must be uint8 (0-255), got dtype {images.dtype}")
+        if images.ndim == 3:
+            images = images[..., None]
+        if images.ndim != 4 or images.shape[-1] not in (1, 3):
+            raise ValueError(f"{origin}: expected images (N, H, W, 1 or 3), got shape {images.shape}")
+        if labels is not None and len(labels) != len(images):
+            raise ValueError(f"{origin}: {len(images)} images but {len(labels)} labels")
+        self.images = images
+        self.labels = None if labels is None else np.asarray(labels, np.int32)
+        self.origin = origin
+
+    def __len__(self):
+        return self.images.shape[0]
+
+    @property
+    def shape(self):
+        return self.images.shape[1:]
+
+    def take(self, indices):
+        return self.images[np.asarray(indices)]
+
+    def take_labels(self, indices):
+        if self.labels is None:
+            raise ValueError(f"{self.origin} has no labels")
+        return self.labels[np.asarray(indices)]
+
+
+class TfdsImages:
+    """Random access over a prepared TFDS dataset via `tfds.data_source` (array_record files)."""
+
+    def __init__(self, name, split, data_dir, spec):
+        import tensorflow_datasets as tfds
+
+        try:
+            self.source = tfds.data_source(name, split=split, data_dir=data_dir, download=False)
+        except Exception as error:  # tfds raises several types for a dataset that is not prepared
+            raise FileNotFoundError(
+                f"TFDS dataset {name!r} (split {split!r}) is not prepared in {data_dir!r}: run "
+                f"`jaxgan data prepare {name} --data-dir {data_dir}` (add `--from DIR` offline). ({error})"
+            ) from error
+        self.spec = spec
+        self.origin = f"tfds:{name}/{split}"
+
+    def __len__(self):
+        return len(self.source)
+
+    @property
+    def shape(self):
+        return (self.spec.size, self.spec.size, self.spec.channels)
+
+    def _records(self, indices):
+        return self.source.__getitems__([int(i) for i in np.asarray(indices)])
+
+    def take(self, indices):
+        return np.stack([_fit(np.asarray(r["image"]), self.spec) for r in self._records(indices)])
+
+    def take_labels(self, indices):
+        return np.asarray([r["label"] for r in self._records(indices)], np.int32)
+
+
+def _fit(image, spec):
+    """Center-crop and resize one uint8 image (H, W, C) to the dataset's size."""
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.shape[:2] == (spec.size, spec.size):
+        return image
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    if spec.crop:
+        top, left = (h - spec.crop) // 2, (w - spec.crop) // 2
+        image = image[top : top + spec.crop, left : left + spec.crop]
+    pil = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
+    out = np.asarray(pil.resize((spec.size, spec.size), Image.BILINEAR))
+    return out[..., None] if out.ndim == 2 else out
+
+
+def load_npz(path):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no .npz file at {path!r}")
+    with np.load(path, allow_pickle=False) as data:
+        if "images" not in data.files:
+            raise ValueError(f"{path}: expected an array named 'images' (N, H, W[, C]) uint8, found {data.files}")
+        labels = data["labels"] if "labels" in data.files else None
+        return ArrayImages(data["images"], labels, origin=path)
+
+
+def load_folder(path):
+    """Every image file in `path` (sorted by name), all of one size; grey stays 1 channel."""
+    from PIL import Image
+
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"no image folder at {path!r}")
+    files = sorted(f for f in os.listdir(path) if f.lower().endswith(IMAGE_EXTENSIONS))
+    if not files:
+        raise ValueError(f"{path}: no image files ({', '.join(IMAGE_EXTENSIONS)})")
+    images = []
+    for name in files:
+        with Image.open(os.path.join(path, name)) as image:
+            array = np.asarray(image.convert("L" if image.mode in ("L", "1", "I;16") else "RGB"))
+        if images and array.shape != images[0].shape:
+            raise ValueError(f"{path}/{name} is {array.shape}, but {files[0]} is {images[0].shape}; resize them to one size")
+        images.append(array)
+    return ArrayImages(np.stack(images), origin=path)
+
+
+def open_images(name, split, *, source, path):
+    """Random-access images of dataset `name` (or of the user's `npz` / `folder` at `path`)."""
+    if source not in SOURCES:
+        raise ValueError(f"data.source={source!r} is not one of {list(SOURCES)}")
+    if source == "npz":
+        return load_npz(path)
+    if source == "folder":
+        return load_folder(path)
+    if name not in IMAGE_DATASETS:
+        raise ValueError(f"unknown image dataset {name!r}; expected one of {sorted(IMAGE_DATASETS)} (or source 'npz'/'folder')")
+    spec = IMAGE_DATASETS[name]
+    if name == "stacked_mnist":
+        from jaxgan.metrics.stacked_mnist import StackedImages
+
+        digits = open_images("mnist", split, source=source, path=path)
+        everything = np.arange(len(digits))
+        # one stacked image per MNIST image of the split, drawn with a split-specific seed
+        return StackedImages(digits.take(everything), digits.take_labels(everything), size=len(digits),
+                             seed={"train": 0, "test": 1}.get(split, 2), origin=f"stacked_mnist/{split}")
+    split = {"train": spec.train_split, "test": spec.test_split}.get(split, split)
+    if source == "idx":
+        if spec.channels != 1 or spec.size != 28:
+            raise ValueError(f"source 'idx' reads MNIST-layout files; {name!r} is not one")
+        images, labels = load_idx_split(path, split)
+        return ArrayImages(images, labels, origin=f"idx:{path}/{split}")
+    return TfdsImages(name, split, path, spec)
+
+
+def to_model_range(images):
+    """uint8 -> float32 in [-1, 1]."""
+    return np.asarray(images, np.float32) / 127.5 - 1.0
+
+
+class ImageSource:
+    """Endless batches of real images, a pure function of (seed, stream, position).
+
+    Stream s (one per trained seed) reads the examples in the order of a fresh permutation per
+    epoch drawn from (seed + s, epoch); the global example counter runs on across epochs. Batch t,
+    critic slice c, example i is global example (t * n_critic + c) * B + i; process p of P reads
+    examples [p*B/P, (p+1)*B/P) of every batch, so the union over processes is the same for any P.
+    `next(count)` returns {"x": float32 (num_streams, count, n_critic, B_local, H, W, C) in [-1, 1]}
+    (plus "y": int32 labels when `with_labels`).
+    """
+
+    def __init__(self, images, *, batch_size, n_critic=1, seed=0, num_streams=1,
+                 process_index=0, process_count=1, with_labels=False):
+        if batch_size % process_count:
+            raise ValueError(f"batch size {batch_size} is not divisible by {process_count} processes")
+        if len(images) < batch_size:
+            raise ValueError(f"{images.origin} has {len(images)} images, fewer than one batch of {batch_size}")
+        self.images = images
+        self.batch_size = batch_size
+        self.n_critic = n_critic
+        self.seed = seed
+        self.num_streams = num_streams
+        self.local_batch = batch_size // process_count
+        self.example_offset = process_index * self.local_batch
+        self.with_labels = with_labels
+        self.position = 0
+        self._permutations = {}
+
+    def _permutation(self, stream, epoch):
+        key = (stream, epoch)
+        if key not in self._permutations:
+            if len(self._permutations) > 4 * self.num_streams:
+                self._permutations.clear()
+            rng = np.random.default_rng([self.seed + stream, epoch])
+            self._permutations[key] = rng.permutation(len(self.images))
+        return self._permutations[key]
+
+    def indices(self, stream, position, count):
+        """Dataset indices (count, n_critic, B_local) that stream `stream` reads at `position`."""
+        t = position + np.arange(count)[:, None, None]
+        c = np.arange(self.n_critic)[None, :, None]
+        i = self.example_offset + np.arange(self.local_batch)[None, None, :]
+        counter = (t * self.n_critic + c) * self.batch_size + i
+        epochs, offsets = np.divmod(counter, len(self.images))
+        out = np.empty_like(counter)
+        for epoch in np.unique(epochs):
+            where = epochs == epoch
+            out[where] = self._permutation(stream, int(epoch))[offsets[where]]
+        return out
+
+    def next(self, count):
+        xs, ys = [], []
+        for stream in range(self.num_streams):
+            index = self.indices(stream, self.position, count)
+            flat = index.reshape(-1)
+            xs.append(to_model_range(self.images.take(flat)).reshape(*index.shape, *self.images.shape))
+            if self.with_labels:
+                ys.append(self.images.take_labels(flat).reshape(index.shape))
+        self.position += count
+        batch = {"x": np.stack(xs)}
+        if self.with_labels:
+            batch["y"] = np.stack(ys)
+        return batch
+
+    def get_state(self):
+        return {"position": self.position}
+
+    def set_state(self, state):
+        self.position = int(state["position"])

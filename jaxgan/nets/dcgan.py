@@ -1,0 +1,119 @@
+"""DCGAN generator and discriminator (Radford et al. 2016, Sec. 3 and Fig. 1) for 28, 32 and 64
+pixel images with 1 or 3 channels.
+
+Generator: z -> Dense to (s0, s0, C0) -> BN -> ReLU -> [2x upsample -> BN -> ReLU] ... -> 2x
+upsample to the image channels -> tanh, with s0 = 7 for 28 pixels and 4 for 32 and 64, and the
+width halving at every upsampling (C0 = 4, 8, 16 x `width` for 28, 32, 64 pixels). Discriminator:
+[4x4 stride-2 conv -> norm -> LeakyReLU(0.2)] with the width doubling from `width` (no norm on the
+first layer, as in the paper) -> flatten -> Dense(1). `norm="batch"` is the paper's; gradient
+penalties need a critic without BatchNorm (`"layer"` or `"none"`, Gulrajani et al. 2017, Sec. 4);
+`spectral_norm=True` wraps every layer in `nn.SpectralNorm` (Miyato et al. 2018, the "standard
+CNN" of their Table 3).
+
+`upsample` chooses the 2x upsampling layer: "transpose" (4x4 stride-2 transposed conv, the
+paper's), "resize" (nearest-neighbour 2x then 3x3 conv) or "depth_to_space" (3x3 conv to 4C
+channels then a pixel shuffle). See benchmarks/upsampling.py for their cost on this CPU.
+"""
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+SIZES = (28, 32, 64)
+UPSAMPLING = ("transpose", "resize", "depth_to_space")
+NORMS = ("batch", "layer", "none")
+
+
+def _plan(size):
+    """(initial spatial size, number of 2x stages) for an output of `size` pixels."""
+    if size not in SIZES:
+        raise ValueError(f"DCGAN image size must be one of {SIZES}, got {size}")
+    return {28: (7, 2), 32: (4, 3), 64: (4, 4)}[size]
+
+
+def depth_to_space(x, block=2):
+    b, h, w, c = x.shape
+    x = x.reshape(b, h, w, block, block, c // (block * block))
+    return x.transpose(0, 1, 3, 2, 4, 5).reshape(b, h * block, w * block, c // (block * block))
+
+
+class Upsample2x(nn.Module):
+    features: int
+    method: str = "transpose"
+    use_bias: bool = True
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, x):
+        if self.method == "transpose":
+            return nn.ConvTranspose(self.features, (4, 4), (2, 2), padding="SAME", use_bias=self.use_bias, dtype=self.dtype)(x)
+        if self.method == "resize":
+            b, h, w, c = x.shape
+            x = jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
+            return nn.Conv(self.features, (3, 3), padding="SAME", use_bias=self.use_bias, dtype=self.dtype)(x)
+        if self.method == "depth_to_space":
+            x = nn.Conv(4 * self.features, (3, 3), padding="SAME", use_bias=self.use_bias, dtype=self.dtype)(x)
+            return depth_to_space(x)
+        raise ValueError(f"unknown upsampling {self.method!r}; expected one of {UPSAMPLING}")
+
+
+def _batch_norm(train, axis_name, dtype):
+    return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name, dtype=dtype)
+
+
+class DCGANGenerator(nn.Module):
+    """z (B, latent_dim) -> images (B, size, size, channels) in [-1, 1]."""
+
+    size: int = 32
+    channels: int = 3
+    width: int = 64
+    upsample: str = "transpose"
+    axis_name: str | None = None
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, z, *, train: bool):
+        start, stages = _plan(self.size)
+        features = self.width * 2 ** stages
+        # Biases before BatchNorm are cancelled by its mean subtraction: leave them out.
+        h = nn.Dense(start * start * features, use_bias=False, dtype=self.dtype)(z)
+        h = h.reshape(z.shape[0], start, start, features)
+        h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
+        for _ in range(stages - 1):
+            features //= 2
+            h = Upsample2x(features, self.upsample, use_bias=False, dtype=self.dtype)(h)
+            h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
+        h = Upsample2x(self.channels, self.upsample, dtype=self.dtype)(h)
+        return jnp.tanh(h.astype(jnp.float32))
+
+
+class DCGANDiscriminator(nn.Module):
+    """images (B, size, size, C) -> logits (B,)."""
+
+    size: int = 32
+    width: int = 64
+    norm: str = "batch"
+    spectral_norm: bool = False
+    axis_name: str | None = None
+    dtype: jnp.dtype = jnp.float32
+
+    def _layer(self, layer, h, train):
+        return nn.SpectralNorm(layer)(h, update_stats=train) if self.spectral_norm else layer(h)
+
+    @nn.compact
+    def __call__(self, x, *, train: bool):
+        if self.norm not in NORMS:
+            raise ValueError(f"unknown norm {self.norm!r}; expected one of {NORMS}")
+        if x.ndim != 4 or x.shape[1] != self.size or x.shape[2] != self.size:
+            raise ValueError(f"expected images (B, {self.size}, {self.size}, C), got shape {x.shape}")
+        _, stages = _plan(self.size)
+        h = x.astype(self.dtype)
+        for i in range(stages):
+            normed = i > 0 and self.norm != "none"
+            conv = nn.Conv(self.width * 2**i, (4, 4), (2, 2), padding="SAME",
+                           use_bias=not (normed and self.norm == "batch"), dtype=self.dtype)
+            h = self._layer(conv, h, train)
+            if normed:
+                h = _batch_norm(train, self.axis_name, self.dtype)(h) if self.norm == "batch" else nn.LayerNorm(dtype=self.dtype)(h)
+            h = nn.leaky_relu(h, 0.2)
+        h = h.reshape(h.shape[0], -1)
+        return self._layer(nn.Dense(1, dtype=self.dtype), h, train)[:, 0].astype(jnp.float32)
