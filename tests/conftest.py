@@ -68,3 +68,16 @@ def max_abs_diff(a, b):
         for x, y in zip(leaves_a, leaves_b)
     ]
     return max(diffs, default=0.0)
+
+
+SHARED_DATASETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "datasets")
+
+
+def shared_dataset_dir(name):
+    """The offline copy of `name` (official files) in ../shared/datasets, or skip the test."""
+    path = os.path.join(SHARED_DATASETS, name)
+    if not os.path.isdir(path):
+        import pytest
+
+        pytest.skip(f"offline datasets not found at {os.path.abspath(path)} (see the brief: ../shared/datasets)")
+    return path

@@ -12,14 +12,7 @@ import pytest
 from jaxgan.data.idx import load_idx_split, read_idx
 from jaxgan.metrics import domain_classifier as dc
 
-SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "datasets")
-
-
-def _dataset_dir(name):
-    path = os.path.join(SHARED, name)
-    if not os.path.isdir(path):
-        pytest.skip(f"offline datasets not found at {os.path.abspath(path)} (see the brief: ../shared/datasets)")
-    return path
+from conftest import shared_dataset_dir as _dataset_dir
 
 
 def test_read_idx_round_trip_and_errors(tmp_path):

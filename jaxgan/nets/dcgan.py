@@ -13,13 +13,22 @@ CNN" of their Table 3).
 `upsample` chooses the 2x upsampling layer: "transpose" (4x4 stride-2 transposed conv, the
 paper's), "resize" (nearest-neighbour 2x then 3x3 conv) or "depth_to_space" (3x3 conv to 4C
 channels then a pixel shuffle). See benchmarks/upsampling.py for their cost on this CPU.
+
+"transpose" is computed by phase decomposition (`ConvTranspose4x4Stride2`): each of the four
+output phases is a plain 2x2 convolution of the undilated input with a quarter of the 4x4 kernel,
+and the phases are interleaved. The result equals `nn.ConvTranspose(k, (4, 4), (2, 2), "SAME")`
+with the same kernel (tested), at the same FLOPs, but its gradients are ordinary convolutions:
+XLA's CPU backend runs the kernel gradient of an input-dilated convolution several times slower.
+"transpose_dilated" is the same layer through `nn.ConvTranspose` (input-dilated convolution), kept
+to measure that difference and to cross-check the decomposition.
 """
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 
 SIZES = (28, 32, 64)
-UPSAMPLING = ("transpose", "resize", "depth_to_space")
+UPSAMPLING = ("transpose", "resize", "depth_to_space", "transpose_dilated")
 NORMS = ("batch", "layer", "none")
 
 
@@ -36,6 +45,39 @@ def depth_to_space(x, block=2):
     return x.transpose(0, 1, 3, 2, 4, 5).reshape(b, h * block, w * block, c // (block * block))
 
 
+def _interleave_phases(phases):
+    """phases[a][b] (B, H, W, C) -> (B, 2H, 2W, C) with out[:, 2i+a, 2j+b] = phases[a][b][:, i, j]."""
+    stacked = jnp.stack([jnp.stack(row, axis=3) for row in phases], axis=2)  # (B, H, 2, W, 2, C)
+    b, h, _, w, _, c = stacked.shape
+    return stacked.reshape(b, 2 * h, 2 * w, c)
+
+
+class ConvTranspose4x4Stride2(nn.Module):
+    """`nn.ConvTranspose(features, (4, 4), (2, 2), padding="SAME")` by phase decomposition.
+
+    In 1D, that layer gives y[2i] = w0 x[i-1] + w2 x[i] and y[2i+1] = w1 x[i] + w3 x[i+1]: output
+    phase a is a 2-tap correlation with the taps w[a::2], padded by one on the left (a = 0) or on
+    the right (a = 1). In 2D the four phases (a, b) use the kernel quarters w[a::2, b::2].
+    """
+
+    features: int
+    use_bias: bool = True
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param("kernel", nn.initializers.lecun_normal(), (4, 4, x.shape[-1], self.features), jnp.float32)
+        x, kernel = x.astype(self.dtype), kernel.astype(self.dtype)
+        pads = ((1, 0), (0, 1))
+        phases = [[jax.lax.conv_general_dilated(x, kernel[a::2, b::2], (1, 1), (pads[a], pads[b]),
+                                                dimension_numbers=("NHWC", "HWIO", "NHWC"))
+                   for b in range(2)] for a in range(2)]
+        y = _interleave_phases(phases)
+        if self.use_bias:
+            y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
+        return y
+
+
 class Upsample2x(nn.Module):
     features: int
     method: str = "transpose"
@@ -45,6 +87,8 @@ class Upsample2x(nn.Module):
     @nn.compact
     def __call__(self, x):
         if self.method == "transpose":
+            return ConvTranspose4x4Stride2(self.features, use_bias=self.use_bias, dtype=self.dtype)(x)
+        if self.method == "transpose_dilated":
             return nn.ConvTranspose(self.features, (4, 4), (2, 2), padding="SAME", use_bias=self.use_bias, dtype=self.dtype)(x)
         if self.method == "resize":
             b, h, w, c = x.shape

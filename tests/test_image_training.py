@@ -1,0 +1,66 @@
+"""An image GAN end to end on the official MNIST files: train, resume exactly, evaluate with the
+shipped domain network and a recorded protocol, write a sample grid."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import max_abs_diff, shared_dataset_dir
+from test_train import restored_state, tiny_config
+from jaxgan import cli
+from jaxgan.train import Program, train
+
+
+def image_config(**overrides):
+    config = tiny_config(**{
+        "data.name": "mnist", "data.source": "idx", "data.dir": shared_dataset_dir("mnist"), "data.batch_size": 16,
+        "model.name": "dcgan", "model.g_width": 4, "model.d_width": 4, "model.d_norm": "batch", "model.latent_dim": 8,
+        "train.num_steps": 4, "train.checkpoint_every": 2, "train.log_every": 2,
+        "eval.num_samples": 100, "eval.num_reference": 300, "eval.batch_size": 50,
+    })
+    for key, value in overrides.items():
+        *path, last = key.split(".")
+        target = config
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return config
+
+
+def test_image_run_resumes_exactly_and_records_its_evaluation(tmp_path):
+    straight = image_config()
+    result = train(straight, str(tmp_path / "straight"))
+    half = image_config(**{"train.num_steps": 2})
+    train(half, str(tmp_path / "resumed"))
+    train(straight, str(tmp_path / "resumed"))
+    a, data_a = restored_state(straight, str(tmp_path / "straight"))
+    b, data_b = restored_state(straight, str(tmp_path / "resumed"))
+    assert data_a == data_b == {"position": 4} and max_abs_diff(a, b) == 0.0
+    assert max_abs_diff(a.g_params, Program(straight).init_state().g_params) > 0
+
+    assert result["samples"].shape == (1, 100, 28, 28, 1)
+    record = json.load(open(tmp_path / "straight" / "eval" / "step_00000004.json"))
+    protocol = record["protocol"]
+    assert protocol["feature_network"]["name"] == "domain_classifier/mnist"
+    assert len(protocol["feature_network"]["weights_sha256"]) == 64
+    assert protocol["reference"]["n_real"] == 300 and protocol["reference"]["split"] == "test"
+    assert protocol["n_fake"] == 100 and protocol["generator"] == "ema" and protocol["checkpoint_step"] == 4
+    assert {"fid", "kid", "precision", "recall", "density", "coverage", "is"} <= set(record["summary"])
+    assert 1.0 <= record["summary"]["is"]["mean"] <= 10.0 and record["summary"]["fid"]["mean"] > 0
+    assert os.path.getsize(tmp_path / "straight" / "samples" / "step_00000004.png") > 0
+
+
+def test_evaluate_command_has_its_own_batch_size_and_sample_count(tmp_path, capsys):
+    workdir = str(tmp_path / "run")
+    train(image_config(), workdir)
+    capsys.readouterr()
+    assert cli.main(["evaluate", "--workdir", workdir, "--metrics", "fid,pr", "--num-samples", "120",
+                     "--batch-size", "40", "--num-reference", "200"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(out["summary"]) == {"fid", "precision", "recall"}
+    protocol = json.load(open(out["record"]))["protocol"]
+    assert (protocol["n_fake"], protocol["batch_size"], protocol["reference"]["n_real"]) == (120, 40, 200)
+    assert cli.main(["sample", "--workdir", workdir, "--num", "16", "--out", str(tmp_path / "grid.png")]) == 0
+    assert np.load(tmp_path / "grid.npz")["samples"].shape == (1, 16, 28, 28, 1)
