@@ -40,7 +40,7 @@ DATASETS = ("ring", "grid", "mnist", "fashion_mnist", "cifar10", "celeb_a", "sta
 MODELS = ("mlp", "dcgan", "resnet")
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 # Measured by benchmarks/upsampling.py on the 2-core CPU (see benchmarks/README.md).
-DEFAULT_UPSAMPLING = "depth_to_space"
+DEFAULT_UPSAMPLING = "transpose"
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PARALLEL = ("auto", "single", "jit", "pmap")
 

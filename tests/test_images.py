@@ -224,3 +224,16 @@ def test_phase_decomposed_transpose_equals_conv_transpose():
     np.testing.assert_allclose(layer.apply(variables, x), reference.apply(variables, x), rtol=1e-5, atol=1e-5)
     grad = lambda module: jax.grad(lambda v: jnp.sum(jnp.sin(module.apply(v, x))))(variables)
     np.testing.assert_allclose(grad(layer)["params"]["kernel"], grad(reference)["params"]["kernel"], rtol=1e-4, atol=1e-4)
+
+
+def test_bfloat16_compute_keeps_float32_parameters_and_outputs():
+    g = DCGANGenerator(size=28, channels=1, width=4, dtype=jnp.bfloat16)
+    d = DCGANDiscriminator(size=28, width=4, norm="batch", dtype=jnp.bfloat16)
+    z = jax.random.normal(jax.random.key(0), (4, 8))
+    g_vars = g.init(jax.random.key(1), z, train=False)
+    x = g.apply(g_vars, z, train=False)
+    d_vars = d.init(jax.random.key(2), x, train=False)
+    assert all(leaf.dtype == jnp.float32 for leaf in jax.tree.leaves((g_vars["params"], d_vars["params"])))
+    assert x.dtype == jnp.float32 and d.apply(d_vars, x, train=False).dtype == jnp.float32
+    full = DCGANGenerator(size=28, channels=1, width=4).apply(g_vars, z, train=False)
+    assert 0 < float(jnp.max(jnp.abs(x - full))) < 0.05  # bf16 rounding, not a different network
