@@ -17,12 +17,11 @@ import numpy as np
 
 from jaxgan.metrics import (
     accumulate,
-    density_coverage,
     empty_stats,
     frechet_distance_from_stats,
     inception_score,
     kernel_inception_distance,
-    precision_recall,
+    manifold_metrics,
 )
 
 METRICS = ("fid", "kid", "pr", "dc", "is")
@@ -138,10 +137,11 @@ def compute_metrics(names, real_features, fake_features, *, key, fake_logits=Non
     if "pr" in names or "dc" in names:
         real_subset = _subset(real, settings.manifold_samples, key_real)
         fake_subset = _subset(fake, settings.manifold_samples, key_fake)
+        manifold = manifold_metrics(real_subset, fake_subset, pr_k=settings.pr_k, dc_k=settings.dc_k)
         if "pr" in names:
-            values.update(precision_recall(real_subset, fake_subset, k=settings.pr_k))
+            values.update(precision=manifold["precision"], recall=manifold["recall"])
         if "dc" in names:
-            values.update(density_coverage(real_subset, fake_subset, k=settings.dc_k))
+            values.update(density=manifold["density"], coverage=manifold["coverage"])
     if "is" in names:
         if fake_logits is None:
             raise ValueError("metric 'is' needs a feature network with class logits (not 'points')")

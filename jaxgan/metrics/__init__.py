@@ -1,7 +1,7 @@
 """Evaluation metrics, computed on the host in float64."""
 
 from jaxgan.metrics.frechet import FeatureStats, accumulate, empty_stats, frechet_distance, frechet_distance_from_stats, merge
-from jaxgan.metrics.manifold import density_coverage, knn_radii, precision_recall
+from jaxgan.metrics.manifold import density_coverage, knn_radii, manifold_metrics, precision_recall
 from jaxgan.metrics.mode_coverage import mean_and_stderr, mode_coverage
 from jaxgan.metrics.scores import inception_score, kernel_inception_distance
 
@@ -18,5 +18,6 @@ __all__ = [
     "kernel_inception_distance",
     "precision_recall",
     "density_coverage",
+    "manifold_metrics",
     "knn_radii",
 ]

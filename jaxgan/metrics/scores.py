@@ -27,7 +27,10 @@ def inception_score(logits, *, splits=10):
 
 
 def _polynomial_kernel(x, y):
-    return (x @ y.T / x.shape[1] + 1.0) ** 3
+    gram = x @ y.T
+    gram /= x.shape[1]
+    gram += 1.0
+    return gram * gram * gram
 
 
 def _unbiased_mmd2(x, y):
@@ -51,10 +54,9 @@ def kernel_inception_distance(real_features, fake_features, *, key, num_subsets=
     size = min(subset_size, real.shape[0], fake.shape[0])
     if size < 2:
         raise ValueError(f"KID needs at least 2 samples per set, got {real.shape[0]} and {fake.shape[0]}")
-    values = []
-    for k in jax.random.split(key, num_subsets):
-        k_real, k_fake = jax.random.split(k)
-        i = np.asarray(jax.random.choice(k_real, real.shape[0], (size,), replace=False))
-        j = np.asarray(jax.random.choice(k_fake, fake.shape[0], (size,), replace=False))
-        values.append(_unbiased_mmd2(real[i], fake[j]))
+    key_real, key_fake = jax.random.split(key)
+    # subset s of each set: the first `size` entries of a permutation drawn from split(key, S)[s]
+    draw = lambda key, n: np.asarray(jax.vmap(lambda k: jax.random.permutation(k, n)[:size])(jax.random.split(key, num_subsets)))
+    rows_real, rows_fake = draw(key_real, real.shape[0]), draw(key_fake, fake.shape[0])
+    values = [_unbiased_mmd2(real[i], fake[j]) for i, j in zip(rows_real, rows_fake)]
     return float(np.mean(values)), float(np.std(values))

@@ -1,0 +1,65 @@
+"""Time to evaluate 10,000 generated MNIST images with the domain network: generation (DCGAN-28
+generator, width 64, EMA params, batches of 500), classifier features and logits, and the metrics
+(FID, KID, precision/recall, density/coverage, IS) against the 10,000 test images whose features
+are computed once per run. Medians of --repeats, after one warm-up (compilation).
+
+    .venv/bin/python -m benchmarks.evaluation [--data-dir ../shared/datasets/mnist] [--repeats 3]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+import jax
+
+from jaxgan.config import base_config
+from jaxgan.evaluation import Evaluator
+from jaxgan.train import Program, eval_key
+
+
+def config_for(data_dir):
+    config = base_config()
+    config.data.update(name="mnist", source="idx", dir=data_dir, batch_size=64)
+    config.model.update(name="dcgan", latent_dim=100, g_width=64, d_width=64, d_norm="batch")
+    config.ema_decay = 0.999
+    config.eval.update(num_samples=10_000, batch_size=500)
+    return config
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "mnist"))
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    config = config_for(args.data_dir)
+    program = Program(config)
+    state = program.init_state()
+    evaluator = Evaluator(config)
+    started = time.perf_counter()
+    evaluator.reference()
+    reference_s = time.perf_counter() - started
+    timings = {"generate": [], "features": [], "metrics": [], "total": []}
+    for repeat in range(args.repeats + 1):
+        t0 = time.perf_counter()
+        samples = program.samples(state, eval_key(config))
+        t1 = time.perf_counter()
+        logits, features = evaluator.features(samples[0])
+        t2 = time.perf_counter()
+        evaluation = evaluator.evaluate(samples, step=0, key=eval_key(config), use_ema=True)
+        t3 = time.perf_counter()
+        if repeat:  # the first round compiles
+            timings["generate"].append(t1 - t0)
+            timings["features"].append(t2 - t1)
+            # evaluate() computes the features again, then the metrics
+            timings["metrics"].append((t3 - t2) - (t2 - t1))
+            timings["total"].append((t1 - t0) + (t3 - t2))
+    result = {"n_fake": int(samples.shape[1]), "n_real": evaluation["protocol"]["reference"]["n_real"],
+              "reference_features_s": reference_s, "device": str(jax.devices()[0]), "cpus": os.cpu_count(),
+              **{f"{k}_s_median": statistics.median(v) for k, v in timings.items()}}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
