@@ -237,3 +237,19 @@ def test_bfloat16_compute_keeps_float32_parameters_and_outputs():
     assert x.dtype == jnp.float32 and d.apply(d_vars, x, train=False).dtype == jnp.float32
     full = DCGANGenerator(size=28, channels=1, width=4).apply(g_vars, z, train=False)
     assert 0 < float(jnp.max(jnp.abs(x - full))) < 0.05  # bf16 rounding, not a different network
+
+
+def test_tfds_sources_fit_every_named_dataset_to_its_size():
+    """With TFDS's mock data (random records of each dataset's real feature shapes; nothing is read
+    or downloaded): CIFAR-10 stays 32x32x3, CelebA's 218x178 photos are center-cropped and resized
+    to 64x64, and batches come out in [-1, 1]."""
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=12):
+        cifar = open_images("cifar10", "train", source="tfds", path=None)
+        assert cifar.take([0, 5]).shape == (2, 32, 32, 3) and cifar.take_labels([0, 5]).dtype == np.int32
+        celeb = open_images("celeb_a", "train", source="tfds", path=None)
+        batch = ImageSource(celeb, batch_size=4, seed=0).next(1)["x"]
+        assert batch.shape == (1, 1, 1, 4, 64, 64, 3) and -1.0 <= batch.min() and batch.max() <= 1.0
+        with pytest.raises(ValueError, match="has no labels"):
+            celeb.take_labels([0])

@@ -93,13 +93,16 @@ class TfdsImages:
         return (self.spec.size, self.spec.size, self.spec.channels)
 
     def _records(self, indices):
-        return self.source.__getitems__([int(i) for i in np.asarray(indices)])
+        return [self.source[int(i)] for i in np.asarray(indices)]
 
     def take(self, indices):
         return np.stack([_fit(np.asarray(r["image"]), self.spec) for r in self._records(indices)])
 
     def take_labels(self, indices):
-        return np.asarray([r["label"] for r in self._records(indices)], np.int32)
+        records = self._records(indices)
+        if records and "label" not in records[0]:
+            raise ValueError(f"{self.origin} has no labels (features: {sorted(records[0])})")
+        return np.asarray([r["label"] for r in records], np.int32)
 
 
 def _fit(image, spec):
