@@ -121,7 +121,8 @@ def _check_keys(config, schema, prefix=""):
     for key in config.keys():
         path = f"{prefix}{key}"
         if key not in schema:
-            raise ConfigError(f"unknown config key {path!r}; known keys here: {sorted(schema.keys())}")
+            hint = " (the dataset is data.name, e.g. --config.data.name=mnist)" if path == "dataset" else ""
+            raise ConfigError(f"unknown config key {path!r}{hint}; known keys here: {sorted(schema.keys())}")
         value, default = config[key], schema[key]
         if isinstance(default, ConfigDict):
             if not isinstance(value, (ConfigDict, dict)):

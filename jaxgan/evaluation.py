@@ -22,6 +22,7 @@ from jaxgan.metrics import (
     inception_score,
     kernel_inception_distance,
     manifold_metrics,
+    mean_and_stderr,
 )
 
 METRICS = ("fid", "kid", "pr", "dc", "is")
@@ -178,12 +179,6 @@ class Reference:
     logits: Optional[np.ndarray] = None
 
 
-def _mean_and_stderr(values):
-    values = np.asarray(values, np.float64)
-    stderr = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
-    return {"mean": float(values.mean()), "stderr": stderr}
-
-
 class Evaluator:
     """Evaluates a config's generator samples: mode coverage (2D mixtures, Stacked MNIST) and
     feature metrics against the reference split, whose features are computed once and reused."""
@@ -272,7 +267,7 @@ class Evaluator:
                                               settings=self.settings))
             per_seed.append(values)
         numeric = [k for k, v in per_seed[0].items() if isinstance(v, (int, float))] if per_seed else []
-        summary = {k: _mean_and_stderr([r[k] for r in per_seed]) for k in numeric}
+        summary = {k: dict(zip(("mean", "stderr"), mean_and_stderr([r[k] for r in per_seed]))) for k in numeric}
         protocol = dict(self.protocol(samples.shape[1], use_ema), checkpoint_step=int(step))
         return {"step": int(step), "protocol": protocol, "per_seed": per_seed, "summary": summary}
 

@@ -131,18 +131,7 @@ class Program:
 
 
 def make_source(config):
-    if is_image(config):
-        return ImageSource(
-            open_split(config, "train"),
-            batch_size=config.data.batch_size,
-            n_critic=config.n_critic,
-            seed=config.seed,
-            num_streams=config.num_seeds,
-            process_index=jax.process_index(),
-            process_count=jax.process_count(),
-        )
-    return SyntheticSource(
-        config.data.name,
+    common = dict(
         batch_size=config.data.batch_size,
         n_critic=config.n_critic,
         seed=config.seed,
@@ -150,6 +139,9 @@ def make_source(config):
         process_index=jax.process_index(),
         process_count=jax.process_count(),
     )
+    if is_image(config):
+        return ImageSource(open_split(config, "train"), **common)
+    return SyntheticSource(config.data.name, **common)
 
 
 class Prefetcher:

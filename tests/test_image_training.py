@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import max_abs_diff, shared_dataset_dir
-from test_train import restored_state, tiny_config
+from test_train import restored_state, tiny_config, with_overrides
 from jaxgan import cli
 from jaxgan.train import Program, train
 
@@ -20,13 +20,7 @@ def image_config(**overrides):
         "train.num_steps": 4, "train.checkpoint_every": 2, "train.log_every": 2,
         "eval.num_samples": 100, "eval.num_reference": 300, "eval.batch_size": 50,
     })
-    for key, value in overrides.items():
-        *path, last = key.split(".")
-        target = config
-        for part in path:
-            target = target[part]
-        target[last] = value
-    return config
+    return with_overrides(config, overrides)
 
 
 def test_image_run_resumes_exactly_and_records_its_evaluation(tmp_path):
@@ -64,3 +58,15 @@ def test_evaluate_command_has_its_own_batch_size_and_sample_count(tmp_path, caps
     assert (protocol["n_fake"], protocol["batch_size"], protocol["reference"]["n_real"]) == (120, 40, 200)
     assert cli.main(["sample", "--workdir", workdir, "--num", "16", "--out", str(tmp_path / "grid.png")]) == 0
     assert np.load(tmp_path / "grid.npz")["samples"].shape == (1, 16, 28, 28, 1)
+
+
+def test_stacked_mnist_run_counts_its_modes(tmp_path):
+    config = image_config(**{"data.name": "stacked_mnist", "eval.num_samples": 300, "train.num_steps": 2})
+    result = train(config, str(tmp_path))
+    assert result["samples"].shape == (1, 300, 28, 28, 3)
+    evaluation = result["evaluation"]
+    assert evaluation["protocol"]["metrics"] == ["modes"]
+    assert evaluation["protocol"]["modes"]["num_modes"] == 1000
+    per_seed = evaluation["per_seed"][0]
+    assert 1 <= per_seed["modes"] <= 300 and per_seed["num_samples"] == 300
+    assert 0.0 <= per_seed["kl_to_uniform"] <= np.log(1000)

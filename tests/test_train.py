@@ -35,6 +35,11 @@ def tiny_config(**overrides):
     config.train.progress = False
     config.eval.num_samples = 200
     config.ema_decay = 0.9
+    return with_overrides(config, overrides)
+
+
+def with_overrides(config, overrides):
+    """Set dotted keys ("train.num_steps": 4) on `config`; returns it."""
     for key, value in overrides.items():
         target = config
         *path, last = key.split(".")
