@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import shared_dataset_dir
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from jaxgan.data.images import ArrayImages, ImageSource, load_folder, load_npz, open_images
 from jaxgan.nets import DCGANDiscriminator, DCGANGenerator, ResNetDiscriminator, ResNetGenerator
 from jaxgan.nets.dcgan import UPSAMPLING, depth_to_space
@@ -132,6 +134,15 @@ def test_tfds_prepare_offline_then_read_without_network(tmp_path, monkeypatch):
     assert key(tfds_images, tfds_test.take_labels(everything)) == key(idx_images, idx_test.take_labels(everything))
     batch = ImageSource(tfds_test, batch_size=16, seed=0).next(1)["x"]
     assert batch.shape == (1, 1, 1, 16, 28, 28, 1)
+
+    # the documented launch, on the prepared data, still offline (a tiny width and 2 steps)
+    workdir = tmp_path / "run"
+    assert cli.main(["train", "--config", os.path.join(ROOT, "experiments", "dcgan.py"), "--config.data.name=mnist",
+                     f"--config.data.dir={tmp_path}", "--config.model.g_width=4", "--config.model.d_width=4",
+                     "--config.data.batch_size=16", "--config.train.num_steps=2", "--config.eval.num_samples=50",
+                     "--config.eval.num_reference=100", "--config.eval.batch_size=50", "--config.train.progress=False",
+                     "--workdir", str(workdir)]) == 0
+    assert os.path.exists(workdir / "samples" / "step_00000002.png")
 
 
 def test_unprepared_tfds_dataset_names_the_prepare_command(tmp_path):
