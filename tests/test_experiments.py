@@ -16,7 +16,7 @@ def test_main_job_writes_table_plots_and_results(tmp_path, capsys):
     results = json.load(open(tmp_path / "results.json"))
     ring = results["wgan_gp_2d/ring"]["evaluation"]
     assert len(ring["per_seed"]) == 2 and ring["protocol"]["n_fake"] == 2500
-    assert ring["protocol"]["num_modes"] == 8
+    assert ring["protocol"]["modes"]["num_modes"] == 8
     table = open(tmp_path / "table.md").read()
     assert "| WGAN-GP |" in table and "over 2 seeds" in table
     assert "| variant |" in capsys.readouterr().out
