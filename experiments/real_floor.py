@@ -17,17 +17,14 @@ import jax
 import numpy as np
 
 from jaxgan.data.images import open_images, to_model_range
-from jaxgan.evaluation import MetricSettings, compute_metrics, domain_network, extract, in_batches, metric_protocol
+from jaxgan.evaluation import MetricSettings, compute_metrics, dataset_batches, domain_network, extract, in_batches, metric_protocol
 from jaxgan.metrics import stacked_mnist
 
 BATCH = 1000
 
 
 def _features(network, images):
-    everything = np.arange(len(images))
-    batches = ((to_model_range(images.take(chunk)), len(chunk)) for chunk in np.array_split(everything, -(-len(images) // BATCH)))
-    padded = ((np.concatenate([x, np.zeros((BATCH - v, *x.shape[1:]), x.dtype)]) if v < BATCH else x, v) for x, v in batches)
-    return extract(network, padded)
+    return extract(network, dataset_batches(images, np.arange(len(images)), BATCH))
 
 
 def _path(args, name):

@@ -5,8 +5,6 @@ key fails at once) and changes values. `validate` rejects unknown keys, wrong ty
 impossible combinations before anything is compiled.
 """
 
-import math
-
 import jax.numpy as jnp
 import optax
 from ml_collections import ConfigDict
@@ -148,10 +146,8 @@ def _positive_int(value, key):
 
 def _validate_data_and_model(config):
     d, m = config.data, config.model
-    if d.name in ("npz", "folder", "stacked_mnist") or d.source == "idx":
-        if d.name in ("npz", "folder") or d.source == "idx":
-            if not d.dir:
-                raise ConfigError(f"data.name={d.name!r} with data.source={d.source!r} needs data.dir (the files to read)")
+    if (d.name in ("npz", "folder") or d.source == "idx") and not d.dir:
+        raise ConfigError(f"data.name={d.name!r} with data.source={d.source!r} needs data.dir (the files to read)")
     if d.source == "idx" and d.name not in ("mnist", "fashion_mnist", "stacked_mnist"):
         raise ConfigError(f"data.source='idx' reads the official MNIST-layout files; data.name={d.name!r} is not one")
     if m.name != "mlp" and not is_image(config):

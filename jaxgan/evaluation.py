@@ -9,7 +9,7 @@ resize, seeds and the k's and subset sizes used.
 """
 
 import dataclasses
-from typing import Callable, Optional
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +26,8 @@ from jaxgan.metrics import (
 )
 
 METRICS = ("fid", "kid", "pr", "dc", "is")
+EVAL_KEY_SALT = 0x5EED
+REFERENCE_KEY_SALT = 0x12EF
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,15 +35,13 @@ class FeatureNetwork:
     """`apply(x)` -> (logits (B, K) or None, features (B, D)) for a batch of samples in the
     generator's output range; `protocol` describes it (name, weights hash, resize, ...)."""
 
-    name: str
     apply: Callable
     protocol: dict
-    has_logits: bool
 
 
 def points_network():
     """The identity on 2D points: metrics in the data space itself."""
-    return FeatureNetwork("points", lambda x: (None, x), {"name": "points (identity)"}, has_logits=False)
+    return FeatureNetwork(lambda x: (None, x), {"name": "points (identity)"})
 
 
 def domain_network(name):
@@ -57,7 +57,7 @@ def domain_network(name):
         "feature_dim": model.feature_dim,
         "resize": "none (28x28 input)",
     }
-    return FeatureNetwork(f"domain_classifier/{name}", apply, protocol, has_logits=True)
+    return FeatureNetwork(apply, protocol)
 
 
 def inception_network(weights_path, resize="bilinear"):
@@ -74,18 +74,32 @@ def inception_network(weights_path, resize="bilinear"):
         "feature_dim": inception.FEATURE_DIM,
         "resize": resize if resize == "none" else f"{resize} to {inception.INPUT_SIZE}x{inception.INPUT_SIZE}, half-pixel, no antialias",
     }
-    return FeatureNetwork("inception_v3_fid", apply, protocol, has_logits=True)
+    return FeatureNetwork(apply, protocol)
+
+
+def _padded(chunks, batch_size):
+    """Yield (chunk zero-padded to `batch_size` rows, number of real rows)."""
+    for chunk in chunks:
+        valid = chunk.shape[0]
+        if valid < batch_size:
+            chunk = np.concatenate([chunk, np.zeros((batch_size - valid, *chunk.shape[1:]), chunk.dtype)])
+        yield chunk, valid
 
 
 def in_batches(samples, batch_size):
     """Yield (batch of exactly `batch_size`, number of real rows); the last batch is zero-padded."""
     samples = np.asarray(samples)
-    for start in range(0, samples.shape[0], batch_size):
-        chunk = samples[start : start + batch_size]
-        valid = chunk.shape[0]
-        if valid < batch_size:
-            chunk = np.concatenate([chunk, np.zeros((batch_size - valid, *chunk.shape[1:]), chunk.dtype)])
-        yield chunk, valid
+    return _padded((samples[s : s + batch_size] for s in range(0, samples.shape[0], batch_size)), batch_size)
+
+
+def dataset_batches(images, indices, batch_size):
+    """Like `in_batches` for dataset images (random access, uint8): images `indices`, read one
+    batch at a time and scaled to the generator's range [-1, 1]."""
+    from jaxgan.data.images import to_model_range
+
+    indices = np.asarray(indices)
+    chunks = (to_model_range(images.take(indices[s : s + batch_size])) for s in range(0, len(indices), batch_size))
+    return _padded(chunks, batch_size)
 
 
 def extract(network, batches):
@@ -121,7 +135,7 @@ def parse_metrics(spec):
 
 
 def compute_metrics(names, real_features, fake_features, *, key, fake_logits=None, settings=MetricSettings()):
-    """{metric: value} for `names` (see METRICS) and the settings used. FID uses all features;
+    """{metric: value} for `names` (see METRICS). FID uses all features;
     the k-NN metrics a seeded subset of at most `settings.manifold_samples` of each set."""
     names = parse_metrics(names)
     real = np.asarray(real_features, np.float64)
@@ -176,7 +190,6 @@ class Reference:
 
     description: dict
     features: np.ndarray
-    logits: Optional[np.ndarray] = None
 
 
 class Evaluator:
@@ -217,7 +230,6 @@ class Evaluator:
     def _make_reference(self):
         from jaxgan.config import is_image, open_split
         from jaxgan.data import MIXTURES, sample_mixture
-        from jaxgan.data.images import to_model_range
 
         c = self.config
         if not is_image(c):
@@ -228,13 +240,16 @@ class Evaluator:
         images = open_split(c, c.eval.reference_split)
         n = min(c.eval.num_reference or len(images), len(images))
         indices = np.arange(n) if n == len(images) else np.sort(np.random.default_rng(c.seed).choice(len(images), n, replace=False))
-        batches = ((to_model_range(images.take(chunk)), len(chunk)) for chunk in np.array_split(indices, -(-n // c.eval.batch_size)))
-        batches = ((np.concatenate([x, np.zeros((c.eval.batch_size - v, *x.shape[1:]), x.dtype)]) if v < c.eval.batch_size else x, v)
-                   for x, v in batches)
-        logits, features = extract(self.network(), batches)
+        _, features = extract(self.network(), dataset_batches(images, indices, c.eval.batch_size))
         description = {"split": c.eval.reference_split, "origin": images.origin, "n_real": int(n),
                        "subset": "all" if n == len(images) else f"{n} drawn without replacement with seed {c.seed}"}
-        return Reference(description, features, logits)
+        return Reference(description, features)
+
+    def digit_classifier(self):
+        """The MNIST classifier that reads Stacked MNIST channels (loaded once)."""
+        if self._digit_classifier is None:
+            self._digit_classifier = domain_network("mnist")
+        return self._digit_classifier
 
     def _modes(self, samples):
         from jaxgan.data import MIXTURES
@@ -243,10 +258,8 @@ class Evaluator:
         if self.config.data.name != "stacked_mnist":
             mixture = MIXTURES[self.config.data.name]
             return mode_coverage(samples, mixture.centers, mixture.std)
-        if self._digit_classifier is None:
-            self._digit_classifier = domain_network("mnist")
         digits = stacked_mnist.channels_as_digits(samples)
-        logits, _ = extract(self._digit_classifier, in_batches(digits, self.config.eval.batch_size))
+        logits, _ = extract(self.digit_classifier(), in_batches(digits, self.config.eval.batch_size))
         predicted = np.argmax(logits, axis=1).reshape(3, -1).T
         return stacked_mnist.count_modes(predicted)
 
@@ -286,7 +299,7 @@ class Evaluator:
         }
         if "modes" in self.metrics:
             if c.data.name == "stacked_mnist":
-                protocol["modes"] = {"classifier": domain_network("mnist").protocol, "num_modes": 1000}
+                protocol["modes"] = {"classifier": self.digit_classifier().protocol, "num_modes": 1000}
             else:
                 mixture = MIXTURES[c.data.name]
                 protocol["modes"] = {"num_modes": int(len(mixture.centers)), "std": mixture.std, "high_quality_threshold_std": 3.0}
@@ -297,6 +310,3 @@ class Evaluator:
             protocol.update(metric_protocol(self.feature_metrics, self.settings, n_real=reference.description["n_real"], n_fake=n_fake))
         return protocol
 
-
-EVAL_KEY_SALT = 0x5EED
-REFERENCE_KEY_SALT = 0x12EF

@@ -18,7 +18,7 @@ def test_batches_are_fixed_size_and_padding_is_dropped():
         calls.append(x.shape)
         return x[:, :2] * 2.0, x
 
-    network = FeatureNetwork("double", apply, {}, has_logits=True)
+    network = FeatureNetwork(apply, {"name": "double"})
     samples = np.arange(70.0).reshape(7, 10)
     logits, features = extract(network, in_batches(samples, 3))
     assert calls == [(3, 10)] * 3  # 7 rows -> 3 + 3 + 1 padded to 3: one compiled shape
