@@ -2,6 +2,7 @@
 
   jaxgan train    --config experiments/gan_ns_2d.py [--config.KEY=VALUE ...] --workdir DIR
   jaxgan sample   --workdir DIR [--step N] [--num N] [--seed S] [--raw] [--out FILE.png]
+                  [--by-class [--per-class N]]   (conditional models: one row per class)
   jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,modes] [--num-samples N]
                   [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
   jaxgan data prepare NAME [--data-dir DIR] [--from DIR]
@@ -85,6 +86,9 @@ def main(argv=None):
     sample.add_argument("--seed", type=int, default=0, help="sampling seed")
     sample.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
     sample.add_argument("--out", default=None, help="PNG path (default WORKDIR/samples/sample_STEP.png); an .npz is written beside it")
+    sample.add_argument("--by-class", action="store_true",
+                        help="conditional models: a grid with one row per class (InfoGAN: per categorical code value)")
+    sample.add_argument("--per-class", type=int, default=10, help="columns of the --by-class grid (noise shared down a column)")
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint; writes WORKDIR/eval/*.json with the protocol")
     _common(evaluate)
     evaluate.add_argument("--step", type=int, default=None, help="checkpoint step (default: newest)")
@@ -156,8 +160,28 @@ def _sample(config, args):
     from jaxgan.train import save_samples_figure
 
     program, state = _restore(config, args.workdir, args.step)
-    samples = program.samples(state, jax.random.key(args.seed), num=args.num, use_ema=not args.raw)
     step = int(np.asarray(state.step).reshape(-1)[0])
+    use_ema = program.default_use_ema() and not args.raw
+    if args.by_class:
+        from jaxgan.game_evaluation import class_grid_latents
+        from jaxgan.plots import save_image_grid
+
+        num_classes = program.prior.num_classes if program.prior is not None else 0
+        if not num_classes:
+            raise SystemExit(f"jaxgan sample: --by-class needs a conditional model (game cgan, acgan, infogan with "
+                             f"categorical codes, supervised / semi-supervised aae); this run's game is {config.game.name!r}")
+        if args.per_class < 1:
+            raise SystemExit(f"jaxgan sample: --per-class must be >= 1, got {args.per_class}")
+        latents = class_grid_latents(program.prior, jax.random.key(args.seed), num_classes, args.per_class)
+        samples = program.decode(state, latents, use_ema)
+        out = args.out or os.path.join(args.workdir, "samples", f"by_class_{step:08d}.png")
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        np.savez(os.path.splitext(out)[0] + ".npz", samples=samples, step=step,
+                 labels=np.repeat(np.arange(num_classes), args.per_class))
+        save_image_grid(samples[0], out, rows=num_classes)
+        print(out)
+        return 0
+    samples = program.samples(state, jax.random.key(args.seed), num=args.num, use_ema=use_ema)
     out = args.out or os.path.join(args.workdir, "samples", f"sample_{step:08d}.png")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     np.savez(os.path.splitext(out)[0] + ".npz", samples=samples, step=step)
@@ -202,7 +226,7 @@ def _evaluate(config, args):
     started = time.perf_counter()
     samples = program.samples(state, key, use_ema=use_ema)
     evaluation = record_evaluation(Evaluator(config), args.workdir, None, samples, step, key=key, use_ema=use_ema,
-                                   name=f"evaluate_step_{step:08d}")
+                                   name=f"evaluate_step_{step:08d}", program=program, state=state)
     summary = {k: v["mean"] for k, v in evaluation["summary"].items()}
     print(json.dumps({"step": step, "summary": summary, "seconds": round(time.perf_counter() - started, 2),
                       "record": os.path.join(args.workdir, "eval", f"evaluate_step_{step:08d}.json")}))

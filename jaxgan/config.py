@@ -11,7 +11,10 @@ from ml_collections import ConfigDict
 
 from jaxgan import losses, nets
 from jaxgan.data import images as image_data
-from jaxgan.steps import Penalty, make_step
+from jaxgan.games import AAE_MODES, G_OBJECTIVES, SEMI_SUPERVISED_LOSSES, make_aae_step, make_game_step
+from jaxgan.latents import Prior
+from jaxgan.nets.heads import CONDITIONING
+from jaxgan.steps import Penalty, make_step, normal_latent
 
 LOSSES = {
     # name: (discriminator loss, generator loss)
@@ -72,6 +75,31 @@ def base_config():
                 "d_width": 64,
                 "upsample": "auto",
                 "dtype": "float32",
+                # MLP discriminator only: Gaussian noise (training) and weight normalization,
+                # as in the Improved-GAN semi-supervised MNIST discriminator.
+                "d_input_noise": 0.0,
+                "d_hidden_noise": 0.0,
+                "d_weight_norm": False,
+            },
+            # name: "gan" (unconditional; the losses above), "cgan", "acgan", "semi_supervised",
+            # "infogan" or "aae" (jaxgan.games). The other keys belong to the games that name
+            # them; num_classes is the dataset's number of classes (the InfoGAN categorical
+            # code has categorical_codes values).
+            "game": {
+                "name": "gan",
+                "num_classes": 10,
+                "class_weight": 1.0,
+                "conditioning": "projection",
+                "semi_supervised_head": "k_plus_one",
+                "num_labeled": 100,
+                "labeled_batch_size": 100,
+                "g_objective": "adversarial",
+                "categorical_codes": 10,
+                "continuous_codes": 2,
+                "categorical_weight": 1.0,
+                "continuous_weight": 0.1,
+                "aae_mode": "unsupervised",
+                "adversarial_weight": 1.0,
             },
             "loss": "non_saturating",
             "penalties": {name: 0.0 for name in PENALTIES},
@@ -223,6 +251,79 @@ def _validate_eval(config):
         )
 
 
+GAME_NAMES = ("gan", "cgan", "acgan", "semi_supervised", "infogan", "aae")
+# Datasets whose examples carry class labels (for the games that read labels).
+LABELED_DATASETS = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10}
+
+
+def uses_labels(config):
+    """Whether training reads class labels: all of them, a labeled subset, or none."""
+    game = config.game
+    if game.name in ("cgan", "acgan") or (game.name == "aae" and game.aae_mode == "supervised"):
+        return "all"
+    if game.name == "semi_supervised" or (game.name == "aae" and game.aae_mode == "semi_supervised"):
+        return "subset"
+    return "none"
+
+
+def _validate_game(config):
+    game, m = config.game, config.model
+    _one_of(game.name, GAME_NAMES, "game.name")
+    _one_of(game.conditioning, CONDITIONING[1:], "game.conditioning")
+    _one_of(game.semi_supervised_head, tuple(SEMI_SUPERVISED_LOSSES), "game.semi_supervised_head")
+    _one_of(game.g_objective, G_OBJECTIVES, "game.g_objective")
+    _one_of(game.aae_mode, AAE_MODES, "game.aae_mode")
+    for key in ("num_classes", "num_labeled", "labeled_batch_size"):
+        _positive_int(game[key], f"game.{key}")
+    for key in ("categorical_codes", "continuous_codes"):
+        if int(game[key]) != game[key] or game[key] < 0:
+            raise ConfigError(f"game.{key} must be an integer >= 0, got {game[key]!r}")
+    for key in ("class_weight", "categorical_weight", "continuous_weight", "adversarial_weight"):
+        if game[key] < 0:
+            raise ConfigError(f"game.{key} is a weight and must be >= 0, got {game[key]}")
+    noise_or_norm = m.d_input_noise or m.d_hidden_noise or m.d_weight_norm
+    if noise_or_norm and m.name != "mlp":
+        raise ConfigError(f"model.d_input_noise / d_hidden_noise / d_weight_norm are options of the MLP discriminator, not {m.name!r}")
+    if m.d_input_noise < 0 or m.d_hidden_noise < 0:
+        raise ConfigError(f"model.d_input_noise and d_hidden_noise are standard deviations (>= 0), got {m.d_input_noise}, {m.d_hidden_noise}")
+    if game.name == "gan":
+        return
+    if not is_image(config):
+        raise ConfigError(f"game.name={game.name!r} is for image datasets; data.name={config.data.name!r} is 2D")
+    if uses_labels(config) != "none":
+        if config.data.name not in LABELED_DATASETS:
+            raise ConfigError(f"game.name={game.name!r} reads class labels; data.name={config.data.name!r} has none "
+                              f"(labeled datasets: {sorted(LABELED_DATASETS)})")
+        if game.num_classes != LABELED_DATASETS[config.data.name]:
+            raise ConfigError(f"game.num_classes={game.num_classes} but {config.data.name!r} has {LABELED_DATASETS[config.data.name]} classes")
+    if uses_labels(config) == "subset":
+        if game.num_labeled % game.num_classes:
+            raise ConfigError(f"game.num_labeled={game.num_labeled} must be a multiple of game.num_classes={game.num_classes} (balanced subset)")
+        if game.labeled_batch_size > game.num_labeled:
+            raise ConfigError(f"game.labeled_batch_size={game.labeled_batch_size} exceeds game.num_labeled={game.num_labeled}")
+    if game.name == "infogan" and not (game.categorical_codes or game.continuous_codes):
+        raise ConfigError("game.name='infogan' needs game.categorical_codes > 0 or game.continuous_codes > 0")
+    if m.packing > 1:
+        raise ConfigError(f"model.packing={m.packing} is for the unconditional GAN (game.name='gan'), not {game.name!r}")
+    if config.clip_bound > 0 or config.historical_averaging > 0:
+        raise ConfigError(f"clip_bound and historical_averaging are options of game.name='gan', not {game.name!r}")
+    if m.d_minibatch_kernels or m.d_minibatch_std:
+        raise ConfigError(f"minibatch discrimination / stddev layers are options of game.name='gan', not {game.name!r}")
+    penalties = [name for name, w in config.penalties.items() if w > 0]
+    if game.name in ("semi_supervised", "aae") and config.loss not in ("non_saturating", "minimax"):
+        raise ConfigError(f"game.name={game.name!r} has a cross-entropy discriminator: loss must be 'non_saturating' "
+                          f"or 'minimax', got {config.loss!r}")
+    if game.name in ("semi_supervised", "aae") and penalties:
+        raise ConfigError(f"penalties {penalties} are not available for game.name={game.name!r}")
+    if game.name == "aae":
+        if m.name != "mlp":
+            raise ConfigError(f"game.name='aae' uses the paper's MLP encoder/decoder (model.name='mlp'), got {m.name!r}")
+        if config.n_critic != 1:
+            raise ConfigError(f"game.name='aae' makes one discriminator update per step; n_critic must be 1, got {config.n_critic}")
+    if game.g_objective == "feature_matching" and game.name != "semi_supervised":
+        raise ConfigError(f"game.g_objective='feature_matching' is for game.name='semi_supervised', not {game.name!r}")
+
+
 def validate(config):
     """Raise `ConfigError` for unknown keys, bad values or impossible combinations."""
     _check_keys(config, base_config())
@@ -232,6 +333,7 @@ def validate(config):
     _one_of(config.model.upsample, ("auto",) + nets.dcgan.UPSAMPLING, "model.upsample")
     _one_of(config.data.source, image_data.SOURCES, "data.source")
     _validate_data_and_model(config)
+    _validate_game(config)
     _validate_eval(config)
     _one_of(config.loss, LOSSES, "loss")
     _one_of(config.train.parallel, PARALLEL, "train.parallel")
@@ -326,9 +428,30 @@ def upsampling(config):
 
 
 def build_models(config, *, axis_name=None):
-    """(generator, discriminator) flax modules for `config.model` and `config.data`."""
-    m = config.model
+    """(generator, discriminator) flax modules for `config.model`, `config.data` and `config.game`."""
+    m, game = config.model, config.game
     shape = data_shape(config)
+    if game.name == "aae":
+        generator = nets.AdversarialAutoencoder(
+            image_shape=shape, code_dim=m.latent_dim, num_classes=game.num_classes if game.aae_mode != "unsupervised" else 0,
+            infer_class=game.aae_mode == "semi_supervised", hidden=tuple(m.g_hidden))
+        return generator, nets.CodeDiscriminators(hidden=tuple(m.d_hidden))
+    generator, discriminator = _unconditional_models(config, shape, axis_name, features_only=game.name != "gan")
+    if game.name == "gan":
+        return generator, discriminator
+    return generator, nets.AuxiliaryDiscriminator(
+        body=discriminator,
+        num_classes=game.num_classes,
+        conditioning=game.conditioning if game.name == "cgan" else "none",
+        class_head={"acgan": "separate", "semi_supervised": game.semi_supervised_head}.get(game.name, "none"),
+        categorical_codes=game.categorical_codes if game.name == "infogan" else 0,
+        continuous_codes=game.continuous_codes if game.name == "infogan" else 0,
+        concat_as_channels=m.name != "mlp",
+    )
+
+
+def _unconditional_models(config, shape, axis_name, features_only):
+    m = config.model
     if m.name == "mlp":
         generator = nets.MLPGenerator(hidden=tuple(m.g_hidden), output_dim=shape[0], norm=m.g_norm, axis_name=axis_name,
                                       output_shape=shape if is_image(config) else None)
@@ -339,16 +462,21 @@ def build_models(config, *, axis_name=None):
             spectral_norm=m.d_spectral_norm,
             minibatch_kernels=m.d_minibatch_kernels,
             minibatch_std=m.d_minibatch_std,
+            weight_norm=m.d_weight_norm,
+            input_noise=m.d_input_noise,
+            hidden_noise=m.d_hidden_noise,
+            features_only=features_only,
         )
     elif m.name == "dcgan":
         dtype = DTYPES[m.dtype]
         generator = nets.DCGANGenerator(size=shape[0], channels=shape[-1], width=m.g_width, upsample=upsampling(config),
                                         axis_name=axis_name, dtype=dtype)
         discriminator = nets.DCGANDiscriminator(size=shape[0], width=m.d_width, norm=m.d_norm,
-                                                spectral_norm=m.d_spectral_norm, axis_name=axis_name, dtype=dtype)
+                                                spectral_norm=m.d_spectral_norm, axis_name=axis_name, dtype=dtype,
+                                                features_only=features_only)
     else:
         generator = nets.ResNetGenerator(channels=shape[-1], width=m.g_width, axis_name=axis_name)
-        discriminator = nets.ResNetDiscriminator(width=m.d_width)
+        discriminator = nets.ResNetDiscriminator(width=m.d_width, features_only=features_only)
     if m.packing > 1:
         discriminator = nets.Packed(inner=discriminator, num_packed=m.packing)
     return generator, discriminator
@@ -362,10 +490,58 @@ def build_optimizer(opt):
     return optax.sgd(opt.learning_rate)
 
 
+def build_prior(config):
+    """The latent prior of a game (`latents.Prior`); None for the unconditional GAN (N(0, I))."""
+    game = config.game
+    z = config.model.latent_dim
+    if game.name == "gan":
+        return None
+    if game.name in ("cgan", "acgan") or (game.name == "aae" and game.aae_mode != "unsupervised"):
+        return Prior(noise_dim=z, num_classes=game.num_classes)
+    if game.name == "infogan":
+        return Prior(noise_dim=z, num_classes=game.categorical_codes, continuous_codes=game.continuous_codes)
+    return Prior(noise_dim=z)
+
+
+def latent_dim(config):
+    prior = build_prior(config)
+    return config.model.latent_dim if prior is None else prior.latent_dim
+
+
+def sample_latent(config):
+    """`sample_latent(key, shape)` for `steps.generate`: the game's prior."""
+    prior = build_prior(config)
+    return normal_latent if prior is None else prior.sample_latent
+
+
+def discriminator_example(config):
+    """A zero input of the discriminator's structure (for `state.create`)."""
+    game = config.game
+    x = jnp.zeros((config.model.packing,) + data_shape(config), jnp.float32)
+    if game.name == "cgan":
+        return x, jnp.zeros((config.model.packing,), jnp.int32)
+    if game.name == "aae":
+        codes = {"style": jnp.zeros((1, config.model.latent_dim))}
+        if game.aae_mode == "semi_supervised":
+            codes["category"] = jnp.zeros((1, game.num_classes))
+        return codes
+    return x
+
+
 def build_step(config, *, axis_name=None):
-    """The pure step for `config` (see `jaxgan.steps.make_step`)."""
+    """The pure step for `config` (`jaxgan.steps.make_step`, or `jaxgan.games` for the games)."""
     d_loss, g_loss = LOSSES[config.loss]
     penalties = [Penalty(name, PENALTIES[name], weight) for name, weight in config.penalties.items() if weight > 0]
+    game = config.game
+    if game.name == "aae":
+        return make_aae_step(mode=game.aae_mode, prior=build_prior(config), adversarial_weight=game.adversarial_weight,
+                             class_weight=game.class_weight, ema_decay=config.ema_decay or None, axis_name=axis_name)
+    if game.name != "gan":
+        return make_game_step(
+            game=game.name, prior=build_prior(config), d_loss=d_loss, g_loss=g_loss, class_weight=game.class_weight,
+            info_weights=(game.categorical_weight, game.continuous_weight),
+            semi_supervised_head=game.semi_supervised_head, g_objective=game.g_objective, penalties=penalties,
+            n_critic=config.n_critic, ema_decay=config.ema_decay or None, axis_name=axis_name)
     return make_step(
         d_loss=d_loss,
         g_loss=g_loss,

@@ -263,9 +263,10 @@ class Evaluator:
         predicted = np.argmax(logits, axis=1).reshape(3, -1).T
         return stacked_mnist.count_modes(predicted)
 
-    def evaluate(self, samples, *, step, key, use_ema):
+    def evaluate(self, samples, *, step, key, use_ema, game=None):
         """Evaluate samples (S, N, ...) of S seeds; returns the record (values per seed, mean and
-        standard error over seeds, protocol)."""
+        standard error over seeds, protocol). `game` = (per-seed values, protocol) from
+        `game_evaluation.evaluate_game`, merged in."""
         c = self.config
         per_seed = []
         for seed_index, seed_samples in enumerate(samples):
@@ -278,10 +279,14 @@ class Evaluator:
                 values.update(compute_metrics(self.feature_metrics, reference.features, features,
                                               key=jax.random.fold_in(key, seed_index), fake_logits=logits,
                                               settings=self.settings))
+            if game is not None and game[0]:
+                values.update(game[0][seed_index])
             per_seed.append(values)
         numeric = [k for k, v in per_seed[0].items() if isinstance(v, (int, float))] if per_seed else []
         summary = {k: dict(zip(("mean", "stderr"), mean_and_stderr([r[k] for r in per_seed]))) for k in numeric}
         protocol = dict(self.protocol(samples.shape[1], use_ema), checkpoint_step=int(step))
+        if game is not None and game[1]:
+            protocol["game"] = game[1]
         return {"step": int(step), "protocol": protocol, "per_seed": per_seed, "summary": summary}
 
     def protocol(self, n_fake, use_ema):

@@ -1,4 +1,4 @@
-"""Figures: samples over the modes of a 2D mixture. matplotlib, Agg backend."""
+"""Figures: samples over the modes of a 2D mixture, image grids, code scatters. matplotlib, Agg backend."""
 
 import matplotlib
 
@@ -53,3 +53,18 @@ def save_image_grid(images, path, *, rows, scale=2):
     mosaic = Image.fromarray(tile_images(images, rows))
     mosaic = mosaic.resize((mosaic.width * scale, mosaic.height * scale), Image.NEAREST)
     mosaic.save(path)
+
+
+def save_code_scatter(codes, labels, path, *, title=""):
+    """Scatter of 2D codes (N, 2) coloured by class label, with the prior's 1 and 2 std circles."""
+    codes, labels = np.asarray(codes), np.asarray(labels)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    points = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=2, alpha=0.6)
+    for radius in (1.0, 2.0):
+        ax.add_patch(plt.Circle((0, 0), radius, fill=False, color="black", lw=0.8, ls="--"))
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=8)
+    fig.colorbar(points, ax=ax, ticks=range(int(labels.max()) + 1), fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -63,7 +63,8 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
       generator, discriminator: flax.linen modules called as `module(inputs, train=bool)`.
       g_tx, d_tx: optax transformations for each player.
       latent_shape: shape of one latent vector, e.g. (64,).
-      sample_x: a real batch (B, ...); only its shape and dtype are used (B must suit the
+      sample_x: a discriminator input (B, ...), or a pytree of them (e.g. `(images, labels)` for a
+        conditional discriminator); only shapes and dtypes are used (B must suit the
         discriminator, e.g. a multiple of the packing degree).
       key: a typed PRNG key (`jax.random.key(seed)`) or an int seed.
       track_param_averages: keep running means of both players' parameters (needed by the step
@@ -79,7 +80,7 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
     latent_shape = tuple(int(d) for d in latent_shape)
     g_key, d_key, run_key = jax.random.split(key, 3)
     z = jnp.zeros((1,) + latent_shape, jnp.float32)
-    x = jnp.zeros(sample_x.shape, sample_x.dtype)
+    x = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), sample_x)
     g_params, g_state = _split_variables(generator.init(g_key, z, train=False))
     d_params, d_state = _split_variables(discriminator.init(d_key, x, train=False))
     return TrainState(

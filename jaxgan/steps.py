@@ -22,6 +22,9 @@ from jaxgan.losses.auxiliary import historical_average_penalty, update_running_a
 from jaxgan.losses.penalties import clip_weights
 
 _CRITIC, _GENERATOR = 0, 1
+# Noise layers (e.g. Gaussian noise in D) draw from fold_in(update key, NOISE_SALT): disjoint from
+# the per-example keys, which are folds of the same key with example indices < 2**31.
+NOISE_SALT = 2**31 - 1
 
 
 class Penalty(NamedTuple):
@@ -37,14 +40,16 @@ def normal_latent(key, shape):
     return jax.random.normal(key, shape)
 
 
-def _apply(module, params, collections, inputs, *, train):
+def _apply(module, params, collections, inputs, *, train, noise_key=None, method=None):
     """Run a network; returns (outputs, updated collections). Collections are updated only when
-    training and when the network has any."""
+    training and when the network has any. `noise_key` feeds the `noise` RNG stream (noise
+    layers draw from it only while training)."""
     variables = {"params": params, **collections}
+    rngs = {"noise": noise_key} if noise_key is not None else None
     if train and collections:
-        out, updated = module.apply(variables, inputs, train=True, mutable=list(collections))
+        out, updated = module.apply(variables, inputs, train=True, mutable=list(collections), rngs=rngs, method=method)
         return out, dict(updated)
-    return module.apply(variables, inputs, train=train), collections
+    return module.apply(variables, inputs, train=train, rngs=rngs, method=method), collections
 
 
 def _global_indices(batch_size, axis_name):
@@ -122,11 +127,16 @@ def make_step(
         fake, _ = _apply(state.generator, state.g_params, state.g_state, z, train=True)
         fake = lax.stop_gradient(fake)
 
+        noise = jax.random.fold_in(key, NOISE_SALT)
+
         def loss_fn(params):
-            real_logits, collections = _apply(state.discriminator, params, d_state, real, train=True)
-            fake_logits, collections = _apply(state.discriminator, params, collections, fake, train=True)
+            real_logits, collections = _apply(state.discriminator, params, d_state, real, train=True,
+                                              noise_key=jax.random.fold_in(noise, 0))
+            fake_logits, collections = _apply(state.discriminator, params, collections, fake, train=True,
+                                              noise_key=jax.random.fold_in(noise, 1))
             adversarial = d_loss(real_logits, fake_logits)
-            critic = lambda x: _apply(state.discriminator, params, collections, x, train=True)[0]
+            critic = lambda x: _apply(state.discriminator, params, collections, x, train=True,
+                                      noise_key=jax.random.fold_in(noise, 2))[0]
             terms = {
                 p.name: p.fn(critic, real, fake, key=jax.vmap(lambda k: jax.random.fold_in(k, 1 + i))(keys))
                 for i, p in enumerate(penalties)
@@ -158,10 +168,14 @@ def make_step(
         keys = _example_keys(key, _global_indices(real.shape[0], axis_name))
         z = _latents(state, keys, sample_latent)
 
+        noise = jax.random.fold_in(key, NOISE_SALT)
+
         def loss_fn(params):
             fake, g_state = _apply(state.generator, params, state.g_state, z, train=True)
-            fake_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, fake, train=True)
-            real_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, real, train=True)
+            fake_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, fake, train=True,
+                                    noise_key=jax.random.fold_in(noise, 1))
+            real_logits, _ = _apply(state.discriminator, state.d_params, state.d_state, real, train=True,
+                                    noise_key=jax.random.fold_in(noise, 0))
             loss = g_loss(real_logits, fake_logits)
             if historical_averaging is not None:
                 loss = loss + historical_averaging * historical_average_penalty(params, state.param_averages["g"])
@@ -250,6 +264,10 @@ def generate(state, key, num, *, use_ema=True, sample_latent=normal_latent):
     `generate(.., num=n)`.
     """
     keys = _example_keys(key, jnp.arange(num))
-    z = _latents(state, keys, sample_latent)
+    return decode(state, _latents(state, keys, sample_latent), use_ema=use_ema)
+
+
+def decode(state, latents, *, use_ema=True):
+    """The generator (EMA or raw) in inference mode on given latent vectors (N, latent_dim)."""
     params = state.ema_params if use_ema else state.g_params
-    return _apply(state.generator, params, state.g_state, z, train=False)[0]
+    return _apply(state.generator, params, state.g_state, latents, train=False)[0]

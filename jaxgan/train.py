@@ -17,12 +17,15 @@ from tqdm.auto import tqdm
 
 from jaxgan import parallel
 from jaxgan.checkpoint import Checkpointer
-from jaxgan.config import build_models, build_optimizer, build_step, data_shape, is_image, open_split, validate
+from jaxgan.config import (build_models, build_optimizer, build_prior, build_step, data_shape, discriminator_example,
+                           is_image, latent_dim, open_split, sample_latent, uses_labels, validate)
 from jaxgan.data import MIXTURES, SyntheticSource
 from jaxgan.data.images import ImageSource
+from jaxgan.data.labeled import SemiSupervisedSource
 from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator
+from jaxgan.game_evaluation import evaluate_game
 from jaxgan.state import create
-from jaxgan.steps import fuse_steps, generate
+from jaxgan.steps import decode, fuse_steps, generate
 from jaxgan.writers import MetricWriter
 
 
@@ -66,6 +69,8 @@ class Program:
         self.example_axis = 3 if seeded else 2
         num_devices = jax.device_count() if self.mode != "single" else 1
         parallel.check_divisible(config.data.batch_size, num_devices)
+        if uses_labels(config) == "subset":
+            parallel.check_divisible(config.game.labeled_batch_size, num_devices)
         if self.mode == "single":
             self.step = parallel.single_device(step)
         elif self.mode == "jit":
@@ -74,12 +79,19 @@ class Program:
         else:
             self.step = parallel.pmap_step(step, example_axis=self.example_axis)
         self.data_shape = data_shape(config)
+        self.prior = build_prior(config)
+        prior_sample = sample_latent(config)
 
         def sample(state, key, num, use_ema):
-            draw = lambda s: generate(s, key, num, use_ema=use_ema)
+            draw = lambda s: generate(s, key, num, use_ema=use_ema, sample_latent=prior_sample)
             return jax.vmap(draw)(state) if seeded else draw(state)
 
+        def decode_latents(state, latents, use_ema):
+            run = lambda s: decode(s, latents, use_ema=use_ema)
+            return jax.vmap(run)(state) if seeded else run(state)[None]
+
         self._sample = jax.jit(sample, static_argnums=(2, 3))
+        self._decode = jax.jit(decode_latents, static_argnums=(2,))
 
     def init_state(self):
         """A fresh state in checkpoint form (seed-stacked when num_seeds > 1)."""
@@ -89,8 +101,8 @@ class Program:
             discriminator=self.discriminator,
             g_tx=build_optimizer(c.optimizer.g),
             d_tx=build_optimizer(c.optimizer.d),
-            latent_shape=(c.model.latent_dim,),
-            sample_x=jnp.zeros((c.model.packing,) + self.data_shape, jnp.float32),
+            latent_shape=(latent_dim(c),),
+            sample_x=discriminator_example(c),
             key=key,
             track_param_averages=c.historical_averaging > 0,
         )
@@ -111,6 +123,23 @@ class Program:
         if self.mode == "jit":
             return parallel.shard_batch(batch, self.mesh, example_axis=self.example_axis)
         return batch
+
+    def decode(self, state, latents, use_ema=None):
+        """Generator outputs (S, N, ...) of given latents (N, latent_dim) for every seed, in
+        batches of `eval.batch_size`."""
+        use_ema = self.default_use_ema() if use_ema is None else use_ema
+        state = self.from_device(state)
+        batch = self.config.eval.batch_size
+        chunks = [np.asarray(jax.device_get(self._decode(state, latents[s : s + batch], use_ema)))
+                  for s in range(0, latents.shape[0], batch)]
+        return np.concatenate(chunks, axis=1)
+
+    def seed_states(self, state):
+        """The train state of each seed (host copies), for evaluating its networks."""
+        state = jax.device_get(self.from_device(state))
+        if self.num_seeds == 1:
+            return [state]
+        return [jax.tree.map(lambda x, s=s: x[s], state) for s in range(self.num_seeds)]
 
     def default_use_ema(self):
         return self.config.ema_decay > 0
@@ -139,9 +168,14 @@ def make_source(config):
         process_index=jax.process_index(),
         process_count=jax.process_count(),
     )
-    if is_image(config):
-        return ImageSource(open_split(config, "train"), **common)
-    return SyntheticSource(config.data.name, **common)
+    if not is_image(config):
+        return SyntheticSource(config.data.name, **common)
+    labels = uses_labels(config)
+    if labels == "subset":
+        g = config.game
+        return SemiSupervisedSource(open_split(config, "train"), labeled_batch_size=g.labeled_batch_size,
+                                    num_labeled=g.num_labeled, num_classes=g.num_classes, **common)
+    return ImageSource(open_split(config, "train"), with_labels=labels == "all", **common)
 
 
 class Prefetcher:
@@ -243,6 +277,9 @@ def train(config, workdir):
         state, data_state = checkpoints.restore(state)
         source.set_state(data_state)
     _save_config(config, workdir)
+    if isinstance(source, SemiSupervisedSource) and jax.process_index() == 0:
+        with open(os.path.join(workdir, "labeled_subset.json"), "w") as f:
+            json.dump(source.describe(config.seed), f)
     step = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])
     saved_step = step if checkpoints.latest_step() is not None else None
     state = program.to_device(state)
@@ -298,7 +335,7 @@ def train(config, workdir):
                     samples = program.samples(state, eval_key(config))
                     if due(t.eval_every):
                         evaluation = record_evaluation(evaluator, workdir, writer, samples, step, key=eval_key(config),
-                                                       use_ema=program.default_use_ema())
+                                                       use_ema=program.default_use_ema(), program=program, state=state)
                     if due(t.plot_every):
                         _plot_samples(config, workdir, samples, step)
                 if due(t.checkpoint_every):
@@ -311,7 +348,7 @@ def train(config, workdir):
     samples = program.samples(state, eval_key(config))
     if evaluation is None or evaluation["step"] != step:
         evaluation = record_evaluation(evaluator, workdir, None, samples, step, key=eval_key(config),
-                                       use_ema=program.default_use_ema())
+                                       use_ema=program.default_use_ema(), program=program, state=state)
     _plot_samples(config, workdir, samples, step)
     checkpoints.close()
     steady = call_times[1:] or call_times
@@ -329,9 +366,13 @@ def train(config, workdir):
     }
 
 
-def record_evaluation(evaluator, workdir, writer, samples, step, *, key, use_ema, name=None):
-    """Evaluate, write `eval/<name or step_N>.json` (values + protocol) and TensorBoard scalars."""
-    evaluation = evaluator.evaluate(samples, step=step, key=key, use_ema=use_ema)
+def record_evaluation(evaluator, workdir, writer, samples, step, *, key, use_ema, name=None, program=None, state=None):
+    """Evaluate, write `eval/<name or step_N>.json` (values + protocol) and TensorBoard scalars.
+    With `program` and `state`, the game's own measures (`game_evaluation`) are included."""
+    game = None
+    if program is not None:
+        game = evaluate_game(evaluator.config, program, state, key=key, use_ema=use_ema, workdir=workdir, step=step)
+    evaluation = evaluator.evaluate(samples, step=step, key=key, use_ema=use_ema, game=game)
     if jax.process_index() == 0:
         os.makedirs(os.path.join(workdir, "eval"), exist_ok=True)
         with open(os.path.join(workdir, "eval", f"{name or f'step_{step:08d}'}.json"), "w") as f:

@@ -13,7 +13,9 @@ from jaxgan.nets.layers import (
     VirtualBatchNorm,
     pack,
 )
+from jaxgan.nets.aae import AdversarialAutoencoder, CodeDiscriminators
 from jaxgan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgan.nets.heads import AuxiliaryDiscriminator
 from jaxgan.nets.mlp import MLPDiscriminator, MLPGenerator
 from jaxgan.nets.resnet import ResNetDiscriminator, ResNetGenerator
 
@@ -24,6 +26,9 @@ __all__ = [
     "DCGANDiscriminator",
     "ResNetGenerator",
     "ResNetDiscriminator",
+    "AuxiliaryDiscriminator",
+    "AdversarialAutoencoder",
+    "CodeDiscriminators",
     "MinibatchDiscrimination",
     "MinibatchStdDev",
     "VirtualBatchNorm",

@@ -131,7 +131,8 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """images (B, size, size, C) -> logits (B,)."""
+    """images (B, size, size, C) -> logits (B,); with `features_only`, the flattened last
+    convolutional features (B, F) instead (for `AuxiliaryDiscriminator` heads)."""
 
     size: int = 32
     width: int = 64
@@ -139,6 +140,7 @@ class DCGANDiscriminator(nn.Module):
     spectral_norm: bool = False
     axis_name: str | None = None
     dtype: jnp.dtype = jnp.float32
+    features_only: bool = False
 
     def _layer(self, layer, h, train):
         return nn.SpectralNorm(layer)(h, update_stats=train) if self.spectral_norm else layer(h)
@@ -160,4 +162,6 @@ class DCGANDiscriminator(nn.Module):
                 h = _batch_norm(train, self.axis_name, self.dtype)(h) if self.norm == "batch" else nn.LayerNorm(dtype=self.dtype)(h)
             h = nn.leaky_relu(h, 0.2)
         h = h.reshape(h.shape[0], -1)
+        if self.features_only:
+            return h.astype(jnp.float32)
         return self._layer(nn.Dense(1, dtype=self.dtype), h, train)[:, 0].astype(jnp.float32)

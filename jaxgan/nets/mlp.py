@@ -4,6 +4,7 @@ import math
 from typing import Sequence
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 
 from jaxgan.nets.layers import MinibatchDiscrimination, MinibatchStdDev
@@ -60,6 +61,13 @@ class MLPDiscriminator(nn.Module):
     minibatch_kernels: if > 0, a `MinibatchDiscrimination` layer with that many kernels before
       the output layer (Salimans et al. 2016).
     minibatch_std: append the minibatch standard deviation before the output layer (Karras 2018).
+    weight_norm: wrap every Dense in `nn.WeightNorm` (Salimans & Kingma 2016), as in the
+      Improved-GAN semi-supervised MNIST discriminator.
+    input_noise, hidden_noise: standard deviations of additive Gaussian noise on the input and
+      after every hidden layer while training (Salimans et al. 2016's MNIST discriminator uses
+      0.3 and 0.5); drawn from the `noise` RNG stream that the step factories pass.
+    features_only: return the last hidden features (B, F) instead of the logit, for
+      `AuxiliaryDiscriminator` heads and feature matching.
     """
 
     hidden: Sequence[int] = (256, 256, 256)
@@ -68,21 +76,34 @@ class MLPDiscriminator(nn.Module):
     spectral_norm: bool = False
     minibatch_kernels: int = 0
     minibatch_std: bool = False
+    weight_norm: bool = False
+    input_noise: float = 0.0
+    hidden_noise: float = 0.0
+    features_only: bool = False
 
     def _dense(self, width, h, train, use_bias=True):
         layer = nn.Dense(width, use_bias=use_bias)
         if self.spectral_norm:
             return nn.SpectralNorm(layer)(h, update_stats=train)
+        if self.weight_norm:
+            return nn.WeightNorm(layer)(h)
         return layer(h)
+
+    def _noise(self, h, std, train):
+        if not train or std == 0.0:
+            return h
+        return h + std * jax.random.normal(self.make_rng("noise"), h.shape, h.dtype)
 
     @nn.compact
     def __call__(self, x, *, train: bool):
-        h = x.reshape(x.shape[0], -1)
+        h = self._noise(x.reshape(x.shape[0], -1), self.input_noise, train)
         for width in self.hidden:
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = self._dense(width, h, train, use_bias=self.norm != "batch")
             h = _norm(self.norm, train, self.axis_name)(h)
-            h = nn.leaky_relu(h, 0.2)
+            h = self._noise(nn.leaky_relu(h, 0.2), self.hidden_noise, train)
+        if self.features_only:
+            return h
         if self.minibatch_kernels:
             h = MinibatchDiscrimination(num_kernels=self.minibatch_kernels)(h)
         if self.minibatch_std:

@@ -86,9 +86,11 @@ class ResNetGenerator(nn.Module):
 
 
 class ResNetDiscriminator(nn.Module):
-    """images (B, 32, 32, C) -> logits (B,)."""
+    """images (B, 32, 32, C) -> logits (B,); with `features_only`, the summed last block
+    features (B, width) instead (for `AuxiliaryDiscriminator` heads)."""
 
     width: int = 128
+    features_only: bool = False
 
     @nn.compact
     def __call__(self, x, *, train: bool):
@@ -99,4 +101,6 @@ class ResNetDiscriminator(nn.Module):
         h = DiscriminatorBlock(self.width, downsample=False)(h, train=train)
         h = DiscriminatorBlock(self.width, downsample=False)(h, train=train)
         h = jnp.sum(nn.relu(h), axis=(1, 2))
+        if self.features_only:
+            return h
         return nn.SpectralNorm(nn.Dense(1))(h, update_stats=train)[:, 0]

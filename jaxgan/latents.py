@@ -1,0 +1,59 @@
+"""Latent priors with labels and codes: what a conditional, InfoGAN or AAE generator is fed.
+
+A latent vector is laid out as `[one_hot(y) (K), c (C), z (Z)]`: a class label y (CGAN and
+ACGAN class, InfoGAN categorical code, AAE label), C continuous codes c ~ U(-1, 1) (InfoGAN) and
+Z-dimensional noise z ~ N(0, I). Feeding the one-hot label into the generator's first (dense)
+layer is the same as adding a learned class embedding to it, so every unconditional generator
+(MLP, DCGAN, ResNet) becomes conditional without a change.
+"""
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+
+class Prior(NamedTuple):
+    """p(y) p(c) p(z): y uniform over `num_classes` (none when 0), c uniform on [-1, 1]^C, z ~ N(0, I).
+
+    Example:
+      >>> prior = Prior(noise_dim=62, num_classes=10, continuous_codes=2)   # InfoGAN on MNIST
+      >>> draws = jax.vmap(prior.draw)(jax.random.split(jax.random.key(0), 8))
+      >>> prior.latent(draws).shape
+      (8, 74)
+    """
+
+    noise_dim: int
+    num_classes: int = 0
+    continuous_codes: int = 0
+
+    @property
+    def latent_dim(self):
+        return self.num_classes + self.continuous_codes + self.noise_dim
+
+    def draw(self, key):
+        """One example's {"y": int32 (), "c": (C,), "z": (Z,)} from `key` (each part from its own
+        fold, so adding codes does not change the noise)."""
+        return {
+            "y": jax.random.randint(jax.random.fold_in(key, 0), (), 0, max(self.num_classes, 1), jnp.int32),
+            "c": jax.random.uniform(jax.random.fold_in(key, 1), (self.continuous_codes,), minval=-1.0, maxval=1.0),
+            "z": jax.random.normal(jax.random.fold_in(key, 2), (self.noise_dim,)),
+        }
+
+    def latent(self, draws):
+        """The generator input `[one_hot(y), c, z]` of draws with any leading batch shape."""
+        parts = [draws["c"], draws["z"]]
+        if self.num_classes:
+            parts.insert(0, jax.nn.one_hot(draws["y"], self.num_classes))
+        return jnp.concatenate(parts, axis=-1)
+
+    def sample_latent(self, key, shape=None):
+        """`steps.generate`'s prior: one latent vector from `key` (shape is implied)."""
+        del shape
+        return self.latent(self.draw(key))
+
+    def latents_for_labels(self, key, labels):
+        """Latents (N, latent_dim) whose class part is `labels` (N,) and whose codes and noise
+        are drawn from `fold_in(key, i)` as in `sample_latent`; equal noise for equal i."""
+        draws = jax.vmap(lambda i: self.draw(jax.random.fold_in(key, i)))(jnp.arange(labels.shape[0]))
+        return self.latent(dict(draws, y=jnp.asarray(labels, jnp.int32)))

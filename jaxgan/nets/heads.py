@@ -1,0 +1,90 @@
+"""Discriminator heads for conditional, auxiliary-classifier, semi-supervised and InfoGAN games.
+
+`AuxiliaryDiscriminator` puts heads on a feature body (any discriminator built with
+`features_only=True`) and returns a dict of logits, never probabilities:
+  "logit"        (B,)   real-vs-fake logit,
+  "features"     (B, F) the body's last features (feature matching),
+  "class_logits" (B, K) ACGAN's auxiliary classifier, or (B, K+1) / (B, K) semi-supervised,
+  "code_logits"  (B, Kc), "code_mean" (B, C): InfoGAN's Q head.
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+CONDITIONING = ("none", "projection", "concat")
+CLASS_HEADS = ("none", "separate", "k_plus_one", "salimans")
+
+
+class AuxiliaryDiscriminator(nn.Module):
+    """Heads on a discriminator body.
+
+    conditioning (CGAN, Mirza & Osindero 2014): the input is `(x, labels)`.
+      "concat": one-hot labels join the input (as constant channels for image bodies when
+        `concat_as_channels`, else appended to the flattened input), Mirza's form.
+      "projection": logit = psi(phi(x)) + <embed(y), phi(x)> (Miyato & Koyama 2018, Eq. 3).
+    class_head:
+      "separate": a K-way auxiliary classifier beside the logit (ACGAN, Odena et al. 2017).
+      "k_plus_one": K+1 logits, the last one "fake" (Odena 2016); the real-vs-fake logit is
+        log sum_{k<K} exp l_k - l_K, i.e. log p(real) - log p(fake).
+      "salimans": K logits with the fake logit fixed at 0 (Salimans et al. 2016, Sec. 5); the
+        real-vs-fake logit is logsumexp(l).
+    categorical_codes, continuous_codes: InfoGAN's Q network (Chen et al. 2016, App. C): it shares
+      the body and adds one hidden layer of `q_hidden` units.
+
+    Example:
+      >>> d = AuxiliaryDiscriminator(body=MLPDiscriminator(hidden=(64,), features_only=True),
+      ...                            num_classes=10, class_head="separate")
+      >>> out = d.apply(d.init(key, x, train=False), x, train=False)   # out["class_logits"]: (B, 10)
+    """
+
+    body: nn.Module
+    num_classes: int = 0
+    conditioning: str = "none"
+    class_head: str = "none"
+    categorical_codes: int = 0
+    continuous_codes: int = 0
+    q_hidden: int = 128
+    concat_as_channels: bool = False
+
+    @nn.compact
+    def __call__(self, inputs, *, train: bool):
+        if self.conditioning not in CONDITIONING or self.class_head not in CLASS_HEADS:
+            raise ValueError(f"conditioning must be one of {CONDITIONING} and class_head one of {CLASS_HEADS}, "
+                             f"got {self.conditioning!r}, {self.class_head!r}")
+        labels = None
+        if self.conditioning == "none":
+            x = inputs
+        else:
+            x, labels = inputs
+            if labels.shape != x.shape[:1] or not jnp.issubdtype(labels.dtype, jnp.integer):
+                raise ValueError(f"expected integer labels of shape ({x.shape[0]},), got {labels.dtype} {labels.shape}")
+        if self.conditioning == "concat":
+            one_hot = jax.nn.one_hot(labels, self.num_classes, dtype=x.dtype)
+            if self.concat_as_channels:
+                maps = jnp.broadcast_to(one_hot[:, None, None, :], x.shape[:-1] + (self.num_classes,))
+                x = jnp.concatenate([x, maps], axis=-1)
+            else:
+                x = jnp.concatenate([x.reshape(x.shape[0], -1), one_hot], axis=1)
+        h = self.body(x, train=train)
+        out = {"features": h}
+        if self.class_head in ("k_plus_one", "salimans"):
+            logits = nn.Dense(self.num_classes + (self.class_head == "k_plus_one"), name="class_head")(h)
+            out["class_logits"] = logits
+            real = jax.nn.logsumexp(logits[:, : self.num_classes], axis=1)
+            out["logit"] = real - logits[:, self.num_classes] if self.class_head == "k_plus_one" else real
+        else:
+            logit = nn.Dense(1, name="logit_head")(h)[:, 0]
+            if self.conditioning == "projection":
+                embedding = nn.Embed(self.num_classes, h.shape[-1], name="projection")(labels)
+                logit = logit + jnp.sum(embedding * h, axis=1)
+            out["logit"] = logit
+            if self.class_head == "separate":
+                out["class_logits"] = nn.Dense(self.num_classes, name="class_head")(h)
+        if self.categorical_codes or self.continuous_codes:
+            q = nn.leaky_relu(nn.Dense(self.q_hidden, name="q_hidden")(h), 0.2)
+            if self.categorical_codes:
+                out["code_logits"] = nn.Dense(self.categorical_codes, name="q_categorical")(q)
+            if self.continuous_codes:
+                out["code_mean"] = nn.Dense(self.continuous_codes, name="q_continuous")(q)
+        return out

@@ -1,0 +1,319 @@
+"""Games with labels, codes and autoencoders (CGAN, ACGAN, semi-supervised, InfoGAN, AAE): heads,
+priors, the label budget, loss composition against the loss library, determinism, resume."""
+
+import json
+import os
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from conftest import max_abs_diff, shared_dataset_dir
+
+from jaxgan import cli, losses, state as state_lib
+from jaxgan.checkpoint import Checkpointer
+from jaxgan.config import ConfigError, base_config, validate
+from jaxgan.data.images import ArrayImages
+from jaxgan.data.labeled import SemiSupervisedSource, choose_labeled_subset
+from jaxgan.game_evaluation import class_grid_latents, code_statistics, matched_accuracy
+from jaxgan.games import make_aae_step, make_game_step
+from jaxgan.latents import Prior
+from jaxgan.nets import AdversarialAutoencoder, AuxiliaryDiscriminator, CodeDiscriminators, MLPDiscriminator, MLPGenerator
+from jaxgan.train import Program, train
+
+ADAM = optax.adam(1e-3, b1=0.5)
+SHAPE = (6, 6, 1)
+
+
+def body(**kwargs):
+    return MLPDiscriminator(hidden=(16, 16), features_only=True, **kwargs)
+
+
+def game_state(discriminator, prior, sample_x):
+    generator = MLPGenerator(hidden=(16,), output_shape=SHAPE)
+    return state_lib.create(generator=generator, discriminator=discriminator, g_tx=ADAM, d_tx=ADAM,
+                            latent_shape=(prior.latent_dim,), sample_x=sample_x, key=3)
+
+
+def images(n, seed=0):
+    return jax.random.uniform(jax.random.key(seed), (1, n) + SHAPE, minval=-1, maxval=1)
+
+
+def labels(n, seed=1):
+    return jax.random.randint(jax.random.key(seed), (1, n), 0, 10)
+
+
+def test_prior_layout_and_class_grid():
+    prior = Prior(noise_dim=5, num_classes=10, continuous_codes=2)
+    draws = jax.vmap(prior.draw)(jax.random.split(jax.random.key(0), 2000))
+    latent = prior.latent(draws)
+    assert latent.shape == (2000, 17)
+    np.testing.assert_array_equal(np.argmax(latent[:, :10], axis=1), draws["y"])
+    assert np.all(np.abs(latent[:, 10:12]) <= 1.0) and abs(float(jnp.mean(latent[:, 10:12]))) < 0.05
+    assert abs(float(jnp.std(latent[:, 12:])) - 1.0) < 0.05
+    assert set(np.unique(draws["y"]).tolist()) == set(range(10))
+    grid = class_grid_latents(prior, jax.random.key(4), 10, 3)  # row k = class k, column j = noise j
+    np.testing.assert_array_equal(np.argmax(grid[:, :10], axis=1), np.repeat(np.arange(10), 3))
+    np.testing.assert_array_equal(grid[0:3, 10:], grid[27:30, 10:])
+    assert not np.allclose(grid[0, 10:], grid[1, 10:])
+    # an unconditional prior draws the same noise as the conditional one from the same key
+    plain = Prior(noise_dim=5).latent(Prior(noise_dim=5).draw(jax.random.key(9)))
+    np.testing.assert_array_equal(plain, prior.draw(jax.random.key(9))["z"])
+
+
+@pytest.mark.parametrize("head", ["k_plus_one", "salimans"])
+def test_semi_supervised_head_logit_is_log_odds_of_real(head):
+    d = AuxiliaryDiscriminator(body=body(), num_classes=10, class_head=head)
+    x = images(7)[0]
+    out = d.apply(d.init(jax.random.key(0), x, train=False), x, train=False)
+    logits = out["class_logits"]
+    assert logits.shape == (7, 11 if head == "k_plus_one" else 10) and out["features"].shape == (7, 16)
+    p = jax.nn.softmax(jnp.concatenate([logits, jnp.zeros((7, 1))], 1) if head == "salimans" else logits)
+    p_real = jnp.sum(p[:, :10], axis=1)
+    np.testing.assert_allclose(jax.nn.sigmoid(out["logit"]), p_real, rtol=1e-5)
+    # the step's composition -- BCE on the derived logit plus the supervised cross-entropy (K+1-way
+    # for Odena's head, K-way for Salimans') -- is the library's semi-supervised loss
+    y = labels(7)[0]
+    fake = d.apply(d.init(jax.random.key(0), x, train=False), x[::-1], train=False)
+    library = losses.salimans_discriminator_loss if head == "salimans" else losses.k_plus_one_discriminator_loss
+    composed = losses.minimax_discriminator_loss(out["logit"], fake["logit"]) + losses.classification_loss(logits, y)
+    np.testing.assert_allclose(library(logits, y, logits, fake["class_logits"]), composed, rtol=1e-5)
+
+
+def test_projection_and_concat_conditioning():
+    x, y = images(5)[0], labels(5)[0]
+    projection = AuxiliaryDiscriminator(body=body(), num_classes=10, conditioning="projection")
+    variables = projection.init(jax.random.key(0), (x, y), train=False)
+    out = projection.apply(variables, (x, y), train=False)
+    p = variables["params"]
+    expected = out["features"] @ p["logit_head"]["kernel"][:, 0] + p["logit_head"]["bias"][0]
+    expected = expected + jnp.sum(p["projection"]["embedding"][y] * out["features"], axis=1)
+    np.testing.assert_allclose(out["logit"], expected, rtol=1e-5, atol=1e-6)
+    other = projection.apply(variables, (x, (y + 1) % 10), train=False)["logit"]
+    assert not np.allclose(other, out["logit"])  # the label matters
+    concat = AuxiliaryDiscriminator(body=body(), num_classes=10, conditioning="concat")
+    variables = concat.init(jax.random.key(0), (x, y), train=False)
+    assert variables["params"]["body"]["Dense_0"]["kernel"].shape == (36 + 10, 16)
+    with pytest.raises(ValueError, match="integer labels of shape"):
+        concat.apply(variables, (x, y.astype(jnp.float32)), train=False)
+
+
+def test_acgan_step_uses_class_logits_and_is_deterministic():
+    prior = Prior(noise_dim=4, num_classes=10)
+    d = AuxiliaryDiscriminator(body=body(), num_classes=10, class_head="separate")
+    state = game_state(d, prior, images(2)[0])
+    step = jax.jit(make_game_step(game="acgan", prior=prior, d_loss=losses.minimax_discriminator_loss,
+                                  g_loss=losses.non_saturating_generator_loss))
+    batch = {"x": images(16), "y": labels(16)}
+    new, metrics = step(state, batch)
+    out = d.apply({"params": state.d_params}, batch["x"][0], train=False)
+    np.testing.assert_allclose(metrics["class_real"], losses.classification_loss(out["class_logits"], batch["y"][0]), rtol=1e-5)
+    np.testing.assert_allclose(metrics["real_logit"], jnp.mean(out["logit"]), rtol=1e-5)
+    np.testing.assert_allclose(metrics["d_total"], metrics["d_loss"] + metrics["class_real"] + metrics["class_fake"], rtol=1e-5)
+    again, metrics_again = step(state, batch)
+    assert max_abs_diff(new, again) == 0.0 and max_abs_diff(metrics, metrics_again) == 0.0
+    with pytest.raises(ValueError, match=r"keys \['x', 'y'\]"):
+        step(state, {"x": batch["x"]})
+    with pytest.raises(TypeError, match="integer class labels"):
+        step(state, {"x": batch["x"], "y": batch["y"].astype(jnp.float32)})
+
+
+def test_infogan_terms_are_the_code_likelihoods():
+    prior = Prior(noise_dim=4, num_classes=3, continuous_codes=2)
+    d = AuxiliaryDiscriminator(body=body(), categorical_codes=3, continuous_codes=2)
+    state = game_state(d, prior, images(2)[0])
+    step = jax.jit(make_game_step(game="infogan", prior=prior, d_loss=losses.minimax_discriminator_loss,
+                                  g_loss=losses.non_saturating_generator_loss, info_weights=(1.0, 0.5)))
+    _, metrics = step(state, {"x": images(32)})
+    # at initialization Q is near uniform over 3 values: -log Q ~ log 3; the Gaussian term is at
+    # least the unit-variance normalizer log(2 pi)/2 per code
+    assert abs(float(metrics["info_categorical"]) - np.log(3)) < 0.3
+    assert float(metrics["info_continuous"]) > 2 * 0.5 * np.log(2 * np.pi)
+    np.testing.assert_allclose(metrics["d_total"], metrics["d_loss"] + metrics["info_categorical"]
+                               + 0.5 * metrics["info_continuous"], rtol=1e-5)
+
+
+def test_aae_step_reconstruction_and_code_discriminators():
+    prior = Prior(noise_dim=3, num_classes=10)
+    autoencoder = AdversarialAutoencoder(image_shape=SHAPE, code_dim=3, num_classes=10, infer_class=True, hidden=(16,))
+    codes = {"style": jnp.zeros((1, 3)), "category": jnp.zeros((1, 10))}
+    state = state_lib.create(generator=autoencoder, discriminator=CodeDiscriminators(hidden=(16,)), g_tx=ADAM, d_tx=ADAM,
+                             latent_shape=(13,), sample_x=codes, key=0)
+    assert set(state.g_params) >= {"encoder_layers_0", "decoder_layers_0", "class_out", "style_out"}
+    assert set(state.d_params) == {"category", "style"}
+    step = jax.jit(make_aae_step(mode="semi_supervised", prior=prior))
+    x = images(8)
+    batch = {"x": x, "x_labeled": images(4, seed=5), "y_labeled": labels(4)}
+    new, metrics = step(state, batch)
+    variables = {"params": state.g_params}
+    out = autoencoder.apply(variables, x[0], method="encode")
+    decoded = autoencoder.apply(variables, jnp.concatenate([jax.nn.softmax(out["class_logits"]), out["style"]], 1))
+    np.testing.assert_allclose(metrics["reconstruction"], jnp.mean(jnp.square(decoded - x[0])), rtol=1e-5)
+    labeled = autoencoder.apply(variables, batch["x_labeled"][0], method="encode")
+    np.testing.assert_allclose(metrics["class_labeled"], losses.classification_loss(labeled["class_logits"], batch["y_labeled"][0]),
+                               rtol=1e-5)
+    assert int(new.step) == 1 and max_abs_diff(new.g_params, state.g_params) > 0
+    with pytest.raises(ValueError, match="needs a prior with num_classes"):
+        make_aae_step(mode="supervised", prior=Prior(noise_dim=3))
+
+
+class CountingImages(ArrayImages):
+    """Array images that record every label index read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_reads = []
+
+    def take_labels(self, index):
+        self.label_reads.extend(np.asarray(index).reshape(-1).tolist())
+        return super().take_labels(index)
+
+
+def test_labeled_subset_limits_label_reads():
+    rng = np.random.default_rng(0)
+    data = CountingImages(rng.integers(0, 256, (2000, 6, 6, 1), dtype=np.uint8), rng.integers(0, 10, 2000).astype(np.int32),
+                          origin="counting")
+    source = SemiSupervisedSource(data, batch_size=50, labeled_batch_size=20, num_labeled=40, num_classes=10, seed=7,
+                                  num_streams=2)
+    selection_reads = list(data.label_reads)
+    for (indices, subset_labels, read) in source.subsets:
+        assert len(indices) == 40 and np.all(np.bincount(subset_labels, minlength=10) == 4)
+        np.testing.assert_array_equal(subset_labels, data.labels[indices])
+    assert len(selection_reads) == sum(s[2] for s in source.subsets)
+    seen = set()
+    for _ in range(30):
+        batch = source.next(2)
+        assert batch["x_labeled"].shape == (2, 2, 1, 20, 6, 6, 1) and "y" not in batch
+        for stream, (indices, subset_labels, _) in enumerate(source.subsets):
+            lookup = {data.images[i].tobytes(): label for i, label in zip(indices, subset_labels)}
+            for image, label in zip(batch["x_labeled"][stream].reshape(-1, 6, 6, 1), batch["y_labeled"][stream].reshape(-1)):
+                raw = np.round((image + 1.0) * 127.5).astype(np.uint8)
+                assert lookup[raw.tobytes()] == label  # a subset image with its own label
+                seen.add((stream, raw.tobytes()))
+    assert data.label_reads == selection_reads  # training read no label at all
+    assert len(seen) == 80  # every labeled example is used, and nothing else
+    # the subset depends on the seed only
+    again = choose_labeled_subset(data, num_labeled=40, num_classes=10, seed=7)
+    np.testing.assert_array_equal(again[0], source.subsets[0][0])
+    with pytest.raises(ValueError, match="multiple of num_classes"):
+        choose_labeled_subset(data, num_labeled=45, num_classes=10, seed=0)
+
+
+def test_matching_and_code_statistics():
+    codes = np.repeat(np.arange(4), 25)
+    permutation = np.array([2, 0, 3, 1])
+    accuracy, matching = matched_accuracy(permutation[codes], codes, 4)
+    assert accuracy == 1.0 and matching == permutation.tolist()
+    predicted = permutation[codes].copy()
+    predicted[:5] = permutation[1]  # 5 of 100 wrong
+    assert matched_accuracy(predicted, codes, 4)[0] == 0.95
+    # closed form: N(m, diag(s^2)) vs N(0, I): FD = |m|^2 + sum (s - 1)^2
+    z = np.random.default_rng(0).standard_normal((200_000, 2))
+    stats = code_statistics(z * np.array([2.0, 0.5]) + np.array([1.0, -1.0]))
+    assert abs(stats["code_frechet"] - (2.0 + 1.0 + 0.25)) < 0.03
+    assert abs(stats["code_mean_norm"] - np.sqrt(2)) < 0.01 and abs(stats["code_cov_max_dev"] - 3.0) < 0.05
+
+
+def game_config(game, **overrides):
+    config = base_config()
+    config.game.name = game
+    config.data.name = "mnist"
+    config.data.source = "idx"
+    config.data.dir = shared_dataset_dir("mnist")
+    config.data.batch_size = 32
+    config.model.g_hidden = (32,)
+    config.model.d_hidden = (32,)
+    config.model.latent_dim = 4
+    config.game.num_labeled = 20
+    config.game.labeled_batch_size = 8
+    config.train.num_steps = 6
+    config.train.checkpoint_every = 3
+    config.train.log_every = 3
+    config.train.progress = False
+    config.eval.num_samples = 200
+    config.eval.metrics = "fid"
+    config.ema_decay = 0.9
+    return set_keys(config, overrides)
+
+
+def set_keys(config, overrides):
+    for key, value in overrides.items():
+        *groups, field = key.split(".")
+        target = config
+        for group in groups:
+            target = target[group]
+        target[field] = value
+    return config
+
+
+def restored(config, workdir):
+    return Checkpointer(os.path.join(workdir, "checkpoints")).restore(Program(config).init_state())
+
+
+@pytest.mark.parametrize("game, overrides", [
+    ("semi_supervised", {"game.g_objective": "feature_matching", "model.d_hidden_noise": 0.5, "model.d_weight_norm": True}),
+    ("aae", {"game.aae_mode": "semi_supervised"}),
+    ("cgan", {"game.conditioning": "concat"}),
+])
+def test_games_train_and_resume_exactly(tmp_path, game, overrides):
+    """Through the ordinary loop: the labeled subset is recorded, the game's measures are
+    reported, and a resumed run (labeled batches and noise included) equals a straight one."""
+    straight = game_config(game, **overrides)
+    result = train(straight, str(tmp_path / "a"))
+    half = game_config(game, **overrides, **{"train.num_steps": 3})
+    train(half, str(tmp_path / "b"))
+    train(straight, str(tmp_path / "b"))
+    a, data_a = restored(straight, str(tmp_path / "a"))
+    b, data_b = restored(straight, str(tmp_path / "b"))
+    assert data_a == data_b == {"position": 6}
+    assert max_abs_diff(a, b) == 0.0
+    values = result["evaluation"]["per_seed"][0]
+    if game == "cgan":
+        assert 0.0 <= values["class_accuracy"] <= 1.0 and len(values["class_accuracy_per_class"]) == 10
+        assert result["evaluation"]["protocol"]["game"]["class_accuracy"]["samples_per_class"] == 1000
+    else:
+        assert values["test_errors"] == round(values["test_error"] * 10_000)
+        with open(tmp_path / "a" / "labeled_subset.json") as f:
+            subset = json.load(f)
+        assert len(subset) == 1 and len(subset[0]["indices"]) == 20 and np.all(np.bincount(subset[0]["labels"]) == 2)
+
+
+def test_by_class_sampling_cli(tmp_path, capsys):
+    config = game_config("acgan", **{"train.num_steps": 2, "train.checkpoint_every": 2})
+    train(config, str(tmp_path))
+    out = str(tmp_path / "grid.png")
+    assert cli.main(["sample", "--workdir", str(tmp_path), "--by-class", "--per-class", "4", "--out", out]) == 0
+    saved = np.load(str(tmp_path / "grid.npz"))
+    assert saved["samples"].shape == (1, 40, 28, 28, 1)
+    np.testing.assert_array_equal(saved["labels"], np.repeat(np.arange(10), 4))
+    from PIL import Image
+
+    assert Image.open(out).size == (2 * (4 * 29 + 1), 2 * (10 * 29 + 1))
+
+
+def test_by_class_needs_a_conditional_model(tmp_path):
+    config = game_config("infogan", **{"game.categorical_codes": 0, "train.num_steps": 1, "train.checkpoint_every": 1})
+    train(config, str(tmp_path))
+    with pytest.raises(SystemExit, match="--by-class needs a conditional model"):
+        cli.main(["sample", "--workdir", str(tmp_path), "--by-class"])
+
+
+@pytest.mark.parametrize("game, overrides, message", [
+    ("cgan", {"data.name": "ring", "data.source": "tfds"}, "is for image datasets"),
+    ("acgan", {"data.name": "stacked_mnist"}, "reads class labels"),
+    ("semi_supervised", {"game.num_labeled": 25, "game.labeled_batch_size": 5}, "multiple of game.num_classes"),
+    ("semi_supervised", {"game.labeled_batch_size": 50}, "exceeds game.num_labeled"),
+    ("semi_supervised", {"loss": "hinge"}, "cross-entropy discriminator"),
+    ("aae", {"model.name": "dcgan"}, "MLP encoder/decoder"),
+    ("acgan", {"game.g_objective": "feature_matching"}, "feature_matching' is for"),
+    ("acgan", {"game.num_classes": 7}, "has 10 classes"),
+    ("cgan", {"model.packing": 2}, "model.packing"),
+    ("mixup", {}, "game.name='mixup'"),
+    ("infogan", {"game.categorical_codes": 0, "game.continuous_codes": 0}, "needs game.categorical_codes"),
+])
+def test_bad_game_configs_are_rejected(game, overrides, message):
+    config = set_keys(game_config(game), overrides)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        validate(config)
