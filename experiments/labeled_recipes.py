@@ -8,7 +8,8 @@ statistics) and FID with the shipped classifier, saves grids, writes a table.
 
 Runs are recipes, or `aae_<mode>` for the AAE modes. `--steps` and `--seeds` override the
 recipe's length and number of seeds (trained together, one program); `--width` the DCGAN widths
-(recipes: 64). Everything is recorded in OUT/results.jsonl.
+(recipes: 64). `--resume` extends an earlier run of the same flags to a larger `--steps`.
+Everything is recorded in OUT/results.jsonl.
 """
 
 import argparse
@@ -61,12 +62,14 @@ def configure(name, args):
 def run_one(name, args):
     config = configure(name, args)
     workdir = os.path.join(args.out, f"{name}_{args.dataset}")
-    shutil.rmtree(workdir, ignore_errors=True)
+    if not args.resume:
+        shutil.rmtree(workdir, ignore_errors=True)
     started = time.perf_counter()
     result = train(config, workdir)
     seconds = time.perf_counter() - started
     evaluation = result["evaluation"]
     row = {"run": name, "dataset": args.dataset, "steps": config.train.num_steps, "seeds": config.num_seeds,
+           "resumed": args.resume,  # wall_s then covers only this leg
            "batch": config.data.batch_size, "wall_s": round(seconds, 1), "steps_per_s": result["timing"]["steps_per_s"],
            "summary": evaluation["summary"],
            "per_seed": [{k: v for k, v in s.items() if k in MEASURES or k in ("code_to_class", "class_accuracy_per_class")}
@@ -93,6 +96,8 @@ def main(argv=None):
     parser.add_argument("--ema", type=float, default=None, help="EMA decay for recipes that use one")
     parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"))
     parser.add_argument("--out", default="results/labeled_recipes")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an earlier run in OUT from its checkpoint to --steps (same other flags)")
     args = parser.parse_args(argv)
     unknown = [r for r in args.runs.split(",") if r not in RUNS]
     if unknown:

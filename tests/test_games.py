@@ -317,3 +317,21 @@ def test_bad_game_configs_are_rejected(game, overrides, message):
     config = set_keys(game_config(game), overrides)
     with pytest.raises(ConfigError, match=re.escape(message)):
         validate(config)
+
+
+@pytest.mark.parametrize("recipe", ["cgan", "acgan", "sgan", "improved_gan_ssl", "infogan", "aae"])
+def test_recipes_validate_and_build(recipe):
+    import importlib
+
+    config = importlib.import_module(f"experiments.{recipe}").get_config()
+    config.data.source = "idx"
+    config.data.dir = shared_dataset_dir("mnist")
+    validate(config)
+    program = Program(config)
+    state = program.init_state()
+    assert state.latent_shape == (program.prior.latent_dim,)
+    if recipe == "improved_gan_ssl":  # Salimans et al.'s MNIST discriminator
+        body = state.d_params["body"]
+        assert [body[f"Dense_{i}"]["kernel"].shape[1] for i in range(5)] == [1000, 500, 250, 250, 250]
+        assert body["WeightNorm_0"]["Dense_0/kernel/scale"].shape == (1000,)
+        assert state.d_params["class_head"]["kernel"].shape == (250, 10)  # K logits, fake fixed at 0
