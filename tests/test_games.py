@@ -11,9 +11,9 @@ import numpy as np
 import optax
 import pytest
 from conftest import max_abs_diff, shared_dataset_dir
+from test_train import restored_state, with_overrides
 
 from jaxgan import cli, losses, state as state_lib
-from jaxgan.checkpoint import Checkpointer
 from jaxgan.config import ConfigError, base_config, validate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.labeled import SemiSupervisedSource, choose_labeled_subset
@@ -235,21 +235,7 @@ def game_config(game, **overrides):
     config.eval.num_samples = 200
     config.eval.metrics = "fid"
     config.ema_decay = 0.9
-    return set_keys(config, overrides)
-
-
-def set_keys(config, overrides):
-    for key, value in overrides.items():
-        *groups, field = key.split(".")
-        target = config
-        for group in groups:
-            target = target[group]
-        target[field] = value
-    return config
-
-
-def restored(config, workdir):
-    return Checkpointer(os.path.join(workdir, "checkpoints")).restore(Program(config).init_state())
+    return with_overrides(config, overrides)
 
 
 @pytest.mark.parametrize("game, overrides", [
@@ -265,8 +251,8 @@ def test_games_train_and_resume_exactly(tmp_path, game, overrides):
     half = game_config(game, **overrides, **{"train.num_steps": 3})
     train(half, str(tmp_path / "b"))
     train(straight, str(tmp_path / "b"))
-    a, data_a = restored(straight, str(tmp_path / "a"))
-    b, data_b = restored(straight, str(tmp_path / "b"))
+    a, data_a = restored_state(straight, str(tmp_path / "a"))
+    b, data_b = restored_state(straight, str(tmp_path / "b"))
     assert data_a == data_b == {"position": 6}
     assert max_abs_diff(a, b) == 0.0
     values = result["evaluation"]["per_seed"][0]
@@ -314,7 +300,7 @@ def test_by_class_needs_a_conditional_model(tmp_path):
     ("infogan", {"game.categorical_codes": 0, "game.continuous_codes": 0}, "needs game.categorical_codes"),
 ])
 def test_bad_game_configs_are_rejected(game, overrides, message):
-    config = set_keys(game_config(game), overrides)
+    config = with_overrides(game_config(game), overrides)
     with pytest.raises(ConfigError, match=re.escape(message)):
         validate(config)
 
