@@ -5,6 +5,8 @@
                   [--by-class [--per-class N]]   (conditional models: one row per class)
   jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,modes] [--num-samples N]
                   [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
+  jaxgan translate --checkpoint WORKDIR[/checkpoints/STEP] --input DIR [--output DIR]
+                  [--direction a2b|b2a] [--raw]   (pix2pix / cyclegan runs)
   jaxgan data prepare NAME [--data-dir DIR] [--from DIR]
 
 `train` resumes from the newest checkpoint in DIR. `sample` and `evaluate` need only DIR (the
@@ -101,6 +103,15 @@ def main(argv=None):
     evaluate.add_argument("--data-dir", default=None, help="where the reference data are (default: the run's data.dir)")
     evaluate.add_argument("--seed", type=int, default=None, help="sampling seed (default: the run's eval key)")
     evaluate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
+    translate = commands.add_parser("translate", help="translate a folder of images with a pix2pix / cyclegan checkpoint")
+    translate.add_argument("--checkpoint", required=True,
+                           help="the run's workdir (newest checkpoint) or WORKDIR/checkpoints/STEP")
+    translate.add_argument("--input", required=True, help="folder of images (png, jpg, ...), resized to the model's size")
+    translate.add_argument("--output", default=None, help="folder for the translations (default: INPUT_translated)")
+    translate.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
+                           help="cyclegan: G (a2b) or F (b2a); pix2pix translates source -> target only")
+    translate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
+    translate.add_argument("--batch-size", type=int, default=64)
     data = commands.add_parser("data", help="dataset commands")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     prepare = data_commands.add_parser("prepare", help="prepare a TFDS dataset (array_record), offline with --from")
@@ -117,6 +128,8 @@ def main(argv=None):
         return 0
     if args.command != "train" and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "translate":
+        return _translate(args)
 
     if args.distributed:
         from jaxgan.parallel import initialize_distributed
@@ -187,6 +200,78 @@ def _sample(config, args):
     np.savez(os.path.splitext(out)[0] + ".npz", samples=samples, step=step)
     save_samples_figure(config, samples, out, step=step)
     print(out)
+    return 0
+
+
+def _checkpoint_location(path):
+    """(workdir, step or None) of `--checkpoint`: a workdir or WORKDIR/checkpoints/STEP."""
+    path = os.path.normpath(path)
+    parent, leaf = os.path.split(path)
+    if leaf.isdigit() and os.path.basename(parent) == "checkpoints":
+        return os.path.dirname(parent), int(leaf)
+    return path, None
+
+
+def _read_images(folder, shape):
+    """(file names, float32 images (N, *shape) in [-1, 1]) of every image file in `folder`."""
+    import numpy as np
+    from PIL import Image
+
+    from jaxgan.data.images import IMAGE_EXTENSIONS
+
+    if not os.path.isdir(folder):
+        raise SystemExit(f"jaxgan translate: --input {folder!r} is not a folder")
+    names = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
+    if not names:
+        raise SystemExit(f"jaxgan translate: no image files ({', '.join(IMAGE_EXTENSIONS)}) in {folder!r}")
+    height, width, channels = shape
+    images = []
+    for name in names:
+        with Image.open(os.path.join(folder, name)) as image:
+            image = image.convert("L" if channels == 1 else "RGB")
+            if image.size != (width, height):
+                image = image.resize((width, height), Image.BILINEAR)
+            array = np.asarray(image, np.float32).reshape(height, width, channels)
+        images.append(array / 127.5 - 1.0)
+    return names, np.stack(images)
+
+
+def _translate(args):
+    import jax
+    import numpy as np
+    from PIL import Image
+
+    from jaxgan.config import ConfigError, generator_input_shape, is_translation, validate
+    from jaxgan.steps import _apply
+
+    workdir, step = _checkpoint_location(args.checkpoint)
+    try:
+        config = validate(_load_run_config(workdir))
+    except ConfigError as error:
+        print(f"jaxgan: configuration error: {error}", file=sys.stderr)
+        return 2
+    if not is_translation(config):
+        raise SystemExit(f"jaxgan translate: {workdir!r} is a {config.game.name!r} run; translate needs game pix2pix or cyclegan")
+    if args.direction == "b2a" and config.game.name != "cyclegan":
+        raise SystemExit("jaxgan translate: --direction b2a needs a cyclegan run (pix2pix learns source -> target only)")
+    if args.batch_size < 1:
+        raise SystemExit(f"jaxgan translate: --batch-size must be >= 1, got {args.batch_size}")
+    program, state = _restore(config, workdir, step)
+    seed_state = program.seed_states(state)[0]
+    params = seed_state.ema_params if program.default_use_ema() and not args.raw else seed_state.g_params
+    method = "b_to_a" if args.direction == "b2a" else None
+    forward = jax.jit(lambda x: _apply(seed_state.generator, params, seed_state.g_state, x, train=False, method=method)[0])
+    names, images = _read_images(args.input, generator_input_shape(config))
+    output = args.output or os.path.normpath(args.input) + "_translated"
+    os.makedirs(output, exist_ok=True)
+    for start in range(0, len(images), args.batch_size):
+        out = np.asarray(forward(images[start : start + args.batch_size]))
+        pixels = np.clip((out + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        for name, image in zip(names[start : start + args.batch_size], pixels):
+            Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(
+                os.path.join(output, os.path.splitext(name)[0] + ".png"))
+    print(json.dumps({"translated": len(names), "output": output, "direction": args.direction,
+                      "checkpoint_step": int(np.asarray(seed_state.step)), "workdir": workdir}))
     return 0
 
 

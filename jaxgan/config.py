@@ -11,10 +11,12 @@ from ml_collections import ConfigDict
 
 from jaxgan import losses, nets
 from jaxgan.data import images as image_data
+from jaxgan.data import translation as translation_data
 from jaxgan.games import AAE_MODES, G_OBJECTIVES, SEMI_SUPERVISED_LOSSES, make_aae_step, make_game_step
 from jaxgan.latents import Prior
 from jaxgan.nets.heads import CONDITIONING
 from jaxgan.steps import Penalty, make_step, normal_latent
+from jaxgan.translation import init_pool, make_cyclegan_step, make_pix2pix_step
 
 LOSSES = {
     # name: (discriminator loss, generator loss)
@@ -46,8 +48,14 @@ OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PARALLEL = ("auto", "single", "jit", "pmap")
 
 
+SCHEDULES = ("constant", "linear_decay")
+
+
 def _optimizer_config(learning_rate):
-    return ConfigDict({"name": "adam", "learning_rate": learning_rate, "b1": 0.5, "b2": 0.999, "decay": 0.99})
+    # schedule "linear_decay": constant until decay_start * train.num_steps, then linearly to 0 at
+    # train.num_steps (CycleGAN: 100 epochs constant, 100 decaying, decay_start 0.5).
+    return ConfigDict({"name": "adam", "learning_rate": learning_rate, "b1": 0.5, "b2": 0.999, "decay": 0.99,
+                       "schedule": "constant", "decay_start": 0.5})
 
 
 def base_config():
@@ -59,7 +67,10 @@ def base_config():
             # source: where image data come from: "tfds" (prepared with `jaxgan data prepare`;
             # dir = TFDS data_dir, "" for its default), "idx" (official MNIST-layout gz files in
             # dir), "npz" / "folder" (the user's own images at dir; name "npz" / "folder").
-            "data": {"name": "grid", "batch_size": 256, "source": "tfds", "dir": ""},
+            # Translation data (jaxgan.data.translation): edges2mnist, edges2fashion,
+            # mnist2fashion (idx: dir holds mnist/ and fashion_mnist/), pairs_npz (dir = the
+            # .npz), cycle_gan/NAME (TFDS, resized to image_size; 0 = 256).
+            "data": {"name": "grid", "batch_size": 256, "source": "tfds", "dir": "", "image_size": 0},
             "model": {
                 "name": "mlp",
                 "latent_dim": 16,
@@ -100,6 +111,22 @@ def base_config():
                 "continuous_weight": 0.1,
                 "aae_mode": "unsupervised",
                 "adversarial_weight": 1.0,
+            },
+            # Image-to-image translation (game.name "pix2pix" or "cyclegan"; jaxgan.translation).
+            # generator: "auto" = unet (pix2pix) / resnet (cyclegan); unet_depth 0 = down to 1x1;
+            # norm "auto" = batch (pix2pix) / instance (cyclegan). The games fix their losses:
+            # Pix2Pix BCE + l1_weight * L1, CycleGAN LSGAN + cycle and identity terms.
+            "translation": {
+                "generator": "auto",
+                "unet_depth": 0,
+                "resnet_blocks": 9,
+                "patch_layers": 3,
+                "norm": "auto",
+                "dropout": 0.5,
+                "l1_weight": 100.0,
+                "cycle_weight": 10.0,
+                "identity_weight": 5.0,
+                "pool_size": 50,
             },
             "loss": "non_saturating",
             "penalties": {name: 0.0 for name in PENALTIES},
@@ -176,6 +203,11 @@ def _validate_data_and_model(config):
     d, m = config.data, config.model
     if (d.name in ("npz", "folder") or d.source == "idx") and not d.dir:
         raise ConfigError(f"data.name={d.name!r} with data.source={d.source!r} needs data.dir (the files to read)")
+    if translation_data.is_translation_data(d.name):
+        if not is_translation(config):
+            raise ConfigError(f"data.name={d.name!r} is translation data: use game.name='pix2pix' (paired) "
+                              f"or 'cyclegan', not {config.game.name!r}")
+        return
     if d.source == "idx" and d.name not in ("mnist", "fashion_mnist", "stacked_mnist"):
         raise ConfigError(f"data.source='idx' reads the official MNIST-layout files; data.name={d.name!r} is not one")
     if m.name != "mlp" and not is_image(config):
@@ -198,6 +230,8 @@ def eval_metrics(config):
 
     spec = config.eval.metrics
     if spec == "auto":
+        if is_translation(config):
+            return ()  # measured by jaxgan.translation_evaluation
         if not is_image(config):
             return ("modes",)
         modes = ("modes",) if config.data.name == "stacked_mnist" else ()
@@ -251,7 +285,10 @@ def _validate_eval(config):
         )
 
 
-GAME_NAMES = ("gan", "cgan", "acgan", "semi_supervised", "infogan", "aae")
+GAME_NAMES = ("gan", "cgan", "acgan", "semi_supervised", "infogan", "aae", "pix2pix", "cyclegan")
+TRANSLATION_GAMES = ("pix2pix", "cyclegan")
+# The losses each translation game is defined with (Isola et al. 2017; Zhu et al. 2017, Sec. 4).
+TRANSLATION_LOSSES = {"pix2pix": "non_saturating", "cyclegan": "least_squares"}
 # Datasets whose examples carry class labels (for the games that read labels).
 LABELED_DATASETS = {"mnist": 10, "fashion_mnist": 10, "cifar10": 10}
 
@@ -286,7 +323,7 @@ def _validate_game(config):
         raise ConfigError(f"model.d_input_noise / d_hidden_noise / d_weight_norm are options of the MLP discriminator, not {m.name!r}")
     if m.d_input_noise < 0 or m.d_hidden_noise < 0:
         raise ConfigError(f"model.d_input_noise and d_hidden_noise are standard deviations (>= 0), got {m.d_input_noise}, {m.d_hidden_noise}")
-    if game.name == "gan":
+    if game.name == "gan" or game.name in TRANSLATION_GAMES:
         return
     if not is_image(config):
         raise ConfigError(f"game.name={game.name!r} is for image datasets; data.name={config.data.name!r} is 2D")
@@ -324,21 +361,116 @@ def _validate_game(config):
         raise ConfigError(f"game.g_objective='feature_matching' is for game.name='semi_supervised', not {game.name!r}")
 
 
+def is_translation(config):
+    return config.game.name in TRANSLATION_GAMES
+
+
+def translation_choice(config, key):
+    """translation.generator / translation.norm with "auto" resolved for the game."""
+    value = config.translation[key]
+    if value != "auto":
+        return value
+    pix2pix = config.game.name == "pix2pix"
+    return {"generator": "unet" if pix2pix else "resnet", "norm": "batch" if pix2pix else "instance"}[key]
+
+
+def _validate_translation(config):
+    t, d, game = config.translation, config.data, config.game.name
+    _one_of(t.generator, ("auto", "unet", "resnet"), "translation.generator")
+    _one_of(t.norm, ("auto",) + nets.translation.NORMS, "translation.norm")
+    for key in ("l1_weight", "cycle_weight", "identity_weight"):
+        if t[key] < 0:
+            raise ConfigError(f"translation.{key} is a weight and must be >= 0, got {t[key]}")
+    if int(t.pool_size) != t.pool_size or t.pool_size < 0:
+        raise ConfigError(f"translation.pool_size must be an integer >= 0 (0 = no pool), got {t.pool_size!r}")
+    if not 0.0 <= t.dropout < 1.0:
+        raise ConfigError(f"translation.dropout must be in [0, 1), got {t.dropout}")
+    _positive_int(t.patch_layers, "translation.patch_layers")
+    _positive_int(t.resnet_blocks, "translation.resnet_blocks")
+    if int(t.unet_depth) != t.unet_depth or t.unet_depth < 0:
+        raise ConfigError(f"translation.unet_depth must be an integer >= 0 (0 = down to 1x1), got {t.unet_depth!r}")
+    if not is_translation(config):
+        return
+    if not translation_data.is_translation_data(d.name):
+        raise ConfigError(f"game.name={game!r} needs translation data (data.name one of "
+                          f"{sorted(translation_data.TASKS)}, {translation_data.PAIRS_NPZ!r} or 'cycle_gan/NAME'), "
+                          f"got {d.name!r}")
+    if game == "pix2pix" and not translation_data.is_paired(d.name):
+        raise ConfigError(f"game.name='pix2pix' learns from aligned pairs; data.name={d.name!r} is unpaired "
+                          "(use game.name='cyclegan')")
+    if d.name.startswith(translation_data.CYCLE_GAN_PREFIX) and d.source != "tfds":
+        raise ConfigError(f"data.name={d.name!r} is a TFDS dataset: data.source must be 'tfds', got {d.source!r}")
+    if d.name in translation_data.TASKS and d.source not in ("idx", "tfds"):
+        raise ConfigError(f"data.name={d.name!r} is made from MNIST / Fashion-MNIST: data.source must be 'idx' "
+                          f"(data.dir holding mnist/ and fashion_mnist/) or 'tfds', got {d.source!r}")
+    if d.name == translation_data.PAIRS_NPZ and not d.dir:
+        raise ConfigError("data.name='pairs_npz' needs data.dir (the .npz file)")
+    want = TRANSLATION_LOSSES[game]
+    if config.loss != want:
+        raise ConfigError(f"game.name={game!r} is defined with loss={want!r}; got loss={config.loss!r}")
+    if config.n_critic != 1:
+        raise ConfigError(f"game.name={game!r} makes one discriminator update per step; n_critic must be 1, got {config.n_critic}")
+    others = [name for name, value in (("penalties", any(w > 0 for w in config.penalties.values())),
+                                       ("clip_bound", config.clip_bound > 0),
+                                       ("historical_averaging", config.historical_averaging > 0),
+                                       ("model.packing", config.model.packing > 1),
+                                       ("model.d_minibatch_kernels", config.model.d_minibatch_kernels > 0),
+                                       ("model.d_minibatch_std", config.model.d_minibatch_std)) if value]
+    if others:
+        raise ConfigError(f"{others} are options of game.name='gan', not of the translation game {game!r}")
+    if config.eval.metrics != "auto":
+        raise ConfigError(f"translation runs are measured by jaxgan.translation_evaluation (held-out L1/PSNR, cycle "
+                          f"error, domain accuracy); eval.metrics must be 'auto', got {config.eval.metrics!r}")
+    source_shape, target_shape = translation_shapes(config)
+    if game == "cyclegan" and source_shape != target_shape:
+        raise ConfigError(f"game.name='cyclegan' needs both domains of one shape, got A {source_shape} and B {target_shape}")
+    size = source_shape[0]
+    if source_shape[0] != source_shape[1]:
+        raise ConfigError(f"translation images must be square, got {source_shape}")
+    if translation_choice(config, "generator") == "unet":
+        depth = unet_depth(config)
+        if size % 2**depth:
+            raise ConfigError(f"translation.unet_depth={depth} halves {depth} times; {size}-pixel images are not divisible "
+                              f"by {2**depth}")
+    elif size % 4:
+        raise ConfigError(f"the ResNet translator downsamples twice; image size {size} must be divisible by 4")
+
+
+def unet_depth(config):
+    """translation.unet_depth, with 0 = log2(image size) (a 1 x 1 bottleneck, the paper's)."""
+    depth = config.translation.unet_depth
+    return depth or int(translation_shapes(config)[0][0]).bit_length() - 1
+
+
+def translation_shapes(config):
+    """(source / domain A shape, target / domain B shape) of translation data."""
+    d = config.data
+    return translation_data.translation_shapes(d.name, source=d.source, directory=d.dir, image_size=d.image_size)
+
+
 def validate(config):
     """Raise `ConfigError` for unknown keys, bad values or impossible combinations."""
     _check_keys(config, base_config())
-    _one_of(config.data.name, DATASETS, "data.name")
+    if not translation_data.is_translation_data(config.data.name):
+        _one_of(config.data.name, DATASETS, "data.name")
     _one_of(config.model.name, MODELS, "model.name")
     _one_of(config.model.dtype, DTYPES, "model.dtype")
     _one_of(config.model.upsample, ("auto",) + nets.dcgan.UPSAMPLING, "model.upsample")
     _one_of(config.data.source, image_data.SOURCES, "data.source")
     _validate_data_and_model(config)
     _validate_game(config)
+    _validate_translation(config)
     _validate_eval(config)
     _one_of(config.loss, LOSSES, "loss")
     _one_of(config.train.parallel, PARALLEL, "train.parallel")
+    if config.data.image_size < 0 or int(config.data.image_size) != config.data.image_size:
+        raise ConfigError(f"data.image_size must be an integer >= 0 (0 = the dataset's size), got {config.data.image_size!r}")
     for side in ("g", "d"):
         _one_of(config.optimizer[side].name, OPTIMIZERS, f"optimizer.{side}.name")
+        _one_of(config.optimizer[side].schedule, SCHEDULES, f"optimizer.{side}.schedule")
+        if not 0.0 <= config.optimizer[side].decay_start <= 1.0:
+            raise ConfigError(f"optimizer.{side}.decay_start is a fraction of train.num_steps in [0, 1], "
+                              f"got {config.optimizer[side].decay_start}")
         if not config.optimizer[side].learning_rate > 0:
             raise ConfigError(f"optimizer.{side}.learning_rate must be positive")
     for norm_key in ("g_norm", "d_norm"):
@@ -417,6 +549,8 @@ def data_shape(config):
     """Shape of one example: (2,) for the 2D mixtures, (H, W, C) for images."""
     if not is_image(config):
         return (2,)
+    if translation_data.is_translation_data(config.data.name):
+        return translation_shapes(config)[1]
     if config.data.name in image_data.IMAGE_DATASETS:
         spec = image_data.IMAGE_DATASETS[config.data.name]
         return (spec.size, spec.size, spec.channels)
@@ -430,6 +564,8 @@ def upsampling(config):
 def build_models(config, *, axis_name=None):
     """(generator, discriminator) flax modules for `config.model`, `config.data` and `config.game`."""
     m, game = config.model, config.game
+    if is_translation(config):
+        return _translation_models(config, axis_name)
     shape = data_shape(config)
     if game.name == "aae":
         generator = nets.AdversarialAutoencoder(
@@ -448,6 +584,26 @@ def build_models(config, *, axis_name=None):
         continuous_codes=game.continuous_codes if game.name == "infogan" else 0,
         concat_as_channels=m.name != "mlp",
     )
+
+
+def _translation_models(config, axis_name):
+    t, m = config.translation, config.model
+    channels = data_shape(config)[-1]
+    norm = translation_choice(config, "norm")
+
+    def translator(out_channels):
+        if translation_choice(config, "generator") == "unet":
+            return nets.UNetGenerator(channels=out_channels, width=m.g_width, depth=unet_depth(config), norm=norm,
+                                      dropout=t.dropout, axis_name=axis_name)
+        return nets.ResNetTranslator(channels=out_channels, width=m.g_width, num_blocks=t.resnet_blocks, norm=norm,
+                                     axis_name=axis_name)
+
+    patchgan = lambda: nets.PatchGAN(width=m.d_width, num_layers=t.patch_layers, norm=norm, axis_name=axis_name)
+    if config.game.name == "pix2pix":
+        return translator(channels), patchgan()
+    source_channels = translation_shapes(config)[0][-1]
+    return (nets.CycleGenerators(translator(channels), translator(source_channels)),
+            nets.DomainDiscriminators(patchgan(), patchgan()))
 
 
 def _unconditional_models(config, shape, axis_name, features_only):
@@ -482,12 +638,27 @@ def _unconditional_models(config, shape, axis_name, features_only):
     return generator, discriminator
 
 
-def build_optimizer(opt):
+def learning_rate(opt, num_steps):
+    """The learning rate (a float, or an optax schedule of the update count) of `opt`."""
+    if opt.schedule == "constant":
+        return opt.learning_rate
+    start = int(round(opt.decay_start * num_steps))
+    return optax.join_schedules(
+        [optax.constant_schedule(opt.learning_rate),
+         optax.linear_schedule(opt.learning_rate, 0.0, max(num_steps - start, 1))], [start])
+
+
+def build_optimizer(opt, num_steps=None):
+    """The optax transformation of `optimizer.g` / `optimizer.d`; `num_steps` (train.num_steps)
+    is needed by the linear_decay schedule."""
+    if opt.schedule != "constant" and num_steps is None:
+        raise ValueError(f"schedule {opt.schedule!r} needs num_steps")
+    rate = learning_rate(opt, num_steps)
     if opt.name == "adam":
-        return optax.adam(opt.learning_rate, b1=opt.b1, b2=opt.b2)
+        return optax.adam(rate, b1=opt.b1, b2=opt.b2)
     if opt.name == "rmsprop":
-        return optax.rmsprop(opt.learning_rate, decay=opt.decay)
-    return optax.sgd(opt.learning_rate)
+        return optax.rmsprop(rate, decay=opt.decay)
+    return optax.sgd(rate)
 
 
 def build_prior(config):
@@ -508,6 +679,20 @@ def latent_dim(config):
     return config.model.latent_dim if prior is None else prior.latent_dim
 
 
+def generator_input_shape(config):
+    """Shape of one generator input: the latent vector, or the source image of a translation."""
+    return translation_shapes(config)[0] if is_translation(config) else (latent_dim(config),)
+
+
+def initial_pools(config):
+    """`TrainState.pools` of a fresh run: CycleGAN's two history pools, else None."""
+    if config.game.name != "cyclegan":
+        return None
+    a_shape, b_shape = translation_shapes(config)
+    size = config.translation.pool_size
+    return {"a": init_pool(size, a_shape), "b": init_pool(size, b_shape)}
+
+
 def sample_latent(config):
     """`sample_latent(key, shape)` for `steps.generate`: the game's prior."""
     prior = build_prior(config)
@@ -517,6 +702,9 @@ def sample_latent(config):
 def discriminator_example(config):
     """A zero input of the discriminator's structure (for `state.create`)."""
     game = config.game
+    if is_translation(config):
+        a, b = (jnp.zeros((1,) + shape, jnp.float32) for shape in translation_shapes(config))
+        return (a, b) if game.name == "pix2pix" else {"a": a, "b": b}
     x = jnp.zeros((config.model.packing,) + data_shape(config), jnp.float32)
     if game.name == "cgan":
         return x, jnp.zeros((config.model.packing,), jnp.int32)
@@ -532,7 +720,12 @@ def build_step(config, *, axis_name=None):
     """The pure step for `config` (`jaxgan.steps.make_step`, or `jaxgan.games` for the games)."""
     d_loss, g_loss = LOSSES[config.loss]
     penalties = [Penalty(name, PENALTIES[name], weight) for name, weight in config.penalties.items() if weight > 0]
-    game = config.game
+    game, t = config.game, config.translation
+    if game.name == "pix2pix":
+        return make_pix2pix_step(l1_weight=t.l1_weight, ema_decay=config.ema_decay or None, axis_name=axis_name)
+    if game.name == "cyclegan":
+        return make_cyclegan_step(cycle_weight=t.cycle_weight, identity_weight=t.identity_weight,
+                                  ema_decay=config.ema_decay or None, axis_name=axis_name)
     if game.name == "aae":
         return make_aae_step(mode=game.aae_mode, prior=build_prior(config), adversarial_weight=game.adversarial_weight,
                              class_weight=game.class_weight, ema_decay=config.ema_decay or None, axis_name=axis_name)

@@ -9,6 +9,7 @@
   aae: codes of the test split against the prior: `code_mean_norm` ||mean||, `code_cov_max_dev`
       max |cov - I|, `code_frechet` (Frechet distance of N(mean, cov) to N(0, I)), and the test
       reconstruction MSE; with `workdir`, a code scatter (2D codes) and a reconstruction grid.
+  pix2pix, cyclegan: held-out translation measures, `jaxgan.translation_evaluation`.
 
 Every function is per seed: it returns one dict per trained seed plus the protocol.
 """
@@ -88,6 +89,10 @@ def evaluate_game(config, program, state, *, key, use_ema, workdir=None, step=0)
     game = config.game
     if game.name == "gan":
         return [], {}
+    if game.name in ("pix2pix", "cyclegan"):
+        from jaxgan.translation_evaluation import evaluate_translation
+
+        return evaluate_translation(config, program, state, use_ema=use_ema, workdir=workdir, step=step)
     per_seed = [{} for _ in range(program.num_seeds)]
     protocol = {"game": game.name}
     conditional_classes = program.prior.num_classes if program.prior is not None else 0

@@ -30,6 +30,8 @@ class TrainState(flax.struct.PyTreeNode):
       ema_params:   exponential moving average of `g_params` (equal to them when EMA is off).
       param_averages: `{"g": ..., "d": ...}` running means of each player's parameters over
                     all its updates, for historical averaging; `{}` when not tracked.
+      pools:        other arrays a game carries from step to step, e.g. CycleGAN's history pools
+                    of generated images (`jaxgan.translation.init_pool`); `{}` when none.
       generator, discriminator (static): the flax modules; `module.apply` runs them. Modules
                     compare by their hyperparameters, so states built from equal modules
                     share one compiled step and can be stacked.
@@ -49,6 +51,7 @@ class TrainState(flax.struct.PyTreeNode):
     d_opt_state: Any
     ema_params: Any
     param_averages: Any
+    pools: Any
     generator: nn.Module = flax.struct.field(pytree_node=False)
     discriminator: nn.Module = flax.struct.field(pytree_node=False)
     g_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
@@ -56,7 +59,7 @@ class TrainState(flax.struct.PyTreeNode):
     latent_shape: tuple = flax.struct.field(pytree_node=False)
 
 
-def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False):
+def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False, pools=None):
     """Initialize a `TrainState`.
 
     Args:
@@ -69,6 +72,7 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
       key: a typed PRNG key (`jax.random.key(seed)`) or an int seed.
       track_param_averages: keep running means of both players' parameters (needed by the step
         factory's `historical_averaging`).
+      pools: the game's carried arrays (`TrainState.pools`); None for none.
 
     `create` is traceable, so `jax.vmap(lambda k: create(..., key=k))(keys)` builds a stack of
     independent states for training several seeds in one program.
@@ -96,6 +100,7 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
         param_averages=(
             {"g": jax.tree.map(jnp.copy, g_params), "d": jax.tree.map(jnp.copy, d_params)} if track_param_averages else {}
         ),
+        pools={} if pools is None else pools,
         generator=generator,
         discriminator=discriminator,
         g_tx=g_tx,

@@ -18,10 +18,12 @@ from tqdm.auto import tqdm
 from jaxgan import parallel
 from jaxgan.checkpoint import Checkpointer
 from jaxgan.config import (build_models, build_optimizer, build_prior, build_step, data_shape, discriminator_example,
-                           is_image, latent_dim, open_split, sample_latent, uses_labels, validate)
+                           generator_input_shape, initial_pools, is_image, is_translation, open_split, sample_latent,
+                           uses_labels, validate)
 from jaxgan.data import MIXTURES, SyntheticSource
 from jaxgan.data.images import ImageSource
 from jaxgan.data.labeled import SemiSupervisedSource
+from jaxgan.data.translation import TranslationSource, held_out, is_paired, open_translation
 from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator
 from jaxgan.game_evaluation import evaluate_game
 from jaxgan.state import create
@@ -99,12 +101,13 @@ class Program:
         make = lambda key: create(
             generator=self.generator,
             discriminator=self.discriminator,
-            g_tx=build_optimizer(c.optimizer.g),
-            d_tx=build_optimizer(c.optimizer.d),
-            latent_shape=(latent_dim(c),),
+            g_tx=build_optimizer(c.optimizer.g, c.train.num_steps),
+            d_tx=build_optimizer(c.optimizer.d, c.train.num_steps),
+            latent_shape=generator_input_shape(c),
             sample_x=discriminator_example(c),
             key=key,
             track_param_averages=c.historical_averaging > 0,
+            pools=initial_pools(c),
         )
         keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
         return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])
@@ -144,12 +147,20 @@ class Program:
     def default_use_ema(self):
         return self.config.ema_decay > 0
 
+    def held_out_sources(self, num):
+        """The first `num` test sources (domain A) of a translation config, in [-1, 1]."""
+        d = self.config.data
+        return held_out(d.name, num, source=d.source, directory=d.dir, image_size=d.image_size)[0]
+
     def samples(self, state, key, num=None, use_ema=None):
         """Generator samples (S, N, ...) for every seed (S = 1 when training one seed); by default
         `eval.num_samples` from the EMA generator when EMA is on. They are drawn in batches of
-        `eval.batch_size` (batch b from `fold_in(key, b)`), so memory does not grow with N."""
+        `eval.batch_size` (batch b from `fold_in(key, b)`), so memory does not grow with N.
+        Translation configs: the translations of the first N held-out sources (`key` unused)."""
         num = self.config.eval.num_samples if num is None else num
         use_ema = self.default_use_ema() if use_ema is None else use_ema
+        if is_translation(self.config):
+            return self.decode(state, self.held_out_sources(num), use_ema)
         batch = self.config.eval.batch_size
         state = self.from_device(state)
         chunks = [np.asarray(jax.device_get(self._sample(state, jax.random.fold_in(key, b), batch, use_ema)))
@@ -170,6 +181,11 @@ def make_source(config):
     )
     if not is_image(config):
         return SyntheticSource(config.data.name, **common)
+    if is_translation(config):
+        d = config.data
+        a, b = open_translation(d.name, "train", source=d.source, directory=d.dir, image_size=d.image_size)
+        # CycleGAN reads even paired data in independent orders: it must not see the pairing.
+        return TranslationSource(a, b, paired=config.game.name == "pix2pix" and is_paired(d.name), **common)
     labels = uses_labels(config)
     if labels == "subset":
         g = config.game

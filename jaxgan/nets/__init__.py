@@ -18,6 +18,8 @@ from jaxgan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.nets.heads import AuxiliaryDiscriminator
 from jaxgan.nets.mlp import MLPDiscriminator, MLPGenerator
 from jaxgan.nets.resnet import ResNetDiscriminator, ResNetGenerator
+from jaxgan.nets import translation
+from jaxgan.nets.translation import CycleGenerators, DomainDiscriminators, PatchGAN, ResNetTranslator, UNetGenerator
 
 __all__ = [
     "MLPGenerator",
@@ -29,6 +31,11 @@ __all__ = [
     "AuxiliaryDiscriminator",
     "AdversarialAutoencoder",
     "CodeDiscriminators",
+    "UNetGenerator",
+    "PatchGAN",
+    "ResNetTranslator",
+    "CycleGenerators",
+    "DomainDiscriminators",
     "MinibatchDiscrimination",
     "MinibatchStdDev",
     "VirtualBatchNorm",

@@ -1,0 +1,233 @@
+"""Image-to-image translation networks: the Pix2Pix U-Net and PatchGAN (Isola et al. 2017) and
+the CycleGAN ResNet generator (Zhu et al. 2017, after Johnson et al. 2016).
+
+All take and return NHWC images in [-1, 1]; discriminators return a map of patch logits
+(B, h, w, 1), one logit per receptive field. Dropout and any other randomness draw from the
+`noise` RNG stream (`steps._apply(..., noise_key=...)`), only while training.
+
+Normalization: "batch" (the Pix2Pix paper's, with its batch size 1 it equals instance norm),
+"instance" (CycleGAN's; `nn.InstanceNorm`, per example and channel over space) or "none". A
+convolution followed by a norm has no bias (the norm removes it; its gradient would be rounding
+noise that Adam amplifies).
+"""
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from jaxgan.nets.dcgan import ConvTranspose4x4Stride2
+
+NORMS = ("batch", "instance", "none")
+
+
+def _norm(kind, train, axis_name=None):
+    if kind == "batch":
+        return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name)
+    if kind == "instance":
+        return nn.InstanceNorm()
+    if kind == "none":
+        return lambda x: x
+    raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
+
+
+def _check_image(x, name):
+    if x.ndim != 4:
+        raise ValueError(f"{name} takes NHWC images (B, H, W, C), got shape {x.shape}")
+
+
+def _conv4x4_stride2(features, use_bias=True):
+    # The Pix2Pix/PatchGAN "C-k" layer: 4x4 stride 2 with one pixel of padding each side, so H -> H/2.
+    return nn.Conv(features, (4, 4), (2, 2), padding=((1, 1), (1, 1)), use_bias=use_bias)
+
+
+def patchgan_layers(num_layers):
+    """(kernel, stride) of each convolution of `PatchGAN(num_layers)`, input to output."""
+    return [(4, 2)] * num_layers + [(4, 1), (4, 1)]
+
+
+def receptive_field(layers):
+    """Receptive field (pixels) of one output of a stack of convolutions [(kernel, stride), ...]:
+    r = 1 + sum_l (k_l - 1) * prod_{m < l} s_m (Araujo et al. 2019, Eq. 2)."""
+    field, jump = 1, 1
+    for kernel, stride in layers:
+        field += (kernel - 1) * jump
+        jump *= stride
+    return field
+
+
+class PatchGAN(nn.Module):
+    """The Pix2Pix "N x N PatchGAN" discriminator (Isola et al. 2017, Sec. 3.2.2 and App. 6.1.2).
+
+    C64-C128-C256-C512 for `num_layers=3`: `num_layers` 4x4 stride-2 convolutions with the width
+    doubling from `width` (capped at 8 x width), one 4x4 stride-1 convolution of width
+    min(2^num_layers, 8) x width, then a 4x4 stride-1 convolution to one logit per patch; no norm
+    on the first layer, LeakyReLU(0.2). Each logit sees `receptive_field(patchgan_layers(n))`
+    input pixels: 70 for the default n = 3 (16 for n = 1, 34 for n = 2, 142 for n = 4); a 256 x
+    256 input gives 30 x 30 logits.
+
+    Called on one image (B, H, W, C) or, conditionally (Pix2Pix), on a pair `(source, image)`,
+    which it concatenates along channels: D(x, y).
+    """
+
+    width: int = 64
+    num_layers: int = 3
+    norm: str = "batch"
+    axis_name: str | None = None
+
+    @nn.compact
+    def __call__(self, inputs, *, train: bool):
+        x = jnp.concatenate(inputs, axis=-1) if isinstance(inputs, (tuple, list)) else inputs
+        _check_image(x, "PatchGAN")
+        bias = self.norm == "none"
+        for i in range(self.num_layers):
+            x = _conv4x4_stride2(self.width * min(2**i, 8), use_bias=bias or i == 0)(x)
+            if i > 0:
+                x = _norm(self.norm, train, self.axis_name)(x)
+            x = nn.leaky_relu(x, 0.2)
+        x = nn.Conv(self.width * min(2**self.num_layers, 8), (4, 4), padding=((1, 1), (1, 1)), use_bias=bias)(x)
+        x = nn.leaky_relu(_norm(self.norm, train, self.axis_name)(x), 0.2)
+        return nn.Conv(1, (4, 4), padding=((1, 1), (1, 1)))(x)
+
+
+class UNetGenerator(nn.Module):
+    """The Pix2Pix U-Net generator (Isola et al. 2017, Sec. 3.2.1, App. 6.1.1).
+
+    Encoder: `depth` 4x4 stride-2 convolutions, widths `width` x (1, 2, 4, 8, 8, ...), LeakyReLU
+    0.2, norm on all but the first and the innermost (a 1 x 1 bottleneck at depth log2(H)).
+    Decoder: the mirror of 4x4 stride-2 transposed convolutions, ReLU, norm, each followed by the
+    concatenation with the encoder activation of the same size (the skip connections); dropout
+    0.5 on the `num_dropout` innermost decoder layers (the paper's noise, "CD512" x 3); a last
+    transposed convolution to `channels` and tanh. The paper's 256 x 256 model is depth 8, width
+    64. H and W must be multiples of 2^depth.
+    """
+
+    channels: int = 3
+    width: int = 64
+    depth: int = 8
+    norm: str = "batch"
+    dropout: float = 0.5
+    num_dropout: int = 3
+    axis_name: str | None = None
+
+    @nn.compact
+    def __call__(self, x, *, train: bool):
+        _check_image(x, "UNetGenerator")
+        if x.shape[1] % 2**self.depth or x.shape[2] % 2**self.depth:
+            raise ValueError(f"UNetGenerator(depth={self.depth}) needs H and W divisible by {2**self.depth}, got {x.shape[1:3]}")
+        widths = [self.width * min(2**i, 8) for i in range(self.depth)]
+        bias = self.norm == "none"
+        skips = []
+        for i, features in enumerate(widths):
+            if i > 0:
+                x = nn.leaky_relu(x, 0.2)
+            normed = 0 < i < self.depth - 1
+            x = _conv4x4_stride2(features, use_bias=bias or not normed)(x)
+            if normed:
+                x = _norm(self.norm, train, self.axis_name)(x)
+            skips.append(x)
+        skips.pop()  # the bottleneck itself has no skip partner
+        for i, features in enumerate(reversed(widths[:-1])):
+            x = ConvTranspose4x4Stride2(features, use_bias=bias)(nn.relu(x))
+            x = _norm(self.norm, train, self.axis_name)(x)
+            if i < self.num_dropout and self.dropout > 0:
+                x = nn.Dropout(self.dropout, deterministic=not train, rng_collection="noise")(x)
+            x = jnp.concatenate([x, skips.pop()], axis=-1)
+        return jnp.tanh(ConvTranspose4x4Stride2(self.channels)(nn.relu(x)))
+
+
+def _reflect(x, pad):
+    return jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="reflect")
+
+
+class ResidualBlock(nn.Module):
+    """CycleGAN's R-k block: reflect-pad, 3x3 conv, norm, ReLU, reflect-pad, 3x3 conv, norm, + x."""
+
+    norm: str = "instance"
+    axis_name: str | None = None
+
+    @nn.compact
+    def __call__(self, x, *, train: bool):
+        features, bias = x.shape[-1], self.norm == "none"
+        y = nn.Conv(features, (3, 3), padding="VALID", use_bias=bias)(_reflect(x, 1))
+        y = nn.relu(_norm(self.norm, train, self.axis_name)(y))
+        y = nn.Conv(features, (3, 3), padding="VALID", use_bias=bias)(_reflect(y, 1))
+        return x + _norm(self.norm, train, self.axis_name)(y)
+
+
+class ResNetTranslator(nn.Module):
+    """The CycleGAN generator (Zhu et al. 2017, App. 7.2; Johnson et al. 2016):
+    c7s1-64, d128, d256, R256 x `num_blocks`, u128, u64, c7s1-3 for `width` 64.
+
+    c7s1-k: reflect-pad 3, 7x7 convolution, norm, ReLU; dk: 3x3 stride-2 convolution, norm, ReLU;
+    Rk: `ResidualBlock`; uk: 3x3 stride-1/2 (transposed) convolution, norm, ReLU; the last c7s1
+    has no norm and ends in tanh. The paper uses 6 blocks for 128 x 128 and 9 for 256 x 256
+    images. H and W must be multiples of 4.
+    """
+
+    channels: int = 3
+    width: int = 64
+    num_blocks: int = 9
+    norm: str = "instance"
+    axis_name: str | None = None
+
+    @nn.compact
+    def __call__(self, x, *, train: bool):
+        _check_image(x, "ResNetTranslator")
+        if x.shape[1] % 4 or x.shape[2] % 4:
+            raise ValueError(f"ResNetTranslator needs H and W divisible by 4, got {x.shape[1:3]}")
+        norm = lambda y: _norm(self.norm, train, self.axis_name)(y)
+        bias = self.norm == "none"
+        x = nn.relu(norm(nn.Conv(self.width, (7, 7), padding="VALID", use_bias=bias)(_reflect(x, 3))))
+        for multiple in (2, 4):
+            x = nn.relu(norm(nn.Conv(self.width * multiple, (3, 3), (2, 2), padding=((1, 1), (1, 1)), use_bias=bias)(x)))
+        for _ in range(self.num_blocks):
+            x = ResidualBlock(self.norm, self.axis_name)(x, train=train)
+        for multiple in (2, 1):
+            x = nn.relu(norm(nn.ConvTranspose(self.width * multiple, (3, 3), (2, 2), padding="SAME", use_bias=bias)(x)))
+        return jnp.tanh(nn.Conv(self.channels, (7, 7), padding="VALID")(_reflect(x, 3)))
+
+
+class CycleGenerators(nn.Module):
+    """CycleGAN's two generators in the generator slot: G: A -> B and F: B -> A.
+
+    `__call__(x)` translates A -> B (so sampling and `translate` work as for one generator);
+    `method="b_to_a"` runs F. Initialization creates both.
+    """
+
+    a_to_b_net: nn.Module
+    b_to_a_net: nn.Module
+
+    def __call__(self, x, *, train: bool):
+        if self.is_initializing():  # `init` calls __call__ only: give F its parameters too
+            self.b_to_a_net(x, train=train)
+        return self.a_to_b_net(x, train=train)
+
+    def b_to_a(self, x, *, train: bool):
+        return self.b_to_a_net(x, train=train)
+
+
+class DomainDiscriminators(nn.Module):
+    """CycleGAN's two discriminators: `{"a": D_A(x_a), "b": D_B(x_b)}` for the domains given
+    in the input dict (D_A judges images of domain A, real or F(b))."""
+
+    a_net: nn.Module
+    b_net: nn.Module
+
+    def __call__(self, inputs: dict, *, train: bool):
+        nets = {"a": self.a_net, "b": self.b_net}
+        unknown = set(inputs) - set(nets)
+        if unknown:
+            raise ValueError(f"DomainDiscriminators takes domains 'a' and 'b', got {sorted(inputs)}")
+        return {name: nets[name](x, train=train) for name, x in inputs.items()}
+
+
+__all__ = [
+    "NORMS",
+    "PatchGAN",
+    "UNetGenerator",
+    "ResNetTranslator",
+    "ResidualBlock",
+    "CycleGenerators",
+    "DomainDiscriminators",
+    "patchgan_layers",
+    "receptive_field",
+]
