@@ -104,17 +104,22 @@ def main(argv=None):
     parser.add_argument("--out", default="results/labeled_recipes")
     parser.add_argument("--resume", action="store_true",
                         help="continue an earlier run in OUT from its checkpoint to --steps (same other flags)")
-    args = parser.parse_args(argv)
-    unknown = [r for r in args.runs.split(",") if r not in RUNS]
+    run_and_record(parser, parser.parse_args(argv), RUNS, run_one, MEASURES)
+
+
+def run_and_record(parser, args, runs, run_one, measures):
+    """Run `args.runs` (comma list of keys of `runs`) one after another; append each row to
+    OUT/results.jsonl and print its measures."""
+    unknown = [r for r in args.runs.split(",") if r not in runs]
     if unknown:
-        parser.error(f"unknown runs {unknown}; choose from {sorted(RUNS)}")
+        parser.error(f"unknown runs {unknown}; choose from {sorted(runs)}")
     os.makedirs(args.out, exist_ok=True)
     for name in args.runs.split(","):
         row = run_one(name, args)
         with open(os.path.join(args.out, "results.jsonl"), "a") as f:
             f.write(json.dumps(row) + "\n")
         s = row["summary"]
-        print(json.dumps({"run": name, "wall_s": row["wall_s"], **{k: _cell(s, k, "{:.4f}") for k in MEASURES if k in s}}),
+        print(json.dumps({"run": name, "wall_s": row["wall_s"], **{k: _cell(s, k, "{:.4f}") for k in measures if k in s}}),
               flush=True)
 
 

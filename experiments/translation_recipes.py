@@ -11,12 +11,11 @@ OUT/results.jsonl.
 
 import argparse
 import importlib
-import json
 import os
 import shutil
 import time
 
-from experiments.labeled_recipes import _cell
+from experiments.labeled_recipes import run_and_record
 from jaxgan.train import train
 
 RUNS = {
@@ -67,18 +66,7 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"))
     parser.add_argument("--out", default="results/translation_recipes")
     parser.add_argument("--resume", action="store_true", help="continue earlier runs in OUT to --steps")
-    args = parser.parse_args(argv)
-    unknown = [r for r in args.runs.split(",") if r not in RUNS]
-    if unknown:
-        parser.error(f"unknown runs {unknown}; choose from {sorted(RUNS)}")
-    os.makedirs(args.out, exist_ok=True)
-    for name in args.runs.split(","):
-        row = run_one(name, args)
-        with open(os.path.join(args.out, "results.jsonl"), "a") as f:
-            f.write(json.dumps(row) + "\n")
-        print(json.dumps({"run": name, "wall_s": row["wall_s"], "steps_per_s": round(row["steps_per_s"], 2),
-                          **{k: _cell(row["summary"], k, "{:.4f}") for k in MEASURES if k in row["summary"]}}), flush=True)
-
+    run_and_record(parser, parser.parse_args(argv), RUNS, run_one, MEASURES)
 
 if __name__ == "__main__":
     main()

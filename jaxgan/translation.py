@@ -26,7 +26,7 @@ from jaxgan.steps import NOISE_SALT, _apply, _mean_over_devices
 
 GAMES = ("pix2pix", "cyclegan")
 BATCH_KEYS = {"pix2pix": ("source", "target"), "cyclegan": ("a", "b")}
-_G_NOISE, _D_NOISE, _POOL = 0, 1, 2
+_G_NOISE, _POOL = 0, 2
 
 
 def init_pool(size, image_shape, dtype=jnp.float32):

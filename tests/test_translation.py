@@ -21,7 +21,7 @@ from jaxgan.data.translation import TranslationSource, edge_map, open_translatio
 from jaxgan.nets import CycleGenerators, DomainDiscriminators, PatchGAN, ResNetTranslator, UNetGenerator
 from jaxgan.nets.translation import patchgan_layers, receptive_field
 from jaxgan.steps import _apply
-from jaxgan.train import Program, train
+from jaxgan.train import train
 from jaxgan.translation import init_pool, make_cyclegan_step, make_pix2pix_step, query_pool
 from jaxgan.translation_evaluation import mean_abs_error, psnr
 
@@ -113,9 +113,10 @@ def _batch(n, value_offset=0.0):
 
 
 def test_history_pool_fills_then_mixes_stored_and_new_images():
+    query = jax.jit(query_pool)
     pool = init_pool(4, (2, 2, 1))
     first = _batch(3)
-    out, pool = query_pool(pool, first, jax.random.key(0))
+    out, pool = query(pool, first, jax.random.key(0))
     np.testing.assert_array_equal(out, first)  # filling: returned as they are
     assert int(pool["count"]) == 3
     np.testing.assert_array_equal(pool["images"][:3], first)
@@ -124,7 +125,7 @@ def test_history_pool_fills_then_mixes_stored_and_new_images():
     for t in range(1, 200):
         new = _batch(3, value_offset=10.0 * t)
         before = {float(v) for v in np.asarray(pool["images"][: int(pool["count"]), 0, 0, 0])}
-        out, pool = query_pool(pool, new, jax.random.key(t))
+        out, pool = query(pool, new, jax.random.key(t))
         stored = {float(v) for v in np.asarray(pool["images"][:, 0, 0, 0])}
         for k in range(3):
             value = float(out[k, 0, 0, 0])
@@ -398,3 +399,49 @@ def test_translation_config_errors_are_clear(game, overrides, message):
     config.loss = "least_squares" if game == "cyclegan" else "non_saturating"
     with pytest.raises(ConfigError, match=message):
         validate(with_overrides(config, overrides))
+
+
+def test_tfds_cycle_gan_sets_are_read_per_domain_and_resized():
+    """TFDS `cycle_gan/*` with TFDS's mock data (random records of the real feature shapes; nothing
+    is downloaded): trainA / trainB as domains A / B, resized to `image_size`, batched in [-1, 1]."""
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=6):
+        a, b = open_translation("cycle_gan/horse2zebra", "train", source="tfds", image_size=64)
+        assert a.origin.endswith("trainA") and b.origin.endswith("trainB")
+        assert a.take([0, 3]).shape == (2, 64, 64, 3) and b.take([1]).shape == (1, 64, 64, 3)
+        batch = TranslationSource(a, b, paired=False, batch_size=2, seed=0).next(1)
+        assert batch["a"].shape == batch["b"].shape == (1, 1, 1, 2, 64, 64, 3)
+        assert -1.0 <= min(batch["a"].min(), batch["b"].min()) and max(batch["a"].max(), batch["b"].max()) <= 1.0
+
+
+@pytest.mark.parametrize("kernel_size", [3, 4, 5])
+def test_phase_decomposed_transposed_convolution_equals_flax(kernel_size):
+    from jaxgan.nets.dcgan import conv_transpose_stride2
+    import flax.linen as nn
+
+    layer = nn.ConvTranspose(5, (kernel_size, kernel_size), (2, 2), padding="SAME", use_bias=False)
+    x = jax.random.normal(jax.random.key(0), (2, 6, 7, 3))
+    variables = layer.init(jax.random.key(1), x)
+    np.testing.assert_allclose(conv_transpose_stride2(x, variables["params"]["kernel"]), layer.apply(variables, x),
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("recipe", ["pix2pix", "cyclegan"])
+def test_recipes_validate_build_and_keep_the_papers_settings(recipe):
+    import importlib
+
+    from jaxgan.config import build_models, initial_pools
+
+    config = validate(importlib.import_module(f"experiments.{recipe}").get_config())
+    generator, discriminator = build_models(config)
+    assert config.optimizer.g.learning_rate == config.optimizer.d.learning_rate == 2e-4
+    assert config.optimizer.g.b1 == 0.5 and config.data.batch_size == 1
+    if recipe == "pix2pix":
+        assert isinstance(generator, UNetGenerator) and generator.depth == 5 and generator.dropout == 0.5
+        assert discriminator.num_layers == 3 and config.translation.l1_weight == 100.0
+    else:
+        assert isinstance(generator.a_to_b_net, ResNetTranslator) and generator.a_to_b_net.norm == "instance"
+        assert (config.translation.cycle_weight, config.translation.identity_weight) == (10.0, 5.0)
+        assert initial_pools(config)["a"]["images"].shape == (50, 32, 32, 1)
+        assert config.optimizer.d.schedule == "linear_decay" and config.optimizer.d.decay_start == 0.5

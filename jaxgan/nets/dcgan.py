@@ -52,6 +52,31 @@ def _interleave_phases(phases):
     return stacked.reshape(b, 2 * h, 2 * w, c)
 
 
+def conv_transpose_stride2(x, kernel):
+    """`nn.ConvTranspose(features, (k, k), (2, 2), padding="SAME")` applied with `kernel` (k, k, C,
+    F), by phase decomposition: output phase a of each spatial axis is a correlation of the
+    undilated input with the taps t = P - a (mod 2) of the kernel, P = (k + 1) // 2, tap t reading
+    input i + (a + t - P) / 2 (verified against nn.ConvTranspose for k = 3, 4, 5 in the tests).
+    Same values and FLOPs as XLA's input-dilated convolution, but its gradients are ordinary
+    convolutions, which XLA's CPU backend runs several times faster."""
+    k = kernel.shape[0]
+    shift = (k + 1) // 2
+
+    def taps(a):
+        """(first tap, padding) of phase a: taps first, first + 2, ... < k."""
+        first = (shift - a) % 2
+        last = first + 2 * ((k - 1 - first) // 2)
+        return first, (-((a + first - shift) // 2), (a + last - shift) // 2)
+
+    phases = []
+    for a in range(2):
+        row, row_pad = taps(a)
+        phases.append([jax.lax.conv_general_dilated(x, kernel[row::2, col::2], (1, 1), (row_pad, col_pad),
+                                                    dimension_numbers=("NHWC", "HWIO", "NHWC"))
+                       for col, col_pad in (taps(b) for b in range(2))])
+    return _interleave_phases(phases)
+
+
 class ConvTranspose4x4Stride2(nn.Module):
     """`nn.ConvTranspose(features, (4, 4), (2, 2), padding="SAME")` by phase decomposition.
 
@@ -68,11 +93,7 @@ class ConvTranspose4x4Stride2(nn.Module):
     def __call__(self, x):
         kernel = self.param("kernel", nn.initializers.lecun_normal(), (4, 4, x.shape[-1], self.features), jnp.float32)
         x, kernel = x.astype(self.dtype), kernel.astype(self.dtype)
-        pads = ((1, 0), (0, 1))
-        phases = [[jax.lax.conv_general_dilated(x, kernel[a::2, b::2], (1, 1), (pads[a], pads[b]),
-                                                dimension_numbers=("NHWC", "HWIO", "NHWC"))
-                   for b in range(2)] for a in range(2)]
-        y = _interleave_phases(phases)
+        y = conv_transpose_stride2(x, kernel)
         if self.use_bias:
             y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
         return y

@@ -5,6 +5,21 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 
+
+def norm_layer(kind, *, train, axis_name=None):
+    """A normalization layer by name: "batch" (batch statistics while training, running averages
+    otherwise; averaged over the pmap axis `axis_name`), "layer", "instance" (per example and
+    channel over space) or "none" (identity)."""
+    if kind == "batch":
+        return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name)
+    if kind == "layer":
+        return nn.LayerNorm()
+    if kind == "instance":
+        return nn.InstanceNorm()
+    if kind == "none":
+        return lambda h: h
+    raise ValueError(f"unknown norm {kind!r}; expected batch, layer, instance or none")
+
 class MinibatchDiscrimination(nn.Module):
     """Minibatch discrimination (Salimans et al. 2016, Sec. 3.2).
 

@@ -7,19 +7,15 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.nets.layers import MinibatchDiscrimination, MinibatchStdDev
+from jaxgan.nets.layers import MinibatchDiscrimination, MinibatchStdDev, norm_layer
 
 NORMS = ("none", "batch", "layer")
 
 
 def _norm(kind, train, axis_name):
-    if kind == "batch":
-        return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name)
-    if kind == "layer":
-        return nn.LayerNorm()
-    if kind == "none":
-        return lambda h: h
-    raise ValueError(f"unknown norm {kind!r}; expected one of {NORMS}")
+    if kind not in NORMS:
+        raise ValueError(f"unknown norm {kind!r}; expected one of {NORMS}")
+    return norm_layer(kind, train=train, axis_name=axis_name)
 
 
 class MLPGenerator(nn.Module):

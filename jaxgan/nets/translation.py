@@ -14,19 +14,16 @@ noise that Adam amplifies).
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan.nets.dcgan import ConvTranspose4x4Stride2
+from jaxgan.nets.dcgan import ConvTranspose4x4Stride2, conv_transpose_stride2
+from jaxgan.nets.layers import norm_layer
 
 NORMS = ("batch", "instance", "none")
 
 
 def _norm(kind, train, axis_name=None):
-    if kind == "batch":
-        return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name)
-    if kind == "instance":
-        return nn.InstanceNorm()
-    if kind == "none":
-        return lambda x: x
-    raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
+    if kind not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
+    return norm_layer(kind, train=train, axis_name=axis_name)
 
 
 def _check_image(x, name):
@@ -134,6 +131,20 @@ class UNetGenerator(nn.Module):
         return jnp.tanh(ConvTranspose4x4Stride2(self.channels)(nn.relu(x)))
 
 
+class ConvTranspose3x3Stride2(nn.Module):
+    """CycleGAN's u-k layer, `nn.ConvTranspose(features, (3, 3), (2, 2), padding="SAME")`, computed
+    by phase decomposition (`nets.dcgan.conv_transpose_stride2`; equal values, tested)."""
+
+    features: int
+    use_bias: bool = True
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param("kernel", nn.initializers.lecun_normal(), (3, 3, x.shape[-1], self.features), jnp.float32)
+        y = conv_transpose_stride2(x, kernel)
+        return y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32) if self.use_bias else y
+
+
 def _reflect(x, pad):
     return jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="reflect")
 
@@ -158,7 +169,8 @@ class ResNetTranslator(nn.Module):
     c7s1-64, d128, d256, R256 x `num_blocks`, u128, u64, c7s1-3 for `width` 64.
 
     c7s1-k: reflect-pad 3, 7x7 convolution, norm, ReLU; dk: 3x3 stride-2 convolution, norm, ReLU;
-    Rk: `ResidualBlock`; uk: 3x3 stride-1/2 (transposed) convolution, norm, ReLU; the last c7s1
+    Rk: `ResidualBlock`; uk: 3x3 stride-1/2 (transposed) convolution (`ConvTranspose3x3Stride2`),
+    norm, ReLU; the last c7s1
     has no norm and ends in tanh. The paper uses 6 blocks for 128 x 128 and 9 for 256 x 256
     images. H and W must be multiples of 4.
     """
@@ -168,12 +180,17 @@ class ResNetTranslator(nn.Module):
     num_blocks: int = 9
     norm: str = "instance"
     axis_name: str | None = None
+    # "transpose_dilated": the same u-k layers through nn.ConvTranspose (XLA's input-dilated
+    # convolution), kept to measure the phase decomposition (benchmarks/translation.py).
+    upsample: str = "transpose"
 
     @nn.compact
     def __call__(self, x, *, train: bool):
         _check_image(x, "ResNetTranslator")
         if x.shape[1] % 4 or x.shape[2] % 4:
             raise ValueError(f"ResNetTranslator needs H and W divisible by 4, got {x.shape[1:3]}")
+        if self.upsample not in ("transpose", "transpose_dilated"):
+            raise ValueError(f"upsample must be 'transpose' or 'transpose_dilated', got {self.upsample!r}")
         norm = lambda y: _norm(self.norm, train, self.axis_name)(y)
         bias = self.norm == "none"
         x = nn.relu(norm(nn.Conv(self.width, (7, 7), padding="VALID", use_bias=bias)(_reflect(x, 3))))
@@ -182,7 +199,11 @@ class ResNetTranslator(nn.Module):
         for _ in range(self.num_blocks):
             x = ResidualBlock(self.norm, self.axis_name)(x, train=train)
         for multiple in (2, 1):
-            x = nn.relu(norm(nn.ConvTranspose(self.width * multiple, (3, 3), (2, 2), padding="SAME", use_bias=bias)(x)))
+            if self.upsample == "transpose_dilated":
+                x = nn.ConvTranspose(self.width * multiple, (3, 3), (2, 2), padding="SAME", use_bias=bias)(x)
+            else:
+                x = ConvTranspose3x3Stride2(self.width * multiple, use_bias=bias)(x)
+            x = nn.relu(norm(x))
         return jnp.tanh(nn.Conv(self.channels, (7, 7), padding="VALID")(_reflect(x, 3)))
 
 
