@@ -33,6 +33,7 @@ def _parse_train_config(argv):
     if "--config" in argv and argv.index("--config") + 1 < len(argv):
         i = argv.index("--config")
         argv[i : i + 2] = [f"--config={argv[i + 1]}"]
+    _make_recipe_package_importable(argv)
     flag_values = flags.FlagValues()
     argv = ["jaxgan-train"] + argv
     config_flags.DEFINE_config_file(
@@ -45,6 +46,20 @@ def _parse_train_config(argv):
     if flag_values.config is None:
         raise SystemExit("jaxgan train: --config FILE is required (e.g. --config experiments/gan_ns_2d.py)")
     return flag_values.config
+
+
+def _make_recipe_package_importable(argv):
+    """Recipes may import their package's shared modules (`from experiments.image_common import
+    ...`): put the folder holding the recipe's top package on sys.path, as `python -m` would from
+    the repository root. The `jaxgan` script alone only has its own bin folder there."""
+    paths = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
+    if not paths or not os.path.isfile(paths[0]):
+        return
+    folder = os.path.dirname(os.path.abspath(paths[0]))
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder = os.path.dirname(folder)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
 
 
 def _load_run_config(workdir):

@@ -445,3 +445,19 @@ def test_recipes_validate_build_and_keep_the_papers_settings(recipe):
         assert (config.translation.cycle_weight, config.translation.identity_weight) == (10.0, 5.0)
         assert initial_pools(config)["a"]["images"].shape == (50, 32, 32, 1)
         assert config.optimizer.d.schedule == "linear_decay" and config.optimizer.d.decay_start == 0.5
+
+
+def test_cli_loads_recipes_that_import_their_package_from_any_folder(tmp_path):
+    """`jaxgan train --config experiments/pix2pix.py` works from the `jaxgan` script, whose
+    sys.path does not hold the repository (recipes import experiments.translation_common)."""
+    import subprocess
+    import sys
+
+    recipe = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments", "cyclegan.py")
+    code = ("import sys; sys.path = [p for p in sys.path if p not in ('', '.')]; from jaxgan import cli; "
+            f"c = cli._parse_train_config(['--config', {recipe!r}, '--config.translation.pool_size=7']); "
+            "print(c.game.name, c.translation.pool_size)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["cyclegan", "7"]
