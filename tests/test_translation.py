@@ -247,7 +247,9 @@ def test_cyclegan_step_is_equal_under_pmap_and_on_one_device():
         b, _ = pmapped(b, batch)
     b = parallel.unreplicate(b)
     assert max_abs_diff(a.pools, b.pools) < 1e-5
-    assert max_abs_diff(a, b) < 1e-5
+    # Adam (lr 1e-3) scales tiny gradients up to the learning rate, so summation-order rounding
+    # reaches ~1e-5 after two steps; a wrong pool or gradient differs by ~1e-3.
+    assert max_abs_diff(a, b) < 1e-4
 
 
 def test_edge_map_by_hand_and_paired_batches_align():

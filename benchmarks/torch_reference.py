@@ -1,0 +1,145 @@
+"""PyTorch reference of the same GAN iterations that `benchmarks.throughput` times in JAX, for
+an honest ratio on the same machine in the same session. Needs only torch and numpy (no jaxgan
+import), so it runs in whatever interpreter has torch:
+
+    python -m benchmarks.torch_reference --models dcgan32,mlp_mnist --batch 64 [--compile]
+
+One iteration does the same work as `jaxgan.steps.make_step` with the non-saturating loss:
+  D update: z ~ N(0, I); fake = G(z) (train mode, no grad); BCE(D(real), 1) + BCE(D(fake), 0);
+            backward; Adam(2e-4, 0.5, 0.999).
+  G update: fresh z; BCE(D(G(z)), 1) (D in train mode); backward through D and G; Adam.
+Networks match jaxgan's: DCGAN (Radford et al.) with G Dense -> BN -> ReLU -> [4x4 stride-2
+transposed conv -> BN -> ReLU] ... -> tanh and D [4x4 stride-2 conv -> (BN) -> LeakyReLU 0.2]
+-> Dense, no biases before BatchNorm; the MLP GANs of the 2D and MNIST benchmarks. Channels-last
+is not used (PyTorch's CPU default, NCHW, is its fastest path for these layers).
+
+Prints one JSON line per model: median / min / max iteration ms over `--repeats` timed
+iterations after `--warmup` untimed ones, and the thread count.
+"""
+
+import argparse
+import json
+import platform
+import statistics
+import time
+
+import torch
+from torch import nn
+
+PLANS = {28: (7, 2), 32: (4, 3), 64: (4, 4)}  # (initial size, 2x stages), as jaxgan.nets.dcgan._plan
+
+
+def dcgan(size, channels, width=64, latent=100):
+    start, stages = PLANS[size]
+    features = width * 2**stages
+    g_layers = [nn.Linear(latent, start * start * features, bias=False), nn.Unflatten(1, (features, start, start)),
+                nn.BatchNorm2d(features, momentum=0.1), nn.ReLU()]
+    for _ in range(stages - 1):
+        g_layers += [nn.ConvTranspose2d(features, features // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(features // 2), nn.ReLU()]
+        features //= 2
+    g_layers += [nn.ConvTranspose2d(features, channels, 4, 2, 1), nn.Tanh()]
+    d_layers, in_channels = [], channels
+    for i in range(stages):
+        out = width * 2**i
+        d_layers += [nn.Conv2d(in_channels, out, 4, 2, 1, bias=i == 0)]
+        if i > 0:
+            d_layers += [nn.BatchNorm2d(out)]
+        d_layers += [nn.LeakyReLU(0.2)]
+        in_channels = out
+    final = size // 2**stages
+    d_layers += [nn.Flatten(), nn.Linear(in_channels * final * final, 1)]
+    return nn.Sequential(*g_layers), nn.Sequential(*d_layers), (channels, size, size), latent
+
+
+def mlp(g_hidden, d_hidden, data_dim, latent, g_norm, image_shape=None):
+    g_layers, width = [], latent
+    for h in g_hidden:
+        g_layers += [nn.Linear(width, h, bias=not g_norm)] + ([nn.BatchNorm1d(h)] if g_norm else []) + [nn.ReLU()]
+        width = h
+    g_layers += [nn.Linear(width, data_dim)] + ([nn.Tanh()] if image_shape else [])
+    d_layers, width = [nn.Flatten()], data_dim
+    for h in d_hidden:
+        d_layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+        width = h
+    d_layers += [nn.Linear(width, 1)]
+    return nn.Sequential(*g_layers), nn.Sequential(*d_layers), image_shape or (data_dim,), latent
+
+
+MODELS = {
+    "mlp_2d": lambda: mlp((128, 128, 128), (64, 64, 64), 2, 2, False),
+    "mlp_mnist": lambda: mlp((256, 512, 1024), (512, 256), 784, 100, True, (784,)),
+    "dcgan28": lambda: dcgan(28, 1),
+    "dcgan32": lambda: dcgan(32, 3),
+    "dcgan64": lambda: dcgan(64, 3),
+}
+
+
+def iteration_fn(generator, discriminator, latent, batch):
+    g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def d_step(real):
+        with torch.no_grad():
+            fake = generator(torch.randn(batch, latent))
+        d_opt.zero_grad(set_to_none=True)
+        loss = bce(discriminator(real), ones) + bce(discriminator(fake), zeros)
+        loss.backward()
+        d_opt.step()
+        return loss
+
+    def g_step():
+        g_opt.zero_grad(set_to_none=True)
+        loss = bce(discriminator(generator(torch.randn(batch, latent))), ones)
+        loss.backward()
+        g_opt.step()
+        return loss
+
+    return d_step, g_step
+
+
+def measure(name, *, batch, repeats, warmup, compile_mode):
+    torch.manual_seed(0)
+    generator, discriminator, shape, latent = MODELS[name]()
+    generator.train()
+    discriminator.train()
+    if compile_mode:
+        generator, discriminator = torch.compile(generator), torch.compile(discriminator)
+    d_step, g_step = iteration_fn(generator, discriminator, latent, batch)
+    real = torch.rand(batch, *shape) * 2 - 1
+    started = time.perf_counter()
+    for _ in range(warmup):
+        d_step(real), g_step()
+    warmup_s = time.perf_counter() - started
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        d_loss, g_loss = d_step(real), g_step()
+        values = (d_loss.item(), g_loss.item())  # the iteration's results, read back like jaxgan's metrics
+        times.append(time.perf_counter() - started)
+    if not all(v == v and abs(v) != float("inf") for v in values):
+        raise FloatingPointError(f"{name}: non-finite losses {values}")
+    return {"model": name, "framework": "torch", "mode": "compile" if compile_mode else "eager", "batch": batch,
+            "step_ms_median": 1e3 * statistics.median(times), "step_ms_min": 1e3 * min(times),
+            "step_ms_max": 1e3 * max(times), "warmup_s": warmup_s, "repeats": repeats, "threads": torch.get_num_threads(),
+            "torch": torch.__version__, "python": platform.python_version()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--compile", action="store_true", help="torch.compile both networks")
+    args = parser.parse_args(argv)
+    for name in args.models.split(","):
+        if name not in MODELS:
+            parser.error(f"unknown model {name!r}; choose from {sorted(MODELS)}")
+        print(json.dumps(measure(name, batch=args.batch, repeats=args.repeats, warmup=args.warmup,
+                                 compile_mode=args.compile)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
