@@ -267,7 +267,6 @@ class Evaluator:
         """Evaluate samples (S, N, ...) of S seeds; returns the record (values per seed, mean and
         standard error over seeds, protocol). `game` = (per-seed values, protocol) from
         `game_evaluation.evaluate_game`, merged in."""
-        c = self.config
         per_seed = []
         for seed_index, seed_samples in enumerate(samples):
             values = {}

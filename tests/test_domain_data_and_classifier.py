@@ -1,7 +1,6 @@
 """IDX reading and the shipped domain classifiers (accuracy on the official test sets)."""
 
 import gzip
-import os
 import struct
 
 import jax

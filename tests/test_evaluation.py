@@ -2,7 +2,6 @@
 protocol record of an image run's evaluation."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 

@@ -2,7 +2,6 @@
 priors, the label budget, loss composition against the loss library, determinism, resume."""
 
 import json
-import os
 import re
 
 import jax

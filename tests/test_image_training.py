@@ -5,7 +5,6 @@ import json
 import os
 
 import numpy as np
-import pytest
 
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import restored_state, tiny_config, with_overrides
