@@ -26,6 +26,7 @@ import numpy as np
 import optax
 
 from jaxgan.data import translation as translation_data
+from jaxgan.game_evaluation import _in_batches
 from jaxgan.steps import _apply
 
 NUM_HELD_OUT = 1000
@@ -48,11 +49,6 @@ def psnr(target, prediction, *, max_mse=1e-10):
     10 log10(1 / MSE_image); an exact image counts as MSE `max_mse` (100 dB)."""
     mse = np.mean(np.square(to_unit(target) - to_unit(prediction)).reshape(len(target), -1), axis=1)
     return float(np.mean(10.0 * np.log10(1.0 / np.maximum(mse, max_mse))))
-
-
-def _in_batches(fn, x, batch_size):
-    return np.concatenate([np.asarray(jax.device_get(fn(jnp.asarray(x[s : s + batch_size]))))
-                           for s in range(0, len(x), batch_size)])
 
 
 def _translator(state, params, method=None):
