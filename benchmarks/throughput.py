@@ -39,8 +39,11 @@ def _image_recipe(recipe, data, **overrides):
         config = importlib.import_module(f"experiments.{recipe}").get_config()
         config.data.name = data
         for key, value in overrides.items():
-            group, field = key.split(".")
-            config[group][field] = value
+            *groups, field = key.split(".")
+            target = config
+            for group in groups:
+                target = target[group]
+            target[field] = value
         return config
 
     return build

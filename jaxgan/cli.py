@@ -67,7 +67,12 @@ def _load_run_config(workdir):
     if not os.path.exists(path):
         raise SystemExit(f"no config.json in {workdir!r}: is it the workdir of a `jaxgan train` run?")
     with open(path) as f:
-        return ConfigDict(json.load(f))
+        saved = json.load(f)
+    from jaxgan.config import base_config
+
+    config = base_config()  # keys added since the run was saved keep their defaults
+    config.update(saved)
+    return config
 
 
 def _restore(config, workdir, step):

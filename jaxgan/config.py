@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 from ml_collections import ConfigDict
 
-from jaxgan import losses, nets
+from jaxgan import losses, nets, parallel
 from jaxgan.data import images as image_data
 from jaxgan.data import translation as translation_data
 from jaxgan.games import AAE_MODES, G_OBJECTIVES, SEMI_SUPERVISED_LOSSES, make_aae_step, make_game_step
@@ -144,6 +144,9 @@ def base_config():
                 "checkpoint_every": 1000,
                 "keep_checkpoints": 3,
                 "parallel": "auto",
+                # XLA:CPU convolution kernels: "eigen" (XLA's own; faster here, see
+                # benchmarks/README.md) or "ynnpack" (XLA's default). No effect off the CPU.
+                "cpu_convolutions": "eigen",
                 "progress": True,
             },
             # metrics: "auto" = mode coverage ("modes") on 2D data and on stacked_mnist, plus
@@ -463,6 +466,7 @@ def validate(config):
     _validate_eval(config)
     _one_of(config.loss, LOSSES, "loss")
     _one_of(config.train.parallel, PARALLEL, "train.parallel")
+    _one_of(config.train.cpu_convolutions, parallel.CPU_CONVOLUTIONS, "train.cpu_convolutions")
     if config.data.image_size < 0 or int(config.data.image_size) != config.data.image_size:
         raise ConfigError(f"data.image_size must be an integer >= 0 (0 = the dataset's size), got {config.data.image_size!r}")
     for side in ("g", "d"):

@@ -12,6 +12,11 @@ Three forms of the same pure step (`jaxgan.steps.make_step`):
 
 All three give the same numbers as the single-device step on the same global batch, because
 the step derives each example's randomness from its global index.
+
+The jit forms compile with `compiler_options(cpu_convolutions)`: on the CPU backend, XLA's own
+(Eigen) convolutions instead of YNNPACK's, which run this project's convolutional train steps
+1.2-2.6x slower on the 2-core machine measured (benchmarks/README.md, "XLA:CPU convolutions").
+`jax.pmap` takes no compiler options; its steps use XLA's defaults.
 """
 
 import jax
@@ -21,6 +26,23 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 DATA_AXIS = "data"
+
+CPU_CONVOLUTIONS = ("eigen", "ynnpack")
+# XLA:CPU (jax 0.12) sends dots, reductions and convolutions to YNNPACK by default. This list is
+# that default without LIBRARY_FUSION_TYPE_INDIVIDUAL_CONVOLUTION: convolutions then go to
+# XLA's Eigen kernels; dots and reductions stay with YNNPACK (faster for the MLP steps).
+_YNN_WITHOUT_CONVOLUTIONS = "LIBRARY_FUSION_TYPE_DOT,LIBRARY_FUSION_TYPE_REDUCE"
+
+
+def compiler_options(cpu_convolutions="eigen", backend=None):
+    """XLA compiler options for train steps on `backend` (default: JAX's default backend):
+    `cpu_convolutions="eigen"` (the default) runs convolutions on the CPU backend with XLA's Eigen
+    kernels, `"ynnpack"` keeps XLA's default (YNNPACK). None (XLA's defaults) off the CPU."""
+    if cpu_convolutions not in CPU_CONVOLUTIONS:
+        raise ValueError(f"cpu_convolutions must be one of {CPU_CONVOLUTIONS}, got {cpu_convolutions!r}")
+    if (backend or jax.default_backend()) != "cpu" or cpu_convolutions == "ynnpack":
+        return None
+    return {"xla_cpu_experimental_ynn_fusion_type": _YNN_WITHOUT_CONVOLUTIONS}
 
 
 def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None):
@@ -52,14 +74,15 @@ def check_divisible(global_batch_size, num_devices):
         )
 
 
-def single_device(step):
-    """`jax.jit(step)` with the state (argument 0) donated."""
-    return jax.jit(step, donate_argnums=0)
+def single_device(step, *, cpu_convolutions="eigen"):
+    """`jax.jit(step)` with the state (argument 0) donated, compiled with
+    `compiler_options(cpu_convolutions)`."""
+    return jax.jit(step, donate_argnums=0, compiler_options=compiler_options(cpu_convolutions))
 
 
-def data_parallel(step, mesh, *, example_axis):
+def data_parallel(step, mesh, *, example_axis, cpu_convolutions="eigen"):
     """`jax.jit` of `step(state, batch)` with the batch sharded along `example_axis` and the state
-    and metrics replicated; the state is donated."""
+    and metrics replicated; the state is donated; compiled with `compiler_options(cpu_convolutions)`."""
     replicated = NamedSharding(mesh, P())
     sharded = batch_sharding(mesh, example_axis)
     return jax.jit(
@@ -67,6 +90,7 @@ def data_parallel(step, mesh, *, example_axis):
         in_shardings=(replicated, sharded),
         out_shardings=(replicated, replicated),
         donate_argnums=0,
+        compiler_options=compiler_options(cpu_convolutions, backend=mesh.devices.flat[0].platform),
     )
 
 

@@ -74,10 +74,11 @@ class Program:
         if uses_labels(config) == "subset":
             parallel.check_divisible(config.game.labeled_batch_size, num_devices)
         if self.mode == "single":
-            self.step = parallel.single_device(step)
+            self.step = parallel.single_device(step, cpu_convolutions=config.train.cpu_convolutions)
         elif self.mode == "jit":
             self.mesh = parallel.make_mesh()
-            self.step = parallel.data_parallel(step, self.mesh, example_axis=self.example_axis)
+            self.step = parallel.data_parallel(step, self.mesh, example_axis=self.example_axis,
+                                               cpu_convolutions=config.train.cpu_convolutions)
         else:
             self.step = parallel.pmap_step(step, example_axis=self.example_axis)
         self.data_shape = data_shape(config)
@@ -92,8 +93,9 @@ class Program:
             run = lambda s: decode(s, latents, use_ema=use_ema)
             return jax.vmap(run)(state) if seeded else run(state)[None]
 
-        self._sample = jax.jit(sample, static_argnums=(2, 3))
-        self._decode = jax.jit(decode_latents, static_argnums=(2,))
+        options = parallel.compiler_options(config.train.cpu_convolutions)
+        self._sample = jax.jit(sample, static_argnums=(2, 3), compiler_options=options)
+        self._decode = jax.jit(decode_latents, static_argnums=(2,), compiler_options=options)
 
     def init_state(self):
         """A fresh state in checkpoint form (seed-stacked when num_seeds > 1)."""

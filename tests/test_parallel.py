@@ -166,3 +166,67 @@ def test_two_process_multi_host_step_equals_single_device(tmp_path):
             np.testing.assert_allclose(saved["d_loss"], ref_metrics["d_loss"], rtol=1e-5)
         for got, want in zip(leaves, expected):
             np.testing.assert_allclose(got, np.asarray(want), atol=1e-5)
+
+
+def _convolutions_in_ynn_fusions(hlo_text):
+    """How many convolutions of a compiled module XLA:CPU handed to YNNPACK."""
+    bodies, current = {}, None
+    for line in hlo_text.splitlines():
+        if line and not line.startswith(" ") and line.rstrip().endswith("{"):
+            current = line.split()[0].lstrip("%")
+            if current == "ENTRY":
+                current = line.split()[1].lstrip("%")
+            bodies[current] = []
+        elif current is not None:
+            bodies[current].append(line)
+    called = [line.split("calls=")[1].split(",")[0].lstrip("%") for body in bodies.values() for line in body
+              if "ynn_fusion" in line.split("=")[0] and "calls=" in line]
+    return sum(" convolution(" in line for name in called for line in bodies.get(name, []))
+
+
+def _conv_kernel_gradient(x, w):
+    conv = lambda w: jax.lax.conv_general_dilated(x, w, (2, 2), ((1, 1), (1, 1)), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    return jax.grad(lambda w: jax.numpy.sum(conv(w) ** 2))(w)
+
+
+def test_cpu_convolutions_run_on_eigen_with_the_same_values():
+    # Large enough for XLA's cost model to offer the convolutions to YNNPACK.
+    x = jax.random.normal(jax.random.key(0), (16, 16, 16, 32))
+    w = jax.random.normal(jax.random.key(1), (4, 4, 32, 16))
+    eigen = jax.jit(_conv_kernel_gradient, compiler_options=parallel.compiler_options("eigen", backend="cpu"))
+    ynnpack = jax.jit(_conv_kernel_gradient, compiler_options=parallel.compiler_options("ynnpack", backend="cpu"))
+    assert _convolutions_in_ynn_fusions(eigen.lower(x, w).compile().as_text()) == 0
+    # XLA's default hands them to YNNPACK; if a JAX upgrade changes that, the option is moot.
+    assert _convolutions_in_ynn_fusions(ynnpack.lower(x, w).compile().as_text()) > 0
+    np.testing.assert_allclose(eigen(x, w), ynnpack(x, w), rtol=1e-5, atol=1e-2)  # |grad| ~ 1e4
+
+
+def test_compiler_options_only_on_cpu_and_bad_choice_is_named():
+    assert parallel.compiler_options("eigen", backend="cpu") == {
+        "xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT,LIBRARY_FUSION_TYPE_REDUCE"}
+    assert parallel.compiler_options("ynnpack", backend="cpu") is None
+    assert parallel.compiler_options("eigen", backend="gpu") is None
+    with pytest.raises(ValueError, match="'mkl'"):
+        parallel.compiler_options("mkl")
+
+
+def test_program_steps_compile_with_the_configured_convolutions():
+    from jaxgan.config import base_config, ConfigError, validate
+    from jaxgan.train import Program
+
+    config = base_config()
+    config.data.name, config.model.name = "mnist", "dcgan"
+    config.model.g_width = config.model.d_width = 16
+    config.data.batch_size = 16
+    config.train.parallel = "single"
+    counts = {}
+    for choice in parallel.CPU_CONVOLUTIONS:
+        config.train.cpu_convolutions = choice
+        program = Program(config)
+        state = program.to_device(program.init_state())
+        batch = {"x": np.zeros((1, 1, 16, 28, 28, 1), np.float32)}
+        counts[choice] = _convolutions_in_ynn_fusions(program.step.lower(state, batch).compile().as_text())
+    assert counts["eigen"] == 0 and counts["ynnpack"] > 0
+    config.train.cpu_convolutions = "onednn"
+    with pytest.raises(ConfigError, match="train.cpu_convolutions.*'onednn'"):
+        validate(config)
