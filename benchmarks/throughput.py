@@ -25,12 +25,14 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan import parallel
 from jaxgan.train import Program
 
 
@@ -47,6 +49,15 @@ def _image_recipe(recipe, data, **overrides):
         return config
 
     return build
+
+
+def _fused(build, steps):
+    def fused():
+        config = build()
+        config.train.fused_steps = steps
+        return config
+
+    return fused
 
 
 def _mlp_mnist():
@@ -71,6 +82,8 @@ def _translation(run):
 MODELS = {
     # name: (config builder, what one step is)
     "mlp_2d": (_image_recipe("gan_ns_2d", "ring"), "MLP GAN on the 2D ring: one D and one G update"),
+    "mlp_2d_fused100": (_fused(_image_recipe("gan_ns_2d", "ring"), 100),
+                        "the mlp_2d iteration, 100 fused into one compiled call (train.fused_steps); time per iteration"),
     "mlp_mnist": (_mlp_mnist, "MLP GAN on MNIST (G 256-512-1024 BN, D 512-256): one D and one G update"),
     "dcgan28": (_image_recipe("dcgan", "mnist"), "DCGAN 28x28, width 64: one D and one G update"),
     "dcgan32": (_image_recipe("dcgan", "cifar10"), "DCGAN 32x32 RGB, width 64: one D and one G update"),
@@ -84,21 +97,33 @@ MODELS = {
 
 
 def random_batch(program, config, batch_size, key):
-    """A batch of the structure the (fused) step takes: (1 fused step, n_critic, B, ...), random
+    """A batch of the structure the (fused) step takes: (K fused steps, n_critic, B, ...), random
     values in [-1, 1]."""
     from jaxgan.train import make_source
 
+    fused = config.train.fused_steps
     if config.game.name in ("pix2pix", "cyclegan"):
         from jaxgan.config import translation_shapes
 
         a, b = translation_shapes(config)
         names = ("source", "target") if config.game.name == "pix2pix" else ("a", "b")
-        return {name: jax.random.uniform(jax.random.fold_in(key, i), (1, 1, batch_size) + shape, minval=-1, maxval=1)
+        return {name: jax.random.uniform(jax.random.fold_in(key, i), (fused, 1, batch_size) + shape, minval=-1, maxval=1)
                 for i, (name, shape) in enumerate(zip(names, (a, b)))}
     if config.data.name in ("ring", "grid"):
-        return jax.tree.map(lambda x: x[0], make_source(config).next(1))
-    shape = program.data_shape
-    return {"x": jax.random.uniform(key, (1, config.n_critic, batch_size) + tuple(shape), minval=-1, maxval=1)}
+        return jax.tree.map(lambda x: x[0], make_source(config).next(fused))
+    from jaxgan.config import uses_labels
+
+    lead = (fused, config.n_critic)
+    images = lambda k, n: jax.random.uniform(k, lead + (n,) + tuple(program.data_shape), minval=-1, maxval=1)
+    labels = lambda k, n: jax.random.randint(k, lead + (n,), 0, config.game.num_classes)
+    keys = jax.random.split(key, 4)
+    batch = {"x": images(keys[0], batch_size)}
+    if uses_labels(config) == "all":
+        batch["y"] = labels(keys[1], batch_size)
+    elif uses_labels(config) == "subset":
+        batch["x_labeled"] = images(keys[2], config.game.labeled_batch_size)
+        batch["y_labeled"] = labels(keys[3], config.game.labeled_batch_size)
+    return batch
 
 
 def step_flops(compiled):
@@ -131,33 +156,97 @@ def matmul_peak(n=2048, repeats=7):
     return 2.0 * n**3 / statistics.median(times)
 
 
-def measure(name, batch_size, *, repeats, peak):
+def prepare(name, batch_size, *, cpu_convolutions="eigen"):
+    """Compile `name`'s step at `batch_size`; returns (run: () -> seconds of one step, facts)."""
     build, description = MODELS[name]
     config = build()
     config.data.batch_size = batch_size
     config.train.parallel = "auto"
+    config.train.cpu_convolutions = cpu_convolutions
+    fused = config.train.fused_steps
     program = Program(config)
     state = program.to_device(program.init_state())
     batch = program.place_batch(random_batch(program, config, batch_size, jax.random.key(0)))
     started = time.perf_counter()
     compiled = program.step.lower(state, batch).compile()
     compile_s = time.perf_counter() - started
-    state, metrics = compiled(state, batch)  # warm-up
-    jax.block_until_ready(metrics)
-    times = []
-    for _ in range(repeats):
+    carry = {"state": state}
+
+    def run():
         started = time.perf_counter()
-        state, metrics = compiled(state, batch)
+        carry["state"], metrics = compiled(carry["state"], batch)
         jax.block_until_ready(metrics)
-        times.append(time.perf_counter() - started)
+        carry["metrics"] = metrics
+        return (time.perf_counter() - started) / fused
+
+    run()  # warm-up
+    facts = {"model": name, "what": description, "batch": batch_size, "devices": jax.device_count(), "fused_steps": fused,
+             "cpu_convolutions": cpu_convolutions, "compile_s": compile_s, "flops": step_flops(compiled) / fused,
+             "xla_bytes": step_bytes(compiled),
+             "finite": lambda: bool(all(np.all(np.isfinite(np.asarray(v))) for v in jax.tree.leaves(carry["metrics"])))}
+    return run, facts
+
+
+def summarize(facts, times, peak):
     median = statistics.median(times)
-    flops = step_flops(compiled)
-    return {"model": name, "what": description, "batch": batch_size, "devices": jax.device_count(),
-            "compile_s": compile_s, "step_ms_median": 1e3 * median, "step_ms_min": 1e3 * min(times),
-            "step_ms_max": 1e3 * max(times), "images_per_s": batch_size / median, "gflop_per_step": flops / 1e9,
-            "gflop_per_s": flops / median / 1e9, "fraction_of_matmul_peak": flops / median / peak,
-            "xla_bytes": step_bytes(compiled), "repeats": repeats,
-            "finite": bool(all(np.all(np.isfinite(np.asarray(v))) for v in jax.tree.leaves(metrics)))}
+    row = {k: v for k, v in facts.items() if k not in ("flops", "finite")}
+    return {**row, "step_ms_median": 1e3 * median, "step_ms_min": 1e3 * min(times), "step_ms_max": 1e3 * max(times),
+            "images_per_s": facts["batch"] / median, "gflop_per_step": facts["flops"] / 1e9,
+            "gflop_per_s": facts["flops"] / median / 1e9, "fraction_of_matmul_peak": facts["flops"] / median / peak,
+            "repeats": len(times), "finite": facts["finite"]()}
+
+
+def measure(name, batch_size, *, repeats, peak, cpu_convolutions="eigen"):
+    run, facts = prepare(name, batch_size, cpu_convolutions=cpu_convolutions)
+    return summarize(facts, [run() for _ in range(repeats)], peak)
+
+
+class TorchReference:
+    """`benchmarks.torch_reference --serve` in a Python that has torch, kept running so its
+    measurements can alternate with JAX's."""
+
+    def __init__(self, python):
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.process = subprocess.Popen([python, "-m", "benchmarks.torch_reference", "--serve"], cwd=root, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def measure(self, model, batch, repeats, compile_mode):
+        self.process.stdin.write(json.dumps({"model": model, "batch": batch, "repeats": repeats,
+                                             "compile": compile_mode}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the PyTorch reference stopped:\n{self.process.stderr.read()[-2000:]}")
+        return json.loads(line)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def compare(name, batch, *, rounds, repeats, peak, torch, cpu_convolutions="eigen"):
+    """JAX and PyTorch (eager, compiled) measurements of the same iteration, alternating for
+    `rounds` rounds of `repeats` steps each. Times are medians over all steps; the ratios are
+    medians of the per-round ratios, so a slow spell of the machine hits both sides."""
+    run, facts = prepare(name, batch, cpu_convolutions=cpu_convolutions)
+    times, eager, compiled = [], [], []
+    for _ in range(rounds):
+        ours = [run() for _ in range(repeats)]
+        times += ours
+        for mode, results in ((False, eager), (True, compiled)):
+            results.append(torch.measure(TORCH_MODELS[name], batch, repeats, mode))
+            results[-1]["jax_ms"] = 1e3 * statistics.median(ours)
+    row = summarize(facts, times, peak)
+    for mode, results in (("eager", eager), ("compile", compiled)):
+        if "error" in results[0]:
+            row[f"torch_{mode}_error"] = results[0]["error"]
+            continue
+        row[f"torch_{mode}_ms"] = statistics.median(r["step_ms_median"] for r in results)
+        row[f"ratio_to_torch_{mode}"] = statistics.median(r["jax_ms"] / r["step_ms_median"] for r in results)
+        row[f"ratio_to_torch_{mode}_rounds"] = [r["jax_ms"] / r["step_ms_median"] for r in results]
+    row["torch_compile_warmup_s"] = compiled[0].get("warmup_s")
+    row["rounds"] = rounds
+    return row
 
 
 def environment():
@@ -168,80 +257,104 @@ def environment():
 
 def table(rows, peak):
     lines = [f"matmul peak (float32, measured): {peak / 1e9:.0f} GFLOP/s",
-             "| model | batch | devices | compile s | step ms (median, min-max) | images/s | GFLOP/step | GFLOP/s | of peak | XLA MB |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| model | batch | devices | convolutions | compile s | step ms (median, min-max) | images/s | GFLOP/step "
+             "| GFLOP/s | of peak | XLA MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         memory = f"{r['xla_bytes'] / 2**20:.0f}" if r["xla_bytes"] is not None else "-"
-        lines.append(f"| {r['model']} | {r['batch']} | {r['devices']} | {r['compile_s']:.1f} | {r['step_ms_median']:.1f} "
-                     f"({r['step_ms_min']:.1f}-{r['step_ms_max']:.1f}) | {r['images_per_s']:.0f} | {r['gflop_per_step']:.2f} "
-                     f"| {r['gflop_per_s']:.0f} | {100 * r['fraction_of_matmul_peak']:.0f}% | {memory} |")
+        lines.append(f"| {r['model']} | {r['batch']} | {r['devices']} | {r['cpu_convolutions']} | {r['compile_s']:.1f} "
+                     f"| {r['step_ms_median']:.1f} ({r['step_ms_min']:.1f}-{r['step_ms_max']:.1f}) | {r['images_per_s']:.0f} "
+                     f"| {r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | {100 * r['fraction_of_matmul_peak']:.0f}% | {memory} |")
     return "\n".join(lines)
 
 
-TORCH_MODELS = ("mlp_2d", "mlp_mnist", "dcgan28", "dcgan32", "dcgan64")
+# The PyTorch reference's name for each model it has (benchmarks.torch_reference.MODELS).
+TORCH_MODELS = {"mlp_2d": "mlp_2d", "mlp_2d_fused100": "mlp_2d", "mlp_mnist": "mlp_mnist", "dcgan28": "dcgan28",
+                "dcgan32": "dcgan32", "dcgan64": "dcgan64", "wgan_gp28": "wgan_gp28"}
 
 
-def torch_rows(python, models, batch, repeats):
-    """PyTorch eager and compiled iteration times of `models` (those the reference has)."""
-    models = [m for m in models if m in TORCH_MODELS]
-    rows = []
-    for flags in ([], ["--compile"]):
-        if not models:
-            break
-        out = subprocess.run([python, "-m", "benchmarks.torch_reference", "--models", ",".join(models), "--batch",
-                              str(batch), "--repeats", str(repeats), *flags], capture_output=True, text=True,
-                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        if out.returncode:
-            raise RuntimeError(f"the PyTorch reference failed ({python}):\n{out.stderr[-2000:]}")
-        rows += [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    return rows
-
-
-def ratio_table(rows, reference):
-    lines = ["| model | batch | jaxgan ms | torch eager ms | torch.compile ms | jaxgan / eager | jaxgan / compile |",
-             "|---|---|---|---|---|---|---|"]
+def ratio_table(rows):
+    lines = ["| model | batch | convolutions | jaxgan ms | torch eager ms | torch.compile ms | jaxgan / eager "
+             "| jaxgan / compile | rounds |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        ref = {t["mode"]: t["step_ms_median"] for t in reference if t["model"] == r["model"] and t["batch"] == r["batch"]}
-        if not ref:
+        if "torch_eager_ms" not in r:
             continue
-        eager, compiled = ref.get("eager", float("nan")), ref.get("compile", float("nan"))
-        lines.append(f"| {r['model']} | {r['batch']} | {r['step_ms_median']:.1f} | {eager:.1f} | {compiled:.1f} | "
-                     f"{r['step_ms_median'] / eager:.2f} | {r['step_ms_median'] / compiled:.2f} |")
+        compiled = (f"{r['torch_compile_ms']:.1f}", f"{r['ratio_to_torch_compile']:.2f}") if r.get("torch_compile_ms") \
+            else ("-", "-")
+        lines.append(f"| {r['model']} | {r['batch']} | {r['cpu_convolutions']} | {r['step_ms_median']:.1f} "
+                     f"| {r['torch_eager_ms']:.1f} | {compiled[0]} | {r['ratio_to_torch_eager']:.2f} | {compiled[1]} "
+                     f"| {r['rounds']} |")
     return "\n".join(lines)
+
+
+def other_device_counts(args, count):
+    """The JAX rows with `count` virtual CPU devices: this command in a subprocess whose XLA_FLAGS
+    set the device count before JAX starts."""
+    flags = os.environ.get("XLA_FLAGS", "").split()
+    flags = [f for f in flags if not f.startswith("--xla_force_host_platform_device_count")]
+    env = {**os.environ, "XLA_FLAGS": " ".join(flags + [f"--xla_force_host_platform_device_count={count}"])}
+    out = os.path.splitext(args.out)[0] + f"_devices{count}.jsonl"
+    command = [sys.executable, "-m", "benchmarks.throughput", "--models", args.models, "--batches", args.batches,
+               "--repeats", str(args.repeats), "--cpu-convolutions", args.cpu_convolutions, "--out", out]
+    done = subprocess.run(command, env=env, capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if done.returncode:
+        raise RuntimeError(f"the {count}-device run failed:\n{done.stderr[-2000:]}")
+    with open(out) as f:
+        return [json.loads(line) for line in f if '"model"' in line]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--batches", default="64")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=7, help="timed steps per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of JAX and PyTorch (with --torch-python)")
+    parser.add_argument("--cpu-convolutions", default="eigen", help="comma list of train.cpu_convolutions to measure")
+    parser.add_argument("--devices", default="", help="comma list of virtual CPU device counts (each in a subprocess)")
     parser.add_argument("--out", default="results/bench_throughput.jsonl")
     parser.add_argument("--torch-python", default=None, help="a Python with torch: time the PyTorch reference too")
     args = parser.parse_args(argv)
-    unknown = [m for m in args.models.split(",") if m not in MODELS]
+    models = args.models.split(",")
+    unknown = [m for m in models if m not in MODELS]
     if unknown:
         parser.error(f"unknown models {unknown}; choose from {sorted(MODELS)}")
+    choices = args.cpu_convolutions.split(",")
+    if set(choices) - set(parallel.CPU_CONVOLUTIONS):
+        parser.error(f"--cpu-convolutions {args.cpu_convolutions!r}: choose from {parallel.CPU_CONVOLUTIONS}")
     peak = matmul_peak()
     env = environment()
     rows = []
+    torch = TorchReference(args.torch_python) if args.torch_python else None
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(json.dumps({"environment": env, "matmul_peak_flop_per_s": peak}) + "\n")
-        for name in args.models.split(","):
+
+        def record(row):
+            rows.append(row)
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            print(json.dumps(row), flush=True)
+
+        for name in models:
             for batch in map(int, args.batches.split(",")):
-                rows.append(measure(name, batch, repeats=args.repeats, peak=peak))
-                f.write(json.dumps(rows[-1]) + "\n")
-                f.flush()
-                print(json.dumps(rows[-1]), flush=True)
-        reference = []
-        if args.torch_python:
-            for batch in map(int, args.batches.split(",")):
-                reference += torch_rows(args.torch_python, args.models.split(","), batch, args.repeats)
-            f.writelines(json.dumps(r) + "\n" for r in reference)
+                for choice in choices:
+                    if torch is not None and name in TORCH_MODELS:
+                        record(compare(name, batch, rounds=args.rounds, repeats=args.repeats, peak=peak, torch=torch,
+                                       cpu_convolutions=choice))
+                    else:
+                        record(measure(name, batch, repeats=args.repeats, peak=peak, cpu_convolutions=choice))
+        for count in (int(c) for c in args.devices.split(",") if c):
+            if count != jax.device_count():
+                for row in other_device_counts(args, count):
+                    record(row)
+    if torch is not None:
+        torch.close()
     print(f"\n{env['device']} x {env['devices']}, jax {env['jax']}, {env['cpu_count']} CPUs, {env['platform']}")
     print(table(rows, peak))
-    if reference:
-        print("\n" + ratio_table(rows, reference))
+    if torch is not None:
+        print("\n" + ratio_table(rows))
 
 
 if __name__ == "__main__":

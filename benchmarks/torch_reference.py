@@ -3,24 +3,32 @@ an honest ratio on the same machine in the same session. Needs only torch and nu
 import), so it runs in whatever interpreter has torch:
 
     python -m benchmarks.torch_reference --models dcgan32,mlp_mnist --batch 64 [--compile]
+    python -m benchmarks.torch_reference --serve   # JSON requests on stdin, one reply per line
 
 One iteration does the same work as `jaxgan.steps.make_step` with the non-saturating loss:
   D update: z ~ N(0, I); fake = G(z) (train mode, no grad); BCE(D(real), 1) + BCE(D(fake), 0);
             backward; Adam(2e-4, 0.5, 0.999).
   G update: fresh z; BCE(D(G(z)), 1) (D in train mode); backward through D and G; Adam.
+`wgan_gp28` is one WGAN-GP critic update (Gulrajani et al. 2017, Algorithm 1: D(fake) - D(real)
++ 10 (||grad D(x_hat)|| - 1)^2 with x_hat = eps real + (1 - eps) fake, the gradient taken with
+`create_graph=True`) and one G update (-D(G(z))), Adam(1e-4, 0, 0.9), with the LayerNorm critic.
 Networks match jaxgan's: DCGAN (Radford et al.) with G Dense -> BN -> ReLU -> [4x4 stride-2
-transposed conv -> BN -> ReLU] ... -> tanh and D [4x4 stride-2 conv -> (BN) -> LeakyReLU 0.2]
--> Dense, no biases before BatchNorm; the MLP GANs of the 2D and MNIST benchmarks. Channels-last
-is not used (PyTorch's CPU default, NCHW, is its fastest path for these layers).
+transposed conv -> BN -> ReLU] ... -> tanh and D [4x4 stride-2 conv -> (BN or LayerNorm over
+channels) -> LeakyReLU 0.2] -> Dense, no biases before BatchNorm; the MLP GANs of the 2D and
+MNIST benchmarks. Channels-last is not used (PyTorch's CPU default, NCHW, is its fastest path for
+these layers).
 
 Prints one JSON line per model: median / min / max iteration ms over `--repeats` timed
-iterations after `--warmup` untimed ones, and the thread count.
+iterations after `--warmup` untimed ones, and the thread count. `--serve` keeps the built models
+between requests, so `benchmarks.throughput` can alternate JAX and PyTorch measurements on a
+noisy machine.
 """
 
 import argparse
 import json
 import platform
 import statistics
+import sys
 import time
 
 import torch
@@ -29,7 +37,18 @@ from torch import nn
 PLANS = {28: (7, 2), 32: (4, 3), 64: (4, 4)}  # (initial size, 2x stages), as jaxgan.nets.dcgan._plan
 
 
-def dcgan(size, channels, width=64, latent=100):
+class ChannelLayerNorm(nn.Module):
+    """LayerNorm over the channels of every pixel (flax `nn.LayerNorm()` on NHWC) for NCHW."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.norm = nn.LayerNorm(channels)
+
+    def forward(self, x):
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+def dcgan(size, channels, width=64, latent=100, d_norm="batch"):
     start, stages = PLANS[size]
     features = width * 2**stages
     g_layers = [nn.Linear(latent, start * start * features, bias=False), nn.Unflatten(1, (features, start, start)),
@@ -41,9 +60,9 @@ def dcgan(size, channels, width=64, latent=100):
     d_layers, in_channels = [], channels
     for i in range(stages):
         out = width * 2**i
-        d_layers += [nn.Conv2d(in_channels, out, 4, 2, 1, bias=i == 0)]
+        d_layers += [nn.Conv2d(in_channels, out, 4, 2, 1, bias=i == 0 or d_norm != "batch")]
         if i > 0:
-            d_layers += [nn.BatchNorm2d(out)]
+            d_layers += [nn.BatchNorm2d(out) if d_norm == "batch" else ChannelLayerNorm(out)]
         d_layers += [nn.LeakyReLU(0.2)]
         in_channels = out
     final = size // 2**stages
@@ -71,7 +90,36 @@ MODELS = {
     "dcgan28": lambda: dcgan(28, 1),
     "dcgan32": lambda: dcgan(32, 3),
     "dcgan64": lambda: dcgan(64, 3),
+    "wgan_gp28": lambda: dcgan(28, 1, d_norm="layer"),
 }
+WGAN_GP = ("wgan_gp28",)
+
+
+def wgan_gp_iteration_fn(generator, discriminator, latent, batch, weight=10.0):
+    g_opt = torch.optim.Adam(generator.parameters(), lr=1e-4, betas=(0.0, 0.9))
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=1e-4, betas=(0.0, 0.9))
+
+    def d_step(real):
+        with torch.no_grad():
+            fake = generator(torch.randn(batch, latent))
+        d_opt.zero_grad(set_to_none=True)
+        eps = torch.rand(batch, *([1] * (real.dim() - 1)))
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (grad,) = torch.autograd.grad(discriminator(x_hat).sum(), x_hat, create_graph=True)
+        penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+        loss = discriminator(fake).mean() - discriminator(real).mean() + weight * penalty
+        loss.backward()
+        d_opt.step()
+        return loss
+
+    def g_step():
+        g_opt.zero_grad(set_to_none=True)
+        loss = -discriminator(generator(torch.randn(batch, latent))).mean()
+        loss.backward()
+        g_opt.step()
+        return loss
+
+    return d_step, g_step
 
 
 def iteration_fn(generator, discriminator, latent, batch):
@@ -99,19 +147,34 @@ def iteration_fn(generator, discriminator, latent, batch):
     return d_step, g_step
 
 
+_BUILT = {}
+
+
+def _build(name, batch, compile_mode, warmup):
+    """(d_step, g_step, real batch, warm-up seconds), built once per (model, batch, mode).
+    Compiled networks get at least 5 warm-up iterations: the G forward runs under no_grad in the
+    D update and with grad in the G update, and each mode (and the backward) compiles apart."""
+    warmup = max(warmup, 5) if compile_mode else warmup
+    key = (name, batch, compile_mode)
+    if key not in _BUILT:
+        torch.manual_seed(0)
+        generator, discriminator, shape, latent = MODELS[name]()
+        generator.train()
+        discriminator.train()
+        if compile_mode:
+            generator, discriminator = torch.compile(generator), torch.compile(discriminator)
+        make = wgan_gp_iteration_fn if name in WGAN_GP else iteration_fn
+        d_step, g_step = make(generator, discriminator, latent, batch)
+        real = torch.rand(batch, *shape) * 2 - 1
+        started = time.perf_counter()
+        for _ in range(warmup):
+            d_step(real), g_step()
+        _BUILT[key] = (d_step, g_step, real, time.perf_counter() - started)
+    return _BUILT[key]
+
+
 def measure(name, *, batch, repeats, warmup, compile_mode):
-    torch.manual_seed(0)
-    generator, discriminator, shape, latent = MODELS[name]()
-    generator.train()
-    discriminator.train()
-    if compile_mode:
-        generator, discriminator = torch.compile(generator), torch.compile(discriminator)
-    d_step, g_step = iteration_fn(generator, discriminator, latent, batch)
-    real = torch.rand(batch, *shape) * 2 - 1
-    started = time.perf_counter()
-    for _ in range(warmup):
-        d_step(real), g_step()
-    warmup_s = time.perf_counter() - started
+    d_step, g_step, real, warmup_s = _build(name, batch, compile_mode, warmup)
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -133,7 +196,22 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--compile", action="store_true", help="torch.compile both networks")
+    parser.add_argument("--serve", action="store_true",
+                        help="answer JSON requests {model, batch, repeats, compile} read from stdin, one per line")
     args = parser.parse_args(argv)
+    if args.serve:
+        for line in sys.stdin:
+            request = json.loads(line)
+            if request["model"] not in MODELS:
+                print(json.dumps({"error": f"unknown model {request['model']!r}; choose from {sorted(MODELS)}"}), flush=True)
+                continue
+            try:
+                reply = measure(request["model"], batch=request["batch"], repeats=request["repeats"],
+                                warmup=args.warmup, compile_mode=request.get("compile", False))
+            except Exception as error:  # e.g. torch.compile cannot differentiate twice (WGAN-GP)
+                reply = {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
+            print(json.dumps(reply), flush=True)
+        return
     for name in args.models.split(","):
         if name not in MODELS:
             parser.error(f"unknown model {name!r}; choose from {sorted(MODELS)}")
