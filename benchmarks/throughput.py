@@ -81,7 +81,7 @@ def _translation(run):
 
 MODELS = {
     # name: (config builder, what one step is)
-    "mlp_2d": (_image_recipe("gan_ns_2d", "ring"), "MLP GAN on the 2D ring: one D and one G update"),
+    "mlp_2d": (_fused(_image_recipe("gan_ns_2d", "ring"), 1), "MLP GAN on the 2D ring: one D and one G update per call"),
     "mlp_2d_fused100": (_fused(_image_recipe("gan_ns_2d", "ring"), 100),
                         "the mlp_2d iteration, 100 fused into one compiled call (train.fused_steps); time per iteration"),
     "mlp_mnist": (_mlp_mnist, "MLP GAN on MNIST (G 256-512-1024 BN, D 512-256): one D and one G update"),

@@ -85,6 +85,9 @@ def base_config():
                 "g_width": 64,
                 "d_width": 64,
                 "upsample": "auto",
+                # DCGAN critic convolutions: "auto" = "matmul" when a gradient penalty is on (its
+                # double backward is fast as matrix products on XLA:CPU), else "xla".
+                "d_conv": "auto",
                 "dtype": "float32",
                 # MLP discriminator only: Gaussian noise (training) and weight normalization,
                 # as in the Improved-GAN semi-supervised MNIST discriminator.
@@ -459,6 +462,7 @@ def validate(config):
     _one_of(config.model.name, MODELS, "model.name")
     _one_of(config.model.dtype, DTYPES, "model.dtype")
     _one_of(config.model.upsample, ("auto",) + nets.dcgan.UPSAMPLING, "model.upsample")
+    _one_of(config.model.d_conv, ("auto",) + nets.dcgan.CONVOLUTIONS, "model.d_conv")
     _one_of(config.data.source, image_data.SOURCES, "data.source")
     _validate_data_and_model(config)
     _validate_game(config)
@@ -565,6 +569,14 @@ def upsampling(config):
     return DEFAULT_UPSAMPLING if config.model.upsample == "auto" else config.model.upsample
 
 
+def critic_convolution(config):
+    """The DCGAN critic's convolution: `model.d_conv`, where "auto" is "matmul" when a gradient
+    penalty differentiates the critic twice (much faster on XLA:CPU) and "xla" otherwise."""
+    if config.model.d_conv != "auto":
+        return config.model.d_conv
+    return "matmul" if any(weight > 0 for weight in config.penalties.values()) else "xla"
+
+
 def build_models(config, *, axis_name=None):
     """(generator, discriminator) flax modules for `config.model`, `config.data` and `config.game`."""
     m, game = config.model, config.game
@@ -633,7 +645,7 @@ def _unconditional_models(config, shape, axis_name, features_only):
                                         axis_name=axis_name, dtype=dtype)
         discriminator = nets.DCGANDiscriminator(size=shape[0], width=m.d_width, norm=m.d_norm,
                                                 spectral_norm=m.d_spectral_norm, axis_name=axis_name, dtype=dtype,
-                                                features_only=features_only)
+                                                features_only=features_only, conv=critic_convolution(config))
     else:
         generator = nets.ResNetGenerator(channels=shape[-1], width=m.g_width, axis_name=axis_name)
         discriminator = nets.ResNetDiscriminator(width=m.d_width, features_only=features_only)

@@ -54,7 +54,7 @@ def test_compare_takes_the_median_of_per_round_ratios(monkeypatch):
 def test_fused_model_reports_time_per_iteration():
     row = throughput.measure("mlp_2d_fused100", 16, repeats=1, peak=1e9)
     single = throughput.measure("mlp_2d", 16, repeats=1, peak=1e9)
-    assert row["fused_steps"] == 100
+    assert row["fused_steps"] == 100 and single["fused_steps"] == 1
     assert row["gflop_per_step"] == pytest.approx(single["gflop_per_step"], rel=0.05)
 
 

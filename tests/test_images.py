@@ -237,6 +237,53 @@ def test_phase_decomposed_transpose_equals_conv_transpose():
     np.testing.assert_allclose(grad(layer)["params"]["kernel"], grad(reference)["params"]["kernel"], rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("height, width", [(8, 8), (7, 7), (5, 6), (1, 1), (28, 28)])
+def test_matmul_convolution_equals_nn_conv_to_second_order(height, width):
+    import flax.linen as nn
+
+    from jaxgan.nets.conv import Conv4x4Stride2
+
+    x = jax.random.normal(jax.random.key(0), (2, height, width, 3))
+    layer, reference = Conv4x4Stride2(5), nn.Conv(5, (4, 4), (2, 2), padding="SAME")
+    variables = layer.init(jax.random.key(1), x)
+    np.testing.assert_allclose(layer.apply(variables, x), reference.apply(variables, x), rtol=1e-5, atol=1e-5)
+
+    def penalty_gradient(module):  # d/dtheta of ||d D / dx||^2: what a gradient penalty needs
+        input_grad = lambda v: jax.grad(lambda x: jnp.sum(jnp.tanh(module.apply(v, x))))(x)
+        return jax.grad(lambda v: jnp.sum(input_grad(v) ** 2))(variables)["params"]
+
+    got, want = penalty_gradient(layer), penalty_gradient(reference)
+    for name in ("kernel", "bias"):
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-4, atol=1e-5)
+
+
+def test_matmul_critic_has_the_xla_critics_parameters_and_outputs():
+    x = jax.random.uniform(jax.random.key(0), (4, 28, 28, 1), minval=-1, maxval=1)
+    xla = DCGANDiscriminator(size=28, width=8, norm="layer")
+    matmul = DCGANDiscriminator(size=28, width=8, norm="layer", conv="matmul")
+    variables = xla.init(jax.random.key(1), x, train=True)
+    shapes = lambda tree: jax.tree.map(jnp.shape, tree)
+    assert shapes(matmul.init(jax.random.key(1), x, train=True)) == shapes(variables)
+    np.testing.assert_allclose(matmul.apply(variables, x, train=True), xla.apply(variables, x, train=True), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="'fft'"):
+        DCGANDiscriminator(size=28, width=8, conv="fft").init(jax.random.key(1), x, train=True)
+
+
+def test_critic_convolution_is_matmul_exactly_when_a_gradient_penalty_is_on():
+    from experiments import dcgan, wgan, wgan_gp
+
+    from jaxgan.config import ConfigError, critic_convolution, validate
+
+    assert critic_convolution(dcgan.get_config()) == "xla" and critic_convolution(wgan.get_config()) == "xla"
+    config = wgan_gp.get_config()
+    assert critic_convolution(config) == "matmul"
+    config.model.d_conv = "xla"
+    assert critic_convolution(config) == "xla"
+    config.model.d_conv = "winograd"
+    with pytest.raises(ConfigError, match="model.d_conv.*'winograd'"):
+        validate(config)
+
+
 def test_bfloat16_compute_keeps_float32_parameters_and_outputs():
     g = DCGANGenerator(size=28, channels=1, width=4, dtype=jnp.bfloat16)
     d = DCGANDiscriminator(size=28, width=4, norm="batch", dtype=jnp.bfloat16)

@@ -8,7 +8,9 @@ width halving at every upsampling (C0 = 4, 8, 16 x `width` for 28, 32, 64 pixels
 first layer, as in the paper) -> flatten -> Dense(1). `norm="batch"` is the paper's; gradient
 penalties need a critic without BatchNorm (`"layer"` or `"none"`, Gulrajani et al. 2017, Sec. 4);
 `spectral_norm=True` wraps every layer in `nn.SpectralNorm` (Miyato et al. 2018, the "standard
-CNN" of their Table 3).
+CNN" of their Table 3). `conv="matmul"` computes D's convolutions as matrix products
+(`nets.conv.Conv4x4Stride2`, same parameters and values), much faster on XLA's CPU backend when
+the critic is differentiated twice (gradient penalties); `"xla"` uses `nn.Conv`.
 
 `upsample` chooses the 2x upsampling layer: "transpose" (4x4 stride-2 transposed conv, the
 paper's), "resize" (nearest-neighbour 2x then 3x3 conv) or "depth_to_space" (3x3 conv to 4C
@@ -27,9 +29,12 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxgan.nets.conv import Conv4x4Stride2
+
 SIZES = (28, 32, 64)
 UPSAMPLING = ("transpose", "resize", "depth_to_space", "transpose_dilated")
 NORMS = ("batch", "layer", "none")
+CONVOLUTIONS = ("xla", "matmul")
 
 
 def _plan(size):
@@ -162,6 +167,7 @@ class DCGANDiscriminator(nn.Module):
     axis_name: str | None = None
     dtype: jnp.dtype = jnp.float32
     features_only: bool = False
+    conv: str = "xla"
 
     def _layer(self, layer, h, train):
         return nn.SpectralNorm(layer)(h, update_stats=train) if self.spectral_norm else layer(h)
@@ -170,14 +176,19 @@ class DCGANDiscriminator(nn.Module):
     def __call__(self, x, *, train: bool):
         if self.norm not in NORMS:
             raise ValueError(f"unknown norm {self.norm!r}; expected one of {NORMS}")
+        if self.conv not in CONVOLUTIONS:
+            raise ValueError(f"unknown conv {self.conv!r}; expected one of {CONVOLUTIONS}")
         if x.ndim != 4 or x.shape[1] != self.size or x.shape[2] != self.size:
             raise ValueError(f"expected images (B, {self.size}, {self.size}, C), got shape {x.shape}")
         _, stages = _plan(self.size)
         h = x.astype(self.dtype)
         for i in range(stages):
             normed = i > 0 and self.norm != "none"
-            conv = nn.Conv(self.width * 2**i, (4, 4), (2, 2), padding="SAME",
-                           use_bias=not (normed and self.norm == "batch"), dtype=self.dtype)
+            bias = not (normed and self.norm == "batch")
+            if self.conv == "matmul":  # named as nn.Conv would be: the same parameter tree
+                conv = Conv4x4Stride2(self.width * 2**i, use_bias=bias, dtype=self.dtype, name=f"Conv_{i}")
+            else:
+                conv = nn.Conv(self.width * 2**i, (4, 4), (2, 2), padding="SAME", use_bias=bias, dtype=self.dtype)
             h = self._layer(conv, h, train)
             if normed:
                 h = _batch_norm(train, self.axis_name, self.dtype)(h) if self.norm == "batch" else nn.LayerNorm(dtype=self.dtype)(h)
