@@ -16,6 +16,7 @@ import time
 import jax
 import jax.numpy as jnp
 
+from jaxgan import parallel
 from jaxgan.nets.dcgan import UPSAMPLING, DCGANGenerator
 
 
@@ -29,7 +30,7 @@ def _time(fn, *args, repeats):
     return statistics.median(times), min(times), max(times)
 
 
-def measure(size, method, *, batch, repeats):
+def measure(size, method, *, batch, repeats, cpu_convolutions="eigen"):
     channels = 1 if size == 28 else 3
     model = DCGANGenerator(size=size, channels=channels, upsample=method)
     z = jax.random.normal(jax.random.key(0), (batch, 100))
@@ -40,11 +41,13 @@ def measure(size, method, *, batch, repeats):
         x, _ = model.apply({"params": p, **state}, z, train=True, mutable=["batch_stats"])
         return jnp.mean(x**2)
 
-    forward = jax.jit(lambda p, z: model.apply({"params": p, **state}, z, train=True, mutable=["batch_stats"])[0])
-    backward = jax.jit(jax.grad(loss))
+    options = parallel.compiler_options(cpu_convolutions)  # as the train step is compiled
+    forward = jax.jit(lambda p, z: model.apply({"params": p, **state}, z, train=True, mutable=["batch_stats"])[0],
+                      compiler_options=options)
+    backward = jax.jit(jax.grad(loss), compiler_options=options)
     fwd = _time(forward, params, z, repeats=repeats)
     bwd = _time(backward, params, z, repeats=repeats)
-    return {"size": size, "method": method, "batch": batch, "forward_ms": 1e3 * fwd[0], "forward_backward_ms": 1e3 * bwd[0],
+    return {"size": size, "method": method, "batch": batch, "cpu_convolutions": cpu_convolutions, "forward_ms": 1e3 * fwd[0], "forward_backward_ms": 1e3 * bwd[0],
             "forward_backward_ms_min": 1e3 * bwd[1], "forward_backward_ms_max": 1e3 * bwd[2],
             "params": sum(x.size for x in jax.tree.leaves(params))}
 
@@ -54,6 +57,7 @@ def main(argv=None):
     parser.add_argument("--sizes", default="28,32,64")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--cpu-convolutions", default="eigen", choices=parallel.CPU_CONVOLUTIONS)
     parser.add_argument("--out", default="results/bench_upsampling.jsonl")
     args = parser.parse_args(argv)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
@@ -64,11 +68,12 @@ def main(argv=None):
         f.write(json.dumps({"machine": header}) + "\n")
         for size in map(int, args.sizes.split(",")):
             for method in UPSAMPLING:
-                row = measure(size, method, batch=args.batch, repeats=args.repeats)
+                row = measure(size, method, batch=args.batch, repeats=args.repeats, cpu_convolutions=args.cpu_convolutions)
                 rows.append(row)
                 f.write(json.dumps(row) + "\n")
                 f.flush()
-    print(f"DCGAN generator, batch {args.batch}, median of {args.repeats}; {header['device']}, jax {header['jax']}")
+    print(f"DCGAN generator, batch {args.batch}, median of {args.repeats}, {args.cpu_convolutions} convolutions; "
+          f"{header['device']}, jax {header['jax']}")
     print("| size | upsampling | params | forward ms | forward+backward ms | vs transpose |")
     print("|---|---|---|---|---|---|")
     for row in rows:
