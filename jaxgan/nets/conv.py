@@ -45,6 +45,19 @@ def conv4x4_stride2(x, kernel):
     return (windows.reshape(b * ho * wo, 16 * c) @ matrix).reshape(b, ho, wo, -1)
 
 
+def kernel_layer(module, x, size, op):
+    """`op(x, kernel)` plus bias with nn.Conv's parameters (kernel (size, size, C, features),
+    LeCun normal; bias zeros if `module.use_bias`), float32 parameters computed in `module.dtype`
+    (float32 when the module has none): the body of the layers that compute a convolution their
+    own way."""
+    dtype = getattr(module, "dtype", jnp.float32)
+    kernel = module.param("kernel", nn.initializers.lecun_normal(), (size, size, x.shape[-1], module.features), jnp.float32)
+    y = op(x.astype(dtype), kernel.astype(dtype))
+    if module.use_bias:
+        y = y + module.param("bias", nn.initializers.zeros, (module.features,), jnp.float32).astype(dtype)
+    return y
+
+
 class Conv4x4Stride2(nn.Module):
     """`nn.Conv(features, (4, 4), (2, 2), padding="SAME")` (same parameters and initializers)
     computed by `conv4x4_stride2`."""
@@ -55,8 +68,4 @@ class Conv4x4Stride2(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), (4, 4, x.shape[-1], self.features), jnp.float32)
-        y = conv4x4_stride2(x.astype(self.dtype), kernel.astype(self.dtype))
-        if self.use_bias:
-            y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
-        return y
+        return kernel_layer(self, x, 4, conv4x4_stride2)

@@ -29,7 +29,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.nets.conv import Conv4x4Stride2
+from jaxgan.nets.conv import Conv4x4Stride2, kernel_layer
 
 SIZES = (28, 32, 64)
 UPSAMPLING = ("transpose", "resize", "depth_to_space", "transpose_dilated")
@@ -96,12 +96,7 @@ class ConvTranspose4x4Stride2(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), (4, 4, x.shape[-1], self.features), jnp.float32)
-        x, kernel = x.astype(self.dtype), kernel.astype(self.dtype)
-        y = conv_transpose_stride2(x, kernel)
-        if self.use_bias:
-            y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
-        return y
+        return kernel_layer(self, x, 4, conv_transpose_stride2)
 
 
 class Upsample2x(nn.Module):

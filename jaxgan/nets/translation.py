@@ -14,6 +14,7 @@ noise that Adam amplifies).
 import flax.linen as nn
 import jax.numpy as jnp
 
+from jaxgan.nets.conv import kernel_layer
 from jaxgan.nets.dcgan import ConvTranspose4x4Stride2, conv_transpose_stride2
 from jaxgan.nets.layers import norm_layer
 
@@ -140,9 +141,7 @@ class ConvTranspose3x3Stride2(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), (3, 3, x.shape[-1], self.features), jnp.float32)
-        y = conv_transpose_stride2(x, kernel)
-        return y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32) if self.use_bias else y
+        return kernel_layer(self, x, 3, conv_transpose_stride2)
 
 
 def _reflect(x, pad):
