@@ -1,10 +1,20 @@
-"""Test set-up: 4 virtual CPU devices (set before JAX is imported) and small shared builders."""
+"""Test set-up: 4 virtual CPU devices and a compilation cache shared by this session's tests and
+their subprocesses (both set before JAX is imported), and small shared builders."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Many tests train, stop and resume the same program: each train() compiles its step afresh, and
+# the cache turns the repeats into reads. It starts empty, so every program is compiled once.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="jaxgan-tests-xla-cache-")
+    atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402

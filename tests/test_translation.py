@@ -29,7 +29,9 @@ ADAM = optax.adam(1e-3, b1=0.5)
 
 
 def init(module, x):
-    return module.init(jax.random.key(0), x, train=False)
+    """Variables of `module`, initialized as `state.create` does it (compiled, unoptimized)."""
+    return jax.jit(lambda x: module.init(jax.random.key(0), x, train=False),
+                   compiler_options=parallel.init_compiler_options())(x)
 
 
 @pytest.mark.parametrize("size, depth, channels", [(16, 4, 1), (32, 5, 3), (64, 3, 1), (256, 8, 3)])
