@@ -97,8 +97,13 @@ def data_parallel(step, mesh, *, example_axis, cpu_convolutions="eigen"):
     and metrics replicated; the state is donated; compiled with `compiler_options(cpu_convolutions)`."""
     replicated = NamedSharding(mesh, P())
     sharded = batch_sharding(mesh, example_axis)
+
+    def step_on_mesh(state, batch):
+        with jax.sharding.use_abstract_mesh(mesh.abstract_mesh):  # steps split per-example work on it
+            return step(state, batch)
+
     return jax.jit(
-        step,
+        step_on_mesh,
         in_shardings=(replicated, sharded),
         out_shardings=(replicated, replicated),
         donate_argnums=0,

@@ -17,9 +17,11 @@ import jax
 import jax.numpy as jnp
 import optax
 from jax import lax
+from jax.sharding import PartitionSpec as P
 
 from jaxgan.losses.auxiliary import historical_average_penalty, update_running_average
 from jaxgan.losses.penalties import clip_weights
+from jaxgan.parallel import DATA_AXIS
 
 _CRITIC, _GENERATOR = 0, 1
 # Noise layers (e.g. Gaussian noise in D) draw from fold_in(update key, NOISE_SALT): disjoint from
@@ -53,9 +55,16 @@ def _apply(module, params, collections, inputs, *, train, noise_key=None, method
 
 
 def _global_indices(batch_size, axis_name):
-    """Global indices of the local examples: offset by the device position under pmap."""
-    offset = 0 if axis_name is None else lax.axis_index(axis_name) * batch_size
-    return offset + jnp.arange(batch_size)
+    """Global indices of the local examples: offset by the device position under pmap; under a
+    data-parallel jit (`parallel.data_parallel`) split over the data axis like the batch, so that
+    what is computed per example from them (latents, fakes, the generator's passes) is split too
+    rather than replicated on every device."""
+    if axis_name is not None:
+        return lax.axis_index(axis_name) * batch_size + jnp.arange(batch_size)
+    mesh = jax.sharding.get_abstract_mesh()
+    if DATA_AXIS in mesh.axis_names and batch_size % mesh.shape[DATA_AXIS] == 0:
+        return jax.lax.with_sharding_constraint(jnp.arange(batch_size), P(DATA_AXIS))
+    return jnp.arange(batch_size)
 
 
 def _example_keys(key, indices):

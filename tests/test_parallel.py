@@ -1,6 +1,7 @@
 """Data-parallel steps (jit over a sharded mesh, pmap) equal the single-device step."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -91,6 +92,27 @@ def test_data_parallel_step_equals_single_device(case, form):
         assert max_abs_diff(getattr(result, field), getattr(reference, field)) < 1e-5, field
     for name in ref_metrics:
         np.testing.assert_allclose(metrics[name], ref_metrics[name], rtol=1e-5, atol=1e-6)
+
+
+def _generator_input_rows(step, state, batch, mesh=None):
+    """Row counts of the forward dots of G's first layer in the compiled step: the batch rows
+    each device computes the generator on."""
+    if mesh is None:
+        text = jax.jit(step).lower(state, batch).compile().as_text()
+    else:
+        compiled = parallel.data_parallel(step, mesh, example_axis=1)
+        text = compiled.lower(parallel.replicate_state(state, mesh), parallel.shard_batch(batch, mesh, example_axis=1))
+        text = text.compile().as_text()
+    forward = r"= f32\[(\d+),16\]\{[^}]*\} dot\([^\n]*op_name=\"jit\([^)]*\)/(?:jvp\()?MLPGenerator/Dense_0/"
+    return {int(rows) for rows in re.findall(forward, text)}
+
+
+def test_data_parallel_jit_splits_the_generator_over_devices():
+    """Latents are drawn in the step from per-example keys; the data-parallel jit splits them
+    like the batch, so each of the 4 devices runs G on 36 / 4 = 9 examples, not all 36."""
+    batch = real_batches(1, 1, 36)[0]
+    assert _generator_input_rows(ns_step(), small_state(), batch) == {36}
+    assert _generator_input_rows(ns_step(), small_state(), batch, parallel.make_mesh()) == {9}
 
 
 def test_pmap_without_global_batchnorm_differs():
