@@ -158,37 +158,33 @@ def matmul_peak(n=2048, repeats=7):
     return 2.0 * n**3 / statistics.median(times)
 
 
-def _config(name, batch_size, cpu_convolutions, fused_steps=None):
+def _compiled_step(name, batch_size, cpu_convolutions, fused_steps=None):
+    """(compiled step, its placed state and random batch, compile seconds, fused steps) of
+    `name` at `batch_size` (`fused_steps` overrides the model's)."""
     config = MODELS[name][0]()
     config.data.batch_size = batch_size
     config.train.parallel = "auto"
     config.train.cpu_convolutions = cpu_convolutions
     if fused_steps is not None:
         config.train.fused_steps = fused_steps
-    return config
+    program = Program(config)
+    state = program.to_device(program.init_state())
+    batch = program.place_batch(random_batch(program, config, batch_size, jax.random.key(0)))
+    started = time.perf_counter()
+    compiled = program.step.lower(state, batch).compile()
+    return compiled, state, batch, time.perf_counter() - started, config.train.fused_steps
 
 
 def iteration_flops(name, batch_size, cpu_convolutions):
     """XLA's FLOPs of one iteration of `name`, counted on the unfused step: XLA's cost analysis
     counts a while loop's body once, so a fused step's own count (a `lax.scan` for K > 8) is
     one iteration's, and an unrolled one's is K iterations'."""
-    program = Program(_config(name, batch_size, cpu_convolutions, fused_steps=1))
-    state = program.to_device(program.init_state())
-    batch = program.place_batch(random_batch(program, program.config, batch_size, jax.random.key(0)))
-    return step_flops(program.step.lower(state, batch).compile())
+    return step_flops(_compiled_step(name, batch_size, cpu_convolutions, fused_steps=1)[0])
 
 
 def prepare(name, batch_size, *, cpu_convolutions="eigen"):
     """Compile `name`'s step at `batch_size`; returns (run: () -> seconds of one step, facts)."""
-    description = MODELS[name][1]
-    config = _config(name, batch_size, cpu_convolutions)
-    fused = config.train.fused_steps
-    program = Program(config)
-    state = program.to_device(program.init_state())
-    batch = program.place_batch(random_batch(program, config, batch_size, jax.random.key(0)))
-    started = time.perf_counter()
-    compiled = program.step.lower(state, batch).compile()
-    compile_s = time.perf_counter() - started
+    compiled, state, batch, compile_s, fused = _compiled_step(name, batch_size, cpu_convolutions)
     carry = {"state": state}
 
     def run():
@@ -199,7 +195,7 @@ def prepare(name, batch_size, *, cpu_convolutions="eigen"):
         return (time.perf_counter() - started) / fused
 
     run()  # warm-up
-    facts = {"model": name, "what": description, "batch": batch_size, "devices": jax.device_count(), "fused_steps": fused,
+    facts = {"model": name, "what": MODELS[name][1], "batch": batch_size, "devices": jax.device_count(), "fused_steps": fused,
              "cpu_convolutions": cpu_convolutions, "compile_s": compile_s,
              "flops": step_flops(compiled) if fused == 1 else iteration_flops(name, batch_size, cpu_convolutions),
              "xla_bytes": step_bytes(compiled),
