@@ -1,6 +1,7 @@
 """Compile time of every recipe's train step (issue 8: each under 30 s on this CPU).
 
     .venv/bin/python -m benchmarks.compile_times [--recipes dcgan,wgan_gp] [--out results/bench_compile.jsonl]
+        [--override '{"model.g_width": 8}']
 
 For each `experiments/<recipe>.py` with `get_config()`: build the `Program` of the recipe's own
 config (its networks, batch size, n_critic, penalties and game) and time `lower` + `compile` of
@@ -18,7 +19,7 @@ import time
 
 import jax
 
-from benchmarks.throughput import environment, random_batch
+from benchmarks.throughput import apply_overrides, environment, random_batch
 from jaxgan.train import Program
 
 LIMIT_S = 30.0
@@ -34,8 +35,9 @@ def recipes():
     return names
 
 
-def compile_time(recipe):
-    config = importlib.import_module(f"experiments.{recipe}").get_config()
+def compile_time(recipe, overrides=None):
+    """Seconds to lower and compile `recipe`'s train step (with config `overrides`)."""
+    config = apply_overrides(importlib.import_module(f"experiments.{recipe}").get_config(), overrides)
     program = Program(config)
     state = program.to_device(program.init_state())
     batch = program.place_batch(random_batch(program, config, config.data.batch_size, jax.random.key(0)))
@@ -50,14 +52,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipes", default="", help="comma list (default: all)")
     parser.add_argument("--out", default="results/bench_compile.jsonl")
+    parser.add_argument("--override", default="{}", help="JSON of dotted config keys applied to every recipe")
     args = parser.parse_args(argv)
+    overrides = json.loads(args.override)
     names = args.recipes.split(",") if args.recipes else recipes()
     rows = []
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(json.dumps({"environment": environment()}) + "\n")
         for name in names:
-            rows.append(compile_time(name))
+            rows.append(compile_time(name, overrides))
             f.write(json.dumps(rows[-1]) + "\n")
             f.flush()
             print(json.dumps(rows[-1]), flush=True)

@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import parallel
+from jaxgan import backend
 from jaxgan.train import Program
 
 
@@ -40,21 +40,16 @@ def _image_recipe(recipe, data, **overrides):
     def build():
         config = importlib.import_module(f"experiments.{recipe}").get_config()
         config.data.name = data
-        for key, value in overrides.items():
-            *groups, field = key.split(".")
-            target = config
-            for group in groups:
-                target = target[group]
-            target[field] = value
-        return config
+        return apply_overrides(config, overrides)
 
     return build
 
 
-def _fused(build, steps):
+def _fused(build, steps, seeds=1):
     def fused():
         config = build()
         config.train.fused_steps = steps
+        config.num_seeds = seeds
         return config
 
     return fused
@@ -84,6 +79,9 @@ MODELS = {
     "mlp_2d": (_fused(_image_recipe("gan_ns_2d", "ring"), 1), "MLP GAN on the 2D ring: one D and one G update per call"),
     "mlp_2d_fused100": (_fused(_image_recipe("gan_ns_2d", "ring"), 100),
                         "the mlp_2d iteration, 100 fused into one compiled call (train.fused_steps); time per iteration"),
+    "mlp_2d_fused100_seeds10": (_fused(_image_recipe("gan_ns_2d", "ring"), 100, seeds=10),
+                                "mlp_2d_fused100 for 10 seeds vmapped in one program (num_seeds); time per iteration "
+                                "of all 10"),
     "mlp_mnist": (_mlp_mnist, "MLP GAN on MNIST (G 256-512-1024 BN, D 512-256): one D and one G update"),
     "dcgan28": (_image_recipe("dcgan", "mnist"), "DCGAN 28x28, width 64: one D and one G update"),
     "dcgan32": (_image_recipe("dcgan", "cifar10"), "DCGAN 32x32 RGB, width 64: one D and one G update"),
@@ -112,7 +110,8 @@ def random_batch(program, config, batch_size, key):
         return {name: jax.random.uniform(jax.random.fold_in(key, i), (fused, 1, batch_size) + shape, minval=-1, maxval=1)
                 for i, (name, shape) in enumerate(zip(names, (a, b)))}
     if config.data.name in ("ring", "grid"):
-        return jax.tree.map(lambda x: x[0], make_source(config).next(fused))
+        batch = make_source(config).next(fused)  # (seeds, fused, n_critic, B, 2)
+        return batch if config.num_seeds > 1 else jax.tree.map(lambda x: x[0], batch)
     from jaxgan.config import uses_labels
 
     lead = (fused, config.n_critic)
@@ -125,6 +124,8 @@ def random_batch(program, config, batch_size, key):
     elif uses_labels(config) == "subset":
         batch["x_labeled"] = images(keys[2], config.game.labeled_batch_size)
         batch["y_labeled"] = labels(keys[3], config.game.labeled_batch_size)
+    if config.num_seeds > 1:
+        batch = jax.tree.map(lambda x: jnp.broadcast_to(x, (config.num_seeds,) + x.shape), batch)
     return batch
 
 
@@ -144,10 +145,11 @@ def step_bytes(compiled):
     return int(m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes - m.alias_size_in_bytes)
 
 
-def matmul_peak(n=2048, repeats=7):
-    """Measured float32 matmul FLOP/s of this machine: median over repeats of an n x n x n jnp.dot."""
-    a = jax.random.normal(jax.random.key(0), (n, n), jnp.float32)
-    b = jax.random.normal(jax.random.key(1), (n, n), jnp.float32)
+def matmul_peak(n=2048, repeats=7, dtype=jnp.float32):
+    """Measured matmul FLOP/s of this machine's first device in `dtype`: median over repeats of an
+    n x n x n jnp.dot of random matrices."""
+    a = jax.random.normal(jax.random.key(0), (n, n), jnp.float32).astype(dtype)
+    b = jax.random.normal(jax.random.key(1), (n, n), jnp.float32).astype(dtype)
     dot = jax.jit(jnp.dot)
     jax.block_until_ready(dot(a, b))
     times = []
@@ -158,10 +160,21 @@ def matmul_peak(n=2048, repeats=7):
     return 2.0 * n**3 / statistics.median(times)
 
 
-def _compiled_step(name, batch_size, cpu_convolutions, fused_steps=None):
+def apply_overrides(config, overrides):
+    """Set dotted keys of `config` ({"model.dtype": "bfloat16", ...}); unknown keys fail."""
+    for key, value in (overrides or {}).items():
+        *groups, field = key.split(".")
+        target = config
+        for group in groups:
+            target = target[group]
+        target[field] = value
+    return config
+
+
+def _compiled_step(name, batch_size, cpu_convolutions, fused_steps=None, overrides=None):
     """(compiled step, its placed state and random batch, compile seconds, fused steps) of
-    `name` at `batch_size` (`fused_steps` overrides the model's)."""
-    config = MODELS[name][0]()
+    `name` at `batch_size` (`fused_steps` overrides the model's; `overrides` sets config keys)."""
+    config = apply_overrides(MODELS[name][0](), overrides)
     config.data.batch_size = batch_size
     config.train.parallel = "auto"
     config.train.cpu_convolutions = cpu_convolutions
@@ -175,16 +188,30 @@ def _compiled_step(name, batch_size, cpu_convolutions, fused_steps=None):
     return compiled, state, batch, time.perf_counter() - started, config.train.fused_steps
 
 
-def iteration_flops(name, batch_size, cpu_convolutions):
+def iteration_flops(name, batch_size, cpu_convolutions, overrides=None):
     """XLA's FLOPs of one iteration of `name`, counted on the unfused step: XLA's cost analysis
-    counts a while loop's body once, so a fused step's own count (a `lax.scan` for K > 8) is
-    one iteration's, and an unrolled one's is K iterations'."""
-    return step_flops(_compiled_step(name, batch_size, cpu_convolutions, fused_steps=1)[0])
+    counts a while loop's body once, so a fused step's own count (a `lax.scan` for long loops)
+    is one iteration's, and an unrolled one's is K iterations'."""
+    return step_flops(_compiled_step(name, batch_size, cpu_convolutions, fused_steps=1, overrides=overrides)[0])
 
 
-def prepare(name, batch_size, *, cpu_convolutions="eigen"):
-    """Compile `name`'s step at `batch_size`; returns (run: () -> seconds of one step, facts)."""
-    compiled, state, batch, compile_s, fused = _compiled_step(name, batch_size, cpu_convolutions)
+def compile_model(name, batch_size, *, cpu_convolutions="eigen", overrides=None):
+    """Compile `name`'s step at `batch_size` (with config `overrides`) without running it;
+    returns (compiled step, placed state, batch, facts). Safe to call from several threads at
+    once (the device script compiles its programs concurrently)."""
+    compiled, state, batch, compile_s, fused = _compiled_step(name, batch_size, cpu_convolutions, overrides=overrides)
+    overrides = dict(overrides or {})
+    facts = {"model": name, "what": MODELS[name][1], "batch": batch_size, "devices": jax.device_count(), "fused_steps": fused,
+             "cpu_convolutions": cpu_convolutions, "dtype": overrides.get("model.dtype", "float32"),
+             "overrides": overrides, "compile_s": compile_s,
+             "flops": step_flops(compiled) if fused == 1 else iteration_flops(name, batch_size, cpu_convolutions, overrides),
+             "xla_bytes": step_bytes(compiled)}
+    return compiled, state, batch, facts
+
+
+def runner(compiled, state, batch, facts):
+    """(run: () -> seconds of one step (per fused iteration), facts with a `finite` check of the
+    last metrics) of a compiled step; runs one warm-up step."""
     carry = {"state": state}
 
     def run():
@@ -192,15 +219,17 @@ def prepare(name, batch_size, *, cpu_convolutions="eigen"):
         carry["state"], metrics = compiled(carry["state"], batch)
         jax.block_until_ready(metrics)
         carry["metrics"] = metrics
-        return (time.perf_counter() - started) / fused
+        return (time.perf_counter() - started) / facts["fused_steps"]
 
     run()  # warm-up
-    facts = {"model": name, "what": MODELS[name][1], "batch": batch_size, "devices": jax.device_count(), "fused_steps": fused,
-             "cpu_convolutions": cpu_convolutions, "compile_s": compile_s,
-             "flops": step_flops(compiled) if fused == 1 else iteration_flops(name, batch_size, cpu_convolutions),
-             "xla_bytes": step_bytes(compiled),
-             "finite": lambda: bool(all(np.all(np.isfinite(np.asarray(v))) for v in jax.tree.leaves(carry["metrics"])))}
-    return run, facts
+    finite = lambda: bool(all(np.all(np.isfinite(np.asarray(v))) for v in jax.tree.leaves(carry["metrics"])))
+    return run, {**facts, "finite": finite}
+
+
+def prepare(name, batch_size, *, cpu_convolutions="eigen", overrides=None):
+    """Compile `name`'s step at `batch_size` (with config `overrides`); returns (run: () ->
+    seconds of one step, facts)."""
+    return runner(*compile_model(name, batch_size, cpu_convolutions=cpu_convolutions, overrides=overrides))
 
 
 def summarize(facts, times, peak):
@@ -212,55 +241,108 @@ def summarize(facts, times, peak):
             "repeats": len(times), "finite": facts["finite"]()}
 
 
-def measure(name, batch_size, *, repeats, peak, cpu_convolutions="eigen"):
-    run, facts = prepare(name, batch_size, cpu_convolutions=cpu_convolutions)
+def measure(name, batch_size, *, repeats, peak, cpu_convolutions="eigen", overrides=None):
+    run, facts = prepare(name, batch_size, cpu_convolutions=cpu_convolutions, overrides=overrides)
     return summarize(facts, [run() for _ in range(repeats)], peak)
 
 
 class TorchReference:
     """`benchmarks.torch_reference --serve` in a Python that has torch, kept running so its
-    measurements can alternate with JAX's."""
+    measurements can alternate with JAX's. Replies come in request order; `prebuild` queues model
+    builds (warm-ups, torch.compile) to run while this process does other work."""
 
-    def __init__(self, python):
+    def __init__(self, python, device="cpu"):
+        import queue
+        import threading
+
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        self.process = subprocess.Popen([python, "-m", "benchmarks.torch_reference", "--serve"], cwd=root, text=True,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen([python, "-m", "benchmarks.torch_reference", "--serve", "--device", device],
+                                        cwd=root, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+        self.replies = queue.Queue()
+        self.pending = 0
+        threading.Thread(target=self._read, daemon=True).start()
 
-    def measure(self, model, batch, repeats, compile_mode):
-        self.process.stdin.write(json.dumps({"model": model, "batch": batch, "repeats": repeats,
-                                             "compile": compile_mode}) + "\n")
+    def _read(self):
+        for line in self.process.stdout:
+            self.replies.put(json.loads(line))
+        self.replies.put(None)  # the server stopped
+
+    def _request(self, **request):
+        self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
+        self.pending += 1
+
+    def _reply(self, timeout=None):
+        import queue
+
+        try:
+            reply = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no reply from the PyTorch reference within {timeout:.0f} s") from None
+        if reply is None:
             raise RuntimeError(f"the PyTorch reference stopped:\n{self.process.stderr.read()[-2000:]}")
-        return json.loads(line)
+        self.pending -= 1
+        return reply
+
+    def prebuild(self, model, batch, compile_mode, dtype="float32"):
+        """Queue building (and warming up) a model for later `measure` calls; no wait."""
+        self._request(model=model, batch=batch, compile=compile_mode, dtype=dtype, build_only=True)
+
+    def wait(self, timeout=None):
+        """The replies of all queued requests (raises TimeoutError if they take longer)."""
+        import time as _time
+
+        deadline = None if timeout is None else _time.monotonic() + timeout
+        replies = []
+        while self.pending:
+            replies.append(self._reply(None if deadline is None else max(deadline - _time.monotonic(), 0.01)))
+        return replies
+
+    def measure(self, model, batch, repeats, compile_mode, dtype="float32"):
+        self.wait()
+        self._request(model=model, batch=batch, repeats=repeats, compile=compile_mode, dtype=dtype)
+        return self._reply()
 
     def close(self):
         self.process.stdin.close()
         self.process.wait()
 
+    def kill(self):
+        self.process.kill()
 
-def compare(name, batch, *, rounds, repeats, peak, torch, cpu_convolutions="eigen"):
-    """JAX and PyTorch (eager, compiled) measurements of the same iteration, alternating for
-    `rounds` rounds of `repeats` steps each. Times are medians over all steps; the ratios are
-    medians of the per-round ratios, so a slow spell of the machine hits both sides."""
-    run, facts = prepare(name, batch, cpu_convolutions=cpu_convolutions)
-    times, eager, compiled = [], [], []
+
+def compare(name, batch, *, rounds, repeats, peak, torch, cpu_convolutions="eigen", overrides=None,
+            torch_modes=("eager", "compile"), prepared=None):
+    """JAX and PyTorch (`torch_modes`: eager, compiled) measurements of the same iteration,
+    alternating for `rounds` rounds of `repeats` steps each. Times are medians over all steps;
+    the ratios are medians of the per-round ratios, so a slow spell of the machine hits both
+    sides. A bfloat16 row (`overrides["model.dtype"]`) is compared with PyTorch under bf16
+    autocast; a row of S vmapped seeds with S PyTorch iterations one after another.
+    `prepared`: an earlier `prepare(...)` of the same row (run, facts)."""
+    run, facts = prepared or prepare(name, batch, cpu_convolutions=cpu_convolutions, overrides=overrides)
+    seeds = (overrides or {}).get("num_seeds", TORCH_SEEDS.get(name, 1))
+    results = {mode: [] for mode in torch_modes}
+    times = []
     for _ in range(rounds):
         ours = [run() for _ in range(repeats)]
         times += ours
-        for mode, results in ((False, eager), (True, compiled)):
-            results.append(torch.measure(TORCH_MODELS[name], batch, repeats, mode))
-            results[-1]["jax_ms"] = 1e3 * statistics.median(ours)
+        for mode in torch_modes:
+            reply = torch.measure(TORCH_MODELS[name], batch, repeats, mode == "compile", facts["dtype"])
+            if "step_ms_median" in reply:
+                reply["step_ms_median"] *= seeds
+            reply["jax_ms"] = 1e3 * statistics.median(ours)
+            results[mode].append(reply)
     row = summarize(facts, times, peak)
-    for mode, results in (("eager", eager), ("compile", compiled)):
-        if "error" in results[0]:
-            row[f"torch_{mode}_error"] = results[0]["error"]
+    row["torch_seeds_in_sequence"] = seeds
+    for mode, replies in results.items():
+        if "error" in replies[0]:
+            row[f"torch_{mode}_error"] = replies[0]["error"]
             continue
-        row[f"torch_{mode}_ms"] = statistics.median(r["step_ms_median"] for r in results)
-        row[f"ratio_to_torch_{mode}"] = statistics.median(r["jax_ms"] / r["step_ms_median"] for r in results)
-        row[f"ratio_to_torch_{mode}_rounds"] = [r["jax_ms"] / r["step_ms_median"] for r in results]
-    row["torch_compile_warmup_s"] = compiled[0].get("warmup_s")
+        row[f"torch_{mode}_ms"] = statistics.median(r["step_ms_median"] for r in replies)
+        row[f"ratio_to_torch_{mode}"] = statistics.median(r["jax_ms"] / r["step_ms_median"] for r in replies)
+        row[f"ratio_to_torch_{mode}_rounds"] = [r["jax_ms"] / r["step_ms_median"] for r in replies]
+        row[f"torch_{mode}_warmup_s"] = replies[0].get("warmup_s")
     row["rounds"] = rounds
     return row
 
@@ -285,8 +367,11 @@ def table(rows, peak):
 
 
 # The PyTorch reference's name for each model it has (benchmarks.torch_reference.MODELS).
-TORCH_MODELS = {"mlp_2d": "mlp_2d", "mlp_2d_fused100": "mlp_2d", "mlp_mnist": "mlp_mnist", "dcgan28": "dcgan28",
-                "dcgan32": "dcgan32", "dcgan64": "dcgan64", "wgan_gp28": "wgan_gp28"}
+TORCH_MODELS = {"mlp_2d": "mlp_2d", "mlp_2d_fused100": "mlp_2d", "mlp_2d_fused100_seeds10": "mlp_2d",
+                "mlp_mnist": "mlp_mnist", "dcgan28": "dcgan28", "dcgan32": "dcgan32", "dcgan64": "dcgan64",
+                "wgan_gp28": "wgan_gp28"}
+# Rows of several vmapped seeds: PyTorch trains them one after another (its time x seeds).
+TORCH_SEEDS = {"mlp_2d_fused100_seeds10": 10}
 
 
 def ratio_table(rows):
@@ -337,8 +422,8 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown models {unknown}; choose from {sorted(MODELS)}")
     choices = args.cpu_convolutions.split(",")
-    if set(choices) - set(parallel.CPU_CONVOLUTIONS):
-        parser.error(f"--cpu-convolutions {args.cpu_convolutions!r}: choose from {parallel.CPU_CONVOLUTIONS}")
+    if set(choices) - set(backend.CPU_CONVOLUTIONS):
+        parser.error(f"--cpu-convolutions {args.cpu_convolutions!r}: choose from {backend.CPU_CONVOLUTIONS}")
     peak = matmul_peak()
     env = environment()
     rows = []

@@ -16,7 +16,7 @@ import time
 import jax
 import jax.numpy as jnp
 
-from jaxgan import parallel
+from jaxgan import backend
 from jaxgan.nets.dcgan import UPSAMPLING, DCGANGenerator
 
 
@@ -41,7 +41,7 @@ def measure(size, method, *, batch, repeats, cpu_convolutions="eigen"):
         x, _ = model.apply({"params": p, **state}, z, train=True, mutable=["batch_stats"])
         return jnp.mean(x**2)
 
-    options = parallel.compiler_options(cpu_convolutions)  # as the train step is compiled
+    options = backend.compiler_options(cpu_convolutions)  # as the train step is compiled
     forward = jax.jit(lambda p, z: model.apply({"params": p, **state}, z, train=True, mutable=["batch_stats"])[0],
                       compiler_options=options)
     backward = jax.jit(jax.grad(loss), compiler_options=options)
@@ -57,7 +57,7 @@ def main(argv=None):
     parser.add_argument("--sizes", default="28,32,64")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--cpu-convolutions", default="eigen", choices=parallel.CPU_CONVOLUTIONS)
+    parser.add_argument("--cpu-convolutions", default="eigen", choices=backend.CPU_CONVOLUTIONS)
     parser.add_argument("--out", default="results/bench_upsampling.jsonl")
     args = parser.parse_args(argv)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

@@ -157,6 +157,7 @@ def main(argv=None):
         initialize_distributed(args.coordinator, args.num_processes, args.process_id)
 
     from jaxgan.config import ConfigError, validate
+    from jaxgan.errors import MissingDependencyError
 
     try:
         if args.command == "train":
@@ -167,6 +168,9 @@ def main(argv=None):
         return _evaluate(config, args)
     except ConfigError as error:
         print(f"jaxgan: configuration error: {error}", file=sys.stderr)
+        return 2
+    except MissingDependencyError as error:
+        print(f"jaxgan: {error}", file=sys.stderr)
         return 2
 
 

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 from ml_collections import ConfigDict
 
-from jaxgan import losses, nets, parallel
+from jaxgan import backend, losses, nets
 from jaxgan.data import images as image_data
 from jaxgan.data import translation as translation_data
 from jaxgan.games import AAE_MODES, G_OBJECTIVES, SEMI_SUPERVISED_LOSSES, make_aae_step, make_game_step
@@ -42,8 +42,6 @@ PENALTIES = {
 DATASETS = ("ring", "grid", "mnist", "fashion_mnist", "cifar10", "celeb_a", "stacked_mnist", "npz", "folder")
 MODELS = ("mlp", "dcgan", "resnet")
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
-# Measured by benchmarks/upsampling.py on the 2-core CPU (see benchmarks/README.md).
-DEFAULT_UPSAMPLING = "transpose"
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PARALLEL = ("auto", "single", "jit", "pmap")
 
@@ -85,9 +83,12 @@ def base_config():
                 "g_width": 64,
                 "d_width": 64,
                 "upsample": "auto",
-                # DCGAN critic convolutions: "auto" = "matmul" when a gradient penalty is on (its
-                # double backward is fast as matrix products on XLA:CPU), else "xla".
+                # upsample / d_conv "auto": the backend's measured fastest exact form
+                # (jaxgan.backend.choices; on the CPU: phase-decomposed transposed convolutions,
+                # and the critic's convolutions as matrix products when a gradient penalty is on).
                 "d_conv": "auto",
+                # Compute dtype of the networks ("bfloat16": bf16 activations and matrix products;
+                # float32 parameters, optimizer, losses and penalty norms). Not for game "aae".
                 "dtype": "float32",
                 # MLP discriminator only: Gaussian noise (training) and weight normalization,
                 # as in the Improved-GAN semi-supervised MNIST discriminator.
@@ -151,6 +152,8 @@ def base_config():
                 # benchmarks/README.md) or "ynnpack" (XLA's default). No effect off the CPU.
                 "cpu_convolutions": "eigen",
                 "progress": True,
+                # TensorBoard event files under WORKDIR/tensorboard (needs tensorboardX).
+                "tensorboard": True,
             },
             # metrics: "auto" = mode coverage ("modes") on 2D data and on stacked_mnist, plus
             # fid,kid,pr,dc,is on images; or a comma list of modes,fid,kid,pr,dc,is.
@@ -218,8 +221,8 @@ def _validate_data_and_model(config):
         raise ConfigError(f"data.source='idx' reads the official MNIST-layout files; data.name={d.name!r} is not one")
     if m.name != "mlp" and not is_image(config):
         raise ConfigError(f"model.name={m.name!r} is an image model; data.name={d.name!r} is 2D (use model.name='mlp')")
-    if m.dtype != "float32" and m.name != "dcgan":
-        raise ConfigError(f"model.dtype={m.dtype!r} is available for model.name='dcgan' only")
+    if m.dtype != "float32" and config.game.name == "aae":
+        raise ConfigError(f"model.dtype={m.dtype!r}: the AAE networks compute in float32 only (game.name='aae')")
     if is_image(config) and d.name in image_data.IMAGE_DATASETS:
         size = image_data.IMAGE_DATASETS[d.name].size
         if m.name == "dcgan" and size not in nets.dcgan.SIZES:
@@ -397,6 +400,9 @@ def _validate_translation(config):
         raise ConfigError(f"translation.unet_depth must be an integer >= 0 (0 = down to 1x1), got {t.unet_depth!r}")
     if not is_translation(config):
         return
+    if config.model.upsample not in ("auto",) + tuple(nets.dcgan.TRANSPOSED_FORMS):
+        raise ConfigError(f"model.upsample={config.model.upsample!r}: the translation networks use the papers' "
+                          f"transposed convolutions; choose one of {['auto', *nets.dcgan.TRANSPOSED_FORMS]}")
     if not translation_data.is_translation_data(d.name):
         raise ConfigError(f"game.name={game!r} needs translation data (data.name one of "
                           f"{sorted(translation_data.TASKS)}, {translation_data.PAIRS_NPZ!r} or 'cycle_gan/NAME'), "
@@ -470,7 +476,7 @@ def validate(config):
     _validate_eval(config)
     _one_of(config.loss, LOSSES, "loss")
     _one_of(config.train.parallel, PARALLEL, "train.parallel")
-    _one_of(config.train.cpu_convolutions, parallel.CPU_CONVOLUTIONS, "train.cpu_convolutions")
+    _one_of(config.train.cpu_convolutions, backend.CPU_CONVOLUTIONS, "train.cpu_convolutions")
     if config.data.image_size < 0 or int(config.data.image_size) != config.data.image_size:
         raise ConfigError(f"data.image_size must be an integer >= 0 (0 = the dataset's size), got {config.data.image_size!r}")
     for side in ("g", "d"):
@@ -565,16 +571,23 @@ def data_shape(config):
     return tuple(open_split(config, "train").shape)
 
 
-def upsampling(config):
-    return DEFAULT_UPSAMPLING if config.model.upsample == "auto" else config.model.upsample
+def upsampling(config, backend_name=None):
+    """`model.upsample`, where "auto" is the backend's fastest form of the paper's transposed
+    convolution (`backend.choices(backend_name).upsample`)."""
+    if config.model.upsample != "auto":
+        return config.model.upsample
+    return backend.choices(backend_name).upsample
 
 
-def critic_convolution(config):
-    """The DCGAN critic's convolution: `model.d_conv`, where "auto" is "matmul" when a gradient
-    penalty differentiates the critic twice (much faster on XLA:CPU) and "xla" otherwise."""
+def critic_convolution(config, backend_name=None):
+    """The DCGAN critic's convolution: `model.d_conv`, where "auto" is the backend's measured
+    choice (`backend.choices`) for a critic that a gradient penalty differentiates twice or for
+    one differentiated once (on XLA:CPU: "matmul" with a penalty, "xla" without)."""
     if config.model.d_conv != "auto":
         return config.model.d_conv
-    return "matmul" if any(weight > 0 for weight in config.penalties.values()) else "xla"
+    chosen = backend.choices(backend_name)
+    penalized = any(weight > 0 for weight in config.penalties.values())
+    return chosen.critic_conv_with_penalty if penalized else chosen.critic_conv
 
 
 def build_models(config, *, axis_name=None):
@@ -606,15 +619,17 @@ def _translation_models(config, axis_name):
     t, m = config.translation, config.model
     channels = data_shape(config)[-1]
     norm = translation_choice(config, "norm")
+    dtype = DTYPES[m.dtype]
 
     def translator(out_channels):
         if translation_choice(config, "generator") == "unet":
             return nets.UNetGenerator(channels=out_channels, width=m.g_width, depth=unet_depth(config), norm=norm,
-                                      dropout=t.dropout, axis_name=axis_name)
+                                      dropout=t.dropout, axis_name=axis_name, dtype=dtype, upsample=upsampling(config))
         return nets.ResNetTranslator(channels=out_channels, width=m.g_width, num_blocks=t.resnet_blocks, norm=norm,
-                                     axis_name=axis_name)
+                                     axis_name=axis_name, dtype=dtype, upsample=upsampling(config))
 
-    patchgan = lambda: nets.PatchGAN(width=m.d_width, num_layers=t.patch_layers, norm=norm, axis_name=axis_name)
+    patchgan = lambda: nets.PatchGAN(width=m.d_width, num_layers=t.patch_layers, norm=norm, axis_name=axis_name,
+                                     dtype=dtype)
     if config.game.name == "pix2pix":
         return translator(channels), patchgan()
     source_channels = translation_shapes(config)[0][-1]
@@ -624,9 +639,10 @@ def _translation_models(config, axis_name):
 
 def _unconditional_models(config, shape, axis_name, features_only):
     m = config.model
+    dtype = DTYPES[m.dtype]
     if m.name == "mlp":
         generator = nets.MLPGenerator(hidden=tuple(m.g_hidden), output_dim=shape[0], norm=m.g_norm, axis_name=axis_name,
-                                      output_shape=shape if is_image(config) else None)
+                                      output_shape=shape if is_image(config) else None, dtype=dtype)
         discriminator = nets.MLPDiscriminator(
             hidden=tuple(m.d_hidden),
             norm=m.d_norm,
@@ -638,17 +654,17 @@ def _unconditional_models(config, shape, axis_name, features_only):
             input_noise=m.d_input_noise,
             hidden_noise=m.d_hidden_noise,
             features_only=features_only,
+            dtype=dtype,
         )
     elif m.name == "dcgan":
-        dtype = DTYPES[m.dtype]
         generator = nets.DCGANGenerator(size=shape[0], channels=shape[-1], width=m.g_width, upsample=upsampling(config),
                                         axis_name=axis_name, dtype=dtype)
         discriminator = nets.DCGANDiscriminator(size=shape[0], width=m.d_width, norm=m.d_norm,
                                                 spectral_norm=m.d_spectral_norm, axis_name=axis_name, dtype=dtype,
                                                 features_only=features_only, conv=critic_convolution(config))
     else:
-        generator = nets.ResNetGenerator(channels=shape[-1], width=m.g_width, axis_name=axis_name)
-        discriminator = nets.ResNetDiscriminator(width=m.d_width, features_only=features_only)
+        generator = nets.ResNetGenerator(channels=shape[-1], width=m.g_width, axis_name=axis_name, dtype=dtype)
+        discriminator = nets.ResNetDiscriminator(width=m.d_width, features_only=features_only, dtype=dtype)
     if m.packing > 1:
         discriminator = nets.Packed(inner=discriminator, num_packed=m.packing)
     return generator, discriminator

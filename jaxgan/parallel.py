@@ -13,10 +13,10 @@ Three forms of the same pure step (`jaxgan.steps.make_step`):
 All three give the same numbers as the single-device step on the same global batch, because
 the step derives each example's randomness from its global index.
 
-The jit forms compile with `compiler_options(cpu_convolutions)`: on the CPU backend, XLA's own
-(Eigen) convolutions instead of YNNPACK's, which run this project's convolutional train steps
-1.2-2.6x slower on the 2-core machine measured (benchmarks/README.md, "XLA:CPU convolutions").
-`jax.pmap` takes no compiler options; its steps use XLA's defaults.
+The jit forms compile with `backend.compiler_options(cpu_convolutions)` (on the CPU backend,
+XLA's own Eigen convolutions instead of YNNPACK's) and donate the state where
+`backend.choices().donate_state` says so. `jax.pmap` takes no compiler options; its steps use
+XLA's defaults.
 """
 
 import jax
@@ -25,37 +25,9 @@ import numpy as np
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from jaxgan.backend import choices, compiler_options
+
 DATA_AXIS = "data"
-
-CPU_CONVOLUTIONS = ("eigen", "ynnpack")
-# XLA:CPU (jax 0.12) sends dots, reductions and convolutions to YNNPACK by default. This list is
-# that default without LIBRARY_FUSION_TYPE_INDIVIDUAL_CONVOLUTION: convolutions then go to
-# XLA's Eigen kernels; dots and reductions stay with YNNPACK (faster for the MLP steps).
-_YNN_WITHOUT_CONVOLUTIONS = "LIBRARY_FUSION_TYPE_DOT,LIBRARY_FUSION_TYPE_REDUCE"
-
-
-def compiler_options(cpu_convolutions="eigen", backend=None):
-    """XLA compiler options for train steps on `backend` (default: JAX's default backend):
-    `cpu_convolutions="eigen"` (the default) runs convolutions on the CPU backend with XLA's Eigen
-    kernels, `"ynnpack"` keeps XLA's default (YNNPACK). None (XLA's defaults) off the CPU."""
-    if cpu_convolutions not in CPU_CONVOLUTIONS:
-        raise ValueError(f"cpu_convolutions must be one of {CPU_CONVOLUTIONS}, got {cpu_convolutions!r}")
-    if (backend or jax.default_backend()) != "cpu" or cpu_convolutions == "ynnpack":
-        return None
-    return {"xla_cpu_experimental_ynn_fusion_type": _YNN_WITHOUT_CONVOLUTIONS}
-
-
-# LLVM's optimizer takes 3-6 s per distinct 4-D shape on the threefry bit generator of a
-# parameter initializer (jax 0.12, XLA:CPU; 0.1 s without it), so initializing a ResNet
-# translator took 20 s eagerly and 40 s jitted, 2 s jitted without it.
-def init_compiler_options(backend=None):
-    """XLA compiler options for one-off initialization programs: LLVM optimization off on the
-    CPU backend (values equal to eager initialization's up to float32 rounding); None (XLA's
-    defaults) off the CPU."""
-    if (backend or jax.default_backend()) != "cpu":
-        return None
-    return {"xla_backend_optimization_level": 0}
-
 
 def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None):
     """Start JAX's multi-host runtime (`jax.distributed.initialize`); call before any other JAX
@@ -86,15 +58,20 @@ def check_divisible(global_batch_size, num_devices):
         )
 
 
+def _donated(backend=None):
+    return (0,) if choices(backend).donate_state else ()
+
+
 def single_device(step, *, cpu_convolutions="eigen"):
-    """`jax.jit(step)` with the state (argument 0) donated, compiled with
-    `compiler_options(cpu_convolutions)`."""
-    return jax.jit(step, donate_argnums=0, compiler_options=compiler_options(cpu_convolutions))
+    """`jax.jit(step)` with the state (argument 0) donated (where the backend's choices say so),
+    compiled with `backend.compiler_options(cpu_convolutions)`."""
+    return jax.jit(step, donate_argnums=_donated(), compiler_options=compiler_options(cpu_convolutions))
 
 
 def data_parallel(step, mesh, *, example_axis, cpu_convolutions="eigen"):
     """`jax.jit` of `step(state, batch)` with the batch sharded along `example_axis` and the state
-    and metrics replicated; the state is donated; compiled with `compiler_options(cpu_convolutions)`."""
+    and metrics replicated; the state is donated (where the backend's choices say so); compiled with
+    `backend.compiler_options(cpu_convolutions)`."""
     replicated = NamedSharding(mesh, P())
     sharded = batch_sharding(mesh, example_axis)
 
@@ -106,7 +83,7 @@ def data_parallel(step, mesh, *, example_axis, cpu_convolutions="eigen"):
         step_on_mesh,
         in_shardings=(replicated, sharded),
         out_shardings=(replicated, replicated),
-        donate_argnums=0,
+        donate_argnums=_donated(mesh.devices.flat[0].platform),
         compiler_options=compiler_options(cpu_convolutions, backend=mesh.devices.flat[0].platform),
     )
 
@@ -165,7 +142,7 @@ def pmap_step(step, *, example_axis, devices=None):
     """
     devices = jax.local_devices() if devices is None else list(devices)
     n = len(devices)
-    mapped = jax.pmap(step, axis_name=DATA_AXIS, devices=devices, donate_argnums=0)
+    mapped = jax.pmap(step, axis_name=DATA_AXIS, devices=devices, donate_argnums=_donated(devices[0].platform))
 
     def split(x):
         size = x.shape[example_axis]

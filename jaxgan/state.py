@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxgan.parallel import init_compiler_options
+from jaxgan.backend import init_compiler_options
 
 
 def _split_variables(variables):
@@ -79,7 +79,7 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
 
     `create` is traceable, so `jax.vmap(lambda k: create(..., key=k))(keys)` builds a stack of
     independent states for training several seeds in one program. It runs as one compiled
-    program (unoptimized on the CPU backend, `parallel.init_compiler_options`): initializing a
+    program (unoptimized on the CPU backend, `backend.init_compiler_options`): initializing a
     convolutional net op by op takes XLA:CPU 10-20 s.
     """
     if isinstance(key, int):

@@ -19,6 +19,7 @@ import optax
 from jax import lax
 from jax.sharding import PartitionSpec as P
 
+from jaxgan.backend import choices
 from jaxgan.losses.auxiliary import historical_average_penalty, update_running_average
 from jaxgan.losses.penalties import clip_weights
 from jaxgan.parallel import DATA_AXIS
@@ -235,18 +236,16 @@ def make_step(
     return step
 
 
-# XLA's CPU backend runs convolutions inside a while loop about 25x slower than the same
-# convolutions outside one (measured: a DCGAN critic gradient, 13 ms vs 338 ms in a 1-step
-# `lax.scan`), so loops this short are unrolled in Python; longer ones stay a `lax.scan` to keep
-# compile time bounded.
-MAX_UNROLLED = 8
-
-
-def scan_or_unroll(body, carry, xs):
+def scan_or_unroll(body, carry, xs, *, max_unrolled=None):
     """`lax.scan(body, carry, xs)`, unrolled into straight-line code when the loop has at most
-    `MAX_UNROLLED` iterations (same values, same stacked outputs)."""
+    `max_unrolled` iterations (same values, same stacked outputs). `max_unrolled=None` takes the
+    backend's measured choice (`backend.choices().max_unrolled`): XLA's CPU backend runs
+    convolutions inside a while loop about 25x slower than outside one (a DCGAN critic gradient,
+    13 ms vs 338 ms in a 1-step `lax.scan`); longer loops stay a `lax.scan` to bound compile time."""
+    if max_unrolled is None:
+        max_unrolled = choices().max_unrolled
     length = jax.tree.leaves(xs)[0].shape[0]
-    if length > MAX_UNROLLED:
+    if length > max_unrolled:
         return lax.scan(body, carry, xs)
     outputs = []
     for i in range(length):
@@ -257,7 +256,7 @@ def scan_or_unroll(body, carry, xs):
 
 def fuse_steps(step):
     """K whole steps in one call: `fused(state, batches)` runs `step` over the leading axis of
-    `batches` (K, n_critic, B, ...) (a `lax.scan`, unrolled for K <= MAX_UNROLLED) and returns
+    `batches` (K, n_critic, B, ...) (`scan_or_unroll`: unrolled for short loops) and returns
     metrics stacked to shape (K,)."""
 
     def fused(state, batches):

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
-from jaxgan import parallel
+from jaxgan import backend, parallel
 from jaxgan.checkpoint import Checkpointer
 from jaxgan.config import (build_models, build_optimizer, build_prior, build_step, data_shape, discriminator_example,
                            generator_input_shape, initial_pools, is_image, is_translation, open_split, sample_latent,
@@ -93,7 +93,7 @@ class Program:
             run = lambda s: decode(s, latents, use_ema=use_ema)
             return jax.vmap(run)(state) if seeded else run(state)[None]
 
-        options = parallel.compiler_options(config.train.cpu_convolutions)
+        options = backend.compiler_options(config.train.cpu_convolutions)
         self._sample = jax.jit(sample, static_argnums=(2, 3), compiler_options=options)
         self._decode = jax.jit(decode_latents, static_argnums=(2,), compiler_options=options)
 
@@ -287,6 +287,7 @@ def train(config, workdir):
     """
     validate(config)
     os.makedirs(workdir, exist_ok=True)
+    writer = MetricWriter(workdir, tensorboard=config.train.tensorboard)  # fails early without tensorboardX
     program = Program(config)
     source = make_source(config)
     checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
@@ -301,7 +302,6 @@ def train(config, workdir):
     step = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])
     saved_step = step if checkpoints.latest_step() is not None else None
     state = program.to_device(state)
-    writer = MetricWriter(workdir)
     t = config.train
     fused = t.fused_steps
     call_times = []

@@ -6,21 +6,30 @@ import os
 
 import jax
 
+from jaxgan.errors import require
+
+
+def tensorboard_writer(logdir):
+    """A tensorboardX `SummaryWriter` for `logdir`; tensorboardX is imported only here, so runs
+    that do not log to TensorBoard (`train.tensorboard=False`) do not need it installed."""
+    tensorboardx = require("tensorboardX", feature="train.tensorboard=True (TensorBoard event files)",
+                           instead="pass --config.train.tensorboard=False (metrics.jsonl is written either way)")
+    return tensorboardx.SummaryWriter(logdir)
+
 
 class MetricWriter:
-    """Appends `{"step": t, name: value, ...}` lines to `metrics.jsonl` and writes the same
-    scalars as TensorBoard events under `tensorboard/`. A no-op on processes other than 0."""
+    """Appends `{"step": t, name: value, ...}` lines to `metrics.jsonl` and, with `tensorboard`,
+    writes the same scalars as TensorBoard events under `tensorboard/`. A no-op on processes
+    other than 0."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, *, tensorboard=True):
         self.enabled = jax.process_index() == 0
         if not self.enabled:
             return
-        from tensorboardX import SummaryWriter
-
+        self._tb = tensorboard_writer(os.path.join(workdir, "tensorboard")) if tensorboard else None
         os.makedirs(workdir, exist_ok=True)
         self.jsonl_path = os.path.join(workdir, "metrics.jsonl")
         self._jsonl = open(self.jsonl_path, "a")
-        self._tb = SummaryWriter(os.path.join(workdir, "tensorboard"))
 
     def write(self, step, scalars):
         if not self.enabled:
@@ -28,13 +37,15 @@ class MetricWriter:
         clean = {k: (float(v) if math.isfinite(float(v)) else str(float(v))) for k, v in scalars.items()}
         self._jsonl.write(json.dumps({"step": int(step), **clean}) + "\n")
         self._jsonl.flush()
-        for name, value in scalars.items():
-            self._tb.add_scalar(name, float(value), int(step))
+        if self._tb is not None:
+            for name, value in scalars.items():
+                self._tb.add_scalar(name, float(value), int(step))
 
     def close(self):
         if self.enabled:
             self._jsonl.close()
-            self._tb.close()
+            if self._tb is not None:
+                self._tb.close()
 
 
 def read_jsonl(path):

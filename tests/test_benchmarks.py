@@ -31,7 +31,7 @@ class _FakeTorch:
     def __init__(self):
         self.eager = iter([100.0, 50.0, 200.0])
 
-    def measure(self, model, batch, repeats, compile_mode):
+    def measure(self, model, batch, repeats, compile_mode, dtype="float32"):
         if compile_mode:
             return {"error": "RuntimeError: no double backward"}
         return {"model": model, "step_ms_median": next(self.eager), "warmup_s": 1.0}
@@ -40,8 +40,9 @@ class _FakeTorch:
 def test_compare_takes_the_median_of_per_round_ratios(monkeypatch):
     jax_seconds = iter([0.040, 0.040, 0.060, 0.060, 0.050, 0.050])  # rounds of 2 steps: 40, 60, 50 ms
     facts = {"model": "dcgan32", "what": "", "batch": 64, "devices": 1, "fused_steps": 1, "cpu_convolutions": "eigen",
-             "compile_s": 1.0, "flops": 1e9, "xla_bytes": 10, "finite": lambda: True}
-    monkeypatch.setattr(throughput, "prepare", lambda name, batch, cpu_convolutions: (lambda: next(jax_seconds), facts))
+             "dtype": "float32", "compile_s": 1.0, "flops": 1e9, "xla_bytes": 10, "finite": lambda: True}
+    monkeypatch.setattr(throughput, "prepare",
+                        lambda name, batch, cpu_convolutions, overrides=None: (lambda: next(jax_seconds), facts))
     row = throughput.compare("dcgan32", 64, rounds=3, repeats=2, peak=1e10, torch=_FakeTorch())
     assert row["ratio_to_torch_eager_rounds"] == pytest.approx([0.4, 1.2, 0.25])
     assert row["ratio_to_torch_eager"] == pytest.approx(0.4)  # not 50 ms / 100 ms of the pooled medians

@@ -14,7 +14,7 @@ from conftest import max_abs_diff, shared_dataset_dir
 from PIL import Image
 from test_train import restored_state, with_overrides
 
-from jaxgan import cli, parallel, state as state_lib
+from jaxgan import backend, cli, parallel, state as state_lib
 from jaxgan.config import ConfigError, base_config, learning_rate, validate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.translation import TranslationSource, edge_map, open_translation, pad_to
@@ -31,7 +31,7 @@ ADAM = optax.adam(1e-3, b1=0.5)
 def init(module, x):
     """Variables of `module`, initialized as `state.create` does it (compiled, unoptimized)."""
     return jax.jit(lambda x: module.init(jax.random.key(0), x, train=False),
-                   compiler_options=parallel.init_compiler_options())(x)
+                   compiler_options=backend.init_compiler_options())(x)
 
 
 @pytest.mark.parametrize("size, depth, channels", [(16, 4, 1), (32, 5, 3), (64, 3, 1), (256, 8, 3)])

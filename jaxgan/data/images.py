@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from jaxgan.data.idx import load_idx_split
+from jaxgan.errors import require
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,8 +74,9 @@ class TfdsImages:
     """Random access over a prepared TFDS dataset via `tfds.data_source` (array_record files)."""
 
     def __init__(self, name, split, data_dir, spec):
-        import tensorflow_datasets as tfds
-
+        tfds = require("tensorflow_datasets", feature=f"data.source='tfds' (dataset {name!r})",
+                       instead="read the official files directly (MNIST, Fashion-MNIST: data.source='idx', "
+                               "data.dir=the folder of .gz files) or your own images (data.name='npz' or 'folder')")
         try:
             self.source = tfds.data_source(name, split=split, data_dir=data_dir, download=False)
         except Exception as error:  # tfds raises several types for a dataset that is not prepared

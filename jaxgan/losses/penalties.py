@@ -29,15 +29,23 @@ def _squared_gradient_norms(critic, x):
     """||d critic(x_i) / d x_i||_2^2 for each example i, over the whole flattened example: (B,).
 
     One `jax.grad` of sum_i critic(x_i): exact per-example gradients when the critic treats
-    examples independently (no BatchNorm).
+    examples independently (no BatchNorm). The squares and their sum are computed in float32
+    whatever the critic's compute dtype (a bf16 critic's gradient has 8 bits of mantissa; its
+    sum over a 784-3072-pixel example in bf16 would lose the penalty's signal).
     """
-    grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(x).reshape(x.shape[0], -1)
+    grads = jax.grad(lambda inputs: jnp.sum(critic(inputs).astype(jnp.float32)))(x)
+    grads = grads.reshape(x.shape[0], -1).astype(jnp.float32)
     return jnp.sum(jnp.square(grads), axis=1)
 
 
+# Added under the square root: the norm's own gradient g / ||g|| is finite (zero) at g = 0 rather
+# than 0/0 = NaN, which a critic with a flat region (or a bf16 gradient that underflows) reaches.
+NORM_EPSILON = 1e-12
+
+
 def _gradient_norms(critic, x):
-    """Per-example gradient norms; sqrt(sum g^2 + tiny) keeps the norm's own gradient finite at g = 0."""
-    return jnp.sqrt(_squared_gradient_norms(critic, x) + 1e-12)
+    """Per-example gradient norms in float32, sqrt(sum g^2 + NORM_EPSILON)."""
+    return jnp.sqrt(_squared_gradient_norms(critic, x) + NORM_EPSILON)
 
 
 def _check_pair(real, fake):

@@ -21,8 +21,10 @@ output phases is a plain 2x2 convolution of the undilated input with a quarter o
 and the phases are interleaved. The result equals `nn.ConvTranspose(k, (4, 4), (2, 2), "SAME")`
 with the same kernel (tested), at the same FLOPs, but its gradients are ordinary convolutions:
 XLA's CPU backend runs the kernel gradient of an input-dilated convolution several times slower.
-"transpose_dilated" is the same layer through `nn.ConvTranspose` (input-dilated convolution), kept
-to measure that difference and to cross-check the decomposition.
+"transpose_dilated" is the same layer (same parameters, same module name) computed as XLA's
+input-dilated convolution (`lax.conv_transpose`, what `nn.ConvTranspose` runs), which GPU
+convolution libraries handle natively. Which form is faster depends on the backend:
+`model.upsample="auto"` takes `jaxgan.backend.choices().upsample`.
 """
 
 import flax.linen as nn
@@ -33,6 +35,8 @@ from jaxgan.nets.conv import Conv4x4Stride2, kernel_layer
 
 SIZES = (28, 32, 64)
 UPSAMPLING = ("transpose", "resize", "depth_to_space", "transpose_dilated")
+# The two exact forms of a stride-2 transposed convolution (see the module docstring).
+TRANSPOSED_FORMS = {"transpose": "phases", "transpose_dilated": "dilated"}
 NORMS = ("batch", "layer", "none")
 CONVOLUTIONS = ("xla", "matmul")
 
@@ -48,6 +52,12 @@ def depth_to_space(x, block=2):
     b, h, w, c = x.shape
     x = x.reshape(b, h, w, block, block, c // (block * block))
     return x.transpose(0, 1, 3, 2, 4, 5).reshape(b, h * block, w * block, c // (block * block))
+
+
+def conv_transpose_dilated(x, kernel):
+    """`nn.ConvTranspose(features, (k, k), (2, 2), padding="SAME")` applied with `kernel` (k, k, C,
+    F): XLA's input-dilated convolution, the computation flax's layer runs."""
+    return jax.lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
 
 def _interleave_phases(phases):
@@ -82,8 +92,19 @@ def conv_transpose_stride2(x, kernel):
     return _interleave_phases(phases)
 
 
+def transposed_op(form):
+    """The function (x, kernel) -> y of a stride-2 "SAME" transposed convolution in `form`:
+    "phases" (`conv_transpose_stride2`) or "dilated" (`conv_transpose_dilated`)."""
+    ops = {"phases": conv_transpose_stride2, "dilated": conv_transpose_dilated}
+    if form not in ops:
+        raise ValueError(f"unknown transposed-convolution form {form!r}; expected one of {sorted(ops)}")
+    return ops[form]
+
+
 class ConvTranspose4x4Stride2(nn.Module):
-    """`nn.ConvTranspose(features, (4, 4), (2, 2), padding="SAME")` by phase decomposition.
+    """`nn.ConvTranspose(features, (4, 4), (2, 2), padding="SAME")` with nn.ConvTranspose's
+    parameters, computed by phase decomposition (`form="phases"`) or as XLA's input-dilated
+    convolution (`form="dilated"`); both forms have one parameter tree.
 
     In 1D, that layer gives y[2i] = w0 x[i-1] + w2 x[i] and y[2i+1] = w1 x[i] + w3 x[i+1]: output
     phase a is a 2-tap correlation with the taps w[a::2], padded by one on the left (a = 0) or on
@@ -93,10 +114,11 @@ class ConvTranspose4x4Stride2(nn.Module):
     features: int
     use_bias: bool = True
     dtype: jnp.dtype = jnp.float32
+    form: str = "phases"
 
     @nn.compact
     def __call__(self, x):
-        return kernel_layer(self, x, 4, conv_transpose_stride2)
+        return kernel_layer(self, x, 4, transposed_op(self.form))
 
 
 class Upsample2x(nn.Module):
@@ -107,10 +129,9 @@ class Upsample2x(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        if self.method == "transpose":
-            return ConvTranspose4x4Stride2(self.features, use_bias=self.use_bias, dtype=self.dtype)(x)
-        if self.method == "transpose_dilated":
-            return nn.ConvTranspose(self.features, (4, 4), (2, 2), padding="SAME", use_bias=self.use_bias, dtype=self.dtype)(x)
+        if self.method in TRANSPOSED_FORMS:
+            return ConvTranspose4x4Stride2(self.features, use_bias=self.use_bias, dtype=self.dtype,
+                                           form=TRANSPOSED_FORMS[self.method])(x)
         if self.method == "resize":
             b, h, w, c = x.shape
             x = jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)

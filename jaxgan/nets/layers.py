@@ -6,16 +6,17 @@ import jax.numpy as jnp
 
 
 
-def norm_layer(kind, *, train, axis_name=None):
+def norm_layer(kind, *, train, axis_name=None, dtype=jnp.float32):
     """A normalization layer by name: "batch" (batch statistics while training, running averages
     otherwise; averaged over the pmap axis `axis_name`), "layer", "instance" (per example and
-    channel over space) or "none" (identity)."""
+    channel over space) or "none" (identity). Outputs in `dtype`; flax computes the statistics
+    in float32 whatever the dtype, and the scale and offset are float32 parameters."""
     if kind == "batch":
-        return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name)
+        return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name, dtype=dtype)
     if kind == "layer":
-        return nn.LayerNorm()
+        return nn.LayerNorm(dtype=dtype)
     if kind == "instance":
-        return nn.InstanceNorm()
+        return nn.InstanceNorm(dtype=dtype)
     if kind == "none":
         return lambda h: h
     raise ValueError(f"unknown norm {kind!r}; expected batch, layer, instance or none")

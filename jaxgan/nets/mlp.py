@@ -1,4 +1,7 @@
-"""Multilayer perceptrons for low-dimensional data (the 2D mode-coverage studies)."""
+"""Multilayer perceptrons for low-dimensional data (the 2D mode-coverage studies) and images.
+
+`dtype` (e.g. `jnp.bfloat16`) is the compute dtype of the dense and normalization layers;
+parameters stay float32 and outputs are float32."""
 
 import math
 from typing import Sequence
@@ -12,10 +15,10 @@ from jaxgan.nets.layers import MinibatchDiscrimination, MinibatchStdDev, norm_la
 NORMS = ("none", "batch", "layer")
 
 
-def _norm(kind, train, axis_name):
+def _norm(kind, train, axis_name, dtype):
     if kind not in NORMS:
         raise ValueError(f"unknown norm {kind!r}; expected one of {NORMS}")
-    return norm_layer(kind, train=train, axis_name=axis_name)
+    return norm_layer(kind, train=train, axis_name=axis_name, dtype=dtype)
 
 
 class MLPGenerator(nn.Module):
@@ -34,18 +37,19 @@ class MLPGenerator(nn.Module):
     norm: str = "none"
     axis_name: str | None = None
     output_shape: tuple | None = None
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, z, *, train: bool):
         h = z
         for width in self.hidden:
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
-            h = nn.Dense(width, use_bias=self.norm != "batch")(h)
-            h = _norm(self.norm, train, self.axis_name)(h)
+            h = nn.Dense(width, use_bias=self.norm != "batch", dtype=self.dtype)(h)
+            h = _norm(self.norm, train, self.axis_name, self.dtype)(h)
             h = nn.relu(h)
         if self.output_shape is None:
-            return nn.Dense(self.output_dim)(h)
-        out = nn.Dense(math.prod(self.output_shape))(h)
+            return nn.Dense(self.output_dim, dtype=self.dtype)(h).astype(jnp.float32)
+        out = nn.Dense(math.prod(self.output_shape), dtype=self.dtype)(h).astype(jnp.float32)
         return jnp.tanh(out).reshape((z.shape[0],) + tuple(self.output_shape))
 
 
@@ -76,9 +80,10 @@ class MLPDiscriminator(nn.Module):
     input_noise: float = 0.0
     hidden_noise: float = 0.0
     features_only: bool = False
+    dtype: jnp.dtype = jnp.float32
 
     def _dense(self, width, h, train, use_bias=True):
-        layer = nn.Dense(width, use_bias=use_bias)
+        layer = nn.Dense(width, use_bias=use_bias, dtype=self.dtype)
         if self.spectral_norm:
             return nn.SpectralNorm(layer)(h, update_stats=train)
         if self.weight_norm:
@@ -96,12 +101,14 @@ class MLPDiscriminator(nn.Module):
         for width in self.hidden:
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = self._dense(width, h, train, use_bias=self.norm != "batch")
-            h = _norm(self.norm, train, self.axis_name)(h)
+            h = _norm(self.norm, train, self.axis_name, self.dtype)(h)
             h = self._noise(nn.leaky_relu(h, 0.2), self.hidden_noise, train)
         if self.features_only:
-            return h
+            return h.astype(jnp.float32)
+        if self.minibatch_kernels or self.minibatch_std:
+            h = h.astype(jnp.float32)  # batch statistics of the features: computed in float32
         if self.minibatch_kernels:
             h = MinibatchDiscrimination(num_kernels=self.minibatch_kernels)(h)
         if self.minibatch_std:
             h = MinibatchStdDev()(h)
-        return self._dense(1, h, train)[:, 0]
+        return self._dense(1, h, train)[:, 0].astype(jnp.float32)

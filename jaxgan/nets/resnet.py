@@ -4,6 +4,9 @@ Table 4; the CIFAR-10 architecture of Gulrajani et al. 2017 with spectral normal
 G: z (128) -> Dense 4x4x256 -> 3 x ResBlock up (256) -> BN -> ReLU -> conv3x3 -> tanh.
 D: optimized ResBlock down (128) -> ResBlock down (128) -> ResBlock (128) -> ResBlock (128) ->
 ReLU -> global sum pool -> Dense(1); every conv and dense layer spectrally normalized.
+
+`dtype` (e.g. `jnp.bfloat16`) is the compute dtype of every layer; parameters, spectral-norm
+power iterations, the global sum pool and the outputs are float32.
 """
 
 import flax.linen as nn
@@ -24,24 +27,27 @@ class GeneratorBlock(nn.Module):
 
     features: int
     axis_name: str | None = None
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, x, *, train):
-        bn = lambda: nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=self.axis_name)
+        bn = lambda: nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=self.axis_name, dtype=self.dtype)
         h = _upsample_nearest(nn.relu(bn()(x)))
-        h = nn.Conv(self.features, (3, 3), padding="SAME")(h)
-        h = nn.Conv(self.features, (3, 3), padding="SAME")(nn.relu(bn()(h)))
-        shortcut = nn.Conv(self.features, (1, 1))(_upsample_nearest(x))
+        h = nn.Conv(self.features, (3, 3), padding="SAME", dtype=self.dtype)(h)
+        h = nn.Conv(self.features, (3, 3), padding="SAME", dtype=self.dtype)(nn.relu(bn()(h)))
+        shortcut = nn.Conv(self.features, (1, 1), dtype=self.dtype)(_upsample_nearest(x))
         return h + shortcut
 
 
 class SNConv(nn.Module):
     features: int
     kernel: tuple = (3, 3)
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, x, *, train):
-        return nn.SpectralNorm(nn.Conv(self.features, self.kernel, padding="SAME"))(x, update_stats=train)
+        conv = nn.Conv(self.features, self.kernel, padding="SAME", dtype=self.dtype)
+        return nn.SpectralNorm(conv)(x, update_stats=train)
 
 
 class DiscriminatorBlock(nn.Module):
@@ -52,19 +58,20 @@ class DiscriminatorBlock(nn.Module):
     features: int
     downsample: bool = True
     optimized: bool = False
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, x, *, train):
         h = x if self.optimized else nn.relu(x)
-        h = SNConv(self.features)(h, train=train)
-        h = SNConv(self.features)(nn.relu(h), train=train)
+        h = SNConv(self.features, dtype=self.dtype)(h, train=train)
+        h = SNConv(self.features, dtype=self.dtype)(nn.relu(h), train=train)
         if self.downsample:
             h = _avg_pool(h)
         shortcut = x
         if self.optimized:
-            shortcut = SNConv(self.features, (1, 1))(_avg_pool(x), train=train)
+            shortcut = SNConv(self.features, (1, 1), dtype=self.dtype)(_avg_pool(x), train=train)
         elif self.downsample or x.shape[-1] != self.features:
-            shortcut = SNConv(self.features, (1, 1))(x, train=train)
+            shortcut = SNConv(self.features, (1, 1), dtype=self.dtype)(x, train=train)
             shortcut = _avg_pool(shortcut) if self.downsample else shortcut
         return h + shortcut
 
@@ -75,14 +82,16 @@ class ResNetGenerator(nn.Module):
     channels: int = 3
     width: int = 256
     axis_name: str | None = None
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, z, *, train: bool):
-        h = nn.Dense(4 * 4 * self.width)(z).reshape(z.shape[0], 4, 4, self.width)
+        h = nn.Dense(4 * 4 * self.width, dtype=self.dtype)(z).reshape(z.shape[0], 4, 4, self.width)
         for _ in range(3):
-            h = GeneratorBlock(self.width, self.axis_name)(h, train=train)
-        h = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=self.axis_name)(h))
-        return jnp.tanh(nn.Conv(self.channels, (3, 3), padding="SAME")(h))
+            h = GeneratorBlock(self.width, self.axis_name, self.dtype)(h, train=train)
+        bn = nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=self.axis_name, dtype=self.dtype)
+        h = nn.Conv(self.channels, (3, 3), padding="SAME", dtype=self.dtype)(nn.relu(bn(h)))
+        return jnp.tanh(h.astype(jnp.float32))
 
 
 class ResNetDiscriminator(nn.Module):
@@ -91,16 +100,18 @@ class ResNetDiscriminator(nn.Module):
 
     width: int = 128
     features_only: bool = False
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, x, *, train: bool):
         if x.ndim != 4 or x.shape[1:3] != (32, 32):
             raise ValueError(f"the SNGAN ResNet discriminator takes images (B, 32, 32, C), got shape {x.shape}")
-        h = DiscriminatorBlock(self.width, optimized=True)(x, train=train)
-        h = DiscriminatorBlock(self.width)(h, train=train)
-        h = DiscriminatorBlock(self.width, downsample=False)(h, train=train)
-        h = DiscriminatorBlock(self.width, downsample=False)(h, train=train)
-        h = jnp.sum(nn.relu(h), axis=(1, 2))
+        block = lambda **kw: DiscriminatorBlock(self.width, dtype=self.dtype, **kw)
+        h = block(optimized=True)(x, train=train)
+        h = block()(h, train=train)
+        h = block(downsample=False)(h, train=train)
+        h = block(downsample=False)(h, train=train)
+        h = jnp.sum(nn.relu(h).astype(jnp.float32), axis=(1, 2))
         if self.features_only:
             return h
         return nn.SpectralNorm(nn.Dense(1))(h, update_stats=train)[:, 0]

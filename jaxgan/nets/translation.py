@@ -5,6 +5,11 @@ All take and return NHWC images in [-1, 1]; discriminators return a map of patch
 (B, h, w, 1), one logit per receptive field. Dropout and any other randomness draw from the
 `noise` RNG stream (`steps._apply(..., noise_key=...)`), only while training.
 
+`dtype` (e.g. `jnp.bfloat16`) is the compute dtype of every layer; parameters stay float32 and
+outputs are float32. `upsample` picks the exact form of the transposed convolutions,
+"transpose" (phase decomposition) or "transpose_dilated" (XLA's input-dilated convolution), with
+the same parameters (`jaxgan.backend.choices().upsample` is the measured faster one).
+
 Normalization: "batch" (the Pix2Pix paper's, with its batch size 1 it equals instance norm),
 "instance" (CycleGAN's; `nn.InstanceNorm`, per example and channel over space) or "none". A
 convolution followed by a norm has no bias (the norm removes it; its gradient would be rounding
@@ -15,16 +20,22 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from jaxgan.nets.conv import kernel_layer
-from jaxgan.nets.dcgan import ConvTranspose4x4Stride2, conv_transpose_stride2
+from jaxgan.nets.dcgan import TRANSPOSED_FORMS, ConvTranspose4x4Stride2, transposed_op
 from jaxgan.nets.layers import norm_layer
 
 NORMS = ("batch", "instance", "none")
 
 
-def _norm(kind, train, axis_name=None):
+def _norm(kind, train, axis_name=None, dtype=jnp.float32):
     if kind not in NORMS:
         raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
-    return norm_layer(kind, train=train, axis_name=axis_name)
+    return norm_layer(kind, train=train, axis_name=axis_name, dtype=dtype)
+
+
+def _form(upsample):
+    if upsample not in TRANSPOSED_FORMS:
+        raise ValueError(f"upsample must be one of {sorted(TRANSPOSED_FORMS)}, got {upsample!r}")
+    return TRANSPOSED_FORMS[upsample]
 
 
 def _check_image(x, name):
@@ -32,9 +43,9 @@ def _check_image(x, name):
         raise ValueError(f"{name} takes NHWC images (B, H, W, C), got shape {x.shape}")
 
 
-def _conv4x4_stride2(features, use_bias=True):
+def _conv4x4_stride2(features, use_bias=True, dtype=jnp.float32):
     # The Pix2Pix/PatchGAN "C-k" layer: 4x4 stride 2 with one pixel of padding each side, so H -> H/2.
-    return nn.Conv(features, (4, 4), (2, 2), padding=((1, 1), (1, 1)), use_bias=use_bias)
+    return nn.Conv(features, (4, 4), (2, 2), padding=((1, 1), (1, 1)), use_bias=use_bias, dtype=dtype)
 
 
 def patchgan_layers(num_layers):
@@ -70,20 +81,23 @@ class PatchGAN(nn.Module):
     num_layers: int = 3
     norm: str = "batch"
     axis_name: str | None = None
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, inputs, *, train: bool):
         x = jnp.concatenate(inputs, axis=-1) if isinstance(inputs, (tuple, list)) else inputs
         _check_image(x, "PatchGAN")
+        norm = lambda y: _norm(self.norm, train, self.axis_name, self.dtype)(y)
         bias = self.norm == "none"
         for i in range(self.num_layers):
-            x = _conv4x4_stride2(self.width * min(2**i, 8), use_bias=bias or i == 0)(x)
+            x = _conv4x4_stride2(self.width * min(2**i, 8), use_bias=bias or i == 0, dtype=self.dtype)(x)
             if i > 0:
-                x = _norm(self.norm, train, self.axis_name)(x)
+                x = norm(x)
             x = nn.leaky_relu(x, 0.2)
-        x = nn.Conv(self.width * min(2**self.num_layers, 8), (4, 4), padding=((1, 1), (1, 1)), use_bias=bias)(x)
-        x = nn.leaky_relu(_norm(self.norm, train, self.axis_name)(x), 0.2)
-        return nn.Conv(1, (4, 4), padding=((1, 1), (1, 1)))(x)
+        x = nn.Conv(self.width * min(2**self.num_layers, 8), (4, 4), padding=((1, 1), (1, 1)), use_bias=bias,
+                    dtype=self.dtype)(x)
+        x = nn.leaky_relu(norm(x), 0.2)
+        return nn.Conv(1, (4, 4), padding=((1, 1), (1, 1)), dtype=self.dtype)(x).astype(jnp.float32)
 
 
 class UNetGenerator(nn.Module):
@@ -105,10 +119,14 @@ class UNetGenerator(nn.Module):
     dropout: float = 0.5
     num_dropout: int = 3
     axis_name: str | None = None
+    dtype: jnp.dtype = jnp.float32
+    upsample: str = "transpose"
 
     @nn.compact
     def __call__(self, x, *, train: bool):
         _check_image(x, "UNetGenerator")
+        form = _form(self.upsample)
+        norm = lambda y: _norm(self.norm, train, self.axis_name, self.dtype)(y)
         if x.shape[1] % 2**self.depth or x.shape[2] % 2**self.depth:
             raise ValueError(f"UNetGenerator(depth={self.depth}) needs H and W divisible by {2**self.depth}, got {x.shape[1:3]}")
         widths = [self.width * min(2**i, 8) for i in range(self.depth)]
@@ -118,30 +136,34 @@ class UNetGenerator(nn.Module):
             if i > 0:
                 x = nn.leaky_relu(x, 0.2)
             normed = 0 < i < self.depth - 1
-            x = _conv4x4_stride2(features, use_bias=bias or not normed)(x)
+            x = _conv4x4_stride2(features, use_bias=bias or not normed, dtype=self.dtype)(x)
             if normed:
-                x = _norm(self.norm, train, self.axis_name)(x)
+                x = norm(x)
             skips.append(x)
         skips.pop()  # the bottleneck itself has no skip partner
         for i, features in enumerate(reversed(widths[:-1])):
-            x = ConvTranspose4x4Stride2(features, use_bias=bias)(nn.relu(x))
-            x = _norm(self.norm, train, self.axis_name)(x)
+            x = ConvTranspose4x4Stride2(features, use_bias=bias, dtype=self.dtype, form=form)(nn.relu(x))
+            x = norm(x)
             if i < self.num_dropout and self.dropout > 0:
                 x = nn.Dropout(self.dropout, deterministic=not train, rng_collection="noise")(x)
             x = jnp.concatenate([x, skips.pop()], axis=-1)
-        return jnp.tanh(ConvTranspose4x4Stride2(self.channels)(nn.relu(x)))
+        x = ConvTranspose4x4Stride2(self.channels, dtype=self.dtype, form=form)(nn.relu(x))
+        return jnp.tanh(x.astype(jnp.float32))
 
 
 class ConvTranspose3x3Stride2(nn.Module):
-    """CycleGAN's u-k layer, `nn.ConvTranspose(features, (3, 3), (2, 2), padding="SAME")`, computed
-    by phase decomposition (`nets.dcgan.conv_transpose_stride2`; equal values, tested)."""
+    """CycleGAN's u-k layer, `nn.ConvTranspose(features, (3, 3), (2, 2), padding="SAME")` with its
+    parameters, computed by phase decomposition (`form="phases"`, `nets.dcgan.conv_transpose_stride2`;
+    equal values, tested) or as XLA's input-dilated convolution (`form="dilated"`)."""
 
     features: int
     use_bias: bool = True
+    dtype: jnp.dtype = jnp.float32
+    form: str = "phases"
 
     @nn.compact
     def __call__(self, x):
-        return kernel_layer(self, x, 3, conv_transpose_stride2)
+        return kernel_layer(self, x, 3, transposed_op(self.form))
 
 
 def _reflect(x, pad):
@@ -153,14 +175,16 @@ class ResidualBlock(nn.Module):
 
     norm: str = "instance"
     axis_name: str | None = None
+    dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, x, *, train: bool):
         features, bias = x.shape[-1], self.norm == "none"
-        y = nn.Conv(features, (3, 3), padding="VALID", use_bias=bias)(_reflect(x, 1))
-        y = nn.relu(_norm(self.norm, train, self.axis_name)(y))
-        y = nn.Conv(features, (3, 3), padding="VALID", use_bias=bias)(_reflect(y, 1))
-        return x + _norm(self.norm, train, self.axis_name)(y)
+        norm = lambda y: _norm(self.norm, train, self.axis_name, self.dtype)(y)
+        y = nn.Conv(features, (3, 3), padding="VALID", use_bias=bias, dtype=self.dtype)(_reflect(x, 1))
+        y = nn.relu(norm(y))
+        y = nn.Conv(features, (3, 3), padding="VALID", use_bias=bias, dtype=self.dtype)(_reflect(y, 1))
+        return x + norm(y)
 
 
 class ResNetTranslator(nn.Module):
@@ -179,8 +203,7 @@ class ResNetTranslator(nn.Module):
     num_blocks: int = 9
     norm: str = "instance"
     axis_name: str | None = None
-    # "transpose_dilated": the same u-k layers through nn.ConvTranspose (XLA's input-dilated
-    # convolution), kept to measure the phase decomposition (benchmarks/translation.py).
+    dtype: jnp.dtype = jnp.float32
     upsample: str = "transpose"
 
     @nn.compact
@@ -188,22 +211,21 @@ class ResNetTranslator(nn.Module):
         _check_image(x, "ResNetTranslator")
         if x.shape[1] % 4 or x.shape[2] % 4:
             raise ValueError(f"ResNetTranslator needs H and W divisible by 4, got {x.shape[1:3]}")
-        if self.upsample not in ("transpose", "transpose_dilated"):
-            raise ValueError(f"upsample must be 'transpose' or 'transpose_dilated', got {self.upsample!r}")
-        norm = lambda y: _norm(self.norm, train, self.axis_name)(y)
+        form = _form(self.upsample)
+        norm = lambda y: _norm(self.norm, train, self.axis_name, self.dtype)(y)
+        conv = lambda features, kernel, **kw: nn.Conv(features, kernel, dtype=self.dtype, **kw)
         bias = self.norm == "none"
-        x = nn.relu(norm(nn.Conv(self.width, (7, 7), padding="VALID", use_bias=bias)(_reflect(x, 3))))
+        x = nn.relu(norm(conv(self.width, (7, 7), padding="VALID", use_bias=bias)(_reflect(x, 3))))
         for multiple in (2, 4):
-            x = nn.relu(norm(nn.Conv(self.width * multiple, (3, 3), (2, 2), padding=((1, 1), (1, 1)), use_bias=bias)(x)))
+            x = nn.relu(norm(conv(self.width * multiple, (3, 3), strides=(2, 2), padding=((1, 1), (1, 1)),
+                                  use_bias=bias)(x)))
         for _ in range(self.num_blocks):
-            x = ResidualBlock(self.norm, self.axis_name)(x, train=train)
+            x = ResidualBlock(self.norm, self.axis_name, self.dtype)(x, train=train)
         for multiple in (2, 1):
-            if self.upsample == "transpose_dilated":
-                x = nn.ConvTranspose(self.width * multiple, (3, 3), (2, 2), padding="SAME", use_bias=bias)(x)
-            else:
-                x = ConvTranspose3x3Stride2(self.width * multiple, use_bias=bias)(x)
+            x = ConvTranspose3x3Stride2(self.width * multiple, use_bias=bias, dtype=self.dtype, form=form)(x)
             x = nn.relu(norm(x))
-        return jnp.tanh(nn.Conv(self.channels, (7, 7), padding="VALID")(_reflect(x, 3)))
+        x = conv(self.channels, (7, 7), padding="VALID")(_reflect(x, 3))
+        return jnp.tanh(x.astype(jnp.float32))
 
 
 class CycleGenerators(nn.Module):
