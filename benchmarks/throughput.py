@@ -255,10 +255,14 @@ class TorchReference:
         import queue
         import threading
 
+        import tempfile
+
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        # stderr to a file: torch.compile can log more than a pipe holds, which would stall it.
+        self.stderr = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen([python, "-m", "benchmarks.torch_reference", "--serve", "--device", device],
                                         cwd=root, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
+                                        stderr=self.stderr)
         self.replies = queue.Queue()
         self.pending = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -281,7 +285,8 @@ class TorchReference:
         except queue.Empty:
             raise TimeoutError(f"no reply from the PyTorch reference within {timeout:.0f} s") from None
         if reply is None:
-            raise RuntimeError(f"the PyTorch reference stopped:\n{self.process.stderr.read()[-2000:]}")
+            self.stderr.seek(0)
+            raise RuntimeError(f"the PyTorch reference stopped:\n{self.stderr.read()[-2000:]}")
         self.pending -= 1
         return reply
 
