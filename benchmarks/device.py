@@ -29,11 +29,17 @@ appended to DIR/results.jsonl as soon as it is measured):
   compile  every recipe's train step compile time (`benchmarks.compile_times`), in worker
            processes, against the 60 s limit.
 
-To fit a short lease, the rows of targets, choices and table are first all compiled,
-`--compile-workers` programs at a time in threads (XLA compiles in parallel), while the PyTorch
-process builds and warms up its models (torch.compile included) and the compile section's workers
-run; then every row is timed alone, one after another (JAX-only rows first). Compile times of
-those rows are therefore upper bounds under contention; step times are not affected.
+The rows of targets, choices and table are planned in priority order (targets; the table at batch
+256; the choices, those not yet measured on the H200 first; the table at batch 64) and compiled in
+that order (`--compile-workers`, default 1: on the H200, 6 threads did not finish 44 programs
+where one thread compiles about 30 in the same time), while the PyTorch process builds and warms
+up its models (torch.compile included); what the budget does not reach is recorded as skipped.
+Then every compiled row is timed alone on the otherwise idle device. The compile section runs
+last, `--recipe-workers` recipes at a time in processes (its times are upper bounds).
+
+On the H200 (2026-11-30) a DCGAN-64 or WGAN-GP step compiles in 5-15 s, so the default
+`--budget-s 420` covers the environment, the training run, the targets, the table at batch 256
+and part of the choices; run again with `--sections choices,table,compile` for the rest.
 
 `--size tiny` runs every section at toy widths and batches (the CPU test runs it this way).
 DIR gets results.jsonl (every row), report.md (the tables, also printed last) and samples.png.
@@ -74,7 +80,7 @@ COMPILE_LIMIT_S = 60.0
 SIZES = {
     # batches, repeats per round, rounds, matmul size, training steps, eval samples, compile-section recipes
     "full": dict(batches=(64, 256), target_batch=256, repeats=10, rounds=3, matmul=8192, train_steps=3000,
-                 eval_samples=10_000, recipes=None, cost_scale=1.0, timing_reserve=90),
+                 eval_samples=10_000, recipes=None, cost_scale=1.0, timing_reserve=25),
     "tiny": dict(batches=(8,), target_batch=8, repeats=2, rounds=1, matmul=256, train_steps=4, eval_samples=100,
                  recipes=("gan_ns_2d", "wgan_gp"), cost_scale=0.05, timing_reserve=90),
 }
@@ -264,60 +270,65 @@ def _job(section, what, model, batch, overrides, changes=None, torch_modes=()):
 # (choice, what it is measured on, model, batch index into size["batches"],
 #  {option: (config overrides, backend choice changes)})
 CHOICE_EXPERIMENTS = [
-    ("upsample", "DCGAN-64 step (G: 4 transposed convs)", "dcgan64", -1,
-     {"transpose": ({"model.upsample": "transpose"}, {}), "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {})}),
-    ("upsample", "CycleGAN step (2 x 2 transposed 3x3 convs)", "cyclegan32", 0,
-     {"transpose": ({"model.upsample": "transpose"}, {}), "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {})}),
-    ("critic_conv_with_penalty", "WGAN-GP step (critic differentiated twice)", "wgan_gp28", -1,
-     {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})}),
+    # Not measured on the H200 yet (2026-11-30): first.
     ("critic_conv", "DCGAN-64 step (critic differentiated once)", "dcgan64", -1,
      {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})}),
-    ("max_unrolled", "WGAN-GP step, n_critic 5: unrolled (8) or lax.scan (0)", "wgan_gp_n_critic5", 0,
-     {"8": ({}, {"max_unrolled": 8}), "0": ({}, {"max_unrolled": 0})}),
+    ("donate_state", "DCGAN-64 step, state donated to the step or copied", "dcgan64", -1,
+     {"True": ({}, {"donate_state": True}), "False": ({}, {"donate_state": False})}),
     ("fused_steps", "DCGAN-32, steps per compiled call (time per step)", "dcgan32", 0,
      {"1": ({"train.fused_steps": 1}, {}), "10": ({"train.fused_steps": 10}, {})}),
     ("fused_steps", "MLP 2D, steps per compiled call (time per step)", "mlp_2d", 0,
      {"1": ({"train.fused_steps": 1}, {}), "100": ({"train.fused_steps": 100}, {})}),
-    ("donate_state", "DCGAN-64 step, state donated to the step or copied", "dcgan64", -1,
-     {"True": ({}, {"donate_state": True}), "False": ({}, {"donate_state": False})}),
+    ("upsample", "CycleGAN step (2 x 2 transposed 3x3 convs)", "cyclegan32", 0,
+     {"transpose": ({"model.upsample": "transpose"}, {}), "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {})}),
+    # Measured on the H200 (README "Speed"): again, to confirm.
+    ("upsample", "DCGAN-64 step (G: 4 transposed convs)", "dcgan64", -1,
+     {"transpose": ({"model.upsample": "transpose"}, {}), "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {})}),
+    ("critic_conv_with_penalty", "WGAN-GP step (critic differentiated twice)", "wgan_gp28", -1,
+     {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})}),
+    ("max_unrolled", "WGAN-GP step, n_critic 5: unrolled (8) or lax.scan (0)", "wgan_gp_n_critic5", 0,
+     {"8": ({}, {"max_unrolled": 8}), "0": ({}, {"max_unrolled": 0})}),
 ]
 
 
 def plan(args, size, sections, with_torch):
-    """The rows of the targets, choices and table sections, in the order they are timed."""
+    """The rows of the targets, choices and table sections, in priority order (the order they
+    are compiled; what the budget does not reach is skipped): the targets, the table at the
+    largest batch, the choices, the table at the other batches."""
     if "wgan_gp_n_critic5" not in throughput.MODELS:
         throughput.MODELS["wgan_gp_n_critic5"] = (throughput._image_recipe("wgan_gp", "mnist"),
                                                   "WGAN-GP DCGAN-28, the recipe's 5 critic updates per G update")
     models = args.models.split(",") if args.models else None
-    jobs = []
+    wanted = lambda model: models is None or model in models
+    targets, table, choices = [], [], []
+    if "targets" in sections:
+        for model in TARGET_MODELS:
+            for dtype in DTYPES:
+                if wanted(model):
+                    targets.append(_job("targets", {"model": model, "batch": size["target_batch"], "dtype": dtype}, model,
+                                        size["target_batch"], _overrides(model, args.size, dtype),
+                                        torch_modes=("eager", "compile") if with_torch else ()))
+    done = {(j.model, j.batch, dict(j.what)["dtype"]) for j in targets}
+    if "table" in sections:
+        for batch in sorted(size["batches"], reverse=True):
+            for model in TABLE_MODELS:
+                for dtype in DTYPES:
+                    if (model, batch, dtype) in done or not wanted(model):
+                        continue
+                    torch_modes = ("eager",) if with_torch and model in throughput.TORCH_MODELS else ()
+                    table.append(_job("table", {"model": model, "batch": batch, "dtype": dtype}, model, batch,
+                                      _overrides(model, args.size, dtype), torch_modes=torch_modes))
     if "choices" in sections:
         for choice, what, model, batch_index, options in CHOICE_EXPERIMENTS:
             if args.choices and choice not in args.choices.split(","):
                 continue
             batch = size["batches"][batch_index]
             for option, (extra, changes) in options.items():
-                jobs.append(_job("choices", {"choice": choice, "option": option, "what": what, "model": model,
-                                             "batch": batch}, model, batch, _overrides(model, args.size, extra=extra), changes))
-    targets = set()
-    if "targets" in sections:
-        for model in TARGET_MODELS:
-            for dtype in DTYPES:
-                if models is None or model in models:
-                    targets.add((model, size["target_batch"], dtype))
-    if "table" in sections:
-        for model in TABLE_MODELS:
-            for batch in size["batches"]:
-                for dtype in DTYPES:
-                    if (model, batch, dtype) in targets or (models is not None and model not in models):
-                        continue
-                    torch_modes = ("eager",) if with_torch and model in throughput.TORCH_MODELS else ()
-                    jobs.append(_job("table", {"model": model, "batch": batch, "dtype": dtype}, model, batch,
-                                     _overrides(model, args.size, dtype), torch_modes=torch_modes))
-    for model, batch, dtype in sorted(targets):
-        jobs.append(_job("targets", {"model": model, "batch": batch, "dtype": dtype}, model, batch,
-                         _overrides(model, args.size, dtype), torch_modes=("eager", "compile") if with_torch else ()))
-    # JAX-only rows first: PyTorch builds its models (torch.compile) in the meantime.
-    return sorted(jobs, key=lambda j: bool(j.torch_modes))
+                choices.append(_job("choices", {"choice": choice, "option": option, "what": what, "model": model,
+                                                "batch": batch}, model, batch, _overrides(model, args.size, extra=extra),
+                                    changes))
+    largest = max(size["batches"])
+    return targets + [j for j in table if j.batch == largest] + choices + [j for j in table if j.batch != largest]
 
 
 def _with_choice(**changes):
@@ -337,7 +348,7 @@ def _with_choice(**changes):
 
 def _compile(job, budget, reserve):
     """("ok", compiled program) or ("skipped" | "failed", reason) of one job."""
-    if not budget.fits(30 + reserve):
+    if not budget.fits(15 + reserve):
         return "skipped", f"budget: {budget.left():.0f} s left when its compilation was due"
     try:
         with _with_choice(**dict(job.changes)):
@@ -347,13 +358,17 @@ def _compile(job, budget, reserve):
 
 
 def compile_all(jobs, budget, workers, reserve):
-    """Compile every job's program: those without backend changes `workers` at a time in threads
-    (XLA compiles in parallel; tracing takes turns), the others one by one (they change the
-    process-wide choices while tracing). Returns {job: (status, program or reason)}."""
+    """Compile every job's program in priority order. `workers` > 1 compiles the jobs without
+    backend changes that many at a time in threads (the others, which change the process-wide
+    choices while tracing, one by one); on the H200, 6 threads did not finish 44 programs in the
+    time one thread compiles 30 (README "Speed"), so 1 is the default. Returns
+    {job: (status, program or reason)}."""
+    if workers <= 1:
+        return {job: _compile(job, budget, reserve) for job in jobs}
     from concurrent.futures import ThreadPoolExecutor
 
     pooled = [j for j in jobs if not j.changes]
-    with ThreadPoolExecutor(max(workers, 1), thread_name_prefix="jaxgan-compile") as pool:
+    with ThreadPoolExecutor(workers, thread_name_prefix="jaxgan-compile") as pool:
         compiled = dict(zip(pooled, pool.map(lambda j: _compile(j, budget, reserve), pooled)))
     for job in jobs:
         if job.changes:
@@ -394,10 +409,10 @@ def time_job(job, program, size, state):
     return row
 
 
-def measure_jobs(args, size, sections, record, budget, state, compile_section=None):
+def measure_jobs(args, size, sections, record, budget, state):
     """The targets, choices and table sections: plan the rows, compile them all (while PyTorch
-    builds its models and the compile section's workers run), wait for those, then time the rows
-    one at a time on an otherwise idle device."""
+    builds its models), wait for PyTorch, then time the rows one at a time on an otherwise idle
+    device."""
     jobs = plan(args, size, sections, state["torch"] is not None)
     if not jobs:
         return
@@ -417,8 +432,6 @@ def measure_jobs(args, size, sections, record, budget, state, compile_section=No
             _attempt(record, "choices", budget, 40, {"choice": "optimize_init", "option": str(option),
                                                     "what": "CycleGAN initialization (compile + run)", "model": "cyclegan32"},
                      lambda: _init_time(args, {"optimize_init": option}))
-    if compile_section is not None:  # nothing else may run while rows are timed
-        finish_compile_section(*compile_section, record, budget, reserve=reserve)
     if torch is not None:
         waited = time.perf_counter()
         try:
@@ -441,8 +454,8 @@ def measure_jobs(args, size, sections, record, budget, state, compile_section=No
 
 
 def start_compile_section(args, size):
-    """Start `benchmarks.compile_times` over every recipe in worker processes (4 recipes at a
-    time); `finish_compile_section` collects them."""
+    """Start `benchmarks.compile_times` over every recipe in `--recipe-workers` processes at
+    once; `finish_compile_section` collects them (stopping them when the budget ends)."""
     from benchmarks.compile_times import recipes
 
     names = list(size["recipes"] or recipes())
@@ -587,7 +600,7 @@ def main(argv=None):
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a temporary one)")
     parser.add_argument("--models", default="", help="comma list: only these models in targets and table")
     parser.add_argument("--choices", default="", help="comma list: only these choices (e.g. max_unrolled,optimize_init)")
-    parser.add_argument("--compile-workers", type=int, default=6, help="programs compiled at once (threads)")
+    parser.add_argument("--compile-workers", type=int, default=1, help="programs compiled at once (threads)")
     parser.add_argument("--recipe-workers", type=int, default=2, help="processes of the compile section")
     args = parser.parse_args(argv)
     sections = [s for s in args.sections.split(",") if s]
@@ -611,22 +624,15 @@ def main(argv=None):
         device = "cuda" if jax.default_backend() == "gpu" else "cpu"
         state["torch"] = throughput.TorchReference(torch_python, device=device)
         state["torch_status"] = "building"
-    compile_section = None
     try:
         for name in sections:
             print(f"== {name} ({budget.left():.0f} s of budget left)", flush=True)
             if name in ("env", "train"):
                 globals()[f"section_{name}"](args, size, record, budget, state)
             elif name == "compile":
-                if not measured:  # else it ran beside the measured sections' compilation
-                    compile_section = start_compile_section(args, size)
-            elif name == measured[0]:
-                if "compile" in sections:  # the recipes compile while the rows compile
-                    compile_section = start_compile_section(args, size)
-                measure_jobs(args, size, measured, record, budget, state, compile_section)
-                compile_section = None
-        if compile_section is not None:
-            finish_compile_section(*compile_section, record, budget)
+                finish_compile_section(*start_compile_section(args, size), record, budget)
+            elif name == measured[0]:  # the three measured sections run as one
+                measure_jobs(args, size, measured, record, budget, state)
     finally:
         if state["torch"] is not None:
             state["torch"].kill()

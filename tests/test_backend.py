@@ -9,7 +9,7 @@ from conftest import max_abs_diff
 from jaxgan import backend
 
 # (upsample, critic_conv, critic_conv_with_penalty, max_unrolled, donate_state, optimize_init) on the GPU.
-GPU_MEASURED = ("transpose_dilated", "xla", "xla", 8, True, True)
+GPU_MEASURED = ("transpose", "xla", "matmul", 8, True, True)
 
 def _convolutions_in_ynn_fusions(hlo_text):
     """How many convolutions of a compiled module XLA:CPU handed to YNNPACK."""
