@@ -48,13 +48,11 @@ DIR gets results.jsonl (every row), report.md (the tables, also printed last) an
 import argparse
 import datetime
 import glob
-import importlib
 import importlib.util
 import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -65,7 +63,6 @@ os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")  # leave room fo
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
 
 from benchmarks import throughput  # noqa: E402
 from jaxgan import backend  # noqa: E402
@@ -152,17 +149,16 @@ def _overrides(model, size, dtype="float32", extra=None):
 
 
 def _package_versions():
+    """Installed versions (None: not installed), read from package metadata without importing."""
+    from importlib import metadata
+
     versions = {"python": platform.python_version()}
-    for name in ("jax", "jaxlib", "flax", "optax", "chex", "orbax.checkpoint", "numpy", "ml_collections", "torch",
-                 "tensorboardX", "tensorflow_datasets"):
-        if importlib.util.find_spec(name.split(".")[0]) is None:
-            versions[name] = None
-            continue
+    for name in ("jax", "jaxlib", "flax", "optax", "chex", "orbax-checkpoint", "numpy", "ml-collections", "torch",
+                 "tensorboardX", "tensorflow-datasets"):
         try:
-            module = importlib.import_module(name)
-            versions[name] = getattr(module, "__version__", "?")
-        except Exception as error:  # a broken optional package is a fact to report, not a stop
-            versions[name] = f"import failed: {type(error).__name__}"
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
     return versions
 
 

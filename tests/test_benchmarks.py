@@ -82,3 +82,67 @@ def test_compile_times_lists_every_recipe_and_times_one():
     assert {"dcgan", "wgan_gp", "sngan_resnet", "cyclegan", "aae", "gan_ns_2d"} <= set(names)
     row = compile_times.compile_time("gan_ns_2d")
     assert row["recipe"] == "gan_ns_2d" and 0 < row["compile_s"] < 600
+
+
+def test_flops_are_counted_on_the_lowered_program_as_the_closed_form():
+    """The lowered HLO's count is backend-independent (a GPU executable hands its convolutions to
+    cuDNN, whose custom calls XLA counts as 0 FLOPs): a 4x4 stride-2 convolution without padding
+    (XLA leaves taps on padding uncounted) counts 2 B Ho Wo 16 C F."""
+    b, h, c, f = 8, 18, 12, 20
+    conv = lambda x, w: jax.lax.conv_general_dilated(x, w, (2, 2), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    lowered = jax.jit(conv).lower(jnp.zeros((b, h, h, c)), jnp.zeros((4, 4, c, f)))
+    assert throughput.step_flops(lowered) == pytest.approx(2 * b * 8 * 8 * 16 * c * f, rel=0.01)
+
+
+def _device_rows(out):
+    import json
+
+    with open(out / "results.jsonl") as f:
+        return [json.loads(line) for line in f]
+
+
+def test_device_script_runs_every_section_on_cpu_at_a_tiny_size(tmp_path):
+    """benchmarks/device.py end to end at toy sizes, so it is ready whenever a GPU is."""
+    import os
+
+    from benchmarks import device
+    from conftest import SHARED_DATASETS
+
+    data_dir = os.path.join(SHARED_DATASETS, "mnist")
+    device.main(["--size", "tiny", "--out", str(tmp_path), "--budget-s", "900", "--torch-python", "none",
+                 "--models", "wgan_gp28", "--choices", "max_unrolled", "--data-dir", data_dir,
+                 "--workdir", str(tmp_path / "work")])
+    rows = _device_rows(tmp_path)
+    assert {"env", "peak", "train", "compile_phase", "targets", "choices", "compile"} <= {r["section"] for r in rows}
+    assert not [r for r in rows if r.get("status") == "failed"]
+    env = rows[0]
+    assert env["platform"] == "cpu" and env["versions"]["jax"] == jax.__version__ and env["choices"]["upsample"] == "transpose"
+    train = next(r for r in rows if r["section"] == "train")
+    if os.path.isdir(data_dir):
+        assert train["status"] == "done" and train["steps"] == 4 and "fid" in train["summary"]
+        assert (tmp_path / "samples.png").exists()
+    else:
+        assert train["status"] == "skipped" and data_dir in train["reason"]
+    targets = {r["dtype"]: r for r in rows if r["section"] == "targets"}
+    assert set(targets) == {"float32", "bfloat16"} and all(r["status"] == "done" and r["finite"] for r in targets.values())
+    assert targets["bfloat16"]["overrides"]["model.dtype"] == "bfloat16"
+    # the same computation in another dtype: the same FLOPs (plus the dtype conversions)
+    assert targets["bfloat16"]["gflop_per_step"] == pytest.approx(targets["float32"]["gflop_per_step"], rel=0.03)
+    unrolled = {r["option"]: r for r in rows if r["section"] == "choices"}
+    assert set(unrolled) == {"8", "0"} and all(r["status"] == "done" for r in unrolled.values())
+    compiled = [r for r in rows if r["section"] == "compile"]
+    assert {r["recipe"] for r in compiled} == {"gan_ns_2d", "wgan_gp"} and all(r["compile_s"] > 0 for r in compiled)
+    report = (tmp_path / "report.md").read_text()
+    assert "| wgan_gp28 | 8 | bfloat16 |" in report and "max_unrolled" in report and "Compile time" in report
+
+
+def test_device_script_records_what_the_budget_did_not_reach(tmp_path):
+    from benchmarks import device
+
+    device.main(["--size", "tiny", "--out", str(tmp_path), "--budget-s", "0", "--torch-python", "none",
+                 "--sections", "env,targets", "--models", "dcgan64", "--workdir", str(tmp_path / "work")])
+    rows = _device_rows(tmp_path)
+    skipped = [r for r in rows if r.get("status") == "skipped"]
+    assert {r["section"] for r in skipped} == {"peak", "targets"} and len(skipped) == 4
+    assert all("budget" in r["reason"] for r in skipped)
+    assert "## Not measured" in (tmp_path / "report.md").read_text()
