@@ -31,8 +31,8 @@ appended to DIR/results.jsonl as soon as it is measured):
 
 The rows of targets, choices and table are planned in priority order (targets; the table at batch
 256; the choices, those not yet measured on the H200 first; the table at batch 64) and compiled in
-that order (`--compile-workers`, default 1: on the H200, 6 threads did not finish 44 programs
-where one thread compiles about 30 in the same time), while the PyTorch process builds and warms
+that order (`--compile-workers`, default 1: on the H200, 6 threads had not finished 44 programs
+after 8 minutes, while one thread compiles one every 5-15 s), while the PyTorch process builds and warms
 up its models (torch.compile included); what the budget does not reach is recorded as skipped.
 Then every compiled row is timed alone on the otherwise idle device. The compile section runs
 last, `--recipe-workers` recipes at a time in processes (its times are upper bounds).
@@ -356,8 +356,8 @@ def _compile(job, budget, reserve):
 def compile_all(jobs, budget, workers, reserve):
     """Compile every job's program in priority order. `workers` > 1 compiles the jobs without
     backend changes that many at a time in threads (the others, which change the process-wide
-    choices while tracing, one by one); on the H200, 6 threads did not finish 44 programs in the
-    time one thread compiles 30 (README "Speed"), so 1 is the default. Returns
+    choices while tracing, one by one); on the H200, 6 threads had not finished 44 programs after
+    8 minutes while one thread compiles one every 5-15 s (README "Speed"), so 1 is the default. Returns
     {job: (status, program or reason)}."""
     if workers <= 1:
         return {job: _compile(job, budget, reserve) for job in jobs}
