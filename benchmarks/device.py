@@ -609,6 +609,7 @@ def main(argv=None):
         import tempfile
 
         args.workdir = tempfile.mkdtemp(prefix="jaxgan-device-")
+    os.makedirs(args.workdir, exist_ok=True)
     budget = Budget(args.budget_s, size["cost_scale"])
     record = Recorder(args.out)
     torch_python = args.torch_python
