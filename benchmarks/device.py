@@ -84,7 +84,7 @@ SIZES = {
 # Toy networks for --size tiny (the CPU test): same code paths, seconds instead of minutes.
 TINY_WIDTH = {"model.g_width": 8, "model.d_width": 8}
 TINY_OVERRIDES = {"sngan_resnet32": {"n_critic": 1}, "cyclegan32": {"translation.resnet_blocks": 1},
-                  "wgan_gp_n_critic5": {"n_critic": 2}}
+                  "wgan_gp28_n_critic5": {"n_critic": 2}}
 
 
 class Budget:
@@ -282,7 +282,7 @@ CHOICE_EXPERIMENTS = [
      {"transpose": ({"model.upsample": "transpose"}, {}), "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {})}),
     ("critic_conv_with_penalty", "WGAN-GP step (critic differentiated twice)", "wgan_gp28", -1,
      {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})}),
-    ("max_unrolled", "WGAN-GP step, n_critic 5: unrolled (8) or lax.scan (0)", "wgan_gp_n_critic5", 0,
+    ("max_unrolled", "WGAN-GP step, n_critic 5: unrolled (8) or lax.scan (0)", "wgan_gp28_n_critic5", 0,
      {"8": ({}, {"max_unrolled": 8}), "0": ({}, {"max_unrolled": 0})}),
 ]
 
@@ -291,9 +291,6 @@ def plan(args, size, sections, with_torch):
     """The rows of the targets, choices and table sections, in priority order (the order they
     are compiled; what the budget does not reach is skipped): the targets, the table at the
     largest batch, the choices, the table at the other batches."""
-    if "wgan_gp_n_critic5" not in throughput.MODELS:
-        throughput.MODELS["wgan_gp_n_critic5"] = (throughput._image_recipe("wgan_gp", "mnist"),
-                                                  "WGAN-GP DCGAN-28, the recipe's 5 critic updates per G update")
     models = args.models.split(",") if args.models else None
     wanted = lambda model: models is None or model in models
     targets, table, choices = [], [], []
@@ -469,10 +466,10 @@ def start_compile_section(args, size):
     return processes, workers
 
 
-def finish_compile_section(processes, workers, record, budget, reserve=0.0):
+def finish_compile_section(processes, workers, record, budget):
     for process, out, chunk, log in processes:
         try:
-            process.wait(timeout=max(budget.left() - reserve * budget.scale, 1))
+            process.wait(timeout=max(budget.left(), 1))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

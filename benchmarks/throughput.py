@@ -89,6 +89,8 @@ MODELS = {
     "sngan_resnet32": (_image_recipe("sngan_resnet", "cifar10"), "SNGAN ResNet 32x32: 5 D and one G update"),
     "wgan_gp28": (_image_recipe("wgan_gp", "mnist", **{"n_critic": 1}),
                   "WGAN-GP DCGAN critic (LayerNorm) 28x28: one critic update with the penalty, one G update"),
+    "wgan_gp28_n_critic5": (_image_recipe("wgan_gp", "mnist"),
+                            "WGAN-GP as the recipe: 5 critic updates with the penalty per G update"),
     "wgan_gp28_xla_critic": (_image_recipe("wgan_gp", "mnist", **{"n_critic": 1, "model.d_conv": "xla"}),
                              "wgan_gp28 with the critic's convolutions as nn.Conv (model.d_conv='xla'), for comparison"),
     "pix2pix32": (_translation("pix2pix_edges2mnist"), "Pix2Pix U-Net + PatchGAN, 32x32, width 32"),
