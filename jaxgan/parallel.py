@@ -29,6 +29,7 @@ from jaxgan.backend import choices, compiler_options
 
 DATA_AXIS = "data"
 
+
 def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None):
     """Start JAX's multi-host runtime (`jax.distributed.initialize`); call before any other JAX
     call. With no arguments JAX reads the cluster environment (SLURM, TPU pods, ...)."""
