@@ -407,8 +407,6 @@ def measure_jobs(args, size, sections, record, budget, state):
     builds its models), wait for PyTorch, then time the rows one at a time on an otherwise idle
     device."""
     jobs = plan(args, size, sections, state["torch"] is not None)
-    if not jobs:
-        return
     torch = state["torch"]
     if torch is not None:
         builds = {(throughput.TORCH_MODELS[j.model], j.batch, mode == "compile", dict(j.overrides).get("model.dtype", "float32"))
@@ -420,11 +418,6 @@ def measure_jobs(args, size, sections, record, budget, state):
     programs = compile_all(jobs, budget, args.compile_workers, reserve)
     record("compile_phase", status="done", jobs=len(jobs), workers=args.compile_workers,
            compiled=sum(status == "ok" for status, _ in programs.values()), wall_s=time.perf_counter() - started)
-    if "choices" in sections and (not args.choices or "optimize_init" in args.choices.split(",")):
-        for option in (True, False):
-            _attempt(record, "choices", budget, 40, {"choice": "optimize_init", "option": str(option),
-                                                    "what": "CycleGAN initialization (compile + run)", "model": "cyclegan32"},
-                     lambda: _init_time(args, {"optimize_init": option}))
     if torch is not None:
         waited = time.perf_counter()
         try:
@@ -444,6 +437,12 @@ def measure_jobs(args, size, sections, record, budget, state):
         else:
             _attempt(record, job.section, budget, 10, what, lambda: time_job(job, program, size, state))
         programs[job] = (status, None)  # free the program and its buffers
+    if "choices" in sections and (not args.choices or "optimize_init" in args.choices.split(",")):
+        # last, so that its compilations run alone (PyTorch's builds are done)
+        for option in (True, False):
+            _attempt(record, "choices", budget, 40, {"choice": "optimize_init", "option": str(option),
+                                                    "what": "CycleGAN initialization (compile + run)", "model": "cyclegan32"},
+                     lambda: _init_time(args, {"optimize_init": option}))
 
 
 def start_compile_section(args, size):
@@ -630,6 +629,7 @@ def main(argv=None):
     finally:
         if state["torch"] is not None:
             state["torch"].kill()
+        record.file.close()
         text = report(record, args.size)
         with open(os.path.join(args.out, "report.md"), "w") as f:
             f.write(text + "\n")
