@@ -1,14 +1,85 @@
-"""Checkpoints of the whole train state and the data position (orbax `CheckpointManager`).
+"""Checkpoints of the whole train state and the data position: orbax, checksummed, finite only.
 
-Saves are atomic (orbax writes to a temporary directory and renames it), keep the newest
-`keep` steps, and are made by every process together (orbax coordinates multi-host saves).
-Typed PRNG keys are stored as their raw key data and re-wrapped on restore.
+What is guaranteed:
+- **Only finite states are saved.** `save` refuses a state with a NaN or infinity in any
+  floating-point leaf (both players' parameters and collections, both optimizer states, the EMA,
+  historical averages) with `NonFiniteStateError`, naming the leaves.
+- **Every checkpoint is checksummed.** Orbax writes the step folder atomically (a temporary folder,
+  renamed when complete); then `jaxgan_checksums.json` (size and SHA-256 of every file in it) is
+  written atomically beside the data. A checkpoint is *intact* when every listed file is there
+  with its size and hash.
+- **Restore verifies first.** A damaged or incomplete checkpoint (a flipped byte, a truncated or
+  missing file, an emptied folder) is reported with its step and the reason, and `restore` falls
+  back to the newest intact one. A checkpoint with no checksum file (the process died between
+  orbax's rename and ours, or an older jaxgan wrote it) is used only when no intact one exists.
+- **Rotation never deletes an intact checkpoint for an unverified one**: it keeps the newest
+  `keep` intact checkpoints and deletes only checkpoints older than all of them.
+
+Saves are made by every process together (orbax coordinates multi-host saves); process 0 writes
+the checksums. Typed PRNG keys are stored as their raw key data and re-wrapped on restore.
 """
 
+import contextlib
+import hashlib
+import io
+import json
+import logging
 import os
+import re
+import shutil
+import sys
+import time
 
 import jax
+import jax.numpy as jnp
 import orbax.checkpoint as ocp
+
+from jaxgan.errors import StorageError, UserError
+
+CHECKSUM_FILE = "jaxgan_checksums.json"
+_DISK_ERRNOS = {28, 122, 27}  # ENOSPC, EDQUOT, EFBIG
+# TensorStore (under orbax) reports an OS error as text: "... File too large [os_error_code='27']".
+_TENSORSTORE_ERRNO = re.compile(r"os_error_code='(\d+)'")
+
+
+class CheckpointError(UserError):
+    """No usable checkpoint: none is intact, the asked-for step is missing or damaged, or the
+    checkpoint holds networks of other shapes than the config builds."""
+
+
+class NonFiniteStateError(RuntimeError):
+    """The state to be saved holds NaN or infinite values; `leaves` names them. Nothing was saved."""
+
+    def __init__(self, step, leaves):
+        shown = ", ".join(leaves[:3]) + (f" and {len(leaves) - 3} more" if len(leaves) > 3 else "")
+        super().__init__(f"non-finite values in the state at step {step} ({shown}); it was not saved")
+        self.step = step
+        self.leaves = leaves
+
+
+def _path_name(path):
+    """'g_params/params/Dense_0/kernel' for a tree path."""
+    parts = []
+    for entry in path:
+        for attribute in ("name", "key", "idx"):
+            if hasattr(entry, attribute):
+                parts.append(str(getattr(entry, attribute)))
+                break
+    return "/".join(parts)
+
+
+@jax.jit
+def _finite_per_leaf(leaves):
+    return [jnp.all(jnp.isfinite(x)) for x in leaves]
+
+
+def non_finite_leaves(tree):
+    """Names ('g_params/params/Dense_0/kernel', ...) of the floating-point leaves of `tree` that
+    hold a NaN or an infinity; [] when all are finite."""
+    flat = [(path, x) for path, x in jax.tree_util.tree_flatten_with_path(tree)[0]
+            if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
+    finite = jax.device_get(_finite_per_leaf([x for _, x in flat]))
+    return [_path_name(path) for (path, _), ok in zip(flat, finite) if not ok]
 
 
 def _saveable(state):
@@ -19,47 +90,334 @@ def _from_saveable(saved, like):
     return saved.replace(key=jax.random.wrap_key_data(saved.key, impl=jax.random.key_impl(like.key)))
 
 
-class Checkpointer:
-    """Save and restore `(state, data_state)` under `directory`."""
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    def __init__(self, directory, *, keep=3):
+
+def _files(folder):
+    """Relative paths of the files under `folder`, sorted, without the checksum file."""
+    found = []
+    for root, _, names in os.walk(folder):
+        for name in names:
+            relative = os.path.relpath(os.path.join(root, name), folder)
+            if relative != CHECKSUM_FILE:
+                found.append(relative)
+    return sorted(found)
+
+
+def write_checksums(folder):
+    """Write `folder/jaxgan_checksums.json` (size and SHA-256 of every file), atomically."""
+    files = {name: [os.path.getsize(os.path.join(folder, name)), _sha256(os.path.join(folder, name))]
+             for name in _files(folder)}
+    temporary = os.path.join(folder, CHECKSUM_FILE + ".tmp")
+    with open(temporary, "w") as f:
+        json.dump({"format": 1, "files": files}, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, os.path.join(folder, CHECKSUM_FILE))
+
+
+def verify(folder):
+    """None when the checkpoint folder is intact, else why not (one line)."""
+    if not os.path.isdir(folder):
+        return "its folder is missing"
+    listing = os.path.join(folder, CHECKSUM_FILE)
+    if not os.path.exists(listing):
+        if not _files(folder):
+            return "its folder is empty"
+        return f"it has no {CHECKSUM_FILE} (the save was interrupted, or an older jaxgan wrote it)"
+    try:
+        with open(listing) as f:
+            files = json.load(f)["files"]
+    except (ValueError, KeyError) as error:
+        return f"its {CHECKSUM_FILE} is unreadable ({error})"
+    for name, (size, digest) in files.items():
+        path = os.path.join(folder, name)
+        if not os.path.exists(path):
+            return f"{name} is missing"
+        if os.path.getsize(path) != size:
+            return f"{name} has {os.path.getsize(path)} bytes, {size} were written"
+        if _sha256(path) != digest:
+            return f"{name} differs from what was written (checksum mismatch)"
+    return None
+
+
+def _disk_errno(error):
+    """The errno of a full disk, quota or file-size limit in `error`'s chain, else None."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in _DISK_ERRNOS:
+            return error.errno
+        for code in _TENSORSTORE_ERRNO.findall(str(error)):
+            if int(code) in _DISK_ERRNOS:
+                return int(code)
+        error = error.__cause__ or error.__context__
+    return None
+
+
+class _HeldOutput(logging.Handler):
+    """Holds the absl log records and the stderr text of a save: orbax logs a failed write from
+    each of its threads, and TensorStore prints a traceback per pending write, before the error
+    arrives. They are passed on when the save succeeds or fails for another reason, and dropped
+    when the failure is a full disk, which one line says better."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+        self.logger = logging.getLogger("absl")
+        self.stderr = io.StringIO()
+
+    def __enter__(self):
+        self._propagate = self.logger.propagate
+        self._handlers = self.logger.handlers[:]
+        self.logger.handlers = [self]
+        self.logger.propagate = False
+        self._redirect = contextlib.redirect_stderr(self.stderr)
+        self._redirect.__enter__()
+        return self
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def __exit__(self, *exc):
+        self._redirect.__exit__(*exc)
+        self.logger.handlers = self._handlers
+        self.logger.propagate = self._propagate
+
+    def settle(self, quiet=0.5, limit=10.0):
+        """Keep holding until nothing new was printed for `quiet` seconds (the failed writes'
+        callbacks arrive after the error), at most `limit` seconds."""
+        deadline = time.monotonic() + limit
+        size = -1
+        while size != len(self.stderr.getvalue()) and time.monotonic() < deadline:
+            size = len(self.stderr.getvalue())
+            time.sleep(quiet)
+
+    def pass_on(self):
+        sys.stderr.write(self.stderr.getvalue())
+        for record in self.records:
+            self.logger.handle(record)
+
+
+def _bytes(tree):
+    return sum(x.size * jnp.dtype(x.dtype).itemsize for x in jax.tree.leaves(tree))
+
+
+def _sync(name):
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices(name)
+
+
+class Checkpointer:
+    """Save and restore `(state, data_state)` under `directory` (see the module docstring for
+    what is guaranteed). `create=False` opens an existing directory only (for `sample`,
+    `evaluate`), raising `CheckpointError` when there is none."""
+
+    def __init__(self, directory, *, keep=3, create=True):
         self.directory = os.path.abspath(directory)
+        self.keep = keep
+        if not create and not os.path.isdir(self.directory):
+            raise CheckpointError(f"no checkpoint folder {self.directory}: has this run saved a checkpoint yet?")
         self.manager = ocp.CheckpointManager(
-            self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=keep, create=True)
+            self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=None, create=create)
         )
 
-    def latest_step(self):
-        return self.manager.latest_step()
+    def folder(self, step):
+        return os.path.join(self.directory, str(int(step)))
 
     def all_steps(self):
-        return list(self.manager.all_steps())
+        return sorted(self.manager.all_steps())
+
+    def latest_step(self):
+        """The newest step on disk, intact or not (see `latest_intact_step`)."""
+        steps = self.all_steps()
+        return steps[-1] if steps else None
+
+    def verify(self, step):
+        """None when checkpoint `step` is intact, else why not."""
+        return verify(self.folder(step))
+
+    def intact_steps(self):
+        return [s for s in self.all_steps() if self.verify(s) is None]
+
+    def latest_intact_step(self):
+        intact = self.intact_steps()
+        return intact[-1] if intact else None
 
     def save(self, step, state, data_state):
-        """Write checkpoint `step` and wait until it is complete on disk."""
-        self.manager.save(
-            int(step),
-            args=ocp.args.Composite(
-                state=ocp.args.StandardSave(_saveable(state)), data=ocp.args.JsonSave(data_state)
-            ),
-            force=True,
-        )
-        self.manager.wait_until_finished()
+        """Write checkpoint `step`, wait until it is complete on disk, checksum it, then rotate.
 
-    def restore(self, like, step=None):
+        Raises `NonFiniteStateError` (nothing written) when the state is not finite, and
+        `StorageError` when the disk is full or not writable (older checkpoints are kept)."""
+        saveable = _saveable(state)
+        bad = non_finite_leaves(saveable)
+        if bad:
+            raise NonFiniteStateError(step, bad)
+        step = int(step)
+        if step in self.manager.all_steps():
+            raise RuntimeError(f"checkpoint step {step} already exists in {self.directory}")
+        needed, free = _bytes(saveable) * 11 // 10 + (1 << 20), shutil.disk_usage(self.directory).free
+        if free < needed:
+            raise StorageError(
+                f"not enough disk space to write checkpoint step {step} in {self.directory}: it needs about "
+                f"{needed / 1e6:.1f} MB, {free / 1e6:.1f} MB are free; the intact checkpoints {self.intact_steps()} are "
+                f"kept. Free space and run the same command again to resume"
+            )
+        with _HeldOutput() as logs:
+            try:
+                self.manager.save(
+                    step,
+                    args=ocp.args.Composite(state=ocp.args.StandardSave(saveable), data=ocp.args.JsonSave(data_state)),
+                    force=True,
+                )
+                self.manager.wait_until_finished()
+                if jax.process_index() == 0:
+                    write_checksums(self.folder(step))
+                _sync(f"jaxgan_checksums_{step}")
+            except Exception as error:
+                errno = _disk_errno(error)
+                if errno is None:
+                    logs.pass_on()
+                    raise
+                failure = error
+                logs.settle()
+            else:
+                failure = None
+                logs.pass_on()
+        if failure is not None:
+            self._discard_partial(step)
+            raise StorageError(
+                f"could not write checkpoint step {step} in {self.directory}: {os.strerror(errno)}; "
+                f"the intact checkpoints {self.intact_steps()} are kept. Free space and run the same command "
+                f"again to resume"
+            ) from None
+        self._rotate()
+
+    def _discard_partial(self, step):
+        """Remove what a failed save of `step` left (orbax's temporary folder, or the step folder
+        without checksums), so it neither takes space nor passes for a checkpoint."""
+        if jax.process_index() == 0:
+            for name in os.listdir(self.directory):
+                if name == str(step) or name.startswith(f"{step}.orbax-checkpoint-tmp"):
+                    shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
+        _sync(f"jaxgan_discard_{step}")
+        self.manager.reload()
+
+    def _rotate(self):
+        intact = self.intact_steps()
+        if len(intact) < self.keep or jax.process_index() != 0:
+            _sync("jaxgan_rotate")
+            return
+        oldest_kept = intact[-self.keep]
+        for step in self.all_steps():
+            if step < oldest_kept:
+                self.manager.delete(step)
+        _sync("jaxgan_rotate")
+
+    def restore(self, like, step=None, *, report=None):
         """Restore into the structure, shapes, dtypes and shardings of the state `like`.
 
         Returns (state, data_state); the static fields (apply functions, optimizers) come from
-        `like`. `step=None` restores the newest checkpoint.
-        """
-        step = self.latest_step() if step is None else step
-        if step is None:
-            raise FileNotFoundError(f"no checkpoint in {self.directory}")
+        `like`. `step=None` restores the newest intact checkpoint, telling `report` (a function
+        of one line) about every newer one it skipped and why; a given `step` must be intact.
+        Raises `CheckpointError` when there is no usable checkpoint."""
+        report = report or (lambda line: None)
+        steps = self.all_steps()
+        if not steps:
+            raise CheckpointError(f"no checkpoint in {self.directory}")
+        if step is not None:
+            if step not in steps:
+                raise CheckpointError(f"no checkpoint step {step} in {self.directory}; the steps there are {steps}")
+            reason = self.verify(step)
+            if reason is not None:
+                raise CheckpointError(f"checkpoint step {step} in {self.directory} is damaged: {reason}; "
+                                      f"the intact steps are {self.intact_steps()}")
+            return self._restore(like, step)
+        unverified = []
+        for candidate in reversed(steps):
+            reason = self.verify(candidate)
+            if reason is None:
+                return self._restore(like, candidate)
+            report(f"checkpoint step {candidate} is not usable: {reason}; trying an older one")
+            unverified.append(candidate)
+        for candidate in unverified:  # no intact checkpoint: try the complete-looking ones, newest first
+            try:
+                restored = self._restore(like, candidate)
+            except CheckpointError:
+                raise
+            except Exception as error:  # noqa: BLE001 (an unverifiable checkpoint may fail in any way)
+                report(f"checkpoint step {candidate} does not restore either ({type(error).__name__})")
+                continue
+            report(f"restored step {candidate} without checksums: no intact checkpoint is left")
+            return restored
+        raise CheckpointError(f"no usable checkpoint in {self.directory}: steps {steps} are all damaged")
+
+    def _restore(self, like, step):
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _saveable(like))
-        restored = self.manager.restore(
-            step,
-            args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract), data=ocp.args.JsonRestore()),
-        )
+        try:
+            restored = self.manager.restore(
+                step,
+                args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract), data=ocp.args.JsonRestore()),
+            )
+        except Exception as error:
+            differences = self._shape_differences(step, abstract)
+            if differences:
+                raise CheckpointError(
+                    f"checkpoint step {step} in {self.directory} holds networks of other shapes than this config "
+                    f"builds: {differences}"
+                ) from None
+            raise error
         return _from_saveable(restored["state"], like), dict(restored["data"])
+
+    def _shape_differences(self, step, abstract):
+        """One line naming how the saved tree differs from `abstract` (shapes, missing or extra
+        leaves), or '' when it does not."""
+        absl_logger = logging.getLogger("absl")
+        level = absl_logger.level
+        absl_logger.setLevel(logging.ERROR)
+        try:
+            metadata = ocp.StandardCheckpointer().metadata(os.path.join(self.folder(step), "state"))
+        except Exception:  # noqa: BLE001 (unreadable metadata: the caller re-raises the restore error)
+            return ""
+        finally:
+            absl_logger.setLevel(level)
+        metadata = getattr(metadata, "item_metadata", metadata)
+        saved = {_path_name(p): tuple(m.shape) for p, m in jax.tree_util.tree_flatten_with_path(metadata)[0]
+                 if hasattr(m, "shape")}
+        wanted = {_path_name(p): tuple(a.shape) for p, a in jax.tree_util.tree_flatten_with_path(abstract)[0]}
+        notes = [f"{name} is {saved[name]} there, {shape} here"
+                 for name, shape in wanted.items() if name in saved and saved[name] != shape]
+        missing = [name for name in wanted if name not in saved]
+        extra = [name for name in saved if name not in wanted]
+        if missing:
+            notes.append(f"{len(missing)} leaves of this config are not in it (e.g. {missing[0]})")
+        if extra:
+            notes.append(f"it has {len(extra)} leaves this config lacks (e.g. {extra[0]})")
+        if not notes:
+            return ""
+        return "; ".join(notes[:3]) + (f"; and {len(notes) - 3} more" if len(notes) > 3 else "")
+
+    def set_aside(self, steps, why):
+        """Move checkpoint folders `steps` out of the way (to DIRECTORY.set_aside/), keeping them
+        for inspection; returns the new paths."""
+        moved = []
+        if jax.process_index() == 0 and steps:
+            target = self.directory + ".set_aside"
+            os.makedirs(target, exist_ok=True)
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            for step in steps:
+                destination = os.path.join(target, f"{step}.{why}.{stamp}")
+                shutil.move(self.folder(step), destination)
+                moved.append(destination)
+        _sync("jaxgan_set_aside")
+        self.manager.reload()
+        return moved
 
     def close(self):
         self.manager.close()
+

@@ -9,11 +9,18 @@
                   [--direction a2b|b2a] [--raw]   (pix2pix / cyclegan runs)
   jaxgan data prepare NAME [--data-dir DIR] [--from DIR]
 
-`train` resumes from the newest checkpoint in DIR. `sample` and `evaluate` need only DIR (the
-run's saved config.json and checkpoints), no dataset. Multi-host: add `--distributed` (and
-`--coordinator HOST:PORT --num-processes N --process-id I` where the cluster does not tell JAX).
-Exit codes: 0 done, 1 non-finite loss, 2 bad configuration or arguments, 128+signal when
-stopped by SIGTERM/SIGINT (after saving a checkpoint).
+`train` resumes from the newest intact checkpoint in DIR (`--step N`: from checkpoint N; the
+newer ones are moved to DIR/checkpoints.set_aside/). Resuming with a config that changes what the
+run computes needs `--allow-config-change` (recorded in DIR/config_history.jsonl). `sample` and
+`evaluate` need only DIR (the run's saved config.json and checkpoints), no dataset. Multi-host:
+add `--distributed` (and `--coordinator HOST:PORT --num-processes N --process-id I` where the
+cluster does not tell JAX).
+
+Exit codes: 0 done; 1 a non-finite loss or state (the last finite checkpoint is kept); 2 a user
+error: bad configuration, arguments, data file, checkpoint, or a workdir held by another `train`
+(one line on stderr; `--debug` or JAXGAN_DEBUG=1 shows the traceback); 3 the workdir could not be
+written (disk full, quota, permissions); 128+signal when stopped by SIGTERM/SIGINT (after saving
+a checkpoint).
 """
 
 import argparse
@@ -24,38 +31,102 @@ import sys
 from absl import flags
 from ml_collections import ConfigDict, config_flags
 
+from jaxgan.errors import UsageError
+
+
+def _load_recipe(path):
+    """`get_config()` of the recipe file at `path`; every way a recipe can be wrong is a
+    `UsageError` naming the file (and line)."""
+    import importlib.util
+    import traceback
+
+    if not os.path.exists(path):
+        raise UsageError(f"config file {path!r} does not exist")
+    if not os.path.isfile(path) or not path.endswith(".py"):
+        raise UsageError(f"config file {path!r} is not a Python file with get_config()")
+    name = "jaxgan_recipe_" + os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+
+    def where(error):
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if os.path.abspath(f.filename) == os.path.abspath(path)]
+        return f"{path}, line {frames[-1].lineno}" if frames else path
+
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        raise UsageError(f"{path}, line {error.lineno}: syntax error: {error.msg}") from None
+    except Exception as error:  # noqa: BLE001 (the user's file: name it and the line, whatever it raised)
+        raise UsageError(f"{where(error)}: importing the config file raised {type(error).__name__}: {error}") from error
+    if not callable(getattr(module, "get_config", None)):
+        raise UsageError(f"config file {path!r} has no get_config() function")
+    try:
+        config = module.get_config()
+    except Exception as error:  # noqa: BLE001
+        raise UsageError(f"{where(error)}: get_config() raised {type(error).__name__}: {error}") from error
+    if not isinstance(config, ConfigDict):
+        raise UsageError(f"{path}: get_config() returned a {type(config).__name__}, not an ml_collections ConfigDict")
+    return config
+
+
+def _unknown_override(config, overrides):
+    """A message naming the first `--config.KEY` whose KEY is not in `config`, else None."""
+    import difflib
+
+    for override in overrides:
+        key = override[len("--config."):].split("=", 1)[0]
+        node, walked = config, []
+        for part in key.split("."):
+            if not isinstance(node, ConfigDict) or part not in node:
+                known = sorted(node.keys()) if isinstance(node, ConfigDict) else []
+                close = difflib.get_close_matches(part, known, n=1)
+                hint = f"; did you mean {'.'.join([*walked, close[0]])!r}?" if close else ""
+                inside = f" in {'.'.join(walked)!r}" if walked and isinstance(node, ConfigDict) else ""
+                if not isinstance(node, ConfigDict):
+                    return f"{override}: {'.'.join(walked)!r} is a value, not a group of keys"
+                return f"{override}: unknown config key {key!r} (no {part!r}{inside}){hint}"
+            node = node[part]
+            walked.append(part)
+    return None
+
 
 def _parse_train_config(argv):
-    """Parse `--config FILE` and `--config.KEY=VALUE` overrides with ml_collections."""
-    # ml_collections registers the --config.KEY override flags while parsing `--config=FILE`;
-    # accept the two-word form `--config FILE` too.
+    """The recipe of `--config FILE` with the `--config.KEY=VALUE` overrides applied (values are
+    parsed by ml_collections, by the type of the recipe's value)."""
+    # Accept the two-word form `--config FILE` too.
     argv = list(argv)
     if "--config" in argv and argv.index("--config") + 1 < len(argv):
         i = argv.index("--config")
         argv[i : i + 2] = [f"--config={argv[i + 1]}"]
-    _make_recipe_package_importable(argv)
+    paths = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
+    if not paths:
+        raise UsageError("--config FILE is required (e.g. --config experiments/gan_ns_2d.py)")
+    overrides = [a for a in argv if a.startswith("--config.")]
+    others = [a for a in argv if not a.startswith(("--config=", "--config."))]
+    if others:
+        raise UsageError(f"unrecognized arguments: {' '.join(others)} (config values are set as --config.KEY=VALUE)")
+    _make_recipe_package_importable(paths[0])
+    recipe = _load_recipe(paths[0])
+    unknown = _unknown_override(recipe, overrides)
+    if unknown:
+        raise UsageError(unknown)
     flag_values = flags.FlagValues()
-    argv = ["jaxgan-train"] + argv
-    config_flags.DEFINE_config_file(
-        "config", None, "recipe file with get_config()", flag_values=flag_values, sys_argv=argv
-    )
+    argv = ["jaxgan-train", *overrides]
+    config_flags.DEFINE_config_dict("config", recipe, flag_values=flag_values, sys_argv=argv)
     try:
         flag_values(argv)
     except (flags.Error, KeyError, AttributeError, ValueError, TypeError) as error:
-        raise SystemExit(f"jaxgan train: bad config arguments: {error}")
-    if flag_values.config is None:
-        raise SystemExit("jaxgan train: --config FILE is required (e.g. --config experiments/gan_ns_2d.py)")
+        raise UsageError(f"bad config override: {error}") from None
     return flag_values.config
 
 
-def _make_recipe_package_importable(argv):
+def _make_recipe_package_importable(path):
     """Recipes may import their package's shared modules (`from experiments.image_common import
     ...`): put the folder holding the recipe's top package on sys.path, as `python -m` would from
     the repository root. The `jaxgan` script alone only has its own bin folder there."""
-    paths = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
-    if not paths or not os.path.isfile(paths[0]):
+    if not os.path.isfile(path):
         return
-    folder = os.path.dirname(os.path.abspath(paths[0]))
+    folder = os.path.dirname(os.path.abspath(path))
     while os.path.isfile(os.path.join(folder, "__init__.py")):
         folder = os.path.dirname(folder)
     if folder not in sys.path:
@@ -65,13 +136,19 @@ def _make_recipe_package_importable(argv):
 def _load_run_config(workdir):
     path = os.path.join(workdir, "config.json")
     if not os.path.exists(path):
-        raise SystemExit(f"no config.json in {workdir!r}: is it the workdir of a `jaxgan train` run?")
-    with open(path) as f:
-        saved = json.load(f)
+        raise UsageError(f"no config.json in {workdir!r}: is it the workdir of a `jaxgan train` run?")
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except ValueError as error:
+        raise UsageError(f"{path} is not valid JSON ({error})") from None
     from jaxgan.config import base_config
 
     config = base_config()  # keys added since the run was saved keep their defaults
-    config.update(saved)
+    try:
+        config.update(saved)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise UsageError(f"{path} does not fit this jaxgan's config ({type(error).__name__}: {error})") from None
     return config
 
 
@@ -80,11 +157,11 @@ def _restore(config, workdir, step):
     from jaxgan.train import Program
 
     program = Program(config)
-    checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
-    if checkpointer.latest_step() is None:
-        raise SystemExit(f"no checkpoint in {checkpointer.directory}")
-    state, _ = checkpointer.restore(program.init_state(), step=step)
-    checkpointer.close()
+    checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints, create=False)
+    try:
+        state, _ = checkpointer.restore(program.init_state(), step=step, report=lambda line: print(f"jaxgan: {line}", file=sys.stderr))
+    finally:
+        checkpointer.close()
     return program, state
 
 
@@ -94,30 +171,53 @@ def _common(parser):
     parser.add_argument("--coordinator", default=None, help="coordinator HOST:PORT for --distributed")
     parser.add_argument("--num-processes", type=int, default=None)
     parser.add_argument("--process-id", type=int, default=None)
+    _debug(parser)
+
+
+def _debug(parser):
+    parser.add_argument("--debug", action="store_true", help="show the traceback of user errors too (or JAXGAN_DEBUG=1)")
+
+
+def _at_least(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="jaxgan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    _common(commands.add_parser("train", help="train a recipe (resumes from the newest checkpoint)"))
+    train = commands.add_parser("train", help="train a recipe (resumes from the newest intact checkpoint)")
+    _common(train)
+    train.add_argument("--step", type=_at_least(0), default=None,
+                       help="resume from this checkpoint (newer ones are moved to checkpoints.set_aside/)")
+    train.add_argument("--allow-config-change", action="store_true",
+                       help="resume although the config changes what the run computes (recorded in config_history.jsonl)")
     sample = commands.add_parser("sample", help="draw samples from a checkpoint")
     _common(sample)
-    sample.add_argument("--step", type=int, default=None, help="checkpoint step (default: newest)")
-    sample.add_argument("--num", type=int, default=2500)
+    sample.add_argument("--step", type=_at_least(0), default=None, help="checkpoint step (default: newest intact)")
+    sample.add_argument("--num", type=_at_least(1), default=2500)
     sample.add_argument("--seed", type=int, default=0, help="sampling seed")
     sample.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
     sample.add_argument("--out", default=None, help="PNG path (default WORKDIR/samples/sample_STEP.png); an .npz is written beside it")
     sample.add_argument("--by-class", action="store_true",
                         help="conditional models: a grid with one row per class (InfoGAN: per categorical code value)")
-    sample.add_argument("--per-class", type=int, default=10, help="columns of the --by-class grid (noise shared down a column)")
+    sample.add_argument("--per-class", type=_at_least(1), default=10, help="columns of the --by-class grid (noise shared down a column)")
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint; writes WORKDIR/eval/*.json with the protocol")
     _common(evaluate)
-    evaluate.add_argument("--step", type=int, default=None, help="checkpoint step (default: newest)")
+    evaluate.add_argument("--step", type=_at_least(0), default=None, help="checkpoint step (default: newest intact)")
     evaluate.add_argument("--metrics", default=None, help="comma list of modes,fid,kid,pr,dc,is (default: the run's eval.metrics)")
-    evaluate.add_argument("--num-samples", type=int, default=None, help="generated samples per seed (default: eval.num_samples)")
-    evaluate.add_argument("--num-reference", type=int, default=None, help="reference images (0 = the whole split)")
-    evaluate.add_argument("--batch-size", type=int, default=None, help="evaluation batch size (independent of training)")
+    evaluate.add_argument("--num-samples", type=_at_least(1), default=None, help="generated samples per seed (default: eval.num_samples)")
+    evaluate.add_argument("--num-reference", type=_at_least(0), default=None, help="reference images (0 = the whole split)")
+    evaluate.add_argument("--batch-size", type=_at_least(1), default=None, help="evaluation batch size (independent of training)")
     evaluate.add_argument("--feature-network", default=None, help="points, mnist, fashion_mnist or inception")
     evaluate.add_argument("--inception-weights", default=None, help="FID Inception .npz (see python -m jaxgan.metrics.inception)")
     evaluate.add_argument("--data-dir", default=None, help="where the reference data are (default: the run's data.dir)")
@@ -131,59 +231,66 @@ def main(argv=None):
     translate.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
                            help="cyclegan: G (a2b) or F (b2a); pix2pix translates source -> target only")
     translate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
-    translate.add_argument("--batch-size", type=int, default=64)
+    translate.add_argument("--batch-size", type=_at_least(1), default=64)
+    _debug(translate)
     data = commands.add_parser("data", help="dataset commands")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     prepare = data_commands.add_parser("prepare", help="prepare a TFDS dataset (array_record), offline with --from")
     prepare.add_argument("name", help="TFDS name, e.g. mnist, fashion_mnist, cifar10")
     prepare.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS's, ~/tensorflow_datasets)")
     prepare.add_argument("--from", dest="manual_dir", default=None, help="folder with the downloaded files (offline)")
+    _debug(prepare)
     args, rest = parser.parse_known_args(argv)
+    if args.command != "train" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    from jaxgan.errors import StorageError, UserError
+
+    try:
+        return _run(args, rest)
+    except UserError as error:
+        if args.debug or os.environ.get("JAXGAN_DEBUG"):
+            raise
+        print(f"jaxgan {args.command}: {error}", file=sys.stderr)
+        return 2
+    except StorageError as error:
+        if args.debug or os.environ.get("JAXGAN_DEBUG"):
+            raise
+        print(f"jaxgan {args.command}: {error}", file=sys.stderr, flush=True)
+        return 3
+
+
+def _run(args, rest):
     if args.command == "data":
-        if rest:
-            parser.error(f"unrecognized arguments: {' '.join(rest)}")
         from jaxgan.data.prepare import prepare as prepare_dataset
 
         print(prepare_dataset(args.name, data_dir=args.data_dir, manual_dir=args.manual_dir))
         return 0
-    if args.command != "train" and rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "translate":
         return _translate(args)
-
     if args.distributed:
         from jaxgan.parallel import initialize_distributed
 
         initialize_distributed(args.coordinator, args.num_processes, args.process_id)
+    from jaxgan.config import validate
 
-    from jaxgan.config import ConfigError, validate
-    from jaxgan.errors import MissingDependencyError
-
-    try:
-        if args.command == "train":
-            return _train(_parse_train_config(rest), args.workdir)
-        config = validate(_load_run_config(args.workdir))
-        if args.command == "sample":
-            return _sample(config, args)
-        return _evaluate(config, args)
-    except ConfigError as error:
-        print(f"jaxgan: configuration error: {error}", file=sys.stderr)
-        return 2
-    except MissingDependencyError as error:
-        print(f"jaxgan: {error}", file=sys.stderr)
-        return 2
+    if args.command == "train":
+        return _train(_parse_train_config(rest), args)
+    config = validate(_load_run_config(args.workdir))
+    if args.command == "sample":
+        return _sample(config, args)
+    return _evaluate(config, args)
 
 
-def _train(config, workdir):
-    from jaxgan.train import Interrupted, NonFiniteLossError, train
+def _train(config, args):
+    from jaxgan.train import Interrupted, NonFiniteError, train
 
     try:
-        result = train(config, workdir)
-    except NonFiniteLossError as error:
-        print(f"jaxgan: {error}", file=sys.stderr)
+        result = train(config, args.workdir, step=args.step, allow_config_change=args.allow_config_change)
+    except NonFiniteError as error:
+        print(f"jaxgan train: {error}", file=sys.stderr)
         return 1
     except Interrupted as stop:
-        print(f"jaxgan: {stop}", file=sys.stderr)
+        print(f"jaxgan train: {stop}", file=sys.stderr)
         return 128 + stop.signum
     summary = {k: v["mean"] for k, v in result["evaluation"]["summary"].items()}
     print(json.dumps({"step": result["step"], "evaluation": summary, "timing": result["timing"]}))
@@ -205,10 +312,8 @@ def _sample(config, args):
 
         num_classes = program.prior.num_classes if program.prior is not None else 0
         if not num_classes:
-            raise SystemExit(f"jaxgan sample: --by-class needs a conditional model (game cgan, acgan, infogan with "
+            raise UsageError(f"--by-class needs a conditional model (game cgan, acgan, infogan with "
                              f"categorical codes, supervised / semi-supervised aae); this run's game is {config.game.name!r}")
-        if args.per_class < 1:
-            raise SystemExit(f"jaxgan sample: --per-class must be >= 1, got {args.per_class}")
         latents = class_grid_latents(program.prior, jax.random.key(args.seed), num_classes, args.per_class)
         samples = program.decode(state, latents, use_ema)
         out = args.out or os.path.join(args.workdir, "samples", f"by_class_{step:08d}.png")
@@ -244,10 +349,10 @@ def _read_images(folder, shape):
     from jaxgan.data.images import IMAGE_EXTENSIONS
 
     if not os.path.isdir(folder):
-        raise SystemExit(f"jaxgan translate: --input {folder!r} is not a folder")
+        raise UsageError(f"--input {folder!r} is not a folder")
     names = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
     if not names:
-        raise SystemExit(f"jaxgan translate: no image files ({', '.join(IMAGE_EXTENSIONS)}) in {folder!r}")
+        raise UsageError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) in {folder!r}")
     height, width, channels = shape
     images = []
     for name in names:
@@ -265,21 +370,15 @@ def _translate(args):
     import numpy as np
     from PIL import Image
 
-    from jaxgan.config import ConfigError, generator_input_shape, is_translation, validate
+    from jaxgan.config import generator_input_shape, is_translation, validate
     from jaxgan.steps import _apply
 
     workdir, step = _checkpoint_location(args.checkpoint)
-    try:
-        config = validate(_load_run_config(workdir))
-    except ConfigError as error:
-        print(f"jaxgan: configuration error: {error}", file=sys.stderr)
-        return 2
+    config = validate(_load_run_config(workdir))
     if not is_translation(config):
-        raise SystemExit(f"jaxgan translate: {workdir!r} is a {config.game.name!r} run; translate needs game pix2pix or cyclegan")
+        raise UsageError(f"{workdir!r} is a {config.game.name!r} run; translate needs game pix2pix or cyclegan")
     if args.direction == "b2a" and config.game.name != "cyclegan":
-        raise SystemExit("jaxgan translate: --direction b2a needs a cyclegan run (pix2pix learns source -> target only)")
-    if args.batch_size < 1:
-        raise SystemExit(f"jaxgan translate: --batch-size must be >= 1, got {args.batch_size}")
+        raise UsageError("--direction b2a needs a cyclegan run (pix2pix learns source -> target only)")
     program, state = _restore(config, workdir, step)
     seed_state = program.seed_states(state)[0]
     params = seed_state.ema_params if program.default_use_ema() and not args.raw else seed_state.g_params
@@ -342,5 +441,17 @@ def _evaluate(config, args):
     return 0
 
 
+def console():
+    """The `jaxgan` script."""
+    code = main()
+    if code == 3:
+        # After a failed write, orbax's failed asyncio tasks would each print a traceback when the
+        # interpreter collects them at exit; everything of ours is closed and on disk: leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

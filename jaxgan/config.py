@@ -13,6 +13,7 @@ from jaxgan import backend, losses, nets
 from jaxgan.data import images as image_data
 from jaxgan.data import translation as translation_data
 from jaxgan.games import AAE_MODES, G_OBJECTIVES, SEMI_SUPERVISED_LOSSES, make_aae_step, make_game_step
+from jaxgan.errors import UserError
 from jaxgan.latents import Prior
 from jaxgan.nets.heads import CONDITIONING
 from jaxgan.steps import Penalty, make_step, normal_latent
@@ -175,7 +176,7 @@ def base_config():
     return config
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration that cannot run; the message names the key and what was expected."""
 
 
@@ -235,7 +236,7 @@ def _validate_data_and_model(config):
 
 def eval_metrics(config):
     """The metric names an evaluation of `config` computes."""
-    from jaxgan.evaluation import parse_metrics
+    from jaxgan.evaluation import METRICS, parse_metrics
 
     spec = config.eval.metrics
     if spec == "auto":
@@ -248,6 +249,9 @@ def eval_metrics(config):
             return modes  # no local Inception weights: nothing feature-based to compute
         return modes + ("fid", "kid", "pr", "dc", "is")
     names = tuple(s.strip() for s in spec.split(",") if s.strip())
+    unknown = [n for n in names if n != "modes" and n not in METRICS]
+    if unknown:
+        raise ConfigError(f"unknown metric(s) {unknown}; expected a comma-separated subset of {['modes', *METRICS]}")
     return (("modes",) if "modes" in names else ()) + parse_metrics([n for n in names if n != "modes"])
 
 

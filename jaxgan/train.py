@@ -4,10 +4,12 @@ It never knows which GAN variant it runs: the config builds the step (`jaxgan.co
 loop only moves batches, metrics and checkpoints.
 """
 
+import contextlib
 import json
 import os
 import signal
 import statistics
+import sys
 import time
 
 import jax
@@ -16,7 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from jaxgan import backend, parallel
-from jaxgan.checkpoint import Checkpointer
+from jaxgan.checkpoint import Checkpointer, NonFiniteStateError
 from jaxgan.config import (build_models, build_optimizer, build_prior, build_step, data_shape, discriminator_example,
                            generator_input_shape, initial_pools, is_image, is_translation, open_split, sample_latent,
                            uses_labels, validate)
@@ -28,11 +30,13 @@ from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator
 from jaxgan.game_evaluation import evaluate_game
 from jaxgan.state import create
 from jaxgan.steps import decode, fuse_steps, generate
+from jaxgan.workdir import WorkdirLock, check_config_change, describe_holder, record_config, truncate_metrics
 from jaxgan.writers import MetricWriter
 
 
-class NonFiniteLossError(RuntimeError):
-    """A loss or penalty became NaN or infinite; the run stopped without saving that state."""
+class NonFiniteError(RuntimeError):
+    """A loss, a penalty or the state became NaN or infinite; the run stopped without saving that
+    state, and the message names the last (finite) checkpoint."""
 
 
 class Interrupted(Exception):
@@ -247,11 +251,61 @@ def _first_non_finite(metrics):
     return name, index, seed
 
 
-def _save_config(config, workdir):
+def _config_json(config):
+    return json.loads(config.to_json())
+
+
+def _saved_config_json(workdir):
+    """The config a workdir was trained with, as JSON, with keys added to jaxgan since filled with
+    their defaults (so that a newer jaxgan does not count them as changes); None without one."""
+    from jaxgan.config import base_config
+
     path = os.path.join(workdir, "config.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        saved = json.load(f)
+    try:
+        full = base_config()
+        full.update(saved)
+        return _config_json(full)
+    except (AttributeError, KeyError, TypeError, ValueError):  # keys jaxgan no longer has: compare as saved
+        return saved
+
+
+def _save_config(config, workdir, step, changes):
+    """Write config.json and append the change (or, for a new run, the whole config) to the history."""
+    if jax.process_index() != 0:
+        return
+    temporary = os.path.join(workdir, "config.json.tmp")
+    with open(temporary, "w") as f:
+        f.write(config.to_json(indent=2))
+    os.replace(temporary, os.path.join(workdir, "config.json"))
+    record_config(workdir, step, _config_json(config), changes)
+
+
+def _report(line):
     if jax.process_index() == 0:
-        with open(path, "w") as f:
-            f.write(config.to_json(indent=2))
+        print(f"jaxgan: {line}", file=sys.stderr, flush=True)
+
+
+def _resume(checkpoints, state, step, report):
+    """(state, data_state or None) restored from checkpoint `step` (None: the newest intact one).
+    Checkpoints newer than the one restored (damaged ones, or those past an explicit `step`) are
+    moved to checkpoints.set_aside/, so that the run's new saves cannot collide with them."""
+    if checkpoints.latest_step() is None:
+        if step is not None:
+            checkpoints.restore(state, step=step)  # raises: no checkpoint at all
+        return state, None
+    state, data_state = checkpoints.restore(state, step=step, report=report)
+    restored = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])
+    newer = [s for s in checkpoints.all_steps() if s > restored]
+    if newer:
+        why = "superseded" if step is not None else "damaged"
+        moved = checkpoints.set_aside(newer, why)
+        report(f"resuming from step {restored}; the newer checkpoints {newer} were moved to "
+               f"{os.path.dirname(moved[0]) if moved else checkpoints.directory + '.set_aside'}")
+    return state, data_state
 
 
 class _SignalFlag:
@@ -277,30 +331,49 @@ class _SignalFlag:
             signal.signal(sig, handler)
 
 
-def train(config, workdir):
-    """Train `config` in `workdir`, resuming from its newest checkpoint if there is one.
+def train(config, workdir, *, step=None, allow_config_change=False):
+    """Train `config` in `workdir`, resuming from its newest intact checkpoint if there is one
+    (or from checkpoint `step`; newer ones are then moved aside).
+
+    The workdir is locked for the run (`WorkdirLocked` if another `train` holds it). Resuming
+    with a config that differs from the saved one in what it computes raises `ConfigChanged`
+    unless `allow_config_change`; every change is recorded in `config_history.jsonl`.
 
     Returns a dict: final `step`, `evaluation` (metrics per seed, summary over seeds, protocol),
-    `samples` (S, N, ...) and `timing` (first call incl. compile, median call). Raises `NonFiniteLossError` when
-    a loss turns NaN/inf (nothing is saved past the last good checkpoint), and `Interrupted`
-    after saving when SIGTERM/SIGINT arrives.
+    `samples` (S, N, ...) and `timing` (first call incl. compile, median call). Raises
+    `NonFiniteError` when a loss or the state turns NaN/inf (nothing is saved past the last
+    finite checkpoint), and `Interrupted` after saving when SIGTERM/SIGINT arrives.
     """
     validate(config)
     os.makedirs(workdir, exist_ok=True)
-    writer = MetricWriter(workdir, tensorboard=config.train.tensorboard)  # fails early without tensorboardX
+    lock = WorkdirLock(workdir) if jax.process_index() == 0 else contextlib.nullcontext()
+    with lock:
+        if getattr(lock, "stale", None):
+            _report(f"took over the lock of a run that is no longer running ({describe_holder(lock.stale)})")
+        return _train_locked(config, workdir, step, allow_config_change)
+
+
+def _train_locked(config, workdir, resume_step, allow_config_change):
+    checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
+    saved_config = _saved_config_json(workdir) if checkpoints.latest_step() is not None else None
+    changes = None
+    if saved_config is not None:
+        changes = check_config_change(saved_config, _config_json(config), allow=allow_config_change, workdir=workdir)
     program = Program(config)
     source = make_source(config)
-    checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
-    state = program.init_state()
-    if checkpoints.latest_step() is not None:
-        state, data_state = checkpoints.restore(state)
+    state, data_state = _resume(checkpoints, program.init_state(), resume_step, _report)
+    if data_state is not None:
         source.set_state(data_state)
-    _save_config(config, workdir)
+    step = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])
+    resumed = data_state is not None
+    if jax.process_index() == 0:
+        truncate_metrics(os.path.join(workdir, "metrics.jsonl"), step)
+    _save_config(config, workdir, step, changes if resumed else None)
+    writer = MetricWriter(workdir, tensorboard=config.train.tensorboard, resumed_at=step if resumed else None)
     if isinstance(source, SemiSupervisedSource) and jax.process_index() == 0:
         with open(os.path.join(workdir, "labeled_subset.json"), "w") as f:
             json.dump(source.describe(config.seed), f)
-    step = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])
-    saved_step = step if checkpoints.latest_step() is not None else None
+    saved_step = step if resumed else None
     state = program.to_device(state)
     t = config.train
     fused = t.fused_steps
@@ -308,10 +381,18 @@ def train(config, workdir):
     progress = tqdm(total=t.num_steps, initial=step, unit="step", disable=not t.progress or jax.process_index() != 0,
                     dynamic_ncols=True, desc=os.path.basename(os.path.normpath(workdir)))
 
+    def last_good():
+        if saved_step is None:
+            return "no checkpoint was saved yet"
+        return f"the last good checkpoint is step {saved_step} in {checkpoints.directory}"
+
     def save():
         nonlocal saved_step
         if saved_step != step:
-            checkpoints.save(step, program.from_device(state), batches.get_state())
+            try:
+                checkpoints.save(step, program.from_device(state), batches.get_state())
+            except NonFiniteStateError as error:
+                raise NonFiniteError(f"{error}; stopping: {last_good()}") from None
             saved_step = step
 
     def due(interval):
@@ -337,12 +418,7 @@ def train(config, workdir):
                 if bad is not None:
                     name, index, seed = bad
                     where = f" (seed {config.seed + seed})" if seed is not None else ""
-                    raise NonFiniteLossError(
-                        f"non-finite {name} at step {step + index + 1}{where}; stopping. The last good "
-                        f"checkpoint is step {saved_step} in {checkpoints.directory}"
-                        if saved_step is not None
-                        else f"non-finite {name} at step {step + index + 1}{where}; stopping (no checkpoint yet)"
-                    )
+                    raise NonFiniteError(f"non-finite {name} at step {step + index + 1}{where}; stopping: {last_good()}")
                 step += fused
                 progress.update(fused)
                 if due(t.log_every):
@@ -363,12 +439,12 @@ def train(config, workdir):
         batches.close()
         progress.close()
         writer.close()
+        checkpoints.close()
     samples = program.samples(state, eval_key(config))
     if evaluation is None or evaluation["step"] != step:
         evaluation = record_evaluation(evaluator, workdir, None, samples, step, key=eval_key(config),
                                        use_ema=program.default_use_ema(), program=program, state=state)
     _plot_samples(config, workdir, samples, step)
-    checkpoints.close()
     steady = call_times[1:] or call_times
     median_call = statistics.median(steady) if steady else float("nan")
     return {

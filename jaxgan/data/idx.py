@@ -7,8 +7,11 @@ access; it never downloads anything.
 
 import gzip
 import os
+import zlib
 
 import numpy as np
+
+from jaxgan.errors import DataError, MissingDataError
 
 _TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 SPLIT_FILES = {
@@ -20,28 +23,33 @@ SPLIT_FILES = {
 def read_idx(path):
     """The array stored in an IDX file (.gz or raw)."""
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except EOFError as error:
+        raise DataError(f"{path} ends early (a truncated download or copy?): re-copy the official file") from error
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise DataError(f"{path} is not a valid gzip file ({error}): re-copy the official file") from error
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _TYPES:
-        raise ValueError(f"{path} is not an IDX file (header bytes {data[:4]!r})")
+        raise DataError(f"{path} is not an IDX file (header bytes {data[:4]!r})")
     dtype, ndim = np.dtype(_TYPES[data[2]]), data[3]
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(data) - offset != expected:
-        raise ValueError(f"{path}: header promises shape {shape} ({expected} bytes), file holds {len(data) - offset}")
+        raise DataError(f"{path}: header promises shape {shape} ({expected} bytes), file holds {len(data) - offset}")
     return np.frombuffer(data, dtype, offset=offset).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def load_idx_split(directory, split):
     """(images uint8 (N, H, W, 1), labels int32 (N,)) of an MNIST-layout folder's `split`."""
     if split not in SPLIT_FILES:
-        raise ValueError(f"unknown split {split!r}; expected one of {sorted(SPLIT_FILES)}")
+        raise DataError(f"unknown split {split!r}; expected one of {sorted(SPLIT_FILES)}")
     image_file, label_file = (os.path.join(directory, name) for name in SPLIT_FILES[split])
     for path in (image_file, label_file):
         if not os.path.exists(path):
-            raise FileNotFoundError(f"{path} not found: expected the official IDX gz files in {directory}")
+            raise MissingDataError(f"{path} not found: expected the official IDX gz files in {directory}")
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"{directory}/{split}: {images.shape[0]} images but {labels.shape[0]} labels")
+        raise DataError(f"{directory}/{split}: {images.shape[0]} images but {labels.shape[0]} labels")
     return images[..., None], labels.astype(np.int32)

@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from jaxgan.data.idx import load_idx_split
-from jaxgan.errors import require
+from jaxgan.errors import DataError, MissingDataError, require
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,13 +43,13 @@ class ArrayImages:
     def __init__(self, images, labels=None, *, origin):
         images = np.asarray(images)
         if images.dtype != np.uint8:
-            raise ValueError(f"{origin}: images must be uint8 (0-255), got dtype {images.dtype}")
+            raise DataError(f"{origin}: images must be uint8 (0-255), got dtype {images.dtype}")
         if images.ndim == 3:
             images = images[..., None]
         if images.ndim != 4 or images.shape[-1] not in (1, 3):
-            raise ValueError(f"{origin}: expected images (N, H, W, 1 or 3), got shape {images.shape}")
+            raise DataError(f"{origin}: expected images (N, H, W, 1 or 3), got shape {images.shape}")
         if labels is not None and len(labels) != len(images):
-            raise ValueError(f"{origin}: {len(images)} images but {len(labels)} labels")
+            raise DataError(f"{origin}: {len(images)} images but {len(labels)} labels")
         self.images = images
         self.labels = None if labels is None else np.asarray(labels, np.int32)
         self.origin = origin
@@ -66,7 +66,7 @@ class ArrayImages:
 
     def take_labels(self, indices):
         if self.labels is None:
-            raise ValueError(f"{self.origin} has no labels")
+            raise DataError(f"{self.origin} has no labels")
         return self.labels[np.asarray(indices)]
 
 
@@ -80,9 +80,9 @@ class TfdsImages:
         try:
             self.source = tfds.data_source(name, split=split, data_dir=data_dir, download=False)
         except Exception as error:  # tfds raises several types for a dataset that is not prepared
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f"TFDS dataset {name!r} (split {split!r}) is not prepared in {data_dir!r}: run "
-                f"`jaxgan data prepare {name} --data-dir {data_dir}` (add `--from DIR` offline). ({error})"
+                f"`jaxgan data prepare {name} --data-dir {data_dir}` (add `--from DIR` offline)"
             ) from error
         self.spec = spec
         self.origin = f"tfds:{name}/{split}"
@@ -103,7 +103,7 @@ class TfdsImages:
     def take_labels(self, indices):
         records = self._records(indices)
         if records and "label" not in records[0]:
-            raise ValueError(f"{self.origin} has no labels (features: {sorted(records[0])})")
+            raise DataError(f"{self.origin} has no labels (features: {sorted(records[0])})")
         return np.asarray([r["label"] for r in records], np.int32)
 
 
@@ -124,14 +124,32 @@ def _fit(image, spec):
     return out[..., None] if out.ndim == 2 else out
 
 
-def load_npz(path):
+def read_npz(path):
+    """Every array of the .npz at `path` (read eagerly, so a damaged member fails here, naming the
+    file, not later inside training)."""
+    import zipfile
+    import zlib
+
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"no .npz file at {path!r}")
-    with np.load(path, allow_pickle=False) as data:
-        if "images" not in data.files:
-            raise ValueError(f"{path}: expected an array named 'images' (N, H, W[, C]) uint8, found {data.files}")
-        labels = data["labels"] if "labels" in data.files else None
-        return ArrayImages(data["images"], labels, origin=path)
+        raise MissingDataError(f"no .npz file at {path!r}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise DataError(f"{path} is a single .npy array, not an .npz archive of named arrays (np.savez)")
+            return {name: data[name] for name in data.files}
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+        # numpy reports a file that is not a zip at all as "pickled data"; say what it is instead.
+        raise DataError(f"{path} is not a readable .npz archive (a zip of .npy arrays written by np.savez): "
+                        f"{type(error).__name__}: {error}") from error
+
+
+def load_npz(path):
+    data = read_npz(path)
+    if "images" not in data:
+        raise DataError(f"{path}: expected an array named 'images' (N, H, W[, C]) uint8, found {sorted(data)}")
+    return ArrayImages(data["images"], data.get("labels"), origin=path)
 
 
 def load_folder(path):
@@ -139,16 +157,19 @@ def load_folder(path):
     from PIL import Image
 
     if not os.path.isdir(path):
-        raise FileNotFoundError(f"no image folder at {path!r}")
+        raise MissingDataError(f"no image folder at {path!r}")
     files = sorted(f for f in os.listdir(path) if f.lower().endswith(IMAGE_EXTENSIONS))
     if not files:
-        raise ValueError(f"{path}: no image files ({', '.join(IMAGE_EXTENSIONS)})")
+        raise DataError(f"{path}: no image files ({', '.join(IMAGE_EXTENSIONS)})")
     images = []
     for name in files:
-        with Image.open(os.path.join(path, name)) as image:
-            array = np.asarray(image.convert("L" if image.mode in ("L", "1", "I;16") else "RGB"))
+        try:
+            with Image.open(os.path.join(path, name)) as image:
+                array = np.asarray(image.convert("L" if image.mode in ("L", "1", "I;16") else "RGB"))
+        except OSError as error:  # PIL's UnidentifiedImageError and truncated files are OSErrors
+            raise DataError(f"{path}/{name} is not a readable image: {error}") from error
         if images and array.shape != images[0].shape:
-            raise ValueError(f"{path}/{name} is {array.shape}, but {files[0]} is {images[0].shape}; resize them to one size")
+            raise DataError(f"{path}/{name} is {array.shape}, but {files[0]} is {images[0].shape}; resize them to one size")
         images.append(array)
     return ArrayImages(np.stack(images), origin=path)
 
@@ -156,13 +177,13 @@ def load_folder(path):
 def open_images(name, split, *, source, path):
     """Random-access images of dataset `name` (or of the user's `npz` / `folder` at `path`)."""
     if source not in SOURCES:
-        raise ValueError(f"data.source={source!r} is not one of {list(SOURCES)}")
+        raise DataError(f"data.source={source!r} is not one of {list(SOURCES)}")
     if source == "npz":
         return load_npz(path)
     if source == "folder":
         return load_folder(path)
     if name not in IMAGE_DATASETS:
-        raise ValueError(f"unknown image dataset {name!r}; expected one of {sorted(IMAGE_DATASETS)} (or source 'npz'/'folder')")
+        raise DataError(f"unknown image dataset {name!r}; expected one of {sorted(IMAGE_DATASETS)} (or source 'npz'/'folder')")
     spec = IMAGE_DATASETS[name]
     if name == "stacked_mnist":
         from jaxgan.metrics.stacked_mnist import StackedImages
@@ -175,7 +196,7 @@ def open_images(name, split, *, source, path):
     split = {"train": spec.train_split, "test": spec.test_split}.get(split, split)
     if source == "idx":
         if spec.channels != 1 or spec.size != 28:
-            raise ValueError(f"source 'idx' reads MNIST-layout files; {name!r} is not one")
+            raise DataError(f"source 'idx' reads MNIST-layout files; {name!r} is not one")
         images, labels = load_idx_split(path, split)
         return ArrayImages(images, labels, origin=f"idx:{path}/{split}")
     return TfdsImages(name, split, path, spec)
@@ -200,9 +221,9 @@ class ImageSource:
     def __init__(self, images, *, batch_size, n_critic=1, seed=0, num_streams=1,
                  process_index=0, process_count=1, with_labels=False):
         if batch_size % process_count:
-            raise ValueError(f"batch size {batch_size} is not divisible by {process_count} processes")
+            raise DataError(f"batch size {batch_size} is not divisible by {process_count} processes")
         if len(images) < batch_size:
-            raise ValueError(f"{images.origin} has {len(images)} images, fewer than one batch of {batch_size}")
+            raise DataError(f"{images.origin} has {len(images)} images, fewer than one batch of {batch_size}")
         self.images = images
         self.batch_size = batch_size
         self.n_critic = n_critic

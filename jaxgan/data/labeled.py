@@ -7,6 +7,7 @@ labels in a seeded random order until every class has its share, and reports how
 import numpy as np
 
 from jaxgan.data.images import ImageSource
+from jaxgan.errors import DataError
 
 SUBSET_SALT = 0x5E111  # keeps the subset's order independent of the batch permutations
 
@@ -19,7 +20,7 @@ def choose_labeled_subset(images, *, num_labeled, num_classes, seed, chunk=256):
     visiting order, labels (num_labeled,) int32, number of labels read to choose them).
     """
     if num_labeled % num_classes:
-        raise ValueError(f"num_labeled={num_labeled} must be a multiple of num_classes={num_classes} (balanced classes)")
+        raise DataError(f"num_labeled={num_labeled} must be a multiple of num_classes={num_classes} (balanced classes)")
     per_class = num_labeled // num_classes
     order = np.random.default_rng([seed, SUBSET_SALT]).permutation(len(images))
     counts = np.zeros(num_classes, np.int64)
@@ -29,7 +30,7 @@ def choose_labeled_subset(images, *, num_labeled, num_classes, seed, chunk=256):
         labels = np.asarray(images.take_labels(block))
         read += len(block)
         if labels.min() < 0 or labels.max() >= num_classes:
-            raise ValueError(f"{images.origin} has labels outside [0, {num_classes}): {sorted(set(labels.tolist()))[:12]}")
+            raise DataError(f"{images.origin} has labels outside [0, {num_classes}): {sorted(set(labels.tolist()))[:12]}")
         for index, label in zip(block, labels):
             if counts[label] < per_class:
                 counts[label] += 1
@@ -37,7 +38,7 @@ def choose_labeled_subset(images, *, num_labeled, num_classes, seed, chunk=256):
                 chosen_labels.append(int(label))
         if counts.sum() == num_labeled:
             return np.asarray(chosen, np.int64), np.asarray(chosen_labels, np.int32), read
-    raise ValueError(f"{images.origin} has too few examples of classes "
+    raise DataError(f"{images.origin} has too few examples of classes "
                      f"{[k for k in range(num_classes) if counts[k] < per_class]} for {per_class} labels each")
 
 

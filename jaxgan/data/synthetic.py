@@ -13,6 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan.errors import DataError
+
 
 class Mixture(NamedTuple):
     """An equal-weight isotropic Gaussian mixture: centers (K, 2) and a common std."""
@@ -74,9 +76,9 @@ class SyntheticSource:
     def __init__(self, name, *, batch_size, n_critic=1, seed=0, num_streams=1,
                  process_index=0, process_count=1):
         if name not in MIXTURES:
-            raise ValueError(f"unknown synthetic dataset {name!r}; expected one of {sorted(MIXTURES)}")
+            raise DataError(f"unknown synthetic dataset {name!r}; expected one of {sorted(MIXTURES)}")
         if batch_size % process_count:
-            raise ValueError(f"batch size {batch_size} is not divisible by {process_count} processes")
+            raise DataError(f"batch size {batch_size} is not divisible by {process_count} processes")
         self.name = name
         self.mixture = MIXTURES[name]
         self.n_critic = n_critic

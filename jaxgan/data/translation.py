@@ -28,7 +28,8 @@ import os
 
 import numpy as np
 
-from jaxgan.data.images import ArrayImages, ImageSource, ImageSpec, TfdsImages, open_images, to_model_range
+from jaxgan.data.images import ArrayImages, ImageSource, ImageSpec, TfdsImages, open_images, read_npz, to_model_range
+from jaxgan.errors import DataError, MissingDataError
 
 SIZE = 32
 UNPAIRED_SALT = 0xB0B  # domain B reads in an order independent of domain A's
@@ -64,7 +65,7 @@ def pad_to(images, size=SIZE):
     """Zero-pad uint8 images (N, h, w, C) symmetrically to (N, size, size, C)."""
     n, h, w, c = images.shape
     if h > size or w > size:
-        raise ValueError(f"images of {h}x{w} do not fit in {size}x{size}")
+        raise DataError(f"images of {h}x{w} do not fit in {size}x{size}")
     top, left = (size - h) // 2, (size - w) // 2
     return np.pad(images, ((0, 0), (top, size - h - top), (left, size - w - left), (0, 0)))
 
@@ -145,22 +146,22 @@ def open_translation(name, split, *, source="idx", directory="", image_size=0):
     if name.startswith(CYCLE_GAN_PREFIX):
         spec = ImageSpec(image_size or 256, 3)
         return tuple(TfdsImages(name, f"{split}{domain}", directory or None, spec) for domain in ("A", "B"))
-    raise ValueError(f"unknown translation data {name!r}; expected one of {sorted(TASKS)}, {PAIRS_NPZ!r} or "
+    raise DataError(f"unknown translation data {name!r}; expected one of {sorted(TASKS)}, {PAIRS_NPZ!r} or "
                      f"'{CYCLE_GAN_PREFIX}<name>' (TFDS)")
 
 
 def _pairs_npz(path, split):
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"data.name='{PAIRS_NPZ}' reads an .npz at data.dir; no file at {path!r}")
-    with np.load(path, allow_pickle=False) as data:
-        keys = (f"{split}_source", f"{split}_target")
-        missing = [k for k in keys if k not in data.files]
-        if missing:
-            raise ValueError(f"{path}: missing arrays {missing}; expected train_source, train_target, test_source, "
-                             f"test_target (uint8, N x H x W x C), found {data.files}")
-        source, target = (ArrayImages(data[k], origin=f"{path}:{k}") for k in keys)
+        raise MissingDataError(f"data.name='{PAIRS_NPZ}' reads an .npz at data.dir; no file at {path!r}")
+    data = read_npz(path)
+    keys = (f"{split}_source", f"{split}_target")
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise DataError(f"{path}: missing arrays {missing}; expected train_source, train_target, test_source, "
+                        f"test_target (uint8, N x H x W x C), found {sorted(data)}")
+    source, target = (ArrayImages(data[k], origin=f"{path}:{k}") for k in keys)
     if len(source) != len(target) or source.shape[:2] != target.shape[:2]:
-        raise ValueError(f"{path}: {split} sources {len(source)} x {source.shape} and targets {len(target)} x "
+        raise DataError(f"{path}: {split} sources {len(source)} x {source.shape} and targets {len(target)} x "
                          f"{target.shape} must pair up (same count, same H and W)")
     return source, target
 
@@ -188,7 +189,7 @@ class TranslationSource:
 
     def __init__(self, a_images, b_images, *, paired, seed=0, **common):
         if paired and len(a_images) != len(b_images):
-            raise ValueError(f"paired data needs as many sources as targets: {len(a_images)} vs {len(b_images)}")
+            raise DataError(f"paired data needs as many sources as targets: {len(a_images)} vs {len(b_images)}")
         self.paired = paired
         self.names = ("source", "target") if paired else ("a", "b")
         self.sources = (ImageSource(a_images, seed=seed, **common),
