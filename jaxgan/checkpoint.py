@@ -32,6 +32,7 @@ import time
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import orbax.checkpoint as ocp
 
 from jaxgan.errors import StorageError, UserError
@@ -203,7 +204,7 @@ class _HeldOutput(logging.Handler):
 
 
 def _bytes(tree):
-    return sum(x.size * jnp.dtype(x.dtype).itemsize for x in jax.tree.leaves(tree))
+    return sum(int(np.size(x)) * jnp.dtype(jnp.result_type(x)).itemsize for x in jax.tree.leaves(tree))
 
 
 def _sync(name):
@@ -221,6 +222,7 @@ class Checkpointer:
     def __init__(self, directory, *, keep=3, create=True):
         self.directory = os.path.abspath(directory)
         self.keep = keep
+        self._intact = set()  # steps this process wrote or verified: rotation does not hash them again
         if not create and not os.path.isdir(self.directory):
             raise CheckpointError(f"no checkpoint folder {self.directory}: has this run saved a checkpoint yet?")
         self.manager = ocp.CheckpointManager(
@@ -279,6 +281,7 @@ class Checkpointer:
                 if jax.process_index() == 0:
                     write_checksums(self.folder(step))
                 _sync(f"jaxgan_checksums_{step}")
+                self._intact.add(step)
             except Exception as error:
                 errno = _disk_errno(error)
                 if errno is None:
@@ -309,7 +312,8 @@ class Checkpointer:
         self.manager.reload()
 
     def _rotate(self):
-        intact = self.intact_steps()
+        intact = [s for s in self.all_steps() if s in self._intact or self.verify(s) is None]
+        self._intact.update(intact)
         if len(intact) < self.keep or jax.process_index() != 0:
             _sync("jaxgan_rotate")
             return
@@ -359,19 +363,13 @@ class Checkpointer:
 
     def _restore(self, like, step):
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _saveable(like))
-        try:
-            restored = self.manager.restore(
-                step,
-                args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract), data=ocp.args.JsonRestore()),
-            )
-        except Exception as error:
-            differences = self._shape_differences(step, abstract)
-            if differences:
-                raise CheckpointError(
-                    f"checkpoint step {step} in {self.directory} holds networks of other shapes than this config "
-                    f"builds: {differences}"
-                ) from None
-            raise error
+        # Compare shapes first: a failed orbax restore leaves asyncio tasks that print tracebacks.
+        differences = self._shape_differences(step, abstract)
+        if differences:
+            raise CheckpointError(f"checkpoint step {step} in {self.directory} holds networks of other shapes than "
+                                  f"this config builds: {differences}")
+        restored = self.manager.restore(
+            step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract), data=ocp.args.JsonRestore()))
         return _from_saveable(restored["state"], like), dict(restored["data"])
 
     def _shape_differences(self, step, abstract):
@@ -389,18 +387,21 @@ class Checkpointer:
         metadata = getattr(metadata, "item_metadata", metadata)
         saved = {_path_name(p): tuple(m.shape) for p, m in jax.tree_util.tree_flatten_with_path(metadata)[0]
                  if hasattr(m, "shape")}
+        if not saved:  # no readable tree: not a question of shapes
+            return ""
         wanted = {_path_name(p): tuple(a.shape) for p, a in jax.tree_util.tree_flatten_with_path(abstract)[0]}
-        notes = [f"{name} is {saved[name]} there, {shape} here"
-                 for name, shape in wanted.items() if name in saved and saved[name] != shape]
+        differ = sorted((name for name, shape in wanted.items() if name in saved and saved[name] != shape),
+                        key=lambda name: not name.startswith(("g_params/", "d_params/")))  # the networks first
+        notes = [f"{name} is {saved[name]} there, {wanted[name]} here" for name in differ[:2]]
+        if len(differ) > 2:
+            notes.append(f"{len(differ) - 2} more leaves differ")
         missing = [name for name in wanted if name not in saved]
         extra = [name for name in saved if name not in wanted]
         if missing:
             notes.append(f"{len(missing)} leaves of this config are not in it (e.g. {missing[0]})")
         if extra:
             notes.append(f"it has {len(extra)} leaves this config lacks (e.g. {extra[0]})")
-        if not notes:
-            return ""
-        return "; ".join(notes[:3]) + (f"; and {len(notes) - 3} more" if len(notes) > 3 else "")
+        return "; ".join(notes)
 
     def set_aside(self, steps, why):
         """Move checkpoint folders `steps` out of the way (to DIRECTORY.set_aside/), keeping them

@@ -133,9 +133,10 @@ def read_npz(path):
     if not os.path.isfile(path):
         raise MissingDataError(f"no .npz file at {path!r}")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise DataError(f"{path} is a single .npy array, not an .npz archive of named arrays (np.savez)")
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise DataError(f"{path} is a single .npy array, not an .npz archive of named arrays (np.savez)")
+        with data:
             return {name: data[name] for name in data.files}
     except DataError:
         raise
