@@ -162,12 +162,13 @@ def _disk_errno(error):
 class _HeldOutput(logging.Handler):
     """Holds the absl log records and the stderr text of a save: orbax logs a failed write from
     each of its threads, and TensorStore prints a traceback per pending write, before the error
-    arrives. They are passed on when the save succeeds or fails for another reason, and dropped
-    when the failure is a full disk, which one line says better."""
+    arrives. On leaving, they are passed on, unless `drop` was set (a full disk, which one line
+    says better)."""
 
     def __init__(self):
         super().__init__()
         self.records = []
+        self.drop = False
         self.logger = logging.getLogger("absl")
         self.stderr = io.StringIO()
 
@@ -183,11 +184,6 @@ class _HeldOutput(logging.Handler):
     def emit(self, record):
         self.records.append(record)
 
-    def __exit__(self, *exc):
-        self._redirect.__exit__(*exc)
-        self.logger.handlers = self._handlers
-        self.logger.propagate = self._propagate
-
     def settle(self, quiet=0.5, limit=10.0):
         """Keep holding until nothing new was printed for `quiet` seconds (the failed writes'
         callbacks arrive after the error), at most `limit` seconds."""
@@ -197,10 +193,14 @@ class _HeldOutput(logging.Handler):
             size = len(self.stderr.getvalue())
             time.sleep(quiet)
 
-    def pass_on(self):
-        sys.stderr.write(self.stderr.getvalue())
-        for record in self.records:
-            self.logger.handle(record)
+    def __exit__(self, *exc):
+        self._redirect.__exit__(*exc)
+        self.logger.handlers = self._handlers
+        self.logger.propagate = self._propagate
+        if not self.drop:
+            sys.stderr.write(self.stderr.getvalue())
+            for record in self.records:
+                self.logger.handle(record)
 
 
 def _bytes(tree):
@@ -270,7 +270,8 @@ class Checkpointer:
                 f"{needed / 1e6:.1f} MB, {free / 1e6:.1f} MB are free; the intact checkpoints {self.intact_steps()} are "
                 f"kept. Free space and run the same command again to resume"
             )
-        with _HeldOutput() as logs:
+        errno = None
+        with _HeldOutput() as held:
             try:
                 self.manager.save(
                     step,
@@ -285,14 +286,10 @@ class Checkpointer:
             except Exception as error:
                 errno = _disk_errno(error)
                 if errno is None:
-                    logs.pass_on()
                     raise
-                failure = error
-                logs.settle()
-            else:
-                failure = None
-                logs.pass_on()
-        if failure is not None:
+                held.settle()
+                held.drop = True
+        if errno is not None:
             self._discard_partial(step)
             raise StorageError(
                 f"could not write checkpoint step {step} in {self.directory}: {os.strerror(errno)}; "
@@ -346,6 +343,8 @@ class Checkpointer:
         for candidate in reversed(steps):
             reason = self.verify(candidate)
             if reason is None:
+                if unverified:
+                    report(f"using checkpoint step {candidate}, the newest intact one")
                 return self._restore(like, candidate)
             report(f"checkpoint step {candidate} is not usable: {reason}; trying an older one")
             unverified.append(candidate)

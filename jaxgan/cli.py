@@ -1,6 +1,7 @@
 """The `jaxgan` command.
 
   jaxgan train    --config experiments/gan_ns_2d.py [--config.KEY=VALUE ...] --workdir DIR
+                  [--step N] [--allow-config-change]
   jaxgan sample   --workdir DIR [--step N] [--num N] [--seed S] [--raw] [--out FILE.png]
                   [--by-class [--per-class N]]   (conditional models: one row per class)
   jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,modes] [--num-samples N]
