@@ -346,7 +346,8 @@ class Checkpointer:
                 if unverified:
                     report(f"using checkpoint step {candidate}, the newest intact one")
                 return self._restore(like, candidate)
-            report(f"checkpoint step {candidate} is not usable: {reason}; trying an older one")
+            state_of = "cannot be verified" if reason.startswith("it has no") else "is damaged"
+            report(f"checkpoint step {candidate} {state_of}: {reason}; trying an older one")
             unverified.append(candidate)
         for candidate in unverified:  # no intact checkpoint: try the complete-looking ones, newest first
             try:

@@ -103,7 +103,8 @@ def test_a_damaged_newest_checkpoint_is_named_and_restore_falls_back(tmp_path, h
     reports = []
     restored, data = checkpointer.restore(states[0], report=reports.append)
     assert data == {"position": 2} and max_abs_diff(restored, states[1]) == 0.0
-    assert reports[0].startswith("checkpoint step 3 is not usable") and REASONS[how] in reports[0]
+    state_of = "cannot be verified" if how == "no_checksums" else "is damaged"
+    assert reports[0].startswith(f"checkpoint step 3 {state_of}: ") and REASONS[how] in reports[0]
     assert reports[1:] == ["using checkpoint step 2, the newest intact one"]
     with pytest.raises(CheckpointError, match=r"checkpoint step 3 in .* is damaged: .*the intact steps are \[1, 2\]"):
         checkpointer.restore(states[0], step=3)
@@ -162,7 +163,7 @@ def test_train_resumes_from_the_newest_intact_checkpoint_bit_for_bit(tmp_path, c
     capsys.readouterr()
     result = train(config, workdir)
     err = capsys.readouterr().err
-    assert "checkpoint step 15 is not usable" in err and "checksum mismatch" in err
+    assert "checkpoint step 15 is damaged: " in err and "checksum mismatch" in err
     assert "resuming from step 10; the newer checkpoints [15] were moved to" in err
     assert result["step"] == 20
     assert os.listdir(os.path.join(workdir, "checkpoints.set_aside"))[0].startswith("15.damaged.")
@@ -220,6 +221,18 @@ def test_a_config_change_on_resume_needs_consent_and_is_recorded(tmp_path, capsy
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "holds networks of other shapes" in err and "g_params/BatchNorm_0/bias is (16,) there, (32,) here" in err
     assert Checkpointer(os.path.join(workdir, "checkpoints")).intact_steps() == [10, 15, 20]
+
+
+def test_a_longer_run_needs_consent_only_when_a_schedule_spreads_over_it():
+    from jaxgan.workdir import changes_needing_consent, config_changes
+
+    saved = json.loads(tiny_config().to_json())
+    longer = json.loads(tiny_config(**{"train.num_steps": 40, "eval.num_samples": 50}).to_json())
+    changes = config_changes(saved, longer)
+    assert set(changes) == {"train.num_steps", "eval.num_samples"} and changes_needing_consent(changes, longer) == []
+    for run in (saved, longer):
+        run["optimizer"]["g"]["schedule"] = "linear_decay"
+    assert changes_needing_consent(config_changes(saved, longer), longer) == ["train.num_steps"]
 
 
 def test_metrics_of_replayed_steps_replace_the_lines_of_the_crashed_run(tmp_path):
