@@ -38,6 +38,7 @@ import orbax.checkpoint as ocp
 from jaxgan.errors import StorageError, UserError
 
 CHECKSUM_FILE = "jaxgan_checksums.json"
+_UNVERIFIABLE = f"it has no {CHECKSUM_FILE}"  # complete-looking, but nothing to check it against
 _DISK_ERRNOS = {28, 122, 27}  # ENOSPC, EDQUOT, EFBIG
 # TensorStore (under orbax) reports an OS error as text: "... File too large [os_error_code='27']".
 _TENSORSTORE_ERRNO = re.compile(r"os_error_code='(\d+)'")
@@ -130,7 +131,7 @@ def verify(folder):
     if not os.path.exists(listing):
         if not _files(folder):
             return "its folder is empty"
-        return f"it has no {CHECKSUM_FILE} (the save was interrupted, or an older jaxgan wrote it)"
+        return f"{_UNVERIFIABLE} (the save was interrupted, or an older jaxgan wrote it)"
     try:
         with open(listing) as f:
             files = json.load(f)["files"]
@@ -265,11 +266,8 @@ class Checkpointer:
             raise RuntimeError(f"checkpoint step {step} already exists in {self.directory}")
         needed, free = _bytes(saveable) * 11 // 10 + (1 << 20), shutil.disk_usage(self.directory).free
         if free < needed:
-            raise StorageError(
-                f"not enough disk space to write checkpoint step {step} in {self.directory}: it needs about "
-                f"{needed / 1e6:.1f} MB, {free / 1e6:.1f} MB are free; the intact checkpoints {self.intact_steps()} are "
-                f"kept. Free space and run the same command again to resume"
-            )
+            raise self._storage_error(f"not enough disk space to write checkpoint step {step} in {self.directory}: "
+                                      f"it needs about {needed / 1e6:.1f} MB, {free / 1e6:.1f} MB are free")
         errno = None
         with _HeldOutput() as held:
             try:
@@ -291,12 +289,13 @@ class Checkpointer:
                 held.drop = True
         if errno is not None:
             self._discard_partial(step)
-            raise StorageError(
-                f"could not write checkpoint step {step} in {self.directory}: {os.strerror(errno)}; "
-                f"the intact checkpoints {self.intact_steps()} are kept. Free space and run the same command "
-                f"again to resume"
-            ) from None
+            raise self._storage_error(f"could not write checkpoint step {step} in {self.directory}: "
+                                      f"{os.strerror(errno)}") from None
         self._rotate()
+
+    def _storage_error(self, what):
+        return StorageError(f"{what}; the intact checkpoints {self.intact_steps()} are kept. Free space and run "
+                            f"the same command again to resume")
 
     def _discard_partial(self, step):
         """Remove what a failed save of `step` left (orbax's temporary folder, or the step folder
@@ -311,13 +310,10 @@ class Checkpointer:
     def _rotate(self):
         intact = [s for s in self.all_steps() if s in self._intact or self.verify(s) is None]
         self._intact.update(intact)
-        if len(intact) < self.keep or jax.process_index() != 0:
-            _sync("jaxgan_rotate")
-            return
-        oldest_kept = intact[-self.keep]
-        for step in self.all_steps():
-            if step < oldest_kept:
-                self.manager.delete(step)
+        if len(intact) >= self.keep and jax.process_index() == 0:
+            for step in self.all_steps():
+                if step < intact[-self.keep]:
+                    self.manager.delete(step)
         _sync("jaxgan_rotate")
 
     def restore(self, like, step=None, *, report=None):
@@ -339,17 +335,19 @@ class Checkpointer:
                 raise CheckpointError(f"checkpoint step {step} in {self.directory} is damaged: {reason}; "
                                       f"the intact steps are {self.intact_steps()}")
             return self._restore(like, step)
-        unverified = []
+        unverifiable = []
         for candidate in reversed(steps):
             reason = self.verify(candidate)
             if reason is None:
-                if unverified:
+                if candidate != steps[-1]:
                     report(f"using checkpoint step {candidate}, the newest intact one")
                 return self._restore(like, candidate)
-            state_of = "cannot be verified" if reason.startswith("it has no") else "is damaged"
-            report(f"checkpoint step {candidate} {state_of}: {reason}; trying an older one")
-            unverified.append(candidate)
-        for candidate in unverified:  # no intact checkpoint: try the complete-looking ones, newest first
+            if reason.startswith(_UNVERIFIABLE):
+                unverifiable.append(candidate)
+                report(f"checkpoint step {candidate} cannot be verified: {reason}; trying an older one")
+            else:
+                report(f"checkpoint step {candidate} is damaged: {reason}; trying an older one")
+        for candidate in unverifiable:  # no intact checkpoint: try the unverifiable ones, newest first
             try:
                 restored = self._restore(like, candidate)
             except CheckpointError:

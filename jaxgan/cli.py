@@ -33,6 +33,7 @@ from absl import flags
 from ml_collections import ConfigDict, config_flags
 
 from jaxgan.errors import UsageError
+from jaxgan.workdir import read_run_config
 
 
 def _load_recipe(path):
@@ -134,25 +135,6 @@ def _make_recipe_package_importable(path):
         sys.path.insert(0, folder)
 
 
-def _load_run_config(workdir):
-    path = os.path.join(workdir, "config.json")
-    if not os.path.exists(path):
-        raise UsageError(f"no config.json in {workdir!r}: is it the workdir of a `jaxgan train` run?")
-    try:
-        with open(path) as f:
-            saved = json.load(f)
-    except ValueError as error:
-        raise UsageError(f"{path} is not valid JSON ({error})") from None
-    from jaxgan.config import base_config
-
-    config = base_config()  # keys added since the run was saved keep their defaults
-    try:
-        config.update(saved)
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise UsageError(f"{path} does not fit this jaxgan's config ({type(error).__name__}: {error})") from None
-    return config
-
-
 def _restore(config, workdir, step):
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.train import Program
@@ -248,16 +230,11 @@ def main(argv=None):
 
     try:
         return _run(args, rest)
-    except UserError as error:
-        if args.debug or os.environ.get("JAXGAN_DEBUG"):
-            raise
-        print(f"jaxgan {args.command}: {error}", file=sys.stderr)
-        return 2
-    except StorageError as error:
+    except (UserError, StorageError) as error:
         if args.debug or os.environ.get("JAXGAN_DEBUG"):
             raise
         print(f"jaxgan {args.command}: {error}", file=sys.stderr, flush=True)
-        return 3
+        return 2 if isinstance(error, UserError) else 3
 
 
 def _run(args, rest):
@@ -276,7 +253,7 @@ def _run(args, rest):
 
     if args.command == "train":
         return _train(_parse_train_config(rest), args)
-    config = validate(_load_run_config(args.workdir))
+    config = validate(read_run_config(args.workdir))
     if args.command == "sample":
         return _sample(config, args)
     return _evaluate(config, args)
@@ -375,7 +352,7 @@ def _translate(args):
     from jaxgan.steps import _apply
 
     workdir, step = _checkpoint_location(args.checkpoint)
-    config = validate(_load_run_config(workdir))
+    config = validate(read_run_config(workdir))
     if not is_translation(config):
         raise UsageError(f"{workdir!r} is a {config.game.name!r} run; translate needs game pix2pix or cyclegan")
     if args.direction == "b2a" and config.game.name != "cyclegan":

@@ -30,7 +30,8 @@ from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator
 from jaxgan.game_evaluation import evaluate_game
 from jaxgan.state import create
 from jaxgan.steps import decode, fuse_steps, generate
-from jaxgan.workdir import WorkdirLock, check_config_change, describe_holder, record_config, truncate_metrics
+from jaxgan.workdir import (WorkdirLock, check_config_change, describe_holder, read_run_config, record_config,
+                            truncate_metrics)
 from jaxgan.writers import MetricWriter
 
 
@@ -255,24 +256,6 @@ def _config_json(config):
     return json.loads(config.to_json())
 
 
-def _saved_config_json(workdir):
-    """The config a workdir was trained with, as JSON, with keys added to jaxgan since filled with
-    their defaults (so that a newer jaxgan does not count them as changes); None without one."""
-    from jaxgan.config import base_config
-
-    path = os.path.join(workdir, "config.json")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        saved = json.load(f)
-    try:
-        full = base_config()
-        full.update(saved)
-        return _config_json(full)
-    except (AttributeError, KeyError, TypeError, ValueError):  # keys jaxgan no longer has: compare as saved
-        return saved
-
-
 def _save_config(config, workdir, step, changes):
     """Write config.json and append the change (or, for a new run, the whole config) to the history."""
     if jax.process_index() != 0:
@@ -355,10 +338,10 @@ def train(config, workdir, *, step=None, allow_config_change=False):
 
 def _train_locked(config, workdir, resume_step, allow_config_change):
     checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
-    saved_config = _saved_config_json(workdir) if checkpoints.latest_step() is not None else None
     changes = None
-    if saved_config is not None:
-        changes = check_config_change(saved_config, _config_json(config), allow=allow_config_change, workdir=workdir)
+    if checkpoints.latest_step() is not None and os.path.exists(os.path.join(workdir, "config.json")):
+        changes = check_config_change(_config_json(read_run_config(workdir)), _config_json(config),
+                                      allow=allow_config_change, workdir=workdir)
     program = Program(config)
     source = make_source(config)
     state, data_state = _resume(checkpoints, program.init_state(), resume_step, _report)

@@ -21,7 +21,7 @@ import os
 import socket
 import sys
 
-from jaxgan.errors import UserError
+from jaxgan.errors import UsageError, UserError
 
 LOCK_FILE = "train.lock"
 HISTORY_FILE = "config_history.jsonl"
@@ -116,6 +116,27 @@ class WorkdirLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def read_run_config(workdir):
+    """The config a workdir was trained with (its config.json), with keys added to jaxgan since
+    filled with their defaults; `UsageError` when there is none or it does not fit."""
+    from jaxgan.config import base_config
+
+    path = os.path.join(workdir, "config.json")
+    if not os.path.exists(path):
+        raise UsageError(f"no config.json in {workdir!r}: is it the workdir of a `jaxgan train` run?")
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except ValueError as error:
+        raise UsageError(f"{path} is not valid JSON ({error})") from None
+    config = base_config()
+    try:
+        config.update(saved)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise UsageError(f"{path} does not fit this jaxgan's config ({type(error).__name__}: {error})") from None
+    return config
 
 
 def flatten(tree, prefix=""):
