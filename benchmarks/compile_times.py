@@ -19,7 +19,8 @@ import time
 
 import jax
 
-from benchmarks.throughput import apply_overrides, environment, random_batch
+from benchmarks.throughput import apply_overrides
+from jaxgan.bench import environment, random_batch
 from jaxgan.train import Program
 
 LIMIT_S = 30.0

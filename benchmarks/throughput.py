@@ -22,18 +22,14 @@ import argparse
 import importlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from jaxgan import backend
-from jaxgan.train import Program
+from jaxgan import backend, bench
 
 
 def _image_recipe(recipe, data, **overrides):
@@ -98,72 +94,10 @@ MODELS = {
 }
 
 
-def random_batch(program, config, batch_size, key):
-    """A batch of the structure the (fused) step takes: (K fused steps, n_critic, B, ...), random
-    values in [-1, 1]."""
-    from jaxgan.train import make_source
-
-    fused = config.train.fused_steps
-    if config.game.name in ("pix2pix", "cyclegan"):
-        from jaxgan.config import translation_shapes
-
-        a, b = translation_shapes(config)
-        names = ("source", "target") if config.game.name == "pix2pix" else ("a", "b")
-        return {name: jax.random.uniform(jax.random.fold_in(key, i), (fused, 1, batch_size) + shape, minval=-1, maxval=1)
-                for i, (name, shape) in enumerate(zip(names, (a, b)))}
-    if config.data.name in ("ring", "grid"):
-        batch = make_source(config).next(fused)  # (seeds, fused, n_critic, B, 2)
-        return batch if config.num_seeds > 1 else jax.tree.map(lambda x: x[0], batch)
-    from jaxgan.config import uses_labels
-
-    lead = (fused, config.n_critic)
-    images = lambda k, n: jax.random.uniform(k, lead + (n,) + tuple(program.data_shape), minval=-1, maxval=1)
-    labels = lambda k, n: jax.random.randint(k, lead + (n,), 0, config.game.num_classes)
-    keys = jax.random.split(key, 4)
-    batch = {"x": images(keys[0], batch_size)}
-    if uses_labels(config) == "all":
-        batch["y"] = labels(keys[1], batch_size)
-    elif uses_labels(config) == "subset":
-        batch["x_labeled"] = images(keys[2], config.game.labeled_batch_size)
-        batch["y_labeled"] = labels(keys[3], config.game.labeled_batch_size)
-    if config.num_seeds > 1:
-        batch = jax.tree.map(lambda x: jnp.broadcast_to(x, (config.num_seeds,) + x.shape), batch)
-    return batch
-
-
-def step_flops(compiled):
-    """XLA's FLOP count of one call of a lowered or compiled function (summed over its
-    computations). Count on the lowered HLO (`jax.jit(f).lower(...)`): it is the same on every
-    backend, while a GPU executable's own count leaves out the convolutions and matrix products
-    it hands to cuDNN / cuBLAS as custom calls (measured on an H200: 4.9 of DCGAN-64's
-    1,120 GFLOP per iteration at batch 256)."""
-    analysis = compiled.cost_analysis()
-    if isinstance(analysis, (list, tuple)):
-        return float(sum(a.get("flops", 0.0) for a in analysis))
-    return float(analysis.get("flops", 0.0))
-
-
-def step_bytes(compiled):
-    """Arguments + outputs + temporaries - aliased bytes of a compiled function (XLA's plan)."""
-    m = compiled.memory_analysis()
-    if m is None:
-        return None
-    return int(m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes - m.alias_size_in_bytes)
-
-
 def matmul_peak(n=2048, repeats=7, dtype=jnp.float32):
-    """Measured matmul FLOP/s of this machine's first device in `dtype`: median over repeats of an
-    n x n x n jnp.dot of random matrices."""
-    a = jax.random.normal(jax.random.key(0), (n, n), jnp.float32).astype(dtype)
-    b = jax.random.normal(jax.random.key(1), (n, n), jnp.float32).astype(dtype)
-    dot = jax.jit(jnp.dot)
-    jax.block_until_ready(dot(a, b))
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        jax.block_until_ready(dot(a, b))
-        times.append(time.perf_counter() - started)
-    return 2.0 * n**3 / statistics.median(times)
+    """Measured matmul FLOP/s of the first device in `dtype` (XLA's dot); the float32 rows use
+    `bench.matmul_peaks`, the better of XLA's dot and NumPy's BLAS."""
+    return bench.xla_matmul_peak(n, repeats, dtype)
 
 
 def apply_overrides(config, overrides):
@@ -177,67 +111,24 @@ def apply_overrides(config, overrides):
     return config
 
 
-def _lowered_step(name, batch_size, cpu_convolutions, fused_steps=None, overrides=None):
-    """(lowered step, its placed state and random batch, fused steps) of `name` at `batch_size`
-    (`fused_steps` overrides the model's; `overrides` sets config keys)."""
+def model_config(name, *, cpu_convolutions="eigen", overrides=None):
+    """The config of built-in model `name` with `overrides` ({"model.dtype": "bfloat16", ...})."""
     config = apply_overrides(MODELS[name][0](), overrides)
-    config.data.batch_size = batch_size
     config.train.parallel = "auto"
     config.train.cpu_convolutions = cpu_convolutions
-    if fused_steps is not None:
-        config.train.fused_steps = fused_steps
-    program = Program(config)
-    state = program.to_device(program.init_state())
-    batch = program.place_batch(random_batch(program, config, batch_size, jax.random.key(0)))
-    return program.step.lower(state, batch), state, batch, config.train.fused_steps
-
-
-def _compiled_step(name, batch_size, cpu_convolutions, fused_steps=None, overrides=None):
-    """(compiled step, its placed state and random batch, compile seconds (lowering and
-    compiling), fused steps, lowered step) of `name` at `batch_size`."""
-    started = time.perf_counter()
-    lowered, state, batch, fused = _lowered_step(name, batch_size, cpu_convolutions, fused_steps, overrides)
-    compiled = lowered.compile()
-    return compiled, state, batch, time.perf_counter() - started, fused, lowered
-
-
-def iteration_flops(name, batch_size, cpu_convolutions, overrides=None):
-    """XLA's FLOPs of one iteration of `name`, counted on the unfused step: XLA's cost analysis
-    counts a while loop's body once, so a fused step's own count (a `lax.scan` for long loops)
-    is one iteration's, and an unrolled one's is K iterations'."""
-    return step_flops(_lowered_step(name, batch_size, cpu_convolutions, fused_steps=1, overrides=overrides)[0])
+    return config
 
 
 def compile_model(name, batch_size, *, cpu_convolutions="eigen", overrides=None):
     """Compile `name`'s step at `batch_size` (with config `overrides`) without running it;
     returns (compiled step, placed state, batch, facts). Safe to call from several threads at
     once (the device script compiles its programs concurrently)."""
-    compiled, state, batch, compile_s, fused, lowered = _compiled_step(name, batch_size, cpu_convolutions,
-                                                                       overrides=overrides)
-    overrides = dict(overrides or {})
-    facts = {"model": name, "what": MODELS[name][1], "batch": batch_size, "devices": jax.device_count(), "fused_steps": fused,
-             "cpu_convolutions": cpu_convolutions, "dtype": overrides.get("model.dtype", "float32"),
-             "overrides": overrides, "compile_s": compile_s,
-             "flops": step_flops(lowered) if fused == 1 else iteration_flops(name, batch_size, cpu_convolutions, overrides),
-             "xla_bytes": step_bytes(compiled)}
-    return compiled, state, batch, facts
+    config = model_config(name, cpu_convolutions=cpu_convolutions, overrides=overrides)
+    compiled, state, batch, facts = bench.compile_config(config, batch_size)
+    return compiled, state, batch, {"model": name, "what": MODELS[name][1], **facts, "overrides": dict(overrides or {})}
 
 
-def runner(compiled, state, batch, facts):
-    """(run: () -> seconds of one step (per fused iteration), facts with a `finite` check of the
-    last metrics) of a compiled step; runs one warm-up step."""
-    carry = {"state": state}
-
-    def run():
-        started = time.perf_counter()
-        carry["state"], metrics = compiled(carry["state"], batch)
-        jax.block_until_ready(metrics)
-        carry["metrics"] = metrics
-        return (time.perf_counter() - started) / facts["fused_steps"]
-
-    run()  # warm-up
-    finite = lambda: bool(all(np.all(np.isfinite(np.asarray(v))) for v in jax.tree.leaves(carry["metrics"])))
-    return run, {**facts, "finite": finite}
+runner = bench.runner
 
 
 def prepare(name, batch_size, *, cpu_convolutions="eigen", overrides=None):
@@ -246,13 +137,7 @@ def prepare(name, batch_size, *, cpu_convolutions="eigen", overrides=None):
     return runner(*compile_model(name, batch_size, cpu_convolutions=cpu_convolutions, overrides=overrides))
 
 
-def summarize(facts, times, peak):
-    median = statistics.median(times)
-    row = {k: v for k, v in facts.items() if k not in ("flops", "finite")}
-    return {**row, "step_ms_median": 1e3 * median, "step_ms_min": 1e3 * min(times), "step_ms_max": 1e3 * max(times),
-            "images_per_s": facts["batch"] / median, "gflop_per_step": facts["flops"] / 1e9,
-            "gflop_per_s": facts["flops"] / median / 1e9, "fraction_of_matmul_peak": facts["flops"] / median / peak,
-            "repeats": len(times), "finite": facts["finite"]()}
+summarize = bench.summarize
 
 
 def measure(name, batch_size, *, repeats, peak, cpu_convolutions="eigen", overrides=None):
@@ -366,23 +251,8 @@ def compare(name, batch, *, rounds, repeats, peak, torch, cpu_convolutions="eige
     return row
 
 
-def environment():
-    return {"device": str(jax.devices()[0].device_kind), "devices": jax.device_count(), "jax": jax.__version__,
-            "cpu_count": os.cpu_count(), "machine": platform.machine(), "platform": platform.platform(),
-            "xla_flags": os.environ.get("XLA_FLAGS", "")}
-
-
-def table(rows, peak):
-    lines = [f"matmul peak (float32, measured): {peak / 1e9:.0f} GFLOP/s",
-             "| model | batch | devices | convolutions | compile s | step ms (median, min-max) | images/s | GFLOP/step "
-             "| GFLOP/s | of peak | XLA MB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        memory = f"{r['xla_bytes'] / 2**20:.0f}" if r["xla_bytes"] is not None else "-"
-        lines.append(f"| {r['model']} | {r['batch']} | {r['devices']} | {r['cpu_convolutions']} | {r['compile_s']:.1f} "
-                     f"| {r['step_ms_median']:.1f} ({r['step_ms_min']:.1f}-{r['step_ms_max']:.1f}) | {r['images_per_s']:.0f} "
-                     f"| {r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | {100 * r['fraction_of_matmul_peak']:.0f}% | {memory} |")
-    return "\n".join(lines)
+environment = bench.environment
+table = bench.table
 
 
 # The PyTorch reference's name for each model it has (benchmarks.torch_reference.MODELS).
@@ -443,13 +313,14 @@ def main(argv=None):
     choices = args.cpu_convolutions.split(",")
     if set(choices) - set(backend.CPU_CONVOLUTIONS):
         parser.error(f"--cpu-convolutions {args.cpu_convolutions!r}: choose from {backend.CPU_CONVOLUTIONS}")
-    peak = matmul_peak()
+    peaks = bench.matmul_peaks()
+    peak = peaks["peak"]
     env = environment()
     rows = []
     torch = TorchReference(args.torch_python) if args.torch_python else None
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
-        f.write(json.dumps({"environment": env, "matmul_peak_flop_per_s": peak}) + "\n")
+        f.write(json.dumps({"environment": env, "matmul_peak_flop_per_s": peak, "matmul_peaks": peaks}) + "\n")
 
         def record(row):
             rows.append(row)
@@ -471,7 +342,7 @@ def main(argv=None):
                     record(row)
     if torch is not None:
         torch.close()
-    print(f"\n{env['device']} x {env['devices']}, jax {env['jax']}, {env['cpu_count']} CPUs, {env['platform']}")
+    print(f"\n{env['device']} x {env['devices']}, jax {env['jax']}, {env['cpu_count']} CPUs, {env['host_platform']}")
     print(table(rows, peak))
     if torch is not None:
         print("\n" + ratio_table(rows))

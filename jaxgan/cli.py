@@ -8,7 +8,13 @@
                   [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
   jaxgan translate --checkpoint WORKDIR[/checkpoints/STEP] --input DIR [--output DIR]
                   [--direction a2b|b2a] [--raw]   (pix2pix / cyclegan runs)
+  jaxgan bench    --config experiments/dcgan.py [--config.KEY=VALUE ...] [--batch 64,256]
+                  [--steps N] [--devices N] [--out FILE.jsonl]   (step time on random batches)
   jaxgan data prepare NAME [--data-dir DIR] [--from DIR]
+
+`train`, `sample`, `evaluate`, `translate` and `bench` keep compiled programs in JAX's persistent
+compilation cache (default ~/.cache/jaxgan/xla; `--compilation-cache DIR`, or
+JAXGAN_COMPILATION_CACHE=DIR; `off` turns it off), so a relaunch does not compile again.
 
 `train` resumes from the newest intact checkpoint in DIR (`--step N`: from checkpoint N; the
 newer ones are moved to DIR/checkpoints.set_aside/). Resuming with a config that changes what the
@@ -92,14 +98,19 @@ def _unknown_override(config, overrides):
     return None
 
 
-def _parse_train_config(argv):
-    """The recipe of `--config FILE` with the `--config.KEY=VALUE` overrides applied (values are
-    parsed by ml_collections, by the type of the recipe's value)."""
-    # Accept the two-word form `--config FILE` too.
+def _config_arguments(argv):
+    """`argv` with the two-word form `--config FILE` joined into `--config=FILE`."""
     argv = list(argv)
     if "--config" in argv and argv.index("--config") + 1 < len(argv):
         i = argv.index("--config")
         argv[i : i + 2] = [f"--config={argv[i + 1]}"]
+    return argv
+
+
+def _parse_train_config(argv):
+    """The recipe of `--config FILE` with the `--config.KEY=VALUE` overrides applied (values are
+    parsed by ml_collections, by the type of the recipe's value)."""
+    argv = _config_arguments(argv)
     paths = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
     if not paths:
         raise UsageError("--config FILE is required (e.g. --config experiments/gan_ns_2d.py)")
@@ -155,10 +166,27 @@ def _common(parser):
     parser.add_argument("--num-processes", type=int, default=None)
     parser.add_argument("--process-id", type=int, default=None)
     _debug(parser)
+    _cache(parser)
 
 
 def _debug(parser):
     parser.add_argument("--debug", action="store_true", help="show the traceback of user errors too (or JAXGAN_DEBUG=1)")
+
+
+def _cache(parser):
+    parser.add_argument("--compilation-cache", default=None, metavar="DIR|off",
+                        help="folder of the persistent compilation cache (default: $JAXGAN_COMPILATION_CACHE, "
+                             "else ~/.cache/jaxgan/xla); off turns it off")
+
+
+def _batch_sizes(text):
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma list of integers, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"batch sizes must be >= 1, got {text!r}")
+    return sizes
 
 
 def _at_least(minimum):
@@ -216,6 +244,7 @@ def main(argv=None):
     translate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
     translate.add_argument("--batch-size", type=_at_least(1), default=64)
     _debug(translate)
+    _cache(translate)
     data = commands.add_parser("data", help="dataset commands")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     prepare = data_commands.add_parser("prepare", help="prepare a TFDS dataset (array_record), offline with --from")
@@ -223,8 +252,17 @@ def main(argv=None):
     prepare.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS's, ~/tensorflow_datasets)")
     prepare.add_argument("--from", dest="manual_dir", default=None, help="folder with the downloaded files (offline)")
     _debug(prepare)
+    bench = commands.add_parser("bench", help="time a recipe's compiled train step on random batches (no dataset needed)")
+    bench.add_argument("--batch", type=_batch_sizes, default=None, help="comma list of batch sizes (default: the recipe's)")
+    bench.add_argument("--steps", type=_at_least(1), default=10, help="timed calls after one warm-up call")
+    bench.add_argument("--devices", type=_at_least(1), default=None,
+                       help="train on the first N devices (default: all; on CPU, N virtual devices when more are asked)")
+    bench.add_argument("--out", default=None, help="append the environment and one JSON line per batch size here")
+    _debug(bench)
+    _cache(bench)
     args, rest = parser.parse_known_args(argv)
-    if args.command != "train" and rest:
+    args.argv = argv
+    if args.command not in ("train", "bench") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     from jaxgan.errors import StorageError, UserError
 
@@ -243,6 +281,15 @@ def _run(args, rest):
 
         print(prepare_dataset(args.name, data_dir=args.data_dir, manual_dir=args.manual_dir))
         return 0
+    if args.command == "bench" and args.devices and "jax" not in sys.modules:
+        # Virtual CPU devices must be asked for before JAX starts; the flag changes only the CPU
+        # backend, so it is harmless where an accelerator runs the step.
+        _ask_for_cpu_devices(os.environ, args.devices)
+    from jaxgan import compilation_cache
+
+    compilation_cache.configure(args.compilation_cache)
+    if args.command == "bench":
+        return _bench(args, rest)
     if args.command == "translate":
         return _translate(args)
     if args.distributed:
@@ -373,6 +420,61 @@ def _translate(args):
                 os.path.join(output, os.path.splitext(name)[0] + ".png"))
     print(json.dumps({"translated": len(names), "output": output, "direction": args.direction,
                       "checkpoint_step": int(np.asarray(seed_state.step)), "workdir": workdir}))
+    return 0
+
+
+def _ask_for_cpu_devices(environ, count):
+    flags = [f for f in environ.get("XLA_FLAGS", "").split() if not f.startswith("--xla_force_host_platform_device_count")]
+    environ["XLA_FLAGS"] = " ".join(flags + [f"--xla_force_host_platform_device_count={count}"])
+
+
+def _bench(args, rest):
+    import jax
+
+    from jaxgan import bench
+    from jaxgan.config import validate
+
+    config = validate(_parse_train_config(rest))
+    devices = None
+    if args.devices is not None:
+        available = jax.devices()
+        if args.devices > len(available):
+            if available[0].platform == "cpu" and not os.environ.get("JAXGAN_BENCH_CHILD"):
+                # This process started JAX with fewer virtual CPU devices: measure in a fresh one.
+                import subprocess
+
+                environ = {**os.environ, "JAXGAN_BENCH_CHILD": "1"}
+                _ask_for_cpu_devices(environ, args.devices)
+                return subprocess.run([sys.executable, "-m", "jaxgan.cli", *args.argv], env=environ).returncode
+            raise UsageError(f"--devices {args.devices}: this machine has {len(available)} "
+                             f"{available[0].device_kind} device(s)")
+        devices = available[: args.devices]
+    peaks = bench.matmul_peaks()
+    environment = bench.environment()
+    recipe = {"recipe": next(a.split("=", 1)[1] for a in _config_arguments(rest) if a.startswith("--config=")),
+              "overrides": [a for a in rest if a.startswith("--config.")]}
+    rows = []
+    out = None
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        out = open(args.out, "a")
+        out.write(json.dumps({"environment": environment, "matmul_peaks": peaks, **recipe}) + "\n")
+    try:
+        for batch_size in args.batch or [config.data.batch_size]:
+            row = {**recipe, **bench.measure_config(config, batch_size, steps=args.steps, peak=peaks["peak"], devices=devices),
+                   "device": environment["device"], "versions": environment["versions"]}
+            rows.append(row)
+            if out is not None:
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+    finally:
+        if out is not None:
+            out.close()
+    print(f"{recipe['recipe']} {' '.join(recipe['overrides'])}".strip())
+    print(f"{environment['device']} x {rows[0]['devices']} of {environment['devices']}, jax {environment['jax']}, "
+          f"{environment['cpu_count']} CPUs; peak from {peaks['source']}: "
+          + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in peaks.items() if k not in ("peak", "source")))
+    print(bench.table(rows, peaks["peak"]))
     return 0
 
 

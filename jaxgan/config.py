@@ -13,7 +13,7 @@ from jaxgan import backend, losses, nets
 from jaxgan.data import images as image_data
 from jaxgan.data import translation as translation_data
 from jaxgan.games import AAE_MODES, G_OBJECTIVES, SEMI_SUPERVISED_LOSSES, make_aae_step, make_game_step
-from jaxgan.errors import UserError
+from jaxgan.errors import ConfigError
 from jaxgan.latents import Prior
 from jaxgan.nets.heads import CONDITIONING
 from jaxgan.steps import Penalty, make_step, normal_latent
@@ -174,10 +174,6 @@ def base_config():
     )
     config.lock()
     return config
-
-
-class ConfigError(UserError, ValueError):
-    """A configuration that cannot run; the message names the key and what was expected."""
 
 
 def _check_keys(config, schema, prefix=""):

@@ -17,6 +17,10 @@ class UsageError(UserError):
     """A bad command-line argument, recipe file or run directory."""
 
 
+class ConfigError(UserError, ValueError):
+    """A configuration that cannot run; the message names the key and what was expected."""
+
+
 class DataError(UserError, ValueError):
     """A data file that cannot be read as what it should be; the message names the file."""
 

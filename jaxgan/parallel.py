@@ -26,6 +26,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from jaxgan.backend import choices, compiler_options
+from jaxgan.errors import ConfigError
 
 DATA_AXIS = "data"
 
@@ -53,7 +54,7 @@ def batch_sharding(mesh, example_axis):
 
 def check_divisible(global_batch_size, num_devices):
     if global_batch_size % num_devices:
-        raise ValueError(
+        raise ConfigError(
             f"batch size {global_batch_size} is not divisible by the {num_devices} devices "
             "of the data-parallel mesh; choose a multiple of the device count"
         )

@@ -49,10 +49,10 @@ class Interrupted(Exception):
         self.step = step
 
 
-def _parallel_mode(config):
+def _parallel_mode(config, num_devices):
     mode = config.train.parallel
     if mode == "auto":
-        mode = "jit" if jax.device_count() > 1 else "single"
+        mode = "jit" if num_devices > 1 else "single"
     if mode == "pmap" and jax.process_count() > 1:
         raise ValueError("train.parallel='pmap' is single-host; use 'jit' (the default) for multi-host runs")
     return mode
@@ -60,11 +60,15 @@ def _parallel_mode(config):
 
 class Program:
     """The compiled training program of a config: state creation, the (fused, seed-vmapped,
-    data-parallel) step, sampling, and conversion to and from the checkpointed form."""
+    data-parallel) step, sampling, and conversion to and from the checkpointed form.
 
-    def __init__(self, config):
+    `devices`: the devices to train on (default: every device of every process); `jaxgan bench
+    --devices N` passes the first N."""
+
+    def __init__(self, config, devices=None):
         self.config = config
-        self.mode = _parallel_mode(config)
+        self.devices = None if devices is None else list(devices)
+        self.mode = _parallel_mode(config, jax.device_count() if devices is None else len(self.devices))
         self.num_seeds = config.num_seeds
         axis_name = parallel.DATA_AXIS if self.mode == "pmap" else None
         self.generator, self.discriminator = build_models(config, axis_name=axis_name)
@@ -74,18 +78,18 @@ class Program:
             step = jax.vmap(step)
         # batch axes: [seed,] fused step, critic step, example, features...
         self.example_axis = 3 if seeded else 2
-        num_devices = jax.device_count() if self.mode != "single" else 1
+        num_devices = (jax.device_count() if devices is None else len(self.devices)) if self.mode != "single" else 1
         parallel.check_divisible(config.data.batch_size, num_devices)
         if uses_labels(config) == "subset":
             parallel.check_divisible(config.game.labeled_batch_size, num_devices)
         if self.mode == "single":
             self.step = parallel.single_device(step, cpu_convolutions=config.train.cpu_convolutions)
         elif self.mode == "jit":
-            self.mesh = parallel.make_mesh()
+            self.mesh = parallel.make_mesh(self.devices)
             self.step = parallel.data_parallel(step, self.mesh, example_axis=self.example_axis,
                                                cpu_convolutions=config.train.cpu_convolutions)
         else:
-            self.step = parallel.pmap_step(step, example_axis=self.example_axis)
+            self.step = parallel.pmap_step(step, example_axis=self.example_axis, devices=self.devices)
         self.data_shape = data_shape(config)
         self.prior = build_prior(config)
         prior_sample = sample_latent(config)
@@ -123,8 +127,8 @@ class Program:
         if self.mode == "jit":
             return parallel.replicate_state(state, self.mesh)
         if self.mode == "pmap":
-            return parallel.replicate(state)
-        return state
+            return parallel.replicate(state, self.devices)
+        return state if self.devices is None else jax.device_put(state, self.devices[0])
 
     def from_device(self, state):
         return parallel.unreplicate(state) if self.mode == "pmap" else state
@@ -132,7 +136,7 @@ class Program:
     def place_batch(self, batch):
         if self.mode == "jit":
             return parallel.shard_batch(batch, self.mesh, example_axis=self.example_axis)
-        return batch
+        return batch if self.devices is None or self.mode == "pmap" else jax.device_put(batch, self.devices[0])
 
     def decode(self, state, latents, use_ema=None):
         """Generator outputs (S, N, ...) of given latents (N, latent_dim) for every seed, in

@@ -2,18 +2,21 @@
 forms, and one tiny model measured end to end (its numbers are not checked: timing belongs to
 benchmarks, never to tests)."""
 
+import json
+
 import jax
 import jax.numpy as jnp
 import pytest
 
 from benchmarks import throughput
+from jaxgan import bench
 
 
 def test_step_flops_counts_a_matmul_as_2mnk_and_bytes_as_its_buffers():
     m, k, n = 32, 48, 16
     compiled = jax.jit(jnp.dot).lower(jnp.zeros((m, k)), jnp.zeros((k, n))).compile()
-    assert throughput.step_flops(compiled) == pytest.approx(2 * m * k * n, rel=0.01)
-    size = throughput.step_bytes(compiled)
+    assert bench.step_flops(compiled) == pytest.approx(2 * m * k * n, rel=0.01)
+    size = bench.step_bytes(compiled)
     assert size is None or size >= 4 * (m * k + k * n + m * n)
 
 
@@ -69,7 +72,7 @@ def test_random_batches_have_the_keys_each_game_takes(recipe, keys):
     config = importlib.import_module(f"experiments.{recipe}").get_config()
     config.data.batch_size = 4
     program = Program(config)
-    batch = throughput.random_batch(program, config, 4, jax.random.key(0))
+    batch = bench.random_batch(program, config, 4, jax.random.key(0))
     assert set(batch) == keys
     if "y" in batch:
         assert batch["y"].shape == (1, config.n_critic, 4) and int(batch["y"].max()) < config.game.num_classes
@@ -91,7 +94,7 @@ def test_flops_are_counted_on_the_lowered_program_as_the_closed_form():
     b, h, c, f = 8, 18, 12, 20
     conv = lambda x, w: jax.lax.conv_general_dilated(x, w, (2, 2), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
     lowered = jax.jit(conv).lower(jnp.zeros((b, h, h, c)), jnp.zeros((4, 4, c, f)))
-    assert throughput.step_flops(lowered) == pytest.approx(2 * b * 8 * 8 * 16 * c * f, rel=0.01)
+    assert bench.step_flops(lowered) == pytest.approx(2 * b * 8 * 8 * 16 * c * f, rel=0.01)
 
 
 def _device_rows(out):
@@ -146,3 +149,84 @@ def test_device_script_records_what_the_budget_did_not_reach(tmp_path):
     assert {r["section"] for r in skipped} == {"peak", "targets"} and len(skipped) == 4
     assert all("budget" in r["reason"] for r in skipped)
     assert "## Not measured" in (tmp_path / "report.md").read_text()
+
+
+def _bench(tmp_path, capsys, *args):
+    from jaxgan import cli
+
+    out = tmp_path / "bench.jsonl"
+    code = cli.main(["bench", *args, "--steps", "2", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    return lines[0], lines[1:], captured.out
+
+
+def _check_row(row, peaks, *, batch, seeds=1):
+    assert row["batch"] == batch and row["finite"] and row["repeats"] == 2
+    assert row["step_ms_min"] <= row["step_ms_median"] <= row["step_ms_max"]
+    assert row["images_per_s"] == pytest.approx(batch * seeds * 1e3 / row["step_ms_median"])
+    assert row["gflop_per_s"] == pytest.approx(row["gflop_per_step"] * 1e3 / row["step_ms_median"])
+    assert row["fraction_of_matmul_peak"] == pytest.approx(row["gflop_per_s"] * 1e9 / peaks["peak"])
+    plan = row["xla_memory"]
+    assert plan["total"] == plan["argument"] + plan["output"] + plan["temp"] - plan["alias"] == row["xla_bytes"]
+    assert row["compile_s"] > 0 and row["gflop_per_step"] > 0
+
+
+@pytest.mark.parametrize("recipe, overrides, seeds", [
+    ("gan_ns_2d.py", ["--config.train.fused_steps=10", "--config.num_seeds=3"], 3),
+    ("cgan.py", ["--config.model.g_width=8", "--config.model.d_width=8"], 1),
+    ("pix2pix.py", ["--config.model.g_width=8", "--config.model.d_width=8"], 1),
+])
+def test_bench_times_a_recipe_and_writes_every_field(tmp_path, capsys, recipe, overrides, seeds):
+    header, rows, printed = _bench(tmp_path, capsys, "--config", f"experiments/{recipe}", *overrides, "--batch", "4,8")
+    peaks = header["matmul_peaks"]
+    assert peaks["peak"] == max(peaks["xla_dot"], peaks["numpy_blas"]) and peaks["source"] in ("xla_dot", "numpy_blas")
+    assert header["environment"]["versions"]["jax"] == jax.__version__ and header["environment"]["platform"] == "cpu"
+    assert header["recipe"] == f"experiments/{recipe}" and header["overrides"] == overrides
+    assert [r["batch"] for r in rows] == [4, 8]
+    for row in rows:
+        _check_row(row, peaks, batch=row["batch"], seeds=seeds)
+        assert row["devices"] == 4 and row["parallel"] == "jit" and row["seeds"] == seeds
+    # FLOPs grow with the batch (the parameters' update does not, so less than twice)
+    assert rows[0]["gflop_per_step"] < rows[1]["gflop_per_step"] <= 2 * rows[0]["gflop_per_step"]
+    assert "| 4 | 4 | eigen |" in printed and "| 8 | 4 | eigen |" in printed
+
+
+def test_bench_flops_are_one_iteration_of_the_unfused_step(tmp_path, capsys):
+    """A fused step of 10 iterations reports the FLOPs of one (counted on the unfused step),
+    equal to the unfused recipe's, and the time of one iteration."""
+    base = ["--config", "experiments/gan_ns_2d.py", "--config.num_seeds=1", "--batch", "16", "--devices", "1"]
+    _, (fused,), _ = _bench(tmp_path, capsys, *base, "--config.train.fused_steps=10")
+    (tmp_path / "bench.jsonl").unlink()
+    _, (single,), _ = _bench(tmp_path, capsys, *base, "--config.train.fused_steps=1")
+    assert fused["gflop_per_step"] == pytest.approx(single["gflop_per_step"], rel=1e-6)
+    assert fused["fused_steps"] == 10 and single["fused_steps"] == 1
+    assert fused["devices"] == single["devices"] == 1 and fused["parallel"] == "single"
+
+
+def test_bench_asks_for_more_virtual_cpu_devices_in_a_fresh_process(tmp_path):
+    """This process has 4 virtual devices; --devices 8 measures in a child that has 8."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "bench.jsonl"
+    done = subprocess.run([sys.executable, "-m", "jaxgan.cli", "bench", "--config", "experiments/gan_ns_2d.py",
+                           "--config.num_seeds=1", "--config.train.fused_steps=1", "--batch", "16", "--steps", "1",
+                           "--devices", "8", "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    header, row = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["devices"] == 8 and header["environment"]["devices"] == 8
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--config", "experiments/dcgan.py", "--config.model.widht=8"], "unknown config key 'model.widht'"),
+    (["--config", "experiments/nope.py"], "config file 'experiments/nope.py' does not exist"),
+    (["--config", "experiments/dcgan.py", "--config.data.batch_size=6", "--devices", "4"], "not divisible"),
+])
+def test_bench_bad_recipe_is_the_same_one_line_error_as_train(capsys, args, message):
+    from jaxgan import cli
+
+    assert cli.main(["bench", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("jaxgan bench: ") and err.count("\n") == 1
