@@ -61,3 +61,44 @@ def test_train_without_tensorboardx_is_one_clear_error_or_runs_with_tensorboard_
     assert steps == [1, 2]
     with open(tmp_path / "off" / "config.json") as f:
         assert json.load(f)["train"]["tensorboard"] is False
+
+
+def _run_script_functions(*calls):
+    """Output of `calls` (bash) with ./run's extras functions defined (the script itself not run)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "run")) as f:
+        script = f.read()
+    functions = [script[script.index(f"{name}() {{"):] for name in ("needs_extras", "extras_cover")]
+    functions = [text[: text.index("\n}\n") + 3] for text in functions]
+    done = subprocess.run(["bash", "-c", "\n".join(functions + list(calls))], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+@pytest.mark.parametrize("command, extras", [
+    ("main", []), ("python -m experiments.mode_coverage", []), ("jaxgan train --config x.py", []),
+    ("jaxgan bench --config x.py", []), ("jaxgan data prepare mnist", ["prepare"]), ("test -x", ["dev"]),
+])
+def test_run_installs_only_the_extras_a_command_needs(command, extras):
+    assert _run_script_functions(f"needs_extras {command}") == extras
+
+
+def test_run_reinstalls_only_when_an_extra_is_missing():
+    checks = ['extras_cover "" "" && echo core-covered', 'extras_cover "dev" "prepare" || echo prepare-missing',
+              'extras_cover "dev,prepare" "prepare" && echo prepare-covered', 'extras_cover "" "dev" || echo dev-missing']
+    assert _run_script_functions(*checks) == ["core-covered", "prepare-missing", "prepare-covered", "dev-missing"]
+
+
+def test_the_core_install_has_no_tensorflow_and_the_dev_extra_keeps_every_test():
+    """`./run main` installs the core package: TensorFlow only comes with the prepare (and dev)
+    extra, so every test can still run under `./run test`."""
+    import tomllib
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    core = " ".join(project["dependencies"]).lower()
+    assert "tensorflow-cpu" not in core and "torch" not in core and "pytest" not in core
+    extras = project["optional-dependencies"]
+    assert any(d.startswith("tensorflow-cpu") for d in extras["prepare"])
+    assert any(d.startswith("pytest") for d in extras["dev"]) and "jaxgan[prepare]" in extras["dev"]
