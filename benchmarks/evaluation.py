@@ -3,7 +3,7 @@ generator, width 64, EMA params, batches of 500), classifier features and logits
 (FID, KID, precision/recall, density/coverage, IS) against the 10,000 test images whose features
 are computed once per run. Medians of --repeats, after one warm-up (compilation).
 
-    .venv/bin/python -m benchmarks.evaluation [--data-dir ../shared/datasets/mnist] [--repeats 3]
+    .venv/bin/python -m benchmarks.evaluation [--data-dir $JAXGAN_DATASETS/mnist] [--repeats 3]
 """
 
 import argparse
@@ -13,6 +13,8 @@ import statistics
 import time
 
 import jax
+
+from experiments import datasets_dir
 
 from jaxgan.config import base_config
 from jaxgan.evaluation import Evaluator
@@ -30,7 +32,7 @@ def config_for(data_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "mnist"))
+    parser.add_argument("--data-dir", default=os.path.join(datasets_dir(), "mnist"))
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     config = config_for(args.data_dir)

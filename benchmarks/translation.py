@@ -4,7 +4,7 @@ the CycleGAN generator's forward+backward with its 3x3 stride-2 transposed convo
 by phase decomposition (`transpose`, the library's) or by XLA's input-dilated convolution
 (`transpose_dilated`), in the same run.
 
-    .venv/bin/python -m benchmarks.translation [--repeats 7] [--data-dir ../shared/datasets]
+    .venv/bin/python -m benchmarks.translation [--repeats 7] [--data-dir $JAXGAN_DATASETS]
 """
 
 import argparse
@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from benchmarks.upsampling import _time
+from experiments import datasets_dir
 from experiments.translation_recipes import configure
 from jaxgan.nets.translation import ResNetTranslator
 from jaxgan.train import Program, make_source
@@ -57,7 +58,7 @@ def generator_time(upsample, *, width, blocks, size, batch, repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"))
+    parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/bench_translation.jsonl")
     args = parser.parse_args(argv)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

@@ -2,7 +2,7 @@
 ReLU layers each side, a 1000-1000 discriminator on the code, prior N(0, I).
 
     ./run jaxgan train --config experiments/aae.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets/mnist --workdir runs/aae_mnist
+        --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/aae_mnist
     --config.game.aae_mode=supervised        # label to the decoder, style in the code (Sec. 5)
     --config.game.aae_mode=semi_supervised   # categorical + style codes, 2nd D on the category,
                                              # 100 labels (Sec. 5; the paper: 1.90% error)

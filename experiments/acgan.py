@@ -3,7 +3,7 @@ D minimizes L_S + L_C(real) + L_C(fake), G minimizes its L_S + L_C(fake). Cross-
 logits (softmax inside the loss; PyTorch-GAN applies a softmax before CrossEntropyLoss).
 
     ./run jaxgan train --config experiments/acgan.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets/mnist --workdir runs/acgan_mnist
+        --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/acgan_mnist
     ./run jaxgan sample --workdir runs/acgan_mnist --by-class
 
 Paper settings kept: Adam(2e-4, beta1 0.5), class embedding into G's input, non-saturating G

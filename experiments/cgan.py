@@ -2,7 +2,7 @@
 (the non-saturating G loss, Goodfellow et al. 2014, Sec. 3), on a DCGAN body.
 
     ./run jaxgan train --config experiments/cgan.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets/mnist --workdir runs/cgan_mnist
+        --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/cgan_mnist
     ./run jaxgan sample --workdir runs/cgan_mnist --by-class          # one row per digit
 
 The label enters G as a one-hot block of its input (a learned class embedding added to its

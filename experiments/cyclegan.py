@@ -2,7 +2,7 @@
 losses, a history pool of 50 generated images per domain, linear learning-rate decay.
 
     ./run jaxgan train --config experiments/cyclegan.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets --workdir runs/cyclegan_mnist2fashion
+        --config.data.dir=$JAXGAN_DATASETS --workdir runs/cyclegan_mnist2fashion
     ./run jaxgan translate --checkpoint runs/cyclegan_mnist2fashion --input digits/ --direction a2b
     # with internet: --config.data.name=cycle_gan/horse2zebra --config.data.source=tfds
     #   --config.translation.resnet_blocks=9 --config.data.image_size=256

@@ -1,7 +1,7 @@
 """DCGAN (Radford et al. 2016, Sec. 3-4): the non-saturating GAN loss (Goodfellow et al. 2014,
 Sec. 3) with the all-convolutional BatchNorm generator and discriminator.
 
-    ./run jaxgan data prepare mnist --from ../shared/datasets/mnist     # offline; or omit --from
+    ./run jaxgan data prepare mnist --from $JAXGAN_DATASETS/mnist     # offline; or omit --from
     ./run jaxgan train --config experiments/dcgan.py --config.data.name=mnist --workdir runs/dcgan_mnist
 
 Paper settings: Adam(2e-4, beta1 0.5), batch 128, z ~ 100-d, BatchNorm in both networks except

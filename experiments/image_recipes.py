@@ -3,7 +3,7 @@ EMA samples with the shipped domain classifier against the test split, saves the
 writes a table (steps, wall time, FID, KID, precision, recall, IS).
 
     ./run python -m experiments.image_recipes --steps 800 --critic-recipe-steps 250 [--width 32] [--recipes dcgan,wgan_gp]
-        [--datasets mnist,fashion_mnist] [--data-dir ../shared/datasets] [--out results/image_recipes]
+        [--datasets mnist,fashion_mnist] [--data-dir $JAXGAN_DATASETS] [--out results/image_recipes]
 
 The recipes keep their losses, penalties, optimizers and n_critic; for a CPU budget the networks'
 `--width` (paper: 64) and the batch size (`--batch`, 64) may be reduced: both are recorded.
@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 
+from experiments import datasets_dir
 from jaxgan.train import train
 
 RECIPES = ("dcgan", "lsgan", "wgan", "wgan_gp", "wgan_lp", "wgan_div", "dragan", "sngan", "ragan")
@@ -57,7 +58,7 @@ def main(argv=None):
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--ema", type=float, default=0.99, help="EMA decay (0.999 in the recipes; short runs need less)")
-    parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"))
+    parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/image_recipes")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)

@@ -3,7 +3,7 @@ with the fake logit fixed at 0 (D(x) = Z/(Z+1), Z = sum_k exp l_k), feature matc
 (Sec. 3.1), 100 labels (10 per class, chosen by seed, recorded in WORKDIR/labeled_subset.json).
 
     ./run jaxgan train --config experiments/improved_gan_ssl.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets/mnist --workdir runs/ssl_mnist
+        --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/ssl_mnist
 
 Paper settings kept: D an MLP 1000-500-250-250-250 with Gaussian noise (std 0.3 on the input,
 0.5 after each layer) and weight normalization; G 100 -> 500 -> 500 -> 784 with BatchNorm;

@@ -4,7 +4,7 @@ layer; both players add lambda * (-log Q(c | G(z, c))), lambda = 1 for the categ
 0.1 for the continuous ones (a fixed unit-variance Gaussian Q, as in the paper).
 
     ./run jaxgan train --config experiments/infogan.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets/mnist --workdir runs/infogan_mnist
+        --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/infogan_mnist
     ./run jaxgan sample --workdir runs/infogan_mnist --by-class     # one row per code value
 
 Paper settings kept: 62-d noise, batch 64 (paper: 100 noise... 62 + 10 + 2 = 74 inputs),

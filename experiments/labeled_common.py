@@ -1,6 +1,6 @@
 """Defaults shared by the label, code and autoencoder recipes (CGAN, ACGAN, semi-supervised GANs,
 InfoGAN, AAE) on MNIST / Fashion-MNIST. Data: TFDS after `jaxgan data prepare mnist`, or the
-official files with `--config.data.source=idx --config.data.dir=../shared/datasets/mnist`.
+official files with `--config.data.source=idx --config.data.dir=$JAXGAN_DATASETS/mnist`.
 
 Each run evaluates its game's own measure at the end (and every `train.eval_every` steps):
 class accuracy of the shipped classifier on class-conditional samples, the test error of the

@@ -19,6 +19,7 @@ import os
 import shutil
 import time
 
+from experiments import datasets_dir
 from jaxgan.train import train
 
 RUNS = {
@@ -100,7 +101,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--width", type=int, default=0, help="DCGAN width (0: the recipe's)")
     parser.add_argument("--ema", type=float, default=None, help="EMA decay for recipes that use one")
-    parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"))
+    parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/labeled_recipes")
     parser.add_argument("--resume", action="store_true",
                         help="continue an earlier run in OUT from its checkpoint to --steps (same other flags)")

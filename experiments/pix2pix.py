@@ -1,7 +1,7 @@
 """Pix2Pix (Isola et al. 2017): conditional GAN with an L1 term, U-Net generator, PatchGAN.
 
     ./run jaxgan train --config experiments/pix2pix.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets --workdir runs/pix2pix_edges2mnist
+        --config.data.dir=$JAXGAN_DATASETS --workdir runs/pix2pix_edges2mnist
     ./run jaxgan translate --checkpoint runs/pix2pix_edges2mnist --input my_edges/
 
 The paper's networks and training (Sec. 3.2-3.3, App. 6.1-6.2): U-Net with skips down to a

@@ -3,7 +3,7 @@ split against the test split of MNIST and Fashion-MNIST (the best a generator tr
 training split can hope to score against the test split), the Inception-Score analogue of the
 real test images, and Stacked MNIST mode counts of real data (26,000 samples).
 
-    ./run python -m experiments.real_floor [--source idx --data-dir ../shared/datasets] [--out results/real_floor]
+    ./run python -m experiments.real_floor [--source idx --data-dir $JAXGAN_DATASETS] [--out results/real_floor]
 
 Writes table.md and results.json (values and protocol) to --out.
 """
@@ -16,6 +16,7 @@ import time
 import jax
 import numpy as np
 
+from experiments import datasets_dir
 from jaxgan.data.images import open_images, to_model_range
 from jaxgan.evaluation import MetricSettings, compute_metrics, dataset_batches, domain_network, extract, in_batches, metric_protocol
 from jaxgan.metrics import stacked_mnist
@@ -65,7 +66,7 @@ def stacked_floor(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", default="idx", choices=("idx", "tfds"))
-    parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"))
+    parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/real_floor")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)

@@ -2,7 +2,7 @@
 with 100 labels (10 per class, chosen by seed and recorded in WORKDIR/labeled_subset.json).
 
     ./run jaxgan train --config experiments/sgan.py --config.data.source=idx \\
-        --config.data.dir=../shared/datasets/mnist --workdir runs/sgan_mnist
+        --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/sgan_mnist
 
 D has K+1 logits, the last "fake"; its loss is supervised cross-entropy on a labeled batch
 (K+1-way) plus the unlabeled-real and fake terms (`losses.k_plus_one_discriminator_loss`). G:

@@ -1,7 +1,7 @@
 """Train the small MNIST / Fashion-MNIST classifier whose features give a domain FID.
 
-    ./run python -m experiments.train_domain_classifier --dataset mnist --data-dir ../shared/datasets/mnist
-    ./run python -m experiments.train_domain_classifier --dataset fashion_mnist --data-dir ../shared/datasets/fashion_mnist --epochs 15
+    ./run python -m experiments.train_domain_classifier --dataset mnist --data-dir $JAXGAN_DATASETS/mnist
+    ./run python -m experiments.train_domain_classifier --dataset fashion_mnist --data-dir $JAXGAN_DATASETS/fashion_mnist --epochs 15
 
 Reads the official IDX files (no download), trains `jaxgan.metrics.domain_classifier.DomainClassifier`
 with Adam and a cosine schedule, random +-2 pixel shifts, and writes

@@ -3,7 +3,7 @@
 Data (`jaxgan.data.translation`): the offline tasks edges2mnist, edges2fashion (paired) and
 mnist2fashion (unpaired) are made from the MNIST / Fashion-MNIST files, 32 x 32; read them from
 TFDS (`jaxgan data prepare mnist`, `... fashion_mnist`) or from the official files with
-`--config.data.source=idx --config.data.dir=../shared/datasets` (the folder holding mnist/ and
+`--config.data.source=idx --config.data.dir=$JAXGAN_DATASETS` (the folder holding mnist/ and
 fashion_mnist/). With internet: `--config.data.name=cycle_gan/horse2zebra` (TFDS, 256 x 256).
 
 Evaluation at the end (and every `train.eval_every` steps) on the first 1,000 held-out test

@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 
+from experiments import datasets_dir
 from experiments.labeled_recipes import run_and_record
 from jaxgan.train import train
 
@@ -63,7 +64,7 @@ def main(argv=None):
     parser.add_argument("--runs", default=",".join(RUNS))
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--width", type=int, default=32)
-    parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"))
+    parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/translation_recipes")
     parser.add_argument("--resume", action="store_true", help="continue earlier runs in OUT to --steps")
     run_and_record(parser, parser.parse_args(argv), RUNS, run_one, MEASURES)

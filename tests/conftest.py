@@ -21,7 +21,9 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
+from experiments import datasets_dir  # noqa: E402
 from jaxgan import losses, state as state_lib  # noqa: E402
+from jaxgan.data.idx import SPLIT_FILES, where_to_get  # noqa: E402
 from jaxgan.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
 from jaxgan.steps import Penalty, make_step  # noqa: E402
 
@@ -80,14 +82,15 @@ def max_abs_diff(a, b):
     return max(diffs, default=0.0)
 
 
-SHARED_DATASETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "datasets")
+SHARED_DATASETS = datasets_dir()
 
 
 def shared_dataset_dir(name):
-    """The offline copy of `name` (official files) in ../shared/datasets, or skip the test."""
+    """The folder of `name`'s official files under $JAXGAN_DATASETS (default $JAXGAN_DATASETS
+    beside the checkout), or skip the test saying how to provide them."""
     path = os.path.join(SHARED_DATASETS, name)
-    if not os.path.isdir(path):
+    if not os.path.isfile(os.path.join(path, SPLIT_FILES["test"][0])):
         import pytest
 
-        pytest.skip(f"offline datasets not found at {os.path.abspath(path)} (see the brief: ../shared/datasets)")
+        pytest.skip(f"needs the official {name} files, not found in {os.path.abspath(path)}: {where_to_get(name)}")
     return path

@@ -1,6 +1,7 @@
 """Synthetic mixtures and the mode-coverage metric."""
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -96,3 +97,19 @@ def test_mean_and_stderr():
     assert mean == 2.5 and se == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2)
     assert mean_and_stderr([5.0]) == (5.0, 0.0)
     assert mean_and_stderr([1.0, math.inf]) == (math.inf, math.inf)
+
+
+def test_tests_find_the_official_files_through_jaxgan_datasets_or_skip_saying_how(monkeypatch, tmp_path):
+    import conftest
+    from experiments import datasets_dir
+
+    monkeypatch.setenv("JAXGAN_DATASETS", str(tmp_path))
+    assert datasets_dir() == str(tmp_path)
+    monkeypatch.delenv("JAXGAN_DATASETS")
+    assert datasets_dir().endswith(os.path.join("shared", "datasets"))
+    monkeypatch.setattr(conftest, "SHARED_DATASETS", str(tmp_path))
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        conftest.shared_dataset_dir("fashion_mnist")
+    message = str(skipped.value)
+    assert str(tmp_path / "fashion_mnist") in message and "JAXGAN_DATASETS" in message
+    assert "t10k-images-idx3-ubyte.gz" in message and "zalandoresearch/fashion-mnist" in message

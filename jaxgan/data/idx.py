@@ -14,10 +14,25 @@ import numpy as np
 from jaxgan.errors import DataError, MissingDataError
 
 _TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+# Where the official files of each IDX dataset are published (the four *-ubyte.gz files each).
+OFFICIAL_SOURCES = {
+    "mnist": "https://storage.googleapis.com/cvdf-datasets/mnist/ (mirror of yann.lecun.com/exdb/mnist)",
+    "fashion_mnist": "https://github.com/zalandoresearch/fashion-mnist (data/fashion/)",
+}
+# A folder holding one subfolder of official files per dataset (mnist/, fashion_mnist/): what
+# the tests, benchmarks and studies that need real data read.
+DATASETS_VARIABLE = "JAXGAN_DATASETS"
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
+
+
+def where_to_get(name):
+    """One sentence on where the official files of `name` come from and where they go."""
+    files = ", ".join(SPLIT_FILES["train"] + SPLIT_FILES["test"])
+    return (f"put the official {name} files ({files}) from {OFFICIAL_SOURCES.get(name, 'its publisher')} in a "
+            f"folder {name}/ and set {DATASETS_VARIABLE} to the folder that holds it")
 
 
 def read_idx(path):

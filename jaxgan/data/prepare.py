@@ -1,6 +1,6 @@
 """Prepare a TFDS image dataset as array_record files, online or from local files.
 
-    jaxgan data prepare mnist --data-dir ~/tensorflow_datasets --from ../shared/datasets/mnist
+    jaxgan data prepare mnist --data-dir ~/tensorflow_datasets --from $JAXGAN_DATASETS/mnist
 
 With `--from DIR`, TFDS's own builder takes the downloaded resources from DIR (its `manual_dir`)
 and verifies them against the checksums TFDS records for their URLs, so an offline machine with
