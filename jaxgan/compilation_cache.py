@@ -18,6 +18,11 @@ import jax
 
 ENVIRONMENT_VARIABLE = "JAXGAN_COMPILATION_CACHE"
 OFF = "off"
+# JAX caches only programs that took at least this long to compile (its default is 1 s). A
+# resume compiles a dozen programs of 0.1-1 s besides the step (initialization, restore,
+# sampling, the finiteness check); caching them too takes a 2D relaunch from 4.2 s to 1.6 s to
+# the first step (benchmarks/relaunch.py). Entries are tens of kB.
+MIN_COMPILE_SECONDS = 0.1
 
 
 def default_directory():
@@ -54,6 +59,8 @@ def use_compilation_cache(directory):
                          f"or turn it off with --compilation-cache off") from None
     jax.config.update("jax_enable_compilation_cache", True)
     jax.config.update("jax_compilation_cache_dir", directory)
+    if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
 
 
 def configure(flag=None):

@@ -327,20 +327,22 @@ def train(config, workdir, *, step=None, allow_config_change=False):
     unless `allow_config_change`; every change is recorded in `config_history.jsonl`.
 
     Returns a dict: final `step`, `evaluation` (metrics per seed, summary over seeds, protocol),
-    `samples` (S, N, ...) and `timing` (first call incl. compile, median call). Raises
+    `samples` (S, N, ...) and `timing` (seconds from this call to the end of the first step,
+    the first step's call incl. compile, the median call). Raises
     `NonFiniteError` when a loss or the state turns NaN/inf (nothing is saved past the last
     finite checkpoint), and `Interrupted` after saving when SIGTERM/SIGINT arrives.
     """
+    launched = time.perf_counter()
     validate(config)
     os.makedirs(workdir, exist_ok=True)
     lock = WorkdirLock(workdir) if jax.process_index() == 0 else contextlib.nullcontext()
     with lock:
         if getattr(lock, "stale", None):
             _report(f"took over the lock of a run that is no longer running ({describe_holder(lock.stale)})")
-        return _train_locked(config, workdir, step, allow_config_change)
+        return _train_locked(config, workdir, step, allow_config_change, launched)
 
 
-def _train_locked(config, workdir, resume_step, allow_config_change):
+def _train_locked(config, workdir, resume_step, allow_config_change, launched):
     checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
     changes = None
     if checkpoints.latest_step() is not None and os.path.exists(os.path.join(workdir, "config.json")):
@@ -401,6 +403,8 @@ def _train_locked(config, workdir, resume_step, allow_config_change):
                 state, metrics = program.step(state, program.place_batch(batch))
                 metrics = jax.device_get(metrics)
                 call_times.append(time.perf_counter() - started)
+                if len(call_times) == 1:
+                    to_first_step = time.perf_counter() - launched
                 bad = _first_non_finite(metrics)
                 if bad is not None:
                     name, index, seed = bad
@@ -439,6 +443,7 @@ def _train_locked(config, workdir, resume_step, allow_config_change):
         "evaluation": evaluation,
         "samples": samples,
         "timing": {
+            "to_first_step_s": to_first_step if call_times else float("nan"),
             "first_call_s": call_times[0] if call_times else float("nan"),
             "median_call_s": median_call,
             "steps_per_s": fused / median_call if steady else float("nan"),
