@@ -1,26 +1,39 @@
-"""Test set-up: 4 virtual CPU devices and a compilation cache shared by this session's tests and
-their subprocesses (both set before JAX is imported), and small shared builders."""
+"""Test set-up: 4 virtual CPU devices, a compilation cache shared by this session's tests and
+their subprocesses, and XLA:CPU's LLVM code generation at -O0 (all set before JAX is imported),
+and small shared builders."""
 
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 
 if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# The suite's programs are tiny and compiled once or twice each, so compiling dominates: LLVM at
+# -O0 cuts the suite's wall time by about a fifth. XLA's HLO passes (fusion, SPMD partitioning,
+# the layout and algebraic rewrites that decide values) all still run; what is skipped is the
+# machine-code optimization of each kernel. Users' programs keep XLA's default; set
+# --xla_backend_optimization_level in XLA_FLAGS to test at another level.
+if "xla_backend_optimization_level" not in os.environ["XLA_FLAGS"]:
+    os.environ["XLA_FLAGS"] += " --xla_backend_optimization_level=0"
 # Many tests train, stop and resume the same program: each train() compiles its step afresh, and
 # the cache turns the repeats into reads. It starts empty, so every program is compiled once.
 if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="jaxgan-tests-xla-cache-")
     atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
-    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.1")
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
+# Subprocess workers import this file outside pytest (whose pythonpath has the checkout).
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _CHECKOUT not in sys.path:
+    sys.path.insert(0, _CHECKOUT)
 from experiments import datasets_dir  # noqa: E402
 from jaxgan import losses, state as state_lib  # noqa: E402
 from jaxgan.data.idx import SPLIT_FILES, where_to_get  # noqa: E402
