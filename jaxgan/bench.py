@@ -134,8 +134,9 @@ def matmul_peaks(n=2048, repeats=7):
     return {**peaks, "peak": peaks[source], "source": source}
 
 
-def _lowered(config, batch_size, devices, fused_steps=None):
-    """(lowered step, program, placed state, placed random batch) of `config` at `batch_size`."""
+def lower_step(config, batch_size, *, devices=None, fused_steps=None):
+    """(lowered train step, its Program, placed state, placed random batch) of `config` at
+    `batch_size` on `devices` (default: all), with `fused_steps` instead of the config's if given."""
     config = copy.deepcopy(config)
     config.data.batch_size = batch_size
     if fused_steps is not None:
@@ -151,13 +152,13 @@ def compile_config(config, batch_size, *, devices=None):
     it; returns (compiled step, placed state, placed batch, facts). Safe to call from several
     threads at once."""
     started = time.perf_counter()
-    lowered, program, state, batch = _lowered(config, batch_size, devices)
+    lowered, program, state, batch = lower_step(config, batch_size, devices=devices)
     compiled = lowered.compile()
     compile_s = time.perf_counter() - started
     fused = config.train.fused_steps
     # XLA's cost analysis counts a loop body once: a fused step (a scan) would report one
     # iteration or K depending on unrolling, so count on the unfused step.
-    flops = step_flops(lowered if fused == 1 else _lowered(config, batch_size, devices, fused_steps=1)[0])
+    flops = step_flops(lowered if fused == 1 else lower_step(config, batch_size, devices=devices, fused_steps=1)[0])
     plan = memory_plan(compiled)
     facts = {"batch": batch_size, "seeds": config.num_seeds, "devices": len(program.devices or jax.devices()),
              "parallel": program.mode, "fused_steps": fused, "cpu_convolutions": config.train.cpu_convolutions,
