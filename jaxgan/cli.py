@@ -470,7 +470,9 @@ def _bench(args, rest):
     finally:
         if out is not None:
             out.close()
-    print(f"{recipe['recipe']} {' '.join(recipe['overrides'])}".strip())
+    print(f"{recipe['recipe']} {' '.join(recipe['overrides'])}".strip()
+          + f" (seeds {config.num_seeds}, {config.train.fused_steps} fused iterations per call, {rows[0]['parallel']}; "
+          "times are per iteration)")
     print(f"{environment['device']} x {rows[0]['devices']} of {environment['devices']}, jax {environment['jax']}, "
           f"{environment['cpu_count']} CPUs; peak from {peaks['source']}: "
           + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in peaks.items() if k not in ("peak", "source")))
