@@ -19,9 +19,9 @@ import jax
 ENVIRONMENT_VARIABLE = "JAXGAN_COMPILATION_CACHE"
 OFF = "off"
 # JAX caches only programs that took at least this long to compile (its default is 1 s). A
-# resume compiles a dozen programs of 0.1-1 s besides the step (initialization, restore,
-# sampling, the finiteness check); caching them too takes a 2D relaunch from 4.2 s to 1.6 s to
-# the first step (benchmarks/relaunch.py). Entries are tens of kB.
+# relaunch also compiles programs of 0.1-1 s (initialization, restore, sampling, the finiteness
+# check); caching them too made `jaxgan sample` of a 2D run 3.5 -> 2.7 s and its resume 2.0 ->
+# 1.8 s to the first step (benchmarks/relaunch.py, medians of 3). Entries are tens of kB.
 MIN_COMPILE_SECONDS = 0.1
 
 
