@@ -78,6 +78,9 @@ def base_config():
                 "g_norm": "none",
                 "d_norm": "none",
                 "d_spectral_norm": False,
+                # > 0: the MLP critic's hidden layers are linear maxout units of that many pieces
+                # (PacGAN's 2D critic: d_hidden (200, 200, 200), 5 pieces).
+                "d_maxout_pieces": 0,
                 "d_minibatch_kernels": 0,
                 "d_minibatch_std": False,
                 "packing": 1,
@@ -502,6 +505,15 @@ def validate(config):
         )
     if config.model.d_minibatch_kernels < 0:
         raise ConfigError(f"model.d_minibatch_kernels must be >= 0, got {config.model.d_minibatch_kernels}")
+    m = config.model
+    if m.d_maxout_pieces < 0:
+        raise ConfigError(f"model.d_maxout_pieces must be >= 0, got {m.d_maxout_pieces}")
+    if m.d_maxout_pieces and m.name != "mlp":
+        raise ConfigError(f"model.d_maxout_pieces={m.d_maxout_pieces} is an option of the MLP critic "
+                          f"(model.name='mlp'), not of model.name={m.name!r}")
+    if m.d_maxout_pieces and (m.d_norm != "none" or m.d_spectral_norm or m.d_weight_norm):
+        raise ConfigError(f"model.d_maxout_pieces={m.d_maxout_pieces} replaces the critic's hidden Dense -> norm "
+                          "-> LeakyReLU: set model.d_norm='none' and leave d_spectral_norm / d_weight_norm off")
     for name, weight in config.penalties.items():
         if weight < 0:
             raise ConfigError(f"penalties.{name} is a weight and must be >= 0, got {weight}")
@@ -648,6 +660,7 @@ def _unconditional_models(config, shape, axis_name, features_only):
             norm=m.d_norm,
             axis_name=axis_name,
             spectral_norm=m.d_spectral_norm,
+            maxout_pieces=m.d_maxout_pieces,
             minibatch_kernels=m.d_minibatch_kernels,
             minibatch_std=m.d_minibatch_std,
             weight_norm=m.d_weight_norm,

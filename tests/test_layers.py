@@ -89,3 +89,45 @@ def test_spectral_norm_keeps_largest_singular_value_at_one_during_training():
                 assert abs(top - 1.0) < 0.05, (dense, top)
                 found += 1
     assert found == 3
+
+
+def test_maxout_is_the_max_over_consecutive_pieces_of_one_dense_layer():
+    """Goodfellow et al. 2013, Eq. 1, with Blocks' LinearMaxout layout: unit i takes the max of
+    Dense outputs i*k .. i*k + k - 1."""
+    from jaxgan.nets import Maxout
+
+    layer = Maxout(features=3, pieces=4)
+    x = jax.random.normal(jax.random.key(1), (5, 2))
+    params = layer.init(jax.random.key(0), x)
+    kernel = np.asarray(params["params"]["Dense_0"]["kernel"])
+    bias = np.asarray(jax.random.normal(jax.random.key(2), (12,)))
+    params = {"params": {"Dense_0": {"kernel": kernel, "bias": bias}}}
+    z = np.asarray(x) @ kernel + bias  # (5, 12)
+    expected = np.stack([z[:, 4 * i : 4 * i + 4].max(axis=1) for i in range(3)], axis=1)
+    np.testing.assert_allclose(np.asarray(layer.apply(params, x)), expected, rtol=1e-6, atol=1e-6)
+    assert kernel.shape == (2, 12)
+
+
+def test_pacgan_maxout_critic_has_the_papers_parameter_count():
+    """PacGAN's 2D critic (Lin et al. 2018, fjxmlzn/PacGAN config): 3 LinearMaxout layers of 200
+    units x 5 pieces, a linear output; packing m = 4 feeds 8 inputs."""
+    critic = MLPDiscriminator(hidden=(200, 200, 200), maxout_pieces=5)
+    for packing in (1, 4):
+        params = critic.init(jax.random.key(0), jnp.zeros((3, 2 * packing)), train=False)["params"]
+        count = sum(int(np.prod(p.shape)) for p in jax.tree.leaves(params))
+        expected = (2 * packing * 1000 + 1000) + 2 * (200 * 1000 + 1000) + (200 + 1)
+        assert count == expected
+    with pytest.raises(ValueError, match="maxout_pieces > 0 takes no norm"):
+        MLPDiscriminator(hidden=(8,), maxout_pieces=2, norm="layer").init(jax.random.key(0), jnp.zeros((2, 2)), train=False)
+
+
+def test_config_builds_the_maxout_critic_and_packs_its_input():
+    from jaxgan.config import base_config, build_models, validate
+
+    config = base_config()
+    config.model.update(d_hidden=(200, 200, 200), d_maxout_pieces=5, packing=2)
+    generator, critic = build_models(validate(config))
+    assert isinstance(critic, Packed) and critic.num_packed == 2 and critic.inner.maxout_pieces == 5
+    x = jnp.zeros((4, 2))
+    params = critic.init(jax.random.key(0), x, train=False)["params"]
+    assert params["inner"]["Maxout_0"]["Dense_0"]["kernel"].shape == (4, 1000)  # 2 packed points of 2 coordinates -> 200 units x 5 pieces

@@ -211,6 +211,10 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
         (lambda c: c.model.__setitem__("packing", 3), "not divisible by model.packing=3"),
         (lambda c: (c.penalties.__setitem__("r1", 1.0), c.model.__setitem__("d_minibatch_std", True)), "minibatch"),
         (lambda c: c.__setitem__("historical_averaging", -1.0), "historical_averaging is a weight"),
+        (lambda c: c.model.__setitem__("d_maxout_pieces", -1), "model.d_maxout_pieces must be >= 0"),
+        (lambda c: c.model.update(d_maxout_pieces=5, d_norm="layer"), "set model.d_norm='none'"),
+        (lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.model.update(name="dcgan", d_maxout_pieces=5)),
+         "is an option of the MLP critic"),
     ],
 )
 def test_config_errors_are_clear(mutate, message):

@@ -7,6 +7,7 @@ normalizes by the global batch exactly as a single-device step does.
 """
 
 from jaxgan.nets.layers import (
+    Maxout,
     MinibatchDiscrimination,
     MinibatchStdDev,
     Packed,
@@ -36,6 +37,7 @@ __all__ = [
     "ResNetTranslator",
     "CycleGenerators",
     "DomainDiscriminators",
+    "Maxout",
     "MinibatchDiscrimination",
     "MinibatchStdDev",
     "VirtualBatchNorm",

@@ -45,6 +45,30 @@ class MinibatchDiscrimination(nn.Module):
         return jnp.concatenate([features, jnp.sum(jnp.exp(-l1), axis=1)], axis=1)
 
 
+class Maxout(nn.Module):
+    """A linear maxout layer (Goodfellow et al. 2013, "Maxout Networks", Eq. 1):
+    h_i(x) = max_{j <= k} z_ij with z_ij = x^T W_ij + b_ij, i.e. one Dense layer of
+    `features * pieces` units whose consecutive groups of `pieces` are reduced by max (the layout of
+    Blocks' `LinearMaxout`, which PacGAN's 2D discriminator stacks: 200 units, 5 pieces).
+
+    (..., D) -> (..., features).
+    """
+
+    features: int
+    pieces: int
+    use_bias: bool = True
+    kernel_init: nn.initializers.Initializer = nn.linear.default_kernel_init
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, x):
+        if self.pieces < 1:
+            raise ValueError(f"Maxout needs pieces >= 1, got {self.pieces}")
+        z = nn.Dense(self.features * self.pieces, use_bias=self.use_bias, kernel_init=self.kernel_init,
+                     dtype=self.dtype)(x)
+        return jnp.max(z.reshape(z.shape[:-1] + (self.features, self.pieces)), axis=-1)
+
+
 class MinibatchStdDev(nn.Module):
     """Minibatch standard deviation (Karras et al. 2018, Sec. 3): the standard deviation of each
     feature over groups of `group_size` examples, averaged over features, appended as one more

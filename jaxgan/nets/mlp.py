@@ -10,7 +10,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.nets.layers import MinibatchDiscrimination, MinibatchStdDev, norm_layer
+from jaxgan.nets.layers import Maxout, MinibatchDiscrimination, MinibatchStdDev, norm_layer
 
 NORMS = ("none", "batch", "layer")
 
@@ -56,6 +56,9 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """x (B, ...) -> logits (B,): flattened input, Dense -> [norm] -> LeakyReLU(0.2), linear out.
 
+    maxout_pieces: if > 0, every hidden layer is a linear `Maxout` of that many pieces instead of
+      Dense -> [norm] -> LeakyReLU (PacGAN's 2D discriminator: 3 x 200 units, 5 pieces; Lin et al.
+      2018, App. D, after Dumoulin et al. 2017); no norm layer then.
     spectral_norm: wrap every Dense in `nn.SpectralNorm` (Miyato et al. 2018); its power-iteration
       vectors live in the `batch_stats` collection, i.e. in the train state's `d_state`.
     minibatch_kernels: if > 0, a `MinibatchDiscrimination` layer with that many kernels before
@@ -74,6 +77,7 @@ class MLPDiscriminator(nn.Module):
     norm: str = "none"
     axis_name: str | None = None
     spectral_norm: bool = False
+    maxout_pieces: int = 0
     minibatch_kernels: int = 0
     minibatch_std: bool = False
     weight_norm: bool = False
@@ -99,6 +103,11 @@ class MLPDiscriminator(nn.Module):
     def __call__(self, x, *, train: bool):
         h = self._noise(x.reshape(x.shape[0], -1), self.input_noise, train)
         for width in self.hidden:
+            if self.maxout_pieces:
+                if self.norm != "none" or self.spectral_norm or self.weight_norm:
+                    raise ValueError("maxout_pieces > 0 takes no norm, spectral_norm or weight_norm")
+                h = self._noise(Maxout(width, self.maxout_pieces, dtype=self.dtype)(h), self.hidden_noise, train)
+                continue
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = self._dense(width, h, train, use_bias=self.norm != "batch")
             h = _norm(self.norm, train, self.axis_name, self.dtype)(h)
