@@ -69,7 +69,9 @@ def base_config():
             # Translation data (jaxgan.data.translation): edges2mnist, edges2fashion,
             # mnist2fashion (idx: dir holds mnist/ and fashion_mnist/), pairs_npz (dir = the
             # .npz), cycle_gan/NAME (TFDS, resized to image_size; 0 = 256).
-            "data": {"name": "grid", "batch_size": 256, "source": "tfds", "dir": "", "image_size": 0},
+            # train_size (2D mixtures): 0 = every example a fresh draw; N = a fixed training set of
+            # N points per seed, read in epochs of fresh permutations (PacGAN: 100,000 packs).
+            "data": {"name": "grid", "batch_size": 256, "source": "tfds", "dir": "", "image_size": 0, "train_size": 0},
             "model": {
                 "name": "mlp",
                 "latent_dim": 16,
@@ -210,6 +212,11 @@ def _positive_int(value, key):
 
 def _validate_data_and_model(config):
     d, m = config.data, config.model
+    if d.train_size < 0:
+        raise ConfigError(f"data.train_size must be >= 0 (0 = fresh draws), got {d.train_size}")
+    if d.train_size and is_image(config):
+        raise ConfigError(f"data.train_size={d.train_size} fixes the training set of the 2D mixtures; "
+                          f"data.name={d.name!r} is a dataset with its own training split")
     if (d.name in ("npz", "folder") or d.source == "idx") and not d.dir:
         raise ConfigError(f"data.name={d.name!r} with data.source={d.source!r} needs data.dir (the files to read)")
     if translation_data.is_translation_data(d.name):

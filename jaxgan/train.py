@@ -191,7 +191,7 @@ def make_source(config):
         process_count=jax.process_count(),
     )
     if not is_image(config):
-        return SyntheticSource(config.data.name, **common)
+        return SyntheticSource(config.data.name, train_size=config.data.train_size, **common)
     if is_translation(config):
         d = config.data
         a, b = open_translation(d.name, "train", source=d.source, directory=d.dir, image_size=d.image_size)

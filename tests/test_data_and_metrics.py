@@ -44,6 +44,31 @@ def test_source_is_deterministic_resumable_and_process_split_invariant():
     assert not np.array_equal(first[:, :, 0], first[:, :, 1])  # critic slices differ
 
 
+def test_fixed_training_set_is_read_in_epochs_of_fresh_permutations():
+    """train_size N: each stream trains on N fixed points; every run of N consecutive examples
+    (an epoch) is a permutation of them, a different one each epoch; resumable and
+    process-split invariant like the fresh draws."""
+    make = lambda **kw: SyntheticSource("grid", batch_size=8, n_critic=2, seed=3, num_streams=2, train_size=20, **kw)
+    source = make()
+    first = np.asarray(source.next(5)["x"])  # 80 examples per stream: 4 epochs of 20
+    points = np.asarray(source.points)
+    assert points.shape == (2, 20, 2) and not np.array_equal(points[0], points[1])  # one set per seed
+    assert mode_coverage(points.reshape(-1, 2), MIXTURES["grid"].centers, MIXTURES["grid"].std)["high_quality"] > 0.9
+    for stream in range(2):
+        examples = first[stream].reshape(-1, 2)  # in counter order: (t, c, i)
+        epochs = [examples[20 * e : 20 * (e + 1)] for e in range(4)]
+        for epoch in epochs:
+            assert sorted(map(tuple, epoch)) == sorted(map(tuple, points[stream]))
+        assert not np.array_equal(epochs[0], epochs[1])
+    resumed = make()
+    resumed.set_state({"position": 2})
+    np.testing.assert_array_equal(resumed.next(3)["x"], first[:, 2:])
+    halves = [make(process_index=p, process_count=2).next(5)["x"] for p in range(2)]
+    np.testing.assert_array_equal(np.concatenate(halves, axis=3), first)
+    with pytest.raises(ValueError, match="train_size must be >= 0"):
+        SyntheticSource("grid", batch_size=8, train_size=-1)
+
+
 def test_source_samples_come_from_the_mixture():
     x = np.asarray(SyntheticSource("ring", batch_size=4000, seed=0).next(1)["x"]).reshape(-1, 2)
     result = mode_coverage(x, MIXTURES["ring"].centers, MIXTURES["ring"].std)

@@ -212,6 +212,9 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
         (lambda c: (c.penalties.__setitem__("r1", 1.0), c.model.__setitem__("d_minibatch_std", True)), "minibatch"),
         (lambda c: c.__setitem__("historical_averaging", -1.0), "historical_averaging is a weight"),
         (lambda c: c.model.__setitem__("d_maxout_pieces", -1), "model.d_maxout_pieces must be >= 0"),
+        (lambda c: c.data.__setitem__("train_size", -5), "data.train_size must be >= 0"),
+        (lambda c: (c.data.update(name="mnist", source="idx", dir="/x", train_size=100), c.model.update(name="dcgan")),
+         "fixes the training set of the 2D mixtures"),
         (lambda c: c.model.update(d_maxout_pieces=5, d_norm="layer"), "set model.d_norm='none'"),
         (lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.model.update(name="dcgan", d_maxout_pieces=5)),
          "is an option of the MLP critic"),
@@ -259,12 +262,13 @@ def test_training_loop_gives_the_same_run_on_one_device_jit_mesh_and_pmap(tmp_pa
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"model.packing": 2, "loss": "hinge", "model.d_spectral_norm": True},
-        {"model.d_minibatch_kernels": 8, "model.d_minibatch_std": True, "historical_averaging": 0.01, "loss": "least_squares"},
+        {"model.packing": 2, "loss": "hinge", "model.d_spectral_norm": True, "data.train_size": 40},
+        {"model.d_minibatch_kernels": 8, "model.d_minibatch_std": True, "historical_averaging": 0.01, "loss": "least_squares",
+         "model.d_maxout_pieces": 3},
         {"loss": "relativistic_average", "penalties.r1": 1.0, "penalties.wgan_lp": 1.0, "penalties.wgan_div": 1.0,
          "penalties.dragan": 1.0, "penalties.r2": 1.0, "model.g_norm": "none"},
     ],
-    ids=["pacgan_sn_hinge", "minibatch_layers_hist_avg_lsgan", "ragan_all_penalties"],
+    ids=["pacgan_sn_hinge_fixed_set", "minibatch_layers_maxout_hist_avg_lsgan", "ragan_all_penalties"],
 )
 def test_technique_configs_train_and_resume_exactly(tmp_path, overrides):
     """Every technique the config exposes trains through the same loop, finitely, and resumes
