@@ -65,7 +65,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 from benchmarks import throughput  # noqa: E402
-from jaxgan import backend  # noqa: E402
+from jaxgan import backend, bench  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTIONS = ("env", "train", "targets", "choices", "table", "compile")
@@ -387,7 +387,7 @@ def _init_time(args, choice):
 
 def time_job(job, program, size, state):
     """Time a compiled job: alone (rounds x repeats steps) or alternating with PyTorch."""
-    run, facts = throughput.runner(*program)
+    run, facts = bench.runner(*program)
     dtype = dict(job.overrides).get("model.dtype", "float32")
     peak = _peak_for(state, dtype)
     if job.torch_modes and state["torch"] is not None:
@@ -395,7 +395,7 @@ def time_job(job, program, size, state):
                                  torch=state["torch"], overrides=dict(job.overrides), torch_modes=job.torch_modes,
                                  prepared=(run, facts))
     else:
-        row = throughput.summarize(facts, [run() for _ in range(size["rounds"] * size["repeats"])], peak)
+        row = bench.summarize(facts, [run() for _ in range(size["rounds"] * size["repeats"])], peak)
         if job.torch_modes:
             row["torch_status"] = state["torch_status"]
     row.pop("what", None)

@@ -76,7 +76,7 @@ def measure(recipe, repeats, data_dir):
                "sample_on": sample(cache)} for _ in range(repeats)]
     median = lambda case, key: statistics.median(r[case][key] for r in rounds)
     ratio = lambda off, on, key: statistics.median(r[off][key] / r[on][key] for r in rounds)
-    entries = [name for name in os.listdir(cache)]
+    entries = os.listdir(cache)
     return {"recipe": recipe, "repeats": repeats, "cold_launch": cold,
             "resume_to_first_step_s": {"cache_off": median("resume_off", "to_first_step_s"),
                                        "cache_on": median("resume_on", "to_first_step_s"),

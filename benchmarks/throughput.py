@@ -128,21 +128,15 @@ def compile_model(name, batch_size, *, cpu_convolutions="eigen", overrides=None)
     return compiled, state, batch, {"model": name, "what": MODELS[name][1], **facts, "overrides": dict(overrides or {})}
 
 
-runner = bench.runner
-
-
 def prepare(name, batch_size, *, cpu_convolutions="eigen", overrides=None):
     """Compile `name`'s step at `batch_size` (with config `overrides`); returns (run: () ->
     seconds of one step, facts)."""
-    return runner(*compile_model(name, batch_size, cpu_convolutions=cpu_convolutions, overrides=overrides))
-
-
-summarize = bench.summarize
+    return bench.runner(*compile_model(name, batch_size, cpu_convolutions=cpu_convolutions, overrides=overrides))
 
 
 def measure(name, batch_size, *, repeats, peak, cpu_convolutions="eigen", overrides=None):
     run, facts = prepare(name, batch_size, cpu_convolutions=cpu_convolutions, overrides=overrides)
-    return summarize(facts, [run() for _ in range(repeats)], peak)
+    return bench.summarize(facts, [run() for _ in range(repeats)], peak)
 
 
 class TorchReference:
@@ -237,7 +231,7 @@ def compare(name, batch, *, rounds, repeats, peak, torch, cpu_convolutions="eige
                 reply["step_ms_median"] *= seeds
             reply["jax_ms"] = 1e3 * statistics.median(ours)
             results[mode].append(reply)
-    row = summarize(facts, times, peak)
+    row = bench.summarize(facts, times, peak)
     row["torch_seeds_in_sequence"] = seeds
     for mode, replies in results.items():
         if "error" in replies[0]:
@@ -249,10 +243,6 @@ def compare(name, batch, *, rounds, repeats, peak, torch, cpu_convolutions="eige
         row[f"torch_{mode}_warmup_s"] = replies[0].get("warmup_s")
     row["rounds"] = rounds
     return row
-
-
-environment = bench.environment
-table = bench.table
 
 
 # The PyTorch reference's name for each model it has (benchmarks.torch_reference.MODELS).
@@ -315,7 +305,7 @@ def main(argv=None):
         parser.error(f"--cpu-convolutions {args.cpu_convolutions!r}: choose from {backend.CPU_CONVOLUTIONS}")
     peaks = bench.matmul_peaks()
     peak = peaks["peak"]
-    env = environment()
+    env = bench.environment()
     rows = []
     torch = TorchReference(args.torch_python) if args.torch_python else None
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
@@ -343,7 +333,7 @@ def main(argv=None):
     if torch is not None:
         torch.close()
     print(f"\n{env['device']} x {env['devices']}, jax {env['jax']}, {env['cpu_count']} CPUs, {env['host_platform']}")
-    print(table(rows, peak))
+    print(bench.table(rows, peak))
     if torch is not None:
         print("\n" + ratio_table(rows))
 

@@ -25,7 +25,7 @@ def test_measure_runs_a_model_and_reports_every_field():
     assert row["model"] == "mlp_2d" and row["batch"] == 32 and row["finite"]
     assert row["step_ms_min"] <= row["step_ms_median"] <= row["step_ms_max"]
     assert row["gflop_per_step"] > 0 and row["images_per_s"] == pytest.approx(32e3 / row["step_ms_median"])
-    assert "| mlp_2d | 32 |" in throughput.table([row], 1e9)
+    assert "| mlp_2d | 32 |" in bench.table([row], 1e9)
 
 
 class _FakeTorch:

@@ -129,16 +129,15 @@ class SyntheticSource:
         self.position = 0
 
     def next(self, count):
-        common = dict(mixture_name=self.name, count=count, n_critic=self.n_critic, batch_size=self.local_batch)
+        shape = dict(count=count, n_critic=self.n_critic, batch_size=self.local_batch)
         if self.train_size:
             if self.points is None:
                 self.points = jax.jit(jax.vmap(training_set, (0, None, None)), static_argnums=(1, 2))(
                     self.stream_keys, self.name, self.train_size)
-            del common["mixture_name"]
-            batch = _draw_from_set(self.stream_keys, self.points, self.position, self.example_offset, **common,
+            batch = _draw_from_set(self.stream_keys, self.points, self.position, self.example_offset, **shape,
                                    global_batch=self.batch_size)
         else:
-            batch = _draw(self.stream_keys, self.position, self.example_offset, **common)
+            batch = _draw(self.stream_keys, self.position, self.example_offset, mixture_name=self.name, **shape)
         self.position += count
         return {"x": batch}
 
