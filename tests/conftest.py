@@ -99,7 +99,7 @@ SHARED_DATASETS = datasets_dir()
 
 
 def shared_dataset_dir(name):
-    """The folder of `name`'s official files under $JAXGAN_DATASETS (default $JAXGAN_DATASETS
+    """The folder of `name`'s official files under $JAXGAN_DATASETS (default shared/datasets
     beside the checkout), or skip the test saying how to provide them."""
     path = os.path.join(SHARED_DATASETS, name)
     if not os.path.isfile(os.path.join(path, SPLIT_FILES["test"][0])):

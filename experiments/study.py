@@ -1,0 +1,113 @@
+"""What the reproduction studies share: training a recipe in segments that end at log-spaced
+evaluation steps (each segment resumes from the last one's checkpoint), reading the curve back
+from the workdir, table cells and the convergence figure."""
+
+import glob
+import json
+import os
+import time
+
+import numpy as np
+
+from jaxgan.train import train
+
+
+def evaluation_steps(max_steps, *, first=1000):
+    """`first` x (1, 2, 5, 10, 20, 50, ...) below `max_steps`, then `max_steps` itself."""
+    if max_steps < 1 or first < 1:
+        raise ValueError(f"max_steps and first must be positive, got {max_steps} and {first}")
+    steps, decade = [], first
+    while True:
+        for factor in (1, 2, 5):
+            if decade * factor >= max_steps:
+                return steps + [max_steps]
+            steps.append(decade * factor)
+        decade *= 10
+
+
+def train_to(config, workdir, max_steps, *, first=1000, label="", log=print):
+    """Train `config` in `workdir` to `max_steps`, stopping (checkpoint and evaluation) at each of
+    `evaluation_steps(max_steps, first=first)` rounded down to whole fused calls. Segments whose
+    evaluation the workdir already holds are skipped, so a rerun with a larger `max_steps`
+    continues the run. Returns {"curve", "final", "samples" (None if nothing ran), "ms_per_iteration",
+    "wall_s"} where `curve` holds every evaluation in the workdir (also `train.eval_every` ones)."""
+    fused = config.train.fused_steps
+    last = max(fused, max_steps // fused * fused)
+    samples, per_iteration, wall = None, [], 0.0
+    for target in sorted({max(fused, s // fused * fused) for s in evaluation_steps(max_steps, first=first)}):
+        if os.path.exists(os.path.join(workdir, "eval", f"step_{target:08d}.json")):
+            continue
+        config.train.num_steps = target
+        config.train.checkpoint_every = target
+        started = time.perf_counter()
+        result = train(config, workdir)
+        elapsed = time.perf_counter() - started
+        wall += elapsed
+        samples = result["samples"]
+        if result["timing"]["calls"] > 1:
+            per_iteration.append(1000 * result["timing"]["median_call_s"] / fused)
+        log(f"{label}: step {target}: " + ", ".join(
+            f"{k} {v['mean']:.4g}" for k, v in result["evaluation"]["summary"].items()) + f" ({elapsed:.0f} s)")
+    curve = read_curve(workdir)
+    final = next((e for e in curve if e["step"] == last), None)
+    if final is None:
+        raise RuntimeError(f"{workdir} has no evaluation at step {last}")
+    return {"curve": curve, "final": final, "samples": samples, "wall_s": wall,
+            "ms_per_iteration": _cost(workdir, per_iteration)}
+
+
+def read_curve(workdir):
+    """Every evaluation record in `workdir/eval/step_*.json`, sorted by step."""
+    curve = []
+    for path in glob.glob(os.path.join(workdir, "eval", "step_*.json")):
+        with open(path) as f:
+            curve.append(json.load(f))
+    return sorted(curve, key=lambda e: e["step"])
+
+
+def _cost(workdir, per_iteration):
+    """The median milliseconds per iteration (all seeds together) of this invocation's segments,
+    kept in `workdir/cost.json` for reruns that train nothing."""
+    path = os.path.join(workdir, "cost.json")
+    if per_iteration:
+        with open(path, "w") as f:
+            json.dump({"ms_per_iteration": float(np.median(per_iteration))}, f)
+    if not os.path.exists(path):
+        return float("nan")
+    with open(path) as f:
+        return json.load(f)["ms_per_iteration"]
+
+
+def cell(mean, stderr, fmt):
+    """"mean +- s.e." with `fmt` (a format string such as "{:.1f}") for both."""
+    return f"{fmt.format(mean)} +- {fmt.format(stderr)}"
+
+
+def curves_figure(panels, path, *, paper_steps):
+    """One panel per (title, lines) in `panels`, lines (label, steps, mean, stderr, paper value or
+    None); log-scale iterations, s.e. bands, the paper's value as a star at `paper_steps`."""
+    import matplotlib.pyplot as plt
+
+    columns = min(3, len(panels))
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.3 * rows), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (title, lines) in zip(axes.ravel(), panels):
+        for k, (label, steps, mean, stderr, paper) in enumerate(lines):
+            color = colors[k % len(colors)]
+            mean, stderr = np.asarray(mean), np.asarray(stderr)
+            ax.plot(steps, mean, "o-", ms=3, lw=1.2, color=color, label=label)
+            ax.fill_between(steps, mean - stderr, mean + stderr, color=color, alpha=0.2)
+            if paper is not None:
+                ax.plot([paper_steps], [paper], marker="*", ms=11, color=color, ls="none")
+        ax.set_xscale("log")
+        ax.set_xlim(right=1.6 * paper_steps)
+        ax.axvline(paper_steps, color="0.6", lw=0.8, ls="--")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(f"iterations (log); stars: paper at {paper_steps:,}", fontsize=8)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,117 @@
+"""The reproduction studies: log-spaced segments that resume, the tables beside the papers, the
+Stacked MNIST recipes."""
+
+import json
+import os
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+from experiments import gan_ns_2d, pacgan_2d, pacgan_study, stacked_mnist, study
+
+
+@pytest.mark.parametrize("max_steps, expected", [
+    (10_000, [1000, 2000, 5000, 10_000]),
+    (400_000, [1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 400_000]),
+    (1500, [1000, 1500]),
+    (700, [700]),
+])
+def test_evaluation_steps_are_1_2_5_per_decade_then_the_last(max_steps, expected):
+    assert study.evaluation_steps(max_steps) == expected
+
+
+def test_evaluation_steps_reject_a_non_positive_budget():
+    with pytest.raises(ValueError, match="positive"):
+        study.evaluation_steps(0)
+
+
+def _tiny_2d_config():
+    config = gan_ns_2d.get_config()
+    config.num_seeds = 2
+    config.data.batch_size = 32
+    config.model.g_hidden = (16, 16)
+    config.model.d_hidden = (16,)
+    config.train.fused_steps = 5
+    config.train.progress = False
+    config.train.tensorboard = False
+    config.eval.num_samples = 500
+    return config
+
+
+def test_train_to_stops_at_each_evaluation_step_and_a_rerun_continues_the_same_run(tmp_path):
+    first = study.train_to(_tiny_2d_config(), str(tmp_path / "run"), 30, first=10, log=lambda line: None)
+    assert [e["step"] for e in first["curve"]] == [10, 20, 30] and first["final"]["step"] == 30
+    assert first["samples"].shape == (2, 500, 2) and first["ms_per_iteration"] > 0
+    again = study.train_to(_tiny_2d_config(), str(tmp_path / "run"), 30, first=10, log=lambda line: None)
+    assert again["samples"] is None and again["final"] == first["final"]  # nothing retrained
+    longer = study.train_to(_tiny_2d_config(), str(tmp_path / "run"), 50, first=10, log=lambda line: None)
+    assert [e["step"] for e in longer["curve"]] == [10, 20, 30, 50]
+    # the stops and resumes change nothing: one straight run to 50 evaluates the same samples
+    straight = study.train_to(_tiny_2d_config(), str(tmp_path / "straight"), 50, first=50, log=lambda line: None)
+    assert straight["final"]["per_seed"] == longer["final"]["per_seed"]
+
+
+def test_pacgan_study_writes_ours_beside_the_papers_table_1(tmp_path, capsys):
+    pacgan_study.main(["--steps", "100", "--seeds", "2", "--rows", "gan,ns_r1", "--datasets", "grid",
+                       "--out", str(tmp_path)])
+    for name in ("table.md", "results.json", "curves.png", "samples.png"):
+        assert os.path.getsize(tmp_path / name) > 0, name
+    table = open(tmp_path / "table.md").read()
+    gan_line = next(line for line in table.splitlines() if line.startswith("| grid | GAN | 100 |"))
+    assert "| 17.3 +- 0.8 |" in gan_line and "| 94.8 +- 0.7 |" in gan_line and "| 0.70 +- 0.07 |" in gan_line
+    r1_line = next(line for line in table.splitlines() if line.startswith("| grid | GAN + R1"))
+    assert r1_line.count("| - |") == 3
+    results = json.load(open(tmp_path / "results.json"))
+    final = results["grid/gan"]["final"]
+    assert final["step"] == 100 and len(final["per_seed"]) == 2
+    assert final["summary"]["modes"]["mean"] == sum(s["modes"] for s in final["per_seed"]) / 2
+    assert "over 2 seeds" in capsys.readouterr().out
+
+
+def test_pacgan_study_extra_rows_keep_the_papers_networks_and_data():
+    paper = pacgan_study.row_config("gan", "ring", seeds=10)
+    for row in ("wgan_gp", "ns_r1"):
+        config = pacgan_study.row_config(row, "ring", seeds=10)
+        for key in ("model", "data"):
+            assert config[key].to_dict() == paper[key].to_dict(), (row, key)
+    wgan = pacgan_study.row_config("wgan_gp", "grid", seeds=1)
+    assert (wgan.loss, wgan.penalties.wgan_gp, wgan.n_critic, wgan.optimizer.d.b1, wgan.optimizer.d.b2) == (
+        "wasserstein", 10.0, 5, 0.5, 0.9)
+    assert pacgan_study.row_config("ns_r1", "grid", seeds=1).penalties.r1 == 0.1
+    with pytest.raises(ValueError, match="unknown row 'pacgan9'"):
+        pacgan_study.row_config("pacgan9", "grid", seeds=1)
+    with pytest.raises(SystemExit):
+        pacgan_study.main(["--datasets", "spiral"])
+
+
+def test_paper_table_1_is_what_the_study_compares_against():
+    # Lin et al. 2018, Table 1: PacGAN4 on grid-25, GAN on ring-8
+    assert pacgan_2d.PAPER_TABLE1["grid"]["PacGAN4"] == ((24.8, 0.2), (93.6, 0.6), (0.04, 0.01))
+    assert pacgan_2d.PAPER_TABLE1["ring"]["GAN"] == ((6.3, 0.5), (98.2, 0.2), (0.45, 0.09))
+
+
+@pytest.mark.parametrize("packing", [1, 2, 4])
+def test_stacked_mnist_recipe_packs_channels_and_batches_64_packs(packing):
+    from jaxgan.config import build_models, validate
+
+    config = validate(stacked_mnist.get_config(packing))
+    assert (config.data.name, config.data.batch_size, config.model.packing) == ("stacked_mnist", 64 * packing, packing)
+    assert (config.model.latent_dim, config.optimizer.g.learning_rate, config.optimizer.g.b1) == (100, 2e-4, 0.5)
+    assert config.ema_decay == 0.0 and config.eval.num_samples == 26_000 and config.train.num_steps == 100_000
+    generator, critic = build_models(config)
+    images = generator.apply(generator.init(jax.random.key(0), jnp.zeros((2, 100)), train=False),
+                             jnp.zeros((2, 100)), train=False)
+    assert images.shape == (2, 28, 28, 3)
+    params = critic.init(jax.random.key(0), jnp.zeros((packing, 28, 28, 3)), train=False)["params"]
+    params = params.get("inner", params)
+    assert params["Conv_0"]["kernel"].shape == (4, 4, 3 * packing, config.model.d_width)  # m images' channels side by side
+
+
+def test_stacked_mnist_wgan_gp_row_is_gdpps_and_rejects_packing():
+    config = stacked_mnist.get_config(1, loss="wasserstein")
+    assert (config.penalties.wgan_gp, config.n_critic, config.model.d_norm, config.train.num_steps) == (10.0, 5, "layer", 15_000)
+    with pytest.raises(ValueError, match="packing=2"):
+        stacked_mnist.get_config(2, loss="wasserstein")
+    with pytest.raises(ValueError, match="'hinge'"):
+        stacked_mnist.get_config(1, loss="hinge")
