@@ -73,14 +73,15 @@ def row_config(row, dataset, *, seeds):
     config.data.name = dataset
     config.num_seeds = seeds
     config.train.progress = False
+    config.train.tensorboard = False  # the study's record is eval/*.json and metrics.jsonl
     return config
 
 
-def run_row(row, dataset, *, seeds, max_steps, out, log=print):
+def run_row(row, dataset, *, seeds, max_steps, out, log=print, deadline=None):
     """Train (or continue) one row to `max_steps`; see `experiments.study.train_to`."""
     config = row_config(row, dataset, seeds=seeds)
     return study.train_to(config, os.path.join(out, "runs", f"{dataset}_{row}"), max_steps,
-                          label=f"{dataset}/{row}", log=log)
+                          label=f"{dataset}/{row}", log=log, deadline=deadline)
 
 
 def _paper(dataset, row, index):
@@ -131,6 +132,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {list(ROWS)}")
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="start no training segment after this many seconds (a rerun continues)")
     parser.add_argument("--out", default="results/pacgan_study")
     args = parser.parse_args(argv)
     rows = [r for r in args.rows.split(",") if r]
@@ -145,10 +148,16 @@ def main(argv=None):
         parser.error(f"--steps and --seeds must be positive, got {args.steps} and {args.seeds}")
     os.makedirs(args.out, exist_ok=True)
     started = time.perf_counter()
+    deadline = None if args.budget_s is None else started + args.budget_s
     results = {}
     for dataset in datasets:
         for row in rows:
-            results[(dataset, row)] = run_row(row, dataset, seeds=args.seeds, max_steps=args.steps, out=args.out)
+            result = run_row(row, dataset, seeds=args.seeds, max_steps=args.steps, out=args.out, deadline=deadline)
+            if result is not None:
+                results[(dataset, row)] = result
+    if not results:
+        print(f"no row reached its first evaluation within --budget-s {args.budget_s}")
+        return None
     wall = time.perf_counter() - started
     report = format_table(results, seeds=args.seeds) + f"\n\nWall time of this invocation: {wall:.0f} s.\n"
     with open(os.path.join(args.out, "table.md"), "w") as f:
@@ -163,6 +172,7 @@ def main(argv=None):
         scatter_grid(panels, os.path.join(args.out, "samples.png"), columns=len(rows))
     print(report)
     print(f"Wrote {args.out}/table.md, results.json, curves.png" + (", samples.png" if panels else ""))
+    return report
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ def row_config(row, *, seeds, width, data_dir):
     config.train.eval_every = 0
     config.train.plot_every = 0
     config.train.progress = False
+    config.train.tensorboard = False  # the study's record is eval/*.json and metrics.jsonl
     return config
 
 
@@ -88,6 +89,8 @@ def main(argv=None):
     parser.add_argument("--rows", default="dcgan,pacdcgan2,wgan_gp", help=f"comma-separated subset of {list(ROWS)}")
     parser.add_argument("--first-eval", type=int, default=1000, help="the first evaluation step; then x2, x5, x10, ...")
     parser.add_argument("--data-dir", default=None, help="a folder with mnist/ official IDX files (default $JAXGAN_DATASETS)")
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="start no training segment after this many seconds (a rerun continues)")
     parser.add_argument("--out", default="results/stacked_mnist_study")
     args = parser.parse_args(argv)
     rows = [r for r in args.rows.split(",") if r]
@@ -101,11 +104,17 @@ def main(argv=None):
         parser.error(f"no MNIST files in {os.path.join(data_dir, 'mnist')}; pass --data-dir or set JAXGAN_DATASETS")
     os.makedirs(args.out, exist_ok=True)
     started = time.perf_counter()
+    deadline = None if args.budget_s is None else started + args.budget_s
     results = {}
     for row in rows:
         config = row_config(row, seeds=args.seeds, width=args.width, data_dir=data_dir)
-        results[row] = study.train_to(config, os.path.join(args.out, "runs", row), row_steps(row, args.steps),
-                                      first=args.first_eval, label=row)
+        result = study.train_to(config, os.path.join(args.out, "runs", row), row_steps(row, args.steps),
+                                first=args.first_eval, label=row, deadline=deadline)
+        if result is not None:
+            results[row] = result
+    if not results:
+        print(f"no row reached its first evaluation within --budget-s {args.budget_s}")
+        return None
     wall = time.perf_counter() - started
     report = format_table(results, seeds=args.seeds, width=args.width) + f"\n\nWall time of this invocation: {wall:.0f} s.\n"
     with open(os.path.join(args.out, "table.md"), "w") as f:
@@ -126,6 +135,7 @@ def main(argv=None):
         save_image_grid(np.concatenate(drawn), os.path.join(args.out, "samples.png"), rows=len(drawn))
     print(report)
     print(f"Wrote {args.out}/table.md, results.json, curves.png" + (", samples.png" if drawn else ""))
+    return report
 
 
 if __name__ == "__main__":

@@ -25,18 +25,24 @@ def evaluation_steps(max_steps, *, first=1000):
         decade *= 10
 
 
-def train_to(config, workdir, max_steps, *, first=1000, label="", log=print):
+def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, deadline=None):
     """Train `config` in `workdir` to `max_steps`, stopping (checkpoint and evaluation) at each of
     `evaluation_steps(max_steps, first=first)` rounded down to whole fused calls. Segments whose
     evaluation the workdir already holds are skipped, so a rerun with a larger `max_steps`
-    continues the run. Returns {"curve", "final", "samples" (None if nothing ran), "ms_per_iteration",
-    "wall_s"} where `curve` holds every evaluation in the workdir (also `train.eval_every` ones)."""
+    continues the run. With `deadline` (a `time.perf_counter()` value), no segment starts after it
+    and the result ends at the last evaluated step (None if there is none). Returns {"curve", "final" (the evaluation at the
+    last step reached), "complete" (whether that is `max_steps`), "samples" (None if nothing ran),
+    "ms_per_iteration", "wall_s"}; `curve` holds every evaluation in the workdir (also
+    `train.eval_every` ones) up to the final step."""
     fused = config.train.fused_steps
     last = max(fused, max_steps // fused * fused)
     samples, per_iteration, wall = None, [], 0.0
     for target in sorted({max(fused, s // fused * fused) for s in evaluation_steps(max_steps, first=first)}):
         if os.path.exists(os.path.join(workdir, "eval", f"step_{target:08d}.json")):
             continue
+        if deadline is not None and time.perf_counter() >= deadline:
+            log(f"{label}: the time budget ends before step {target}; stopping (a rerun continues)")
+            break
         config.train.num_steps = target
         config.train.checkpoint_every = target
         started = time.perf_counter()
@@ -48,12 +54,11 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print):
             per_iteration.append(1000 * result["timing"]["median_call_s"] / fused)
         log(f"{label}: step {target}: " + ", ".join(
             f"{k} {v['mean']:.4g}" for k, v in result["evaluation"]["summary"].items()) + f" ({elapsed:.0f} s)")
-    curve = read_curve(workdir)
-    final = next((e for e in curve if e["step"] == last), None)
-    if final is None:
-        raise RuntimeError(f"{workdir} has no evaluation at step {last}")
-    return {"curve": curve, "final": final, "samples": samples, "wall_s": wall,
-            "ms_per_iteration": _cost(workdir, per_iteration)}
+    curve = [e for e in read_curve(workdir) if e["step"] <= last]
+    if not curve:
+        return None  # the deadline came before the first evaluation
+    return {"curve": curve, "final": curve[-1], "complete": curve[-1]["step"] == last, "samples": samples,
+            "wall_s": wall, "ms_per_iteration": _cost(workdir, per_iteration)}
 
 
 def read_curve(workdir):

@@ -713,6 +713,14 @@ def build_optimizer(opt, num_steps=None):
     return optax.sgd(rate)
 
 
+def build_optimizers(config):
+    """(g_tx, d_tx) of a config. A schedule runs over each player's own number of updates: the
+    generator's `train.num_steps`, the discriminator's `train.num_steps * n_critic` (it updates
+    n_critic times per step), so that both decay over the whole run."""
+    return (build_optimizer(config.optimizer.g, config.train.num_steps),
+            build_optimizer(config.optimizer.d, config.train.num_steps * config.n_critic))
+
+
 def build_prior(config):
     """The latent prior of a game (`latents.Prior`); None for the unconditional GAN (N(0, I))."""
     game = config.game

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from jaxgan import backend, parallel
 from jaxgan.checkpoint import Checkpointer, NonFiniteStateError
-from jaxgan.config import (build_models, build_optimizer, build_prior, build_step, data_shape, discriminator_example,
+from jaxgan.config import (build_models, build_optimizers, build_prior, build_step, data_shape, discriminator_example,
                            generator_input_shape, initial_pools, is_image, is_translation, open_split, sample_latent,
                            uses_labels, validate)
 from jaxgan.data import MIXTURES, SyntheticSource
@@ -109,11 +109,12 @@ class Program:
     def init_state(self):
         """A fresh state in checkpoint form (seed-stacked when num_seeds > 1)."""
         c = self.config
+        g_tx, d_tx = build_optimizers(c)
         make = lambda key: create(
             generator=self.generator,
             discriminator=self.discriminator,
-            g_tx=build_optimizer(c.optimizer.g, c.train.num_steps),
-            d_tx=build_optimizer(c.optimizer.d, c.train.num_steps),
+            g_tx=g_tx,
+            d_tx=d_tx,
             latent_shape=generator_input_shape(c),
             sample_x=discriminator_example(c),
             key=key,

@@ -115,3 +115,46 @@ def test_stacked_mnist_wgan_gp_row_is_gdpps_and_rejects_packing():
         stacked_mnist.get_config(2, loss="wasserstein")
     with pytest.raises(ValueError, match="'hinge'"):
         stacked_mnist.get_config(1, loss="hinge")
+
+
+def _accelerator_report(tmp_path, monkeypatch, plan):
+    from conftest import shared_dataset_dir
+    from experiments import accelerator_studies
+
+    data_dir = os.path.dirname(shared_dataset_dir("mnist"))
+    monkeypatch.setattr(accelerator_studies, "PLAN", plan)
+    accelerator_studies.main(["--size", "tiny", "--data-dir", data_dir, "--out", str(tmp_path)])
+    return open(tmp_path / "report.md").read()
+
+
+def test_accelerator_studies_run_a_2d_and_a_stacked_mnist_row_on_the_cpu(tmp_path, monkeypatch):
+    report = _accelerator_report(tmp_path, monkeypatch, (("2d", "grid", "pacgan2"), ("stacked", None, "pacdcgan2")))
+    assert "size tiny" in report and "## PacGAN Table 1 (2D)" in report and "## Stacked MNIST" in report
+    assert "| grid | PacGAN2 | 200 |" in report and "| 23.8 +- 0.7 |" in report
+    assert "| PacDCGAN2 | 8 | 20 |" in report and "| 1000.0 +- 0.0 |" in report
+    results = json.load(open(tmp_path / "stacked_mnist" / "results.json"))
+    assert [e["step"] for e in results["pacdcgan2"]["curve"]] == [20]
+    assert results["pacdcgan2"]["final"]["protocol"]["n_fake"] == 26_000
+
+
+@pytest.mark.slow
+def test_accelerator_studies_run_their_whole_plan_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
+    from experiments import accelerator_studies
+
+    report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLAN)
+    for row in ("| ring | PacGAN4 | 200 |", "| grid | WGAN-GP (ours, same nets) | 200 |", "| DCGAN | 8 | 20 |",
+                "| WGAN-GP | 8 | 20 |"):
+        assert row in report, row
+
+
+def test_a_study_stops_at_its_deadline_and_reports_what_it_reached(tmp_path):
+    import time
+
+    config = _tiny_2d_config()
+    done = study.train_to(config, str(tmp_path / "run"), 20, first=10, log=lambda line: None)
+    stopped = study.train_to(_tiny_2d_config(), str(tmp_path / "run"), 50, first=10, log=lambda line: None,
+                             deadline=time.perf_counter())
+    assert stopped["final"] == done["final"] and stopped["final"]["step"] == 20 and not stopped["complete"]
+    assert done["complete"]
+    assert study.train_to(_tiny_2d_config(), str(tmp_path / "empty"), 50, first=10, log=lambda line: None,
+                          deadline=time.perf_counter()) is None

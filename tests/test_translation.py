@@ -304,6 +304,28 @@ def test_linear_decay_schedule():
     np.testing.assert_allclose([rate(0), rate(50), rate(75), rate(100)], [2e-4, 2e-4, 1e-4, 0.0], atol=1e-12)
 
 
+def test_the_critics_schedule_runs_over_its_n_critic_updates_per_step():
+    """With n_critic = 5 the critic makes 5 updates per step: its linear decay must end at update
+    5 * num_steps, not at num_steps (when it would stop learning a fifth of the way in)."""
+    from jaxgan.config import build_optimizers
+
+    config = base_config()
+    config.n_critic, config.train.num_steps = 5, 100
+    for side in ("g", "d"):
+        opt = config.optimizer[side]
+        opt.name, opt.schedule, opt.learning_rate, opt.decay_start = "sgd", "linear_decay", 1.0, 0.0
+    g_tx, d_tx = build_optimizers(config)
+    params = {"w": jnp.zeros(())}
+
+    def rate_at(tx, count):
+        state = tx.init(params)
+        state = jax.tree.map(lambda leaf: jnp.asarray(count, leaf.dtype) if leaf.dtype == jnp.int32 else leaf, state)
+        return -float(tx.update({"w": jnp.ones(())}, state, params)[0]["w"])
+
+    assert [rate_at(g_tx, k) for k in (0, 50, 100)] == pytest.approx([1.0, 0.5, 0.0])
+    assert [rate_at(d_tx, k) for k in (0, 100, 250, 500)] == pytest.approx([1.0, 0.8, 0.5, 0.0])
+
+
 def translation_config(game, **overrides):
     directory = os.path.dirname(shared_dataset_dir("mnist"))
     shared_dataset_dir("fashion_mnist")
