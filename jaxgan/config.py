@@ -83,6 +83,9 @@ def base_config():
                 # > 0: the MLP critic's hidden layers are linear maxout units of that many pieces
                 # (PacGAN's 2D critic: d_hidden (200, 200, 200), 5 pieces).
                 "d_maxout_pieces": 0,
+                # > 0: the MLP networks' kernels start from N(0, init_std^2) (PacGAN, DCGAN: 0.02);
+                # 0: Flax's default (LeCun normal).
+                "init_std": 0.0,
                 "d_minibatch_kernels": 0,
                 "d_minibatch_std": False,
                 "packing": 1,
@@ -521,6 +524,11 @@ def validate(config):
     if m.d_maxout_pieces and (m.d_norm != "none" or m.d_spectral_norm or m.d_weight_norm):
         raise ConfigError(f"model.d_maxout_pieces={m.d_maxout_pieces} replaces the critic's hidden Dense -> norm "
                           "-> LeakyReLU: set model.d_norm='none' and leave d_spectral_norm / d_weight_norm off")
+    if m.init_std < 0:
+        raise ConfigError(f"model.init_std must be >= 0 (0: Flax's default init), got {m.init_std}")
+    if m.init_std and m.name != "mlp":
+        raise ConfigError(f"model.init_std={m.init_std} is an option of the MLP networks (model.name='mlp'), "
+                          f"not of model.name={m.name!r}")
     for name, weight in config.penalties.items():
         if weight < 0:
             raise ConfigError(f"penalties.{name} is a weight and must be >= 0, got {weight}")
@@ -661,7 +669,8 @@ def _unconditional_models(config, shape, axis_name, features_only):
     dtype = DTYPES[m.dtype]
     if m.name == "mlp":
         generator = nets.MLPGenerator(hidden=tuple(m.g_hidden), output_dim=shape[0], norm=m.g_norm, axis_name=axis_name,
-                                      output_shape=shape if is_image(config) else None, dtype=dtype)
+                                      output_shape=shape if is_image(config) else None, init_std=m.init_std,
+                                      dtype=dtype)
         discriminator = nets.MLPDiscriminator(
             hidden=tuple(m.d_hidden),
             norm=m.d_norm,
@@ -674,6 +683,7 @@ def _unconditional_models(config, shape, axis_name, features_only):
             input_noise=m.d_input_noise,
             hidden_noise=m.d_hidden_noise,
             features_only=features_only,
+            init_std=m.init_std,
             dtype=dtype,
         )
     elif m.name == "dcgan":

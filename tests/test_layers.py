@@ -131,3 +131,29 @@ def test_config_builds_the_maxout_critic_and_packs_its_input():
     x = jnp.zeros((4, 2))
     params = critic.init(jax.random.key(0), x, train=False)["params"]
     assert params["inner"]["Maxout_0"]["Dense_0"]["kernel"].shape == (4, 1000)  # 2 packed points of 2 coordinates -> 200 units x 5 pieces
+
+
+def test_init_std_draws_every_mlp_kernel_from_n_0_std_and_biases_at_zero():
+    """PacGAN's and DCGAN's IsotropicGaussian(0.02) init (`model.init_std`), against Flax's LeCun
+    normal default (std 1/sqrt(fan_in): 0.05 for 400 inputs, 0.71 for the 2-D latent)."""
+    from jaxgan.config import ConfigError, base_config, build_models, validate
+
+    config = base_config()
+    config.model.update(g_hidden=(400, 400), g_norm="batch", d_hidden=(200, 200), d_maxout_pieces=5, init_std=0.02)
+    generator, critic = build_models(validate(config))
+    g = generator.init(jax.random.key(0), jnp.zeros((2, 2)), train=False)["params"]
+    d = critic.init(jax.random.key(1), jnp.zeros((2, 2)), train=False)["params"]
+    kernels = [g["Dense_1"]["kernel"], g["Dense_2"]["kernel"], d["Maxout_1"]["Dense_0"]["kernel"], d["Dense_0"]["kernel"]]
+    for kernel in kernels:
+        assert float(jnp.std(kernel)) == pytest.approx(0.02, rel=0.1) and abs(float(jnp.mean(kernel))) < 0.003
+    assert float(jnp.max(jnp.abs(d["Maxout_0"]["Dense_0"]["bias"]))) == 0.0
+    config.model.init_std = 0.0
+    default = build_models(validate(config))[0].init(jax.random.key(0), jnp.zeros((2, 2)), train=False)["params"]
+    assert float(jnp.std(default["Dense_1"]["kernel"])) == pytest.approx(1 / 400 ** 0.5, rel=0.1)
+    config.model.init_std = -0.1
+    with pytest.raises(ConfigError, match="model.init_std must be >= 0"):
+        validate(config)
+    config.model.update(init_std=0.02, name="dcgan", d_maxout_pieces=0, g_norm="none")
+    config.data.name = "mnist"
+    with pytest.raises(ConfigError, match="model.init_std=0.02 is an option of the MLP networks"):
+        validate(config)

@@ -15,6 +15,15 @@ from jaxgan.nets.layers import Maxout, MinibatchDiscrimination, MinibatchStdDev,
 NORMS = ("none", "batch", "layer")
 
 
+def kernel_init(init_std):
+    """Flax's default (LeCun normal) for `init_std` 0, else N(0, init_std^2), the DCGAN / PacGAN
+    convention (0.02). Under Adam a layer's relative change per step is about lr / |w|, so this
+    scale sets how fast each layer learns, not only where it starts."""
+    if init_std < 0:
+        raise ValueError(f"init_std must be >= 0 (0: Flax's default), got {init_std}")
+    return nn.initializers.normal(init_std) if init_std > 0 else nn.linear.default_kernel_init
+
+
 def _norm(kind, train, axis_name, dtype):
     if kind not in NORMS:
         raise ValueError(f"unknown norm {kind!r}; expected one of {NORMS}")
@@ -26,6 +35,7 @@ class MLPGenerator(nn.Module):
 
     output_shape: for images, e.g. (28, 28, 1): the output (prod(output_shape) units, replacing
       output_dim) is squashed to [-1, 1] with tanh and reshaped to (B, *output_shape).
+    init_std: if > 0, every kernel starts from N(0, init_std^2) (`kernel_init`); biases start at 0.
 
     Example:
       >>> g = MLPGenerator(hidden=(64, 64), output_dim=2)
@@ -37,19 +47,21 @@ class MLPGenerator(nn.Module):
     norm: str = "none"
     axis_name: str | None = None
     output_shape: tuple | None = None
+    init_std: float = 0.0
     dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, z, *, train: bool):
         h = z
+        init = kernel_init(self.init_std)
         for width in self.hidden:
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
-            h = nn.Dense(width, use_bias=self.norm != "batch", dtype=self.dtype)(h)
+            h = nn.Dense(width, use_bias=self.norm != "batch", kernel_init=init, dtype=self.dtype)(h)
             h = _norm(self.norm, train, self.axis_name, self.dtype)(h)
             h = nn.relu(h)
         if self.output_shape is None:
-            return nn.Dense(self.output_dim, dtype=self.dtype)(h).astype(jnp.float32)
-        out = nn.Dense(math.prod(self.output_shape), dtype=self.dtype)(h).astype(jnp.float32)
+            return nn.Dense(self.output_dim, kernel_init=init, dtype=self.dtype)(h).astype(jnp.float32)
+        out = nn.Dense(math.prod(self.output_shape), kernel_init=init, dtype=self.dtype)(h).astype(jnp.float32)
         return jnp.tanh(out).reshape((z.shape[0],) + tuple(self.output_shape))
 
 
@@ -71,6 +83,7 @@ class MLPDiscriminator(nn.Module):
       0.3 and 0.5); drawn from the `noise` RNG stream that the step factories pass.
     features_only: return the last hidden features (B, F) instead of the logit, for
       `AuxiliaryDiscriminator` heads and feature matching.
+    init_std: if > 0, every kernel starts from N(0, init_std^2) (`kernel_init`); biases start at 0.
     """
 
     hidden: Sequence[int] = (256, 256, 256)
@@ -84,10 +97,11 @@ class MLPDiscriminator(nn.Module):
     input_noise: float = 0.0
     hidden_noise: float = 0.0
     features_only: bool = False
+    init_std: float = 0.0
     dtype: jnp.dtype = jnp.float32
 
     def _dense(self, width, h, train, use_bias=True):
-        layer = nn.Dense(width, use_bias=use_bias, dtype=self.dtype)
+        layer = nn.Dense(width, use_bias=use_bias, kernel_init=kernel_init(self.init_std), dtype=self.dtype)
         if self.spectral_norm:
             return nn.SpectralNorm(layer)(h, update_stats=train)
         if self.weight_norm:
@@ -106,7 +120,8 @@ class MLPDiscriminator(nn.Module):
             if self.maxout_pieces:
                 if self.norm != "none" or self.spectral_norm or self.weight_norm:
                     raise ValueError("maxout_pieces > 0 takes no norm, spectral_norm or weight_norm")
-                h = self._noise(Maxout(width, self.maxout_pieces, dtype=self.dtype)(h), self.hidden_noise, train)
+                h = self._noise(Maxout(width, self.maxout_pieces, kernel_init=kernel_init(self.init_std),
+                                                dtype=self.dtype)(h), self.hidden_noise, train)
                 continue
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = self._dense(width, h, train, use_bias=self.norm != "batch")
