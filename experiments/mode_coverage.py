@@ -9,7 +9,8 @@ section 4 (2,500 samples; high quality = within 3 std of the nearest mode; a mod
 by at least one high-quality sample; reverse KL of the high-quality mode histogram to uniform).
 Writes to `--out` (default results/mode_coverage): table.md (mean +- s.e. over seeds, laid out
 like PacGAN's Table 1), results.json (per seed, with protocol and timings), samples.png
-(seed-0 samples over the modes), loss_curves.png, and each run's workdir under runs/.
+(seed-0 samples over the modes), loss_curves.png, coverage_curves.png (the three measures at ten
+steps of each run, log scale, beside the paper's 400k value), and each run's workdir under runs/.
 """
 
 import argparse
@@ -21,6 +22,8 @@ import time
 
 import numpy as np
 
+from experiments import study
+from experiments.pacgan_2d import PAPER_TABLE1
 from jaxgan.data import MIXTURES
 from jaxgan.plots import scatter_grid
 from jaxgan.train import train
@@ -29,6 +32,7 @@ from jaxgan.writers import read_jsonl
 VARIANTS = {"gan_ns_2d": "GAN (non-saturating)", "gan_minimax_2d": "GAN (minimax)", "wgan_gp_2d": "WGAN-GP"}
 DATASETS = ("ring", "grid")
 METRICS = (("modes", "modes", "{:.1f}"), ("high_quality", "high quality %", "{:.1f}"), ("reverse_kl", "reverse KL", "{:.3f}"))
+PAPER_ROWS = ("GAN", "PacGAN2", "PacGAN4")  # Lin et al. 2018, Table 1, shown beside ours
 
 
 def run_one(variant, dataset, *, seeds, steps_scale, out):
@@ -39,6 +43,7 @@ def run_one(variant, dataset, *, seeds, steps_scale, out):
     config.train.num_steps = max(fused, int(round(config.train.num_steps * steps_scale / fused)) * fused)
     config.train.checkpoint_every = config.train.num_steps
     config.train.log_every = fused
+    config.train.eval_every = max(fused, config.train.num_steps // 10 // fused * fused)
     workdir = os.path.join(out, "runs", f"{variant}_{dataset}")
     shutil.rmtree(workdir, ignore_errors=True)
     started = time.perf_counter()
@@ -67,10 +72,16 @@ def format_table(results, seeds):
             for name, _, fmt in METRICS:
                 cells.append(_cell(r["evaluation"]["summary"], name, fmt) if r else "-")
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    for row in PAPER_ROWS:
+        cells = [f"{fmt.format(PAPER_TABLE1[d][row][i][0])} +- {fmt.format(PAPER_TABLE1[d][row][i][1])}"
+                 for d in DATASETS for i, (_, _, fmt) in enumerate(METRICS)]
+        lines.append(f"| paper: {row}, 400k iterations | " + " | ".join(cells) + " |")
     steps = ", ".join(f"{v}/{d}: {r['num_steps']} steps" for (v, d), r in results.items())
     lines.append("")
-    lines.append(f"Mean +- standard error over {seeds} seeds; 2,500 samples per seed; ring: 8 modes, std 0.01; "
-                 f"grid: 25 modes, std 0.05. Training: {steps}.")
+    lines.append(f"Ours: mean +- standard error over {seeds} seeds; 2,500 samples per seed; ring: 8 modes, std 0.01; "
+                 f"grid: 25 modes, std 0.05. Training: {steps}. Paper: Lin et al. 2018 (PacGAN), Table 1, "
+                 "mean +- s.e. over 10 trials, their networks (G 4 x 400, D 3 x 200 maxout), 400k iterations "
+                 "of batch 100; the same evaluation.")
     return "\n".join(lines)
 
 
@@ -116,8 +127,29 @@ def main(argv=None):
     panels = [(r["samples"][0], MIXTURES[d], f"{VARIANTS[v]}, {d} (seed 0)") for (v, d), r in results.items()]
     scatter_grid(panels, os.path.join(args.out, "samples.png"), columns=len(datasets))
     _loss_figure(results, os.path.join(args.out, "loss_curves.png"))
+    _coverage_figure(results, os.path.join(args.out, "coverage_curves.png"))
     print(report)
-    print(f"Wrote {args.out}/table.md, results.json, samples.png, loss_curves.png")
+    print(f"Wrote {args.out}/table.md, results.json, samples.png, loss_curves.png, coverage_curves.png")
+
+
+def _coverage_figure(results, path):
+    """Modes, high quality % and reverse KL against the step (log scale) for every run, evaluated
+    ten times per run, with PacGAN4's Table 1 value at 400k iterations as a star."""
+    panels = []
+    for dataset in DATASETS:
+        for index, (name, label, _) in enumerate(METRICS):
+            scale = 100.0 if name == "high_quality" else 1.0
+            lines = []
+            for (variant, d), r in results.items():
+                if d != dataset:
+                    continue
+                curve = study.read_curve(r["workdir"])
+                lines.append((VARIANTS[variant], [e["step"] for e in curve], [scale * e["summary"][name]["mean"] for e in curve],
+                              [scale * e["summary"][name]["stderr"] for e in curve], None))
+            if lines:
+                lines.append(("paper: PacGAN4 at 400k", [], [], [], PAPER_TABLE1[dataset]["PacGAN4"][index][0]))
+                panels.append((f"{dataset}: {label}", lines))
+    study.curves_figure(panels, path, paper_steps=400_000)
 
 
 def _loss_figure(results, path):
@@ -125,7 +157,7 @@ def _loss_figure(results, path):
 
     fig, axes = plt.subplots(len(results), 2, figsize=(8, 2.2 * len(results)), squeeze=False)
     for row, ((variant, dataset), r) in enumerate(results.items()):
-        records = read_jsonl(os.path.join(r["workdir"], "metrics.jsonl"))
+        records = [rec for rec in read_jsonl(os.path.join(r["workdir"], "metrics.jsonl")) if "d_loss" in rec]
         steps = np.array([rec["step"] for rec in records])
         for col, key in enumerate(("d_loss", "g_loss")):
             axes[row, col].plot(steps, [float(rec[key]) for rec in records], lw=1)

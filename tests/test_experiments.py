@@ -13,7 +13,7 @@ from experiments import mode_coverage
 def test_main_job_writes_table_plots_and_results(tmp_path, capsys):
     mode_coverage.main(["--seeds", "2", "--steps-scale", "0.05", "--variants", "gan_ns_2d,wgan_gp_2d",
                         "--datasets", "ring", "--out", str(tmp_path)])
-    for name in ("table.md", "results.json", "samples.png", "loss_curves.png"):
+    for name in ("table.md", "results.json", "samples.png", "loss_curves.png", "coverage_curves.png"):
         assert os.path.getsize(tmp_path / name) > 0, name
     results = json.load(open(tmp_path / "results.json"))
     ring = results["wgan_gp_2d/ring"]["evaluation"]
@@ -21,6 +21,11 @@ def test_main_job_writes_table_plots_and_results(tmp_path, capsys):
     assert ring["protocol"]["modes"]["num_modes"] == 8
     table = open(tmp_path / "table.md").read()
     assert "| WGAN-GP |" in table and "over 2 seeds" in table
+    # PacGAN's Table 1 beside ours (ring modes, high quality %, KL; grid the same)
+    assert "| paper: PacGAN4, 400k iterations | 7.8 +- 0.1 | 95.9 +- 1.4 | 0.070 +- 0.020 | 24.8 +- 0.2 |" in table
+    # ten evaluations per run for the curves: 0.05 x 4000 steps = 200, fused 100 -> at 100 and 200
+    steps = sorted(int(name[5:13]) for name in os.listdir(tmp_path / "runs" / "wgan_gp_2d_ring" / "eval"))
+    assert steps == [100, 200]
     assert "| variant |" in capsys.readouterr().out
 
 
