@@ -237,7 +237,7 @@ def test_config_type_errors_are_clear():
 def test_recipes_validate():
     import importlib
 
-    for name in ("gan_ns_2d", "gan_minimax_2d", "wgan_gp_2d"):
+    for name in ("gan_ns_2d", "gan_minimax_2d", "wgan_gp_2d", "pacgan_ns_2d", "pacgan_2d", "stacked_mnist"):
         validate(importlib.import_module(f"experiments.{name}").get_config())
 
 
