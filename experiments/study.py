@@ -90,16 +90,19 @@ def cell(mean, stderr, fmt):
 
 def curves_figure(panels, path, *, paper_steps):
     """One panel per (title, lines) in `panels`, lines (label, steps, mean, stderr, paper value or
-    None); log-scale iterations, s.e. bands, the paper's value as a star at `paper_steps`."""
+    None); log-scale iterations, s.e. bands, the paper's value as a star at `paper_steps`; a label
+    keeps its color in every panel, and the first panel of each row has the legend."""
     import matplotlib.pyplot as plt
 
     columns = min(3, len(panels))
     rows = -(-len(panels) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.3 * rows), squeeze=False)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    labels = list(dict.fromkeys(label for _, lines in panels for label, *_ in lines))
+    colors = {label: cycle[k % len(cycle)] for k, label in enumerate(labels)}  # one color per label throughout
     for ax, (title, lines) in zip(axes.ravel(), panels):
-        for k, (label, steps, mean, stderr, paper) in enumerate(lines):
-            color = colors[k % len(colors)]
+        for label, steps, mean, stderr, paper in lines:
+            color = colors[label]
             mean, stderr = np.asarray(mean), np.asarray(stderr)
             ax.plot(steps, mean, "o-", ms=3, lw=1.2, color=color, label=label)
             ax.fill_between(steps, mean - stderr, mean + stderr, color=color, alpha=0.2)
@@ -112,7 +115,8 @@ def curves_figure(panels, path, *, paper_steps):
         ax.set_xlabel(f"iterations (log); stars: paper at {paper_steps:,}", fontsize=8)
     for ax in axes.ravel()[len(panels):]:
         ax.set_visible(False)
-    axes[0, 0].legend(fontsize=7)
+    for row in axes:
+        row[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
