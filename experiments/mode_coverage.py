@@ -34,8 +34,6 @@ VARIANTS = {"gan_ns_2d": "GAN (non-saturating)", "gan_minimax_2d": "GAN (minimax
 DATASETS = ("ring", "grid")
 METRICS = (("modes", "modes", "{:.1f}"), ("high_quality", "high quality %", "{:.1f}"), ("reverse_kl", "reverse KL", "{:.3f}"))
 PAPER_ROWS = ("GAN", "PacGAN2", "PacGAN4")  # Lin et al. 2018, Table 1, shown beside ours
-
-
 # Budgets of the main job that differ from the recipe's train.num_steps: the ring's 8 modes need
 # fewer WGAN-GP steps than the grid's 25, and the job must stay within 15 minutes on 2 cores.
 MAIN_JOB_STEPS = {("wgan_gp_2d", "ring"): 5000}
@@ -63,8 +61,7 @@ def run_one(variant, dataset, *, seeds, steps_scale, out):
 
 def _cell(summary, name, fmt):
     scale = 100.0 if name == "high_quality" else 1.0
-    mean, se = summary[name]["mean"] * scale, summary[name]["stderr"] * scale
-    return f"{fmt.format(mean)} +- {fmt.format(se)}"
+    return study.cell(summary[name]["mean"] * scale, summary[name]["stderr"] * scale, fmt)
 
 
 def format_table(results, seeds):
@@ -80,8 +77,7 @@ def format_table(results, seeds):
                 cells.append(_cell(r["evaluation"]["summary"], name, fmt) if r else "-")
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
     for row in PAPER_ROWS:
-        cells = [f"{fmt.format(PAPER_TABLE1[d][row][i][0])} +- {fmt.format(PAPER_TABLE1[d][row][i][1])}"
-                 for d in DATASETS for i, (_, _, fmt) in enumerate(METRICS)]
+        cells = [study.cell(*PAPER_TABLE1[d][row][i], fmt) for d in DATASETS for i, (_, _, fmt) in enumerate(METRICS)]
         lines.append(f"| paper: {row}, 400k iterations | " + " | ".join(cells) + " |")
     steps = ", ".join(f"{v}/{d}: {r['num_steps']} steps" for (v, d), r in results.items())
     lines.append("")

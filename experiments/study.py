@@ -30,10 +30,10 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, dea
     `evaluation_steps(max_steps, first=first)` rounded down to whole fused calls. Segments whose
     evaluation the workdir already holds are skipped, so a rerun with a larger `max_steps`
     continues the run. With `deadline` (a `time.perf_counter()` value), no segment starts after it
-    and the result ends at the last evaluated step (None if there is none). Returns {"curve", "final" (the evaluation at the
-    last step reached), "complete" (whether that is `max_steps`), "samples" (None if nothing ran),
-    "ms_per_iteration", "wall_s"}; `curve` holds every evaluation in the workdir (also
-    `train.eval_every` ones) up to the final step."""
+    and the result ends at the last evaluated step (None if there is none). Returns {"curve",
+    "final" (the evaluation at the last step reached), "complete" (whether that is `max_steps`),
+    "samples" (None if nothing ran), "ms_per_iteration", "wall_s"}; `curve` holds every evaluation
+    in the workdir (also `train.eval_every` ones) up to the final step."""
     fused = config.train.fused_steps
     last = max(fused, max_steps // fused * fused)
     samples, per_iteration, wall = None, [], 0.0
