@@ -53,8 +53,10 @@ SCHEDULES = ("constant", "linear_decay")
 def _optimizer_config(learning_rate):
     # schedule "linear_decay": constant until decay_start * train.num_steps, then linearly to 0 at
     # train.num_steps (CycleGAN: 100 epochs constant, 100 decaying, decay_start 0.5).
-    return ConfigDict({"name": "adam", "learning_rate": learning_rate, "b1": 0.5, "b2": 0.999, "decay": 0.99,
-                       "schedule": "constant", "decay_start": 0.5})
+    # eps, eps_root: Adam's update m / (sqrt(v + eps_root) + eps) (optax.adam); the Improved-GAN
+    # code's Adam is eps 0, eps_root 1e-8.
+    return ConfigDict({"name": "adam", "learning_rate": learning_rate, "b1": 0.5, "b2": 0.999, "eps": 1e-8,
+                       "eps_root": 0.0, "decay": 0.99, "schedule": "constant", "decay_start": 0.5})
 
 
 def base_config():
@@ -104,6 +106,14 @@ def base_config():
                 "d_input_noise": 0.0,
                 "d_hidden_noise": 0.0,
                 "d_weight_norm": False,
+                # The Improved-GAN code's weight norm: data-dependent init on the first real batch,
+                # v ~ N(0, 0.1^2), hidden scales fixed (nets.MLPDiscriminator.weight_norm_data_init).
+                "d_weight_norm_data_init": False,
+                # MLP networks: hidden activations ("relu", "leaky_relu" (0.2), "softplus"); the
+                # generator's output layer weight-normalized (Improved-GAN's MNIST generator).
+                "g_activation": "relu",
+                "d_activation": "leaky_relu",
+                "g_output_weight_norm": False,
             },
             # name: "gan" (unconditional; the losses above), "cgan", "acgan", "semi_supervised",
             # "infogan" or "aae" (jaxgan.games). The other keys belong to the games that name
@@ -124,6 +134,11 @@ def base_config():
                 "continuous_weight": 0.1,
                 "aae_mode": "unsupervised",
                 "adversarial_weight": 1.0,
+                # semi_supervised: weight of the unlabeled-real and fake terms of D's loss (the
+                # Improved-GAN code: 0.5), and d_average_decay > 0 keeps a bias-corrected moving
+                # average of D's parameters that the test error is measured with (theirs: 0.9999).
+                "unlabeled_weight": 1.0,
+                "d_average_decay": 0.0,
             },
             # Image-to-image translation (game.name "pix2pix" or "cyclegan"; jaxgan.translation).
             # generator: "auto" = unet (pix2pix) / resnet (cyclegan); unet_depth 0 = down to 1x1;
@@ -340,9 +355,17 @@ def _validate_game(config):
     for key in ("class_weight", "categorical_weight", "continuous_weight", "adversarial_weight"):
         if game[key] < 0:
             raise ConfigError(f"game.{key} is a weight and must be >= 0, got {game[key]}")
-    noise_or_norm = m.d_input_noise or m.d_hidden_noise or m.d_weight_norm
+    noise_or_norm = m.d_input_noise or m.d_hidden_noise or m.d_weight_norm or m.d_weight_norm_data_init
     if noise_or_norm and m.name != "mlp":
-        raise ConfigError(f"model.d_input_noise / d_hidden_noise / d_weight_norm are options of the MLP discriminator, not {m.name!r}")
+        raise ConfigError("model.d_input_noise / d_hidden_noise / d_weight_norm / d_weight_norm_data_init are options "
+                          f"of the MLP discriminator, not {m.name!r}")
+    if game.unlabeled_weight < 0:
+        raise ConfigError(f"game.unlabeled_weight is a weight and must be >= 0, got {game.unlabeled_weight}")
+    if not 0.0 <= game.d_average_decay < 1.0:
+        raise ConfigError(f"game.d_average_decay must be in [0, 1) (0: off), got {game.d_average_decay}")
+    if game.d_average_decay and game.name != "semi_supervised":
+        raise ConfigError(f"game.d_average_decay={game.d_average_decay} averages the semi-supervised classifier; "
+                          f"it is for game.name='semi_supervised', not {game.name!r}")
     if m.d_input_noise < 0 or m.d_hidden_noise < 0:
         raise ConfigError(f"model.d_input_noise and d_hidden_noise are standard deviations (>= 0), got {m.d_input_noise}, {m.d_hidden_noise}")
     if game.name == "gan" or game.name in TRANSLATION_GAMES:
@@ -500,8 +523,19 @@ def validate(config):
                               f"got {config.optimizer[side].decay_start}")
         if not config.optimizer[side].learning_rate > 0:
             raise ConfigError(f"optimizer.{side}.learning_rate must be positive")
+        eps, eps_root = config.optimizer[side].eps, config.optimizer[side].eps_root
+        if eps < 0 or eps_root < 0 or not eps + eps_root > 0:
+            raise ConfigError(f"optimizer.{side}.eps and eps_root must be >= 0 and not both 0 (a zero gradient would "
+                              f"divide 0 by 0), got eps={eps}, eps_root={eps_root}")
     for norm_key in ("g_norm", "d_norm"):
         _one_of(config.model[norm_key], nets.mlp.NORMS, f"model.{norm_key}")
+    for key in ("g_activation", "d_activation"):
+        _one_of(config.model[key], tuple(nets.mlp.ACTIVATIONS), f"model.{key}")
+    mlp_only = {"g_activation": "relu", "d_activation": "leaky_relu", "g_output_weight_norm": False}
+    changed = [k for k, default in mlp_only.items() if config.model[k] != default]
+    if changed and config.model.name != "mlp":
+        raise ConfigError(f"model.{changed[0]}={config.model[changed[0]]!r} is an option of the MLP networks "
+                          f"(model.name='mlp'), not of model.name={config.model.name!r}")
     for key in ("num_seeds", "n_critic", "train.num_steps", "train.fused_steps", "data.batch_size",
                 "model.latent_dim", "eval.num_samples", "train.keep_checkpoints"):
         value = config
@@ -521,7 +555,10 @@ def validate(config):
     if m.d_maxout_pieces and m.name != "mlp":
         raise ConfigError(f"model.d_maxout_pieces={m.d_maxout_pieces} is an option of the MLP critic "
                           f"(model.name='mlp'), not of model.name={m.name!r}")
-    if m.d_maxout_pieces and (m.d_norm != "none" or m.d_spectral_norm or m.d_weight_norm):
+    if m.d_weight_norm_data_init and m.d_spectral_norm:
+        raise ConfigError("model.d_weight_norm_data_init and d_spectral_norm are two normalizations of the same "
+                          "layers: choose one")
+    if m.d_maxout_pieces and (m.d_norm != "none" or m.d_spectral_norm or m.d_weight_norm or m.d_weight_norm_data_init):
         raise ConfigError(f"model.d_maxout_pieces={m.d_maxout_pieces} replaces the critic's hidden Dense -> norm "
                           "-> LeakyReLU: set model.d_norm='none' and leave d_spectral_norm / d_weight_norm off")
     if m.init_std < 0:
@@ -639,6 +676,8 @@ def build_models(config, *, axis_name=None):
         categorical_codes=game.categorical_codes if game.name == "infogan" else 0,
         continuous_codes=game.continuous_codes if game.name == "infogan" else 0,
         concat_as_channels=m.name != "mlp",
+        feature_noise=m.d_hidden_noise,
+        head_weight_norm_data_init=m.d_weight_norm_data_init,
     )
 
 
@@ -670,6 +709,7 @@ def _unconditional_models(config, shape, axis_name, features_only):
     if m.name == "mlp":
         generator = nets.MLPGenerator(hidden=tuple(m.g_hidden), output_dim=shape[0], norm=m.g_norm, axis_name=axis_name,
                                       output_shape=shape if is_image(config) else None, init_std=m.init_std,
+                                      activation=m.g_activation, output_weight_norm=m.g_output_weight_norm,
                                       dtype=dtype)
         discriminator = nets.MLPDiscriminator(
             hidden=tuple(m.d_hidden),
@@ -680,6 +720,8 @@ def _unconditional_models(config, shape, axis_name, features_only):
             minibatch_kernels=m.d_minibatch_kernels,
             minibatch_std=m.d_minibatch_std,
             weight_norm=m.d_weight_norm,
+            weight_norm_data_init=m.d_weight_norm_data_init,
+            activation=m.d_activation,
             input_noise=m.d_input_noise,
             hidden_noise=m.d_hidden_noise,
             features_only=features_only,
@@ -717,7 +759,7 @@ def build_optimizer(opt, num_steps=None):
         raise ValueError(f"schedule {opt.schedule!r} needs num_steps")
     rate = learning_rate(opt, num_steps)
     if opt.name == "adam":
-        return optax.adam(rate, b1=opt.b1, b2=opt.b2)
+        return optax.adam(rate, b1=opt.b1, b2=opt.b2, eps=opt.eps, eps_root=opt.eps_root)
     if opt.name == "rmsprop":
         return optax.rmsprop(rate, decay=opt.decay)
     return optax.sgd(rate)
@@ -729,6 +771,16 @@ def build_optimizers(config):
     n_critic times per step), so that both decay over the whole run."""
     return (build_optimizer(config.optimizer.g, config.train.num_steps),
             build_optimizer(config.optimizer.d, config.train.num_steps * config.n_critic))
+
+
+def per_example_discriminator(config):
+    """Whether D scores each example on its own (no BatchNorm, minibatch features, packing or
+    spectral norm, whose power iteration advances once per call), so that one D pass over
+    concatenated batches is the same function as one pass per batch (`make_game_step`'s
+    `joint_batches`)."""
+    m = config.model
+    return (m.name in ("mlp", "dcgan") and m.d_norm == "none" and not m.d_spectral_norm and not m.d_minibatch_kernels
+            and not m.d_minibatch_std and m.packing == 1)
 
 
 def build_prior(config):
@@ -803,8 +855,9 @@ def build_step(config, *, axis_name=None):
         return make_game_step(
             game=game.name, prior=build_prior(config), d_loss=d_loss, g_loss=g_loss, class_weight=game.class_weight,
             info_weights=(game.categorical_weight, game.continuous_weight),
-            semi_supervised_head=game.semi_supervised_head, g_objective=game.g_objective, penalties=penalties,
-            n_critic=config.n_critic, ema_decay=config.ema_decay or None, axis_name=axis_name)
+            semi_supervised_head=game.semi_supervised_head, g_objective=game.g_objective,
+            unlabeled_weight=game.unlabeled_weight, d_average_decay=game.d_average_decay or None, penalties=penalties,
+            joint_batches=per_example_discriminator(config), n_critic=config.n_critic, ema_decay=config.ema_decay or None, axis_name=axis_name)
     return make_step(
         d_loss=d_loss,
         g_loss=g_loss,

@@ -5,7 +5,8 @@
   infogan: `code_class_accuracy`, the same for the categorical code after the best one-to-one
       matching of code values to classes (Hungarian), and the matching itself.
   semi_supervised, aae semi_supervised: `test_error` and `test_errors` of the model's own
-      classifier (D's class head / the encoder's class logits) on the whole test split.
+      classifier (D's class head / the encoder's class logits) on the whole test split; with a
+      moving average of D (`game.d_average_decay`), the averaged D's, beside `test_error_raw`.
   aae: codes of the test split against the prior: `code_mean_norm` ||mean||, `code_cov_max_dev`
       max |cov - I|, `code_frechet` (Frechet distance of N(mean, cov) to N(0, I)), and the test
       reconstruction MSE; with `workdir`, a code scatter (2D codes) and a reconstruction grid.
@@ -118,12 +119,29 @@ def evaluate_game(config, program, state, *, key, use_ema, workdir=None, step=0)
         protocol["test_split"] = {"n": int(len(test_y))}
         for seed_index, (values, seed_state) in enumerate(zip(per_seed, program.seed_states(state))):
             if game.name == "semi_supervised":
-                logits = _in_batches(jax.jit(lambda x, st=seed_state: _apply(
-                    st.discriminator, st.d_params, st.d_state, x, train=False)[0]["class_logits"]), test_x, config.eval.batch_size)
-                values.update(_test_error(logits[:, : game.num_classes], test_y))
+                values.update(classifier_test_error(seed_state, test_x, test_y, num_classes=game.num_classes,
+                                                    batch_size=config.eval.batch_size))
             else:
                 values.update(_aae_values(config, seed_state, test_x, test_y, workdir, step, seed_index))
     return per_seed, protocol
+
+
+def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500):
+    """Test error of a semi-supervised D's classifier (argmax of its first `num_classes` logits).
+
+    With a moving average of D's parameters in the state (`param_averages["d_ema"]`, game
+    `d_average_decay`), `test_error` / `test_errors` are the averaged D's, as the Improved-GAN
+    code reports, and `test_error_raw` / `test_errors_raw` those of the current parameters;
+    without one, `test_error` is the current D's.
+    """
+    def error(params):
+        classify = jax.jit(lambda x: _apply(state.discriminator, params, state.d_state, x, train=False)[0]["class_logits"])
+        return _test_error(_in_batches(classify, test_x, batch_size)[:, :num_classes], test_y)
+
+    values = error(state.d_params)
+    if "d_ema" in state.param_averages:
+        values = {**{f"{k}_raw": v for k, v in values.items()}, **error(state.param_averages["d_ema"])}
+    return values
 
 
 def _test_error(logits, labels):

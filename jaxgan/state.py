@@ -32,7 +32,9 @@ class TrainState(flax.struct.PyTreeNode):
       g_opt_state, d_opt_state: optax states.
       ema_params:   exponential moving average of `g_params` (equal to them when EMA is off).
       param_averages: `{"g": ..., "d": ...}` running means of each player's parameters over
-                    all its updates, for historical averaging; `{}` when not tracked.
+                    all its updates, for historical averaging, and/or `{"d_ema": ...}`, a moving
+                    average of D's parameters (the semi-supervised classifier's evaluation copy);
+                    `{}` when not tracked.
       pools:        other arrays a game carries from step to step, e.g. CycleGAN's history pools
                     of generated images (`jaxgan.translation.init_pool`); `{}` when none.
       generator, discriminator (static): the flax modules; `module.apply` runs them. Modules
@@ -62,7 +64,8 @@ class TrainState(flax.struct.PyTreeNode):
     latent_shape: tuple = flax.struct.field(pytree_node=False)
 
 
-def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False, pools=None):
+def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False, pools=None,
+           d_average=False, init_x=None):
     """Initialize a `TrainState`.
 
     Args:
@@ -76,6 +79,11 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
       track_param_averages: keep running means of both players' parameters (needed by the step
         factory's `historical_averaging`).
       pools: the game's carried arrays (`TrainState.pools`); None for none.
+      d_average: keep `param_averages["d_ema"]`, starting as a copy of D's parameters (the step
+        factory's `d_average_decay`).
+      init_x: a real discriminator input (with `sample_x`'s structure) to initialize D with, in
+        training mode (its noise on), for data-dependent initialization
+        (`nets.WeightNormDense(data_init=True)`); None: zeros of `sample_x`'s shapes, `train=False`.
 
     `create` is traceable, so `jax.vmap(lambda k: create(..., key=k))(keys)` builds a stack of
     independent states for training several seeds in one program. It runs as one compiled
@@ -86,25 +94,34 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
         key = jax.random.key(key)
     if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         raise TypeError(f"create needs a typed key from jax.random.key or an int seed, got dtype {key.dtype}")
+    if init_x is not None and jax.tree.structure(init_x) != jax.tree.structure(sample_x):
+        raise ValueError(f"init_x must have sample_x's structure {jax.tree.structure(sample_x)}, "
+                         f"got {jax.tree.structure(init_x)}")
     return _compiled_create()(
-        key, sample_x, pools, generator=generator, discriminator=discriminator, g_tx=g_tx, d_tx=d_tx,
+        key, sample_x, pools, init_x, generator=generator, discriminator=discriminator, g_tx=g_tx, d_tx=d_tx,
         latent_shape=tuple(int(d) for d in latent_shape), track_param_averages=bool(track_param_averages),
+        d_average=bool(d_average),
     )
 
 
 @functools.cache
 def _compiled_create():
     return jax.jit(_create, static_argnames=("generator", "discriminator", "g_tx", "d_tx", "latent_shape",
-                                             "track_param_averages"),
+                                             "track_param_averages", "d_average"),
                    compiler_options=init_compiler_options())
 
 
-def _create(key, sample_x, pools, *, generator, discriminator, g_tx, d_tx, latent_shape, track_param_averages):
+def _create(key, sample_x, pools, init_x, *, generator, discriminator, g_tx, d_tx, latent_shape, track_param_averages,
+            d_average):
     g_key, d_key, run_key = jax.random.split(key, 3)
     z = jnp.zeros((1,) + latent_shape, jnp.float32)
-    x = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), sample_x)
+    x = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), sample_x) if init_x is None else init_x
     g_params, g_state = _split_variables(generator.init(g_key, z, train=False))
-    d_params, d_state = _split_variables(discriminator.init(d_key, x, train=False))
+    if init_x is None:
+        d_params, d_state = _split_variables(discriminator.init(d_key, x, train=False))
+    else:  # the data-dependent init pass runs as in training, noise on (the Improved-GAN code's)
+        noise_key = jax.random.fold_in(d_key, 1)
+        d_params, d_state = _split_variables(discriminator.init({"params": d_key, "noise": noise_key}, x, train=True))
     return TrainState(
         step=jnp.zeros((), jnp.int32),
         key=run_key,
@@ -115,9 +132,10 @@ def _create(key, sample_x, pools, *, generator, discriminator, g_tx, d_tx, laten
         g_opt_state=g_tx.init(g_params),
         d_opt_state=d_tx.init(d_params),
         ema_params=jax.tree.map(jnp.copy, g_params),
-        param_averages=(
-            {"g": jax.tree.map(jnp.copy, g_params), "d": jax.tree.map(jnp.copy, d_params)} if track_param_averages else {}
-        ),
+        param_averages={
+            **({"g": jax.tree.map(jnp.copy, g_params), "d": jax.tree.map(jnp.copy, d_params)} if track_param_averages else {}),
+            **({"d_ema": jax.tree.map(jnp.copy, d_params)} if d_average else {}),
+        },
         pools={} if pools is None else pools,
         generator=generator,
         discriminator=discriminator,

@@ -23,9 +23,10 @@ from jaxgan.config import (build_models, build_optimizers, build_prior, build_st
                            generator_input_shape, initial_pools, is_image, is_translation, open_split, sample_latent,
                            uses_labels, validate)
 from jaxgan.data import MIXTURES, SyntheticSource
-from jaxgan.data.images import ImageSource
+from jaxgan.data.images import ImageSource, to_model_range
 from jaxgan.data.labeled import SemiSupervisedSource
 from jaxgan.data.translation import TranslationSource, held_out, is_paired, open_translation
+from jaxgan.errors import DataError
 from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator
 from jaxgan.game_evaluation import evaluate_game
 from jaxgan.state import create
@@ -106,8 +107,10 @@ class Program:
         self._sample = jax.jit(sample, static_argnums=(2, 3), compiler_options=options)
         self._decode = jax.jit(decode_latents, static_argnums=(2,), compiler_options=options)
 
-    def init_state(self):
-        """A fresh state in checkpoint form (seed-stacked when num_seeds > 1)."""
+    def init_state(self, init_x=None):
+        """A fresh state in checkpoint form (seed-stacked when num_seeds > 1). `init_x`: the real
+        batch every seed's discriminator is initialized with (`data_init_batch`), for configs
+        with data-dependent initialization; None: zeros (enough for a checkpoint template)."""
         c = self.config
         g_tx, d_tx = build_optimizers(c)
         make = lambda key: create(
@@ -120,6 +123,8 @@ class Program:
             key=key,
             track_param_averages=c.historical_averaging > 0,
             pools=initial_pools(c),
+            d_average=c.game.d_average_decay > 0,
+            init_x=init_x,
         )
         keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
         return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])
@@ -204,6 +209,22 @@ def make_source(config):
         return SemiSupervisedSource(open_split(config, "train"), labeled_batch_size=g.labeled_batch_size,
                                     num_labeled=g.num_labeled, num_classes=g.num_classes, **common)
     return ImageSource(open_split(config, "train"), with_labels=labels == "all", **common)
+
+
+DATA_INIT_SALT = 0xD1A1  # keeps the init batch's order independent of the batch permutations
+
+
+def data_init_batch(config, size=500):
+    """The real batch that data-dependent initialization reads (`model.d_weight_norm_data_init`):
+    `size` training images in an order drawn from `config.seed` (the Improved-GAN code: the first
+    500 of its seeded permutation), or None when the config does not initialize from data."""
+    if not config.model.d_weight_norm_data_init:
+        return None
+    images = open_split(config, "train")
+    if len(images) < size:
+        raise DataError(f"data-dependent initialization reads {size} training images; {images.origin} has {len(images)}")
+    order = np.random.default_rng([config.seed, DATA_INIT_SALT]).permutation(len(images))[:size]
+    return jnp.asarray(to_model_range(images.take(np.sort(order))))
 
 
 class Prefetcher:
@@ -351,7 +372,7 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
                                       allow=allow_config_change, workdir=workdir)
     program = Program(config)
     source = make_source(config)
-    state, data_state = _resume(checkpoints, program.init_state(), resume_step, _report)
+    state, data_state = _resume(checkpoints, program.init_state(init_x=data_init_batch(config)), resume_step, _report)
     if data_state is not None:
         source.set_state(data_state)
     step = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])

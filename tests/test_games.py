@@ -2,6 +2,7 @@
 priors, the label budget, loss composition against the loss library, determinism, resume."""
 
 import json
+import os
 import re
 
 import jax
@@ -315,8 +316,27 @@ def test_recipes_validate_and_build(recipe):
     program = Program(config)
     state = program.init_state()
     assert state.latent_shape == (program.prior.latent_dim,)
-    if recipe == "improved_gan_ssl":  # Salimans et al.'s MNIST discriminator
+    if recipe == "improved_gan_ssl":  # the Improved-GAN code's MNIST networks and protocol
         body = state.d_params["body"]
-        assert [body[f"Dense_{i}"]["kernel"].shape[1] for i in range(5)] == [1000, 500, 250, 250, 250]
-        assert body["WeightNorm_0"]["Dense_0/kernel/scale"].shape == (1000,)
+        assert [body[f"WeightNormDense_{i}"]["kernel"].shape[1] for i in range(5)] == [1000, 500, 250, 250, 250]
+        assert body["WeightNormDense_0"]["scale"].shape == (1000,)
         assert state.d_params["class_head"]["kernel"].shape == (250, 10)  # K logits, fake fixed at 0
+        assert set(state.param_averages) == {"d_ema"}
+        assert (config.game.unlabeled_weight, config.game.d_average_decay) == (0.5, 0.9999)
+        assert config.train.num_steps == 180_000 and config.data.batch_size == config.game.labeled_batch_size == 100
+        assert program.generator.activation == "softplus" and program.discriminator.body.activation == "relu"
+        assert config.optimizer.d.eps == 0.0 and config.optimizer.d.eps_root == 1e-8
+        # one step of the recipe, data-dependent init on real images, the average updated
+        from jaxgan.train import data_init_batch, make_source
+
+        if os.path.isdir(config.data.dir):
+            config.eval.num_samples = 100
+            program = Program(config)
+            state = program.init_state(init_x=data_init_batch(config))
+            batch = jax.tree.map(lambda a: a[0], make_source(config).next(1))  # seed 0: (calls, n_critic, B, ...)
+            before = jax.device_get(state.d_params)  # the step donates its input state
+            new, metrics = program.step(state, batch)
+            assert np.all(np.isfinite(np.asarray(metrics["d_loss"]))) and int(np.asarray(new.step)) == 1
+            # after one update the bias-corrected average is the parameters themselves
+            assert max_abs_diff(new.param_averages["d_ema"], new.d_params) < 1e-6
+            assert max_abs_diff(new.d_params, before) > 0

@@ -40,6 +40,7 @@ from jaxgan.losses.auxiliary import (
     l1_loss,
     l2_loss,
     salimans_discriminator_loss,
+    update_debiased_ema,
     update_running_average,
 )
 from jaxgan.losses.penalties import (
@@ -82,6 +83,7 @@ __all__ = [
     "gaussian_code_loss",
     "feature_matching_loss",
     "historical_average_penalty",
+    "update_debiased_ema",
     "update_running_average",
     "l1_loss",
     "l2_loss",

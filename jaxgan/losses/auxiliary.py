@@ -30,12 +30,12 @@ def classification_loss(class_logits, labels):
     return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(class_logits, labels))
 
 
-def k_plus_one_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_logits):
+def k_plus_one_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_logits, *, unlabeled_weight=1.0):
     """Semi-supervised discriminator with K + 1 classes, the last one "fake" (Odena 2016;
     Salimans et al. 2016, Sec. 5). Logits (B, K + 1).
 
-    L = E_labeled[-log p(y | x)] + E_unlabeled[-log(1 - p(K+1 | x))] + E_fake[-log p(K+1 | x)],
-    with -log(1 - p(K+1 | x)) = logsumexp(l) - logsumexp(l[:K]).
+    L = E_labeled[-log p(y | x)] + w (E_unlabeled[-log(1 - p(K+1 | x))] + E_fake[-log p(K+1 | x)]),
+    with -log(1 - p(K+1 | x)) = logsumexp(l) - logsumexp(l[:K]) and w = `unlabeled_weight`.
     """
     for logits in (labeled_logits, unlabeled_logits, fake_logits):
         _check_class_logits(logits)
@@ -45,14 +45,16 @@ def k_plus_one_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake
         jax.nn.logsumexp(unlabeled_logits, axis=1) - jax.nn.logsumexp(unlabeled_logits[:, :fake_class], axis=1)
     )
     fake_labels = jnp.full((fake_logits.shape[0],), fake_class)
-    return supervised + unsupervised_real + classification_loss(fake_logits, fake_labels)
+    return supervised + unlabeled_weight * (unsupervised_real + classification_loss(fake_logits, fake_labels))
 
 
-def salimans_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_logits):
+def salimans_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_logits, *, unlabeled_weight=1.0):
     """Semi-supervised discriminator with K logits (Salimans et al. 2016, Sec. 5): the fake logit
     is fixed at 0, so D(x) = Z(x) / (Z(x) + 1) with Z = sum_k exp l_k, i.e. logit D = logsumexp(l).
 
-    L = E_labeled[-log p(y | x)] + E_unlabeled[softplus(-lse(l))] + E_fake[softplus(lse(l))].
+    L = E_labeled[-log p(y | x)] + w (E_unlabeled[softplus(-lse(l))] + E_fake[softplus(lse(l))]).
+    The paper's L_supervised + L_unsupervised is w = 1; its released MNIST code
+    (train_mnist_feature_matching.py, `loss_unl`) weights the unlabeled terms by w = 0.5.
     Pair it with `feature_matching_loss` for G, as the paper does.
     """
     for logits in (labeled_logits, unlabeled_logits, fake_logits):
@@ -60,7 +62,7 @@ def salimans_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_l
     real_lse = jax.nn.logsumexp(unlabeled_logits, axis=1)
     fake_lse = jax.nn.logsumexp(fake_logits, axis=1)
     unsupervised = jnp.mean(jax.nn.softplus(-real_lse)) + jnp.mean(jax.nn.softplus(fake_lse))
-    return classification_loss(labeled_logits, labels) + unsupervised
+    return classification_loss(labeled_logits, labels) + unlabeled_weight * unsupervised
 
 
 def categorical_code_loss(code_logits, codes):
@@ -100,6 +102,19 @@ def update_running_average(average, params, count):
     """The mean of `count` parameter vectors from the mean of the first `count - 1`:
     avg + (params - avg) / count."""
     return jax.tree.map(lambda a, p: a + (p - a) / count, average, params)
+
+
+def update_debiased_ema(average, params, decay, count):
+    """The bias-corrected exponential moving average after `count` updates (Kingma & Ba 2015,
+    Sec. 3): avg_t = E_t / (1 - decay^t) with E_t = decay E_{t-1} + (1 - decay) theta_t, E_0 = 0,
+    computed as avg_t = avg_{t-1} + w_t (theta_t - avg_{t-1}), w_t = (1 - decay) / (1 - decay^t).
+    So avg_1 = theta_1 whatever `average` held, and the weights over theta_1..theta_t sum to 1.
+    The Improved-GAN code keeps E_t itself (no correction), which is E_t's scale times avg_t:
+    0.83 avg_t after 18,000 steps at decay 0.9999, the same after about 100,000.
+    """
+    decay = jnp.asarray(decay, jnp.float32)
+    weight = (1.0 - decay) / (1.0 - jnp.power(decay, jnp.asarray(count, jnp.float32)))
+    return jax.tree.map(lambda a, p: a + weight * (p - a), average, params)
 
 
 def l1_loss(target, prediction):

@@ -12,6 +12,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxgan.nets.layers import WeightNormDense
+
 CONDITIONING = ("none", "projection", "concat")
 CLASS_HEADS = ("none", "separate", "k_plus_one", "salimans")
 
@@ -29,6 +31,11 @@ class AuxiliaryDiscriminator(nn.Module):
         log sum_{k<K} exp l_k - l_K, i.e. log p(real) - log p(fake).
       "salimans": K logits with the fake logit fixed at 0 (Salimans et al. 2016, Sec. 5); the
         real-vs-fake logit is logsumexp(l).
+    feature_noise: standard deviation of Gaussian noise added to the body's features before the
+      heads while training (the Improved-GAN MNIST discriminator's noise after its last hidden
+      layer; `out["features"]` stays clean, the layer its feature matching reads).
+    head_weight_norm_data_init: the K / K+1 class head is a `WeightNormDense` with data-dependent
+      initialization and a trainable scale (the Improved-GAN code's output layer).
     categorical_codes, continuous_codes: InfoGAN's Q network (Chen et al. 2016, App. C): it shares
       the body and adds one hidden layer of `q_hidden` units.
 
@@ -46,6 +53,8 @@ class AuxiliaryDiscriminator(nn.Module):
     continuous_codes: int = 0
     q_hidden: int = 128
     concat_as_channels: bool = False
+    feature_noise: float = 0.0
+    head_weight_norm_data_init: bool = False
 
     @nn.compact
     def __call__(self, inputs, *, train: bool):
@@ -66,10 +75,17 @@ class AuxiliaryDiscriminator(nn.Module):
                 x = jnp.concatenate([x, maps], axis=-1)
             else:
                 x = jnp.concatenate([x.reshape(x.shape[0], -1), one_hot], axis=1)
-        h = self.body(x, train=train)
-        out = {"features": h}
+        features = self.body(x, train=train)
+        out = {"features": features}
+        h = features
+        if train and self.feature_noise:
+            h = h + self.feature_noise * jax.random.normal(self.make_rng("noise"), h.shape, h.dtype)
         if self.class_head in ("k_plus_one", "salimans"):
-            logits = nn.Dense(self.num_classes + (self.class_head == "k_plus_one"), name="class_head")(h)
+            units = self.num_classes + (self.class_head == "k_plus_one")
+            if self.head_weight_norm_data_init:
+                logits = WeightNormDense(units, data_init=True, name="class_head")(h)
+            else:
+                logits = nn.Dense(units, name="class_head")(h)
             out["class_logits"] = logits
             real = jax.nn.logsumexp(logits[:, : self.num_classes], axis=1)
             out["logit"] = real - logits[:, self.num_classes] if self.class_head == "k_plus_one" else real

@@ -1,9 +1,9 @@
 """Layers that belong to GAN techniques: minibatch discrimination, minibatch standard deviation,
-virtual batch normalization and packing."""
+virtual batch normalization, weight normalization and packing."""
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
-
 
 
 def norm_layer(kind, *, train, axis_name=None, dtype=jnp.float32):
@@ -20,6 +20,47 @@ def norm_layer(kind, *, train, axis_name=None, dtype=jnp.float32):
     if kind == "none":
         return lambda h: h
     raise ValueError(f"unknown norm {kind!r}; expected batch, layer, instance or none")
+
+
+class WeightNormDense(nn.Module):
+    """A weight-normalized dense layer (Salimans & Kingma 2016, Eq. 2): y = x (v g / ||v||) + b,
+    with one scale g and one norm ||v|| per output unit.
+
+    data_init: the data-dependent initialization of Salimans & Kingma 2016 (Sec. 3), as in the
+      Improved-GAN code (`nn.DenseLayer`): when the layer is initialized (`module.init` with a
+      real batch), g = 1 / std and b = -mean / std of the unit's pre-activations x v / ||v||
+      over that batch, so each unit starts with zero mean and unit variance on the data. A unit
+      with zero variance (e.g. over the zeros a checkpoint template is built from) gets g = 1.
+    train_scale: if False, g stays at its initial value (its gradient is zero; the Improved-GAN
+      MNIST discriminator trains g only in its output layer).
+    kernel_init: for v; only its scale matters to how fast Adam turns v (the Improved-GAN code
+      uses N(0, 0.1^2)).
+    """
+
+    features: int
+    data_init: bool = False
+    train_scale: bool = True
+    kernel_init: nn.initializers.Initializer = nn.initializers.normal(0.1)
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, x):
+        v = self.param("kernel", self.kernel_init, (x.shape[-1], self.features))
+        direction = v / jnp.sqrt(jnp.sum(jnp.square(v), axis=0, keepdims=True))
+        pre = jnp.dot(x.astype(self.dtype), direction.astype(self.dtype)).astype(jnp.float32)
+        if self.data_init and self.is_initializing():
+            mean = jnp.mean(pre.reshape(-1, self.features), axis=0)
+            std = jnp.sqrt(jnp.mean(jnp.square(pre.reshape(-1, self.features) - mean), axis=0))
+            std = jnp.where(std > 0, std, 1.0)
+            scale_init, bias_init = lambda key, shape: 1.0 / std, lambda key, shape: -mean / std
+        else:
+            scale_init, bias_init = nn.initializers.ones, nn.initializers.zeros
+        scale = self.param("scale", scale_init, (self.features,))
+        bias = self.param("bias", bias_init, (self.features,))
+        if not self.train_scale:
+            scale = jax.lax.stop_gradient(scale)
+        return (pre * scale + bias).astype(self.dtype)
+
 
 class MinibatchDiscrimination(nn.Module):
     """Minibatch discrimination (Salimans et al. 2016, Sec. 3.2).

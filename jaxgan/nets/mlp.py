@@ -10,9 +10,16 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.nets.layers import Maxout, MinibatchDiscrimination, MinibatchStdDev, norm_layer
+from jaxgan.nets.layers import Maxout, MinibatchDiscrimination, MinibatchStdDev, WeightNormDense, norm_layer
 
 NORMS = ("none", "batch", "layer")
+ACTIVATIONS = {"relu": nn.relu, "leaky_relu": lambda h: nn.leaky_relu(h, 0.2), "softplus": nn.softplus}
+
+
+def activation_fn(name):
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
 
 
 def kernel_init(init_std):
@@ -31,11 +38,15 @@ def _norm(kind, train, axis_name, dtype):
 
 
 class MLPGenerator(nn.Module):
-    """z (B, latent_dim) -> x (B, output_dim): Dense -> [norm] -> ReLU per hidden layer, linear out.
+    """z (B, latent_dim) -> x (B, output_dim): Dense -> [norm] -> activation per hidden layer,
+    linear out.
 
     output_shape: for images, e.g. (28, 28, 1): the output (prod(output_shape) units, replacing
       output_dim) is squashed to [-1, 1] with tanh and reshaped to (B, *output_shape).
     init_std: if > 0, every kernel starts from N(0, init_std^2) (`kernel_init`); biases start at 0.
+    activation: "relu" (default) or "softplus" (the Improved-GAN MNIST generator) or "leaky_relu".
+    output_weight_norm: the output layer is a `WeightNormDense` (trainable scale, starting at 1),
+      as the Improved-GAN MNIST generator's `l2normalize` output layer.
 
     Example:
       >>> g = MLPGenerator(hidden=(64, 64), output_dim=2)
@@ -48,25 +59,33 @@ class MLPGenerator(nn.Module):
     axis_name: str | None = None
     output_shape: tuple | None = None
     init_std: float = 0.0
+    activation: str = "relu"
+    output_weight_norm: bool = False
     dtype: jnp.dtype = jnp.float32
 
     @nn.compact
     def __call__(self, z, *, train: bool):
         h = z
         init = kernel_init(self.init_std)
+        act = activation_fn(self.activation)
         for width in self.hidden:
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = nn.Dense(width, use_bias=self.norm != "batch", kernel_init=init, dtype=self.dtype)(h)
             h = _norm(self.norm, train, self.axis_name, self.dtype)(h)
-            h = nn.relu(h)
+            h = act(h)
+        units = self.output_dim if self.output_shape is None else math.prod(self.output_shape)
+        if self.output_weight_norm:
+            out = WeightNormDense(units, kernel_init=init, dtype=self.dtype)(h).astype(jnp.float32)
+        else:
+            out = nn.Dense(units, kernel_init=init, dtype=self.dtype)(h).astype(jnp.float32)
         if self.output_shape is None:
-            return nn.Dense(self.output_dim, kernel_init=init, dtype=self.dtype)(h).astype(jnp.float32)
-        out = nn.Dense(math.prod(self.output_shape), kernel_init=init, dtype=self.dtype)(h).astype(jnp.float32)
+            return out
         return jnp.tanh(out).reshape((z.shape[0],) + tuple(self.output_shape))
 
 
 class MLPDiscriminator(nn.Module):
-    """x (B, ...) -> logits (B,): flattened input, Dense -> [norm] -> LeakyReLU(0.2), linear out.
+    """x (B, ...) -> logits (B,): flattened input, Dense -> [norm] -> activation (LeakyReLU(0.2) by
+    default, or "relu"), linear out.
 
     maxout_pieces: if > 0, every hidden layer is a linear `Maxout` of that many pieces instead of
       Dense -> [norm] -> LeakyReLU (PacGAN's 2D discriminator: 3 x 200 units, 5 pieces; Lin et al.
@@ -76,13 +95,18 @@ class MLPDiscriminator(nn.Module):
     minibatch_kernels: if > 0, a `MinibatchDiscrimination` layer with that many kernels before
       the output layer (Salimans et al. 2016).
     minibatch_std: append the minibatch standard deviation before the output layer (Karras 2018).
-    weight_norm: wrap every Dense in `nn.WeightNorm` (Salimans & Kingma 2016), as in the
+    weight_norm: every Dense is a `WeightNormDense` (Salimans & Kingma 2016), as in the
       Improved-GAN semi-supervised MNIST discriminator.
+    weight_norm_data_init: the Improved-GAN code's form of those layers: data-dependent
+      initialization (initialize with a real batch), v from N(0, 0.1^2), and the scales of the
+      hidden layers fixed at their initial values (only the output layer trains its scale).
     input_noise, hidden_noise: standard deviations of additive Gaussian noise on the input and
       after every hidden layer while training (Salimans et al. 2016's MNIST discriminator uses
       0.3 and 0.5); drawn from the `noise` RNG stream that the step factories pass.
     features_only: return the last hidden features (B, F) instead of the logit, for
-      `AuxiliaryDiscriminator` heads and feature matching.
+      `AuxiliaryDiscriminator` heads and feature matching: the activations of the last hidden
+      layer before its noise (the head adds it, `AuxiliaryDiscriminator.feature_noise`), the
+      layer the Improved-GAN code matches.
     init_std: if > 0, every kernel starts from N(0, init_std^2) (`kernel_init`); biases start at 0.
     """
 
@@ -98,14 +122,19 @@ class MLPDiscriminator(nn.Module):
     hidden_noise: float = 0.0
     features_only: bool = False
     init_std: float = 0.0
+    activation: str = "leaky_relu"
+    weight_norm_data_init: bool = False
     dtype: jnp.dtype = jnp.float32
 
-    def _dense(self, width, h, train, use_bias=True):
+    def _dense(self, width, h, train, use_bias=True, output=False):
+        if self.weight_norm or self.weight_norm_data_init:
+            init = nn.initializers.normal(0.1) if self.weight_norm_data_init else kernel_init(self.init_std)
+            return WeightNormDense(width, data_init=self.weight_norm_data_init,
+                                   train_scale=output or not self.weight_norm_data_init, kernel_init=init,
+                                   dtype=self.dtype)(h)
         layer = nn.Dense(width, use_bias=use_bias, kernel_init=kernel_init(self.init_std), dtype=self.dtype)
         if self.spectral_norm:
             return nn.SpectralNorm(layer)(h, update_stats=train)
-        if self.weight_norm:
-            return nn.WeightNorm(layer)(h)
         return layer(h)
 
     def _noise(self, h, std, train):
@@ -115,8 +144,9 @@ class MLPDiscriminator(nn.Module):
 
     @nn.compact
     def __call__(self, x, *, train: bool):
+        act = activation_fn(self.activation)
         h = self._noise(x.reshape(x.shape[0], -1), self.input_noise, train)
-        for width in self.hidden:
+        for i, width in enumerate(self.hidden):
             if self.maxout_pieces:
                 if self.norm != "none" or self.spectral_norm or self.weight_norm:
                     raise ValueError("maxout_pieces > 0 takes no norm, spectral_norm or weight_norm")
@@ -125,8 +155,10 @@ class MLPDiscriminator(nn.Module):
                 continue
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = self._dense(width, h, train, use_bias=self.norm != "batch")
-            h = _norm(self.norm, train, self.axis_name, self.dtype)(h)
-            h = self._noise(nn.leaky_relu(h, 0.2), self.hidden_noise, train)
+            h = act(_norm(self.norm, train, self.axis_name, self.dtype)(h))
+            if self.features_only and i == len(self.hidden) - 1:
+                break
+            h = self._noise(h, self.hidden_noise, train)
         if self.features_only:
             return h.astype(jnp.float32)
         if self.minibatch_kernels or self.minibatch_std:
@@ -135,4 +167,4 @@ class MLPDiscriminator(nn.Module):
             h = MinibatchDiscrimination(num_kernels=self.minibatch_kernels)(h)
         if self.minibatch_std:
             h = MinibatchStdDev()(h)
-        return self._dense(1, h, train)[:, 0].astype(jnp.float32)
+        return self._dense(1, h, train, output=True)[:, 0].astype(jnp.float32)

@@ -1,0 +1,158 @@
+"""The label, code and autoencoder games against their papers: semi-supervised MNIST with 100
+labels (Improved-GAN), InfoGAN's categorical code, ACGAN's (and CGAN's) class accuracy, the
+semi-supervised AAE, each a committed recipe, with convergence curves.
+
+    ./run python -m experiments.labels_study --rows ssl --steps 30000 --seeds 3
+    ./run python -m experiments.labels_study --rows infogan --steps 5000 --seeds 5
+
+Each row trains `--seeds` seeds of its recipe in one vmapped program (the semi-supervised rows
+draw one labeled subset per seed) and evaluates its game's measure and FID (domain network) at
+steps `--first` x (1, 2, 5, 10, ...) up to `--steps`, resuming from its checkpoint at each. The
+table reports the last evaluation (the final checkpoint, never the best one), mean +- s.e. over
+seeds with the per-seed values, beside the paper's number and length. Writes to `--out`
+(default results/labels_study): table.md, results.json, curves_<row>.png and runs/<row>/.
+"""
+
+import argparse
+import importlib
+import json
+import math
+import os
+import time
+
+import numpy as np
+
+from experiments import datasets_dir, study
+
+# name: (title, recipe module, overrides, measure key, scale, unit, paper value, paper length in
+# iterations, the paper's source, the issue's gate as (op, value))
+ROWS = {
+    "ssl": ("Improved-GAN semi-supervised, 100 labels", "improved_gan_ssl", {}, "test_error", 100.0, "% test error",
+            0.93, 180_000, "Salimans et al. 2016, Table 1 (93 +- 6.5 errors)", ("<=", 1.2)),
+    "infogan": ("InfoGAN categorical code", "infogan", {}, "code_class_accuracy", 100.0, "% code-to-digit accuracy",
+                95.0, None, "Chen et al. 2016, Sec. 7.1 (about 5% error)", (">=", 90.0)),
+    "acgan": ("ACGAN", "acgan", {}, "class_accuracy", 100.0, "% class accuracy", None, None, "", (">=", 97.0)),
+    "cgan": ("CGAN", "cgan", {}, "class_accuracy", 100.0, "% class accuracy", None, None, "", None),
+    "aae_ssl": ("AAE semi-supervised, 100 labels", "aae", {"game.aae_mode": "semi_supervised", "model.latent_dim": 10},
+                "test_error", 100.0, "% test error", 1.90, None, "Makhzani et al. 2016, Table 2 (1.90 +- 0.10)",
+                ("<=", 3.0)),
+}
+
+
+def row_config(row, *, seeds, data_dir):
+    if row not in ROWS:
+        raise ValueError(f"unknown row {row!r}; expected one of {list(ROWS)}")
+    _, recipe, overrides, *_ = ROWS[row]
+    config = importlib.import_module(f"experiments.{recipe}").get_config()
+    config.update_from_flattened_dict(overrides)
+    config.data.source = "idx"
+    config.data.dir = os.path.join(data_dir, config.data.name)
+    config.num_seeds = seeds
+    config.train.progress = False
+    config.train.tensorboard = False
+    config.train.eval_every = 0
+    config.train.plot_every = 0
+    config.eval.metrics = "fid"  # the games' own measures come with every evaluation
+    return config
+
+
+def run_row(row, *, seeds, max_steps, first, out, data_dir, log=print, deadline=None):
+    config = row_config(row, seeds=seeds, data_dir=data_dir)
+    return study.train_to(config, os.path.join(out, "runs", row), max_steps, first=first, label=row, log=log,
+                          deadline=deadline)
+
+
+def _per_seed(evaluation, key, scale):
+    return [scale * s[key] for s in evaluation["per_seed"] if key in s]
+
+
+def _mean_se(values):
+    values = np.asarray(values, float)
+    se = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
+    return float(np.mean(values)), se
+
+
+def format_table(results, *, seeds):
+    lines = ["| game | steps (epochs of 600) | seeds | ours (final checkpoint) | per seed | FID (domain net) | "
+             "paper | gate | ms / step (all seeds) |", "|---|---|---|---|---|---|---|---|---|"]
+    for row, result in results.items():
+        title, _, _, key, scale, unit, paper, paper_steps, source, gate = ROWS[row]
+        final = result["final"]
+        values = _per_seed(final, key, scale)
+        mean, se = _mean_se(values)
+        fid = _per_seed(final, "fid", 1.0)
+        fid_cell = study.cell(*_mean_se(fid), "{:.1f}") if fid else ""
+        paper_cell = f"{paper} {unit} ({source}" + (f", {paper_steps:,} steps)" if paper_steps else ")") if paper else ""
+        gate_cell = ""
+        if gate:
+            met = mean <= gate[1] if gate[0] == "<=" else mean >= gate[1]
+            gate_cell = f"{gate[0]} {gate[1]}: {'met' if met else 'not met'}"
+        step = final["step"]
+        lines.append(f"| {title} | {step:,} ({step / 600:.0f}) | {len(values)} | {study.cell(mean, se, '{:.2f}')} {unit} | "
+                     f"{', '.join(f'{v:.2f}' for v in values)} | {fid_cell} | {paper_cell} | {gate_cell} | "
+                     f"{result['ms_per_iteration']:.0f} |")
+    return "\n".join(lines)
+
+
+def curves_figures(results, out):
+    paths = []
+    for row, result in results.items():
+        title, _, _, key, scale, unit, paper, paper_steps, *_ = ROWS[row]
+        steps, means, ses = [], [], []
+        for evaluation in result["curve"]:
+            values = _per_seed(evaluation, key, scale)
+            if values:
+                steps.append(evaluation["step"])
+                mean, se = _mean_se(values)
+                means.append(mean)
+                ses.append(0.0 if math.isnan(se) else se)
+        length = paper_steps or max(steps)
+        path = os.path.join(out, f"curves_{row}.png")
+        study.curves_figure([(f"{title}: {unit}", [("ours", steps, means, ses, paper if paper_steps else None)])],
+                            path, paper_steps=length)
+        paths.append(path)
+    return paths
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", default="ssl", help=f"comma-separated subset of {list(ROWS)}")
+    parser.add_argument("--steps", type=int, required=True, help="iterations per row")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first", type=int, default=600, help="first evaluation step (then x2, x5, x10, ...)")
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="start no training segment after this many seconds (a rerun continues)")
+    parser.add_argument("--data-dir", default=datasets_dir())
+    parser.add_argument("--out", default="results/labels_study")
+    args = parser.parse_args(argv)
+    rows = [r for r in args.rows.split(",") if r]
+    unknown = [r for r in rows if r not in ROWS]
+    if unknown:
+        parser.error(f"unknown rows {unknown}; expected some of {list(ROWS)}")
+    if args.steps < 1 or args.seeds < 1 or args.first < 1:
+        parser.error(f"--steps, --seeds and --first must be positive, got {args.steps}, {args.seeds}, {args.first}")
+    os.makedirs(args.out, exist_ok=True)
+    started = time.perf_counter()
+    deadline = None if args.budget_s is None else started + args.budget_s
+    results = {}
+    for row in rows:
+        result = run_row(row, seeds=args.seeds, max_steps=args.steps, first=args.first, out=args.out,
+                         data_dir=args.data_dir, deadline=deadline)
+        if result is not None:
+            results[row] = result
+    if not results:
+        print(f"no row reached its first evaluation within --budget-s {args.budget_s}")
+        return None
+    report = format_table(results, seeds=args.seeds) + f"\n\nWall time of this invocation: {time.perf_counter() - started:.0f} s.\n"
+    with open(os.path.join(args.out, "table.md"), "w") as f:
+        f.write(report)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({r: {"final": v["final"], "curve": v["curve"], "ms_per_iteration": v["ms_per_iteration"]}
+                   for r, v in results.items()}, f, indent=2)
+    curves_figures(results, args.out)
+    print(report)
+    return report
+
+
+if __name__ == "__main__":
+    main()
