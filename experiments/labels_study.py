@@ -39,7 +39,7 @@ ROWS = {
 }
 
 
-def row_config(row, *, seeds, data_dir):
+def row_config(row, *, seeds, data_dir, width=0):
     if row not in ROWS:
         raise ValueError(f"unknown row {row!r}; expected one of {list(ROWS)}")
     _, recipe, overrides, *_ = ROWS[row]
@@ -48,6 +48,8 @@ def row_config(row, *, seeds, data_dir):
     config.data.source = "idx"
     config.data.dir = os.path.join(data_dir, config.data.name)
     config.num_seeds = seeds
+    if width and config.model.name == "dcgan":
+        config.model.g_width = config.model.d_width = width
     config.train.progress = False
     config.train.tensorboard = False
     config.train.eval_every = 0
@@ -56,10 +58,18 @@ def row_config(row, *, seeds, data_dir):
     return config
 
 
-def run_row(row, *, seeds, max_steps, first, out, data_dir, log=print, deadline=None):
-    config = row_config(row, seeds=seeds, data_dir=data_dir)
-    return study.train_to(config, os.path.join(out, "runs", row), max_steps, first=first, label=row, log=log,
-                          deadline=deadline)
+def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, deadline=None):
+    config = row_config(row, seeds=seeds, data_dir=data_dir, width=width)
+    result = study.train_to(config, os.path.join(out, "runs", _workdir_name(row, config)), max_steps, first=first,
+                            label=row, log=log, deadline=deadline)
+    if result is not None:
+        result["width"] = config.model.d_width if config.model.name == "dcgan" else None
+        result["batch"] = config.data.batch_size
+    return result
+
+
+def _workdir_name(row, config):
+    return f"{row}_w{config.model.d_width}" if config.model.name == "dcgan" else row
 
 
 def _per_seed(evaluation, key, scale):
@@ -73,7 +83,7 @@ def _mean_se(values):
 
 
 def format_table(results, *, seeds):
-    lines = ["| game | steps (epochs of 600) | seeds | ours (final checkpoint) | per seed | FID (domain net) | "
+    lines = ["| game | steps (batch) | seeds | ours (final checkpoint) | per seed | FID (domain net) | "
              "paper | gate | ms / step (all seeds) |", "|---|---|---|---|---|---|---|---|---|"]
     for row, result in results.items():
         title, _, _, key, scale, unit, paper, paper_steps, source, gate = ROWS[row]
@@ -88,7 +98,9 @@ def format_table(results, *, seeds):
             met = mean <= gate[1] if gate[0] == "<=" else mean >= gate[1]
             gate_cell = f"{gate[0]} {gate[1]}: {'met' if met else 'not met'}"
         step = final["step"]
-        lines.append(f"| {title} | {step:,} ({step / 600:.0f}) | {len(values)} | {study.cell(mean, se, '{:.2f}')} {unit} | "
+        if result.get("width"):
+            title = f"{title}, DCGAN width {result['width']}"
+        lines.append(f"| {title} | {step:,} ({result.get('batch', '')}) | {len(values)} | {study.cell(mean, se, '{:.2f}')} {unit} | "
                      f"{', '.join(f'{v:.2f}' for v in values)} | {fid_cell} | {paper_cell} | {gate_cell} | "
                      f"{result['ms_per_iteration']:.0f} |")
     return "\n".join(lines)
@@ -120,6 +132,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, required=True, help="iterations per row")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first", type=int, default=600, help="first evaluation step (then x2, x5, x10, ...)")
+    parser.add_argument("--width", type=int, default=0, help="DCGAN width of the DCGAN rows (0: the recipe's, 64)")
     parser.add_argument("--budget-s", type=float, default=None,
                         help="start no training segment after this many seconds (a rerun continues)")
     parser.add_argument("--data-dir", default=datasets_dir())
@@ -137,7 +150,7 @@ def main(argv=None):
     results = {}
     for row in rows:
         result = run_row(row, seeds=args.seeds, max_steps=args.steps, first=args.first, out=args.out,
-                         data_dir=args.data_dir, deadline=deadline)
+                         data_dir=args.data_dir, width=args.width, deadline=deadline)
         if result is not None:
             results[row] = result
     if not results:
