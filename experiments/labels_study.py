@@ -38,6 +38,12 @@ ROWS = {
                 ("<=", 3.0)),
 }
 
+# The length `experiments.accelerator_studies --plan labels` runs each row to: the paper's
+# (Improved-GAN: 300 epochs of 600 batches; InfoGAN: its code's 50 epochs of 100 updates of 128, i.e.
+# 10,000 of our 64), or ours where the paper gives none (ACGAN / CGAN: 20k; AAE: 100 epochs of 600
+# batches).
+FULL_STEPS = {"ssl": 180_000, "infogan": 10_000, "acgan": 20_000, "cgan": 20_000, "aae_ssl": 60_000}
+
 
 def row_config(row, *, seeds, data_dir, width=0):
     if row not in ROWS:

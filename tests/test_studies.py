@@ -117,13 +117,13 @@ def test_stacked_mnist_wgan_gp_row_is_gdpps_and_rejects_packing():
         stacked_mnist.get_config(1, loss="hinge")
 
 
-def _accelerator_report(tmp_path, monkeypatch, plan):
+def _accelerator_report(tmp_path, monkeypatch, plan, name="coverage"):
     from conftest import shared_dataset_dir
     from experiments import accelerator_studies
 
     data_dir = os.path.dirname(shared_dataset_dir("mnist"))
-    monkeypatch.setattr(accelerator_studies, "PLAN", plan)
-    accelerator_studies.main(["--size", "tiny", "--data-dir", data_dir, "--out", str(tmp_path)])
+    monkeypatch.setitem(accelerator_studies.PLANS, name, plan)
+    accelerator_studies.main(["--size", "tiny", "--plan", name, "--data-dir", data_dir, "--out", str(tmp_path)])
     return open(tmp_path / "report.md").read()
 
 
@@ -141,7 +141,7 @@ def test_accelerator_studies_run_a_2d_and_a_stacked_mnist_row_on_the_cpu(tmp_pat
 def test_accelerator_studies_run_their_whole_plan_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
     from experiments import accelerator_studies
 
-    report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLAN)
+    report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["coverage"])
     for row in ("| ring | PacGAN4 | 200 |", "| grid | WGAN-GP (ours, same nets) | 200 |", "| DCGAN | 8 | 20 |",
                 "| WGAN-GP | 8 | 20 |"):
         assert row in report, row
@@ -158,3 +158,48 @@ def test_a_study_stops_at_its_deadline_and_reports_what_it_reached(tmp_path):
     assert done["complete"]
     assert study.train_to(_tiny_2d_config(), str(tmp_path / "empty"), 50, first=10, log=lambda line: None,
                           deadline=time.perf_counter()) is None
+
+
+def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_paper():
+    from experiments import labels_study
+
+    def evaluation(step, errors):
+        return {"step": step, "per_seed": [{"test_error": e, "fid": 10.0 * (i + 1)} for i, e in enumerate(errors)]}
+
+    curve = [evaluation(600, [0.3, 0.2, 0.25]), evaluation(1200, [0.02, 0.01, 0.015])]  # the last, not the best
+    results = {"ssl": {"curve": curve, "final": curve[-1], "ms_per_iteration": 135.0, "batch": 100, "width": None}}
+    table = labels_study.format_table(results, seeds=3)
+    row = table.splitlines()[2]
+    assert row.startswith("| Improved-GAN semi-supervised, 100 labels | 1,200 (100) | 3 | 1.50 +- 0.29 % test error |")
+    assert "| 2.00, 1.00, 1.50 | 20.0 +- 5.8 | 0.93 % test error (Salimans et al. 2016" in row
+    assert "| <= 1.2: not met | 135 |" in row
+    config = labels_study.row_config("aae_ssl", seeds=2, data_dir="/nowhere", width=16)
+    assert (config.game.aae_mode, config.model.latent_dim, config.num_seeds) == ("semi_supervised", 10, 2)
+    assert labels_study.row_config("infogan", seeds=1, data_dir="/nowhere", width=16).model.d_width == 16
+    with pytest.raises(ValueError, match="unknown row 'gan'"):
+        labels_study.row_config("gan", seeds=1, data_dir="/nowhere")
+    assert set(labels_study.FULL_STEPS) == set(labels_study.ROWS)
+
+
+def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_the_cpu(tmp_path, monkeypatch):
+    report = _accelerator_report(tmp_path, monkeypatch, (("labels", None, "ssl"), ("labels", None, "infogan")),
+                                 name="labels")
+    assert "## Labels, codes and autoencoders (MNIST)" in report
+    assert "| Improved-GAN semi-supervised, 100 labels | 20 (100) | 2 |" in report
+    assert "| InfoGAN categorical code, DCGAN width 8 | 20 (64) | 2 |" in report
+    results = json.load(open(tmp_path / "labels" / "results.json"))
+    assert [e["step"] for e in results["ssl"]["curve"]] == [10, 20]
+    final = results["ssl"]["final"]["per_seed"]
+    assert all("test_error_raw" in s and 0 <= s["test_error"] <= 1 for s in final)  # the averaged D and the raw one
+    subsets = json.load(open(tmp_path / "labels" / "runs" / "ssl" / "labeled_subset.json"))
+    assert [s["seed"] for s in subsets] == [0, 1] and subsets[0]["indices"] != subsets[1]["indices"]
+
+
+@pytest.mark.slow
+def test_accelerator_labels_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
+    from experiments import accelerator_studies
+
+    report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["labels"], name="labels")
+    for row in ("| ACGAN, DCGAN width 8 | 20 (64) | 2 |", "| CGAN, DCGAN width 8 | 20 (64) | 2 |",
+                "| AAE semi-supervised, 100 labels | 20 (100) | 2 |"):
+        assert row in report, row
