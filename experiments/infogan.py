@@ -7,11 +7,23 @@ layer; both players add lambda * (-log Q(c | G(z, c))), lambda = 1 for the categ
         --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/infogan_mnist
     ./run jaxgan sample --workdir runs/infogan_mnist --by-class     # one row per code value
 
-Paper settings kept: 62-d noise, batch 64 (paper: 100 noise... 62 + 10 + 2 = 74 inputs),
-D lr 2e-4, G lr 1e-3, Adam beta1 0.5. Deviation, flagged: the DCGAN networks of this package
-instead of the paper's FC-conv G and conv-FC D. Measured: `code_class_accuracy`, the shipped
-MNIST classifier's accuracy on samples per code value after the best code -> digit matching
-(how well the unsupervised code captures digit class).
+Paper settings kept: 62-d noise, a 10-way categorical and 2 continuous U(-1, 1) codes (74
+inputs), D lr 2e-4, G lr 1e-3, Adam beta1 0.5, lambda 1 for the categorical code. Measured:
+`code_class_accuracy`, the shipped MNIST classifier's accuracy on samples per code value after the
+best code -> digit matching (how well the unsupervised code captures digit class).
+
+Against the authors' code (openai/InfoGAN, launchers/run_mnist_exp.py and
+infogan/models/regularized_gan.py, read 2026-11-30), deviations, named:
+- Networks: this package's DCGAN (G: Dense to 7x7x4w -> BN -> ReLU -> 4x4 stride-2 transposed
+  convs to 14x14x2w and 28x28, tanh; D: two 4x4 stride-2 convs, no norm; Q: one 128-unit hidden
+  layer on D's features). Theirs: G FC 1024 -> FC 7x7x128 -> deconv 64 -> deconv 1 (BN + ReLU,
+  sigmoid), D conv 64 -> conv 128 + BN -> FC 1024 + BN, Q FC 128 + BN. At width 32 (the CPU
+  studies) G's conv widths are theirs and D's half; at width 64 D's are theirs and G's double.
+  The FC 1024 layers and D's BatchNorm are not in ours.
+- Batch 64 (theirs 128); their 5,000 iterations (50 epochs of 100 updates) see as many images as
+  10,000 of ours (`labels_study.FULL_STEPS`).
+- The continuous codes' weight is 0.1 (their code: `info_reg_coeff` 1.0 for both kinds; the paper
+  says a smaller lambda suits continuous codes); the noise is N(0, I) (theirs U(-1, 1)).
 """
 
 from experiments.labeled_common import labeled_config
