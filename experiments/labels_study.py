@@ -103,10 +103,12 @@ def format_table(results, *, seeds):
         if gate:
             met = mean <= gate[1] if gate[0] == "<=" else mean >= gate[1]
             gate_cell = f"{gate[0]} {gate[1]}: {'met' if met else 'not met'}"
+        raw = _per_seed(final, f"{key}_raw", scale)
+        raw_cell = f" (current D: {study.cell(*_mean_se(raw), '{:.2f}')})" if raw else ""
         step = final["step"]
         if result.get("width"):
             title = f"{title}, DCGAN width {result['width']}"
-        lines.append(f"| {title} | {step:,} ({result.get('batch', '')}) | {len(values)} | {study.cell(mean, se, '{:.2f}')} {unit} | "
+        lines.append(f"| {title} | {step:,} ({result.get('batch', '')}) | {len(values)} | {study.cell(mean, se, '{:.2f}')} {unit}{raw_cell} | "
                      f"{', '.join(f'{v:.2f}' for v in values)} | {fid_cell} | {paper_cell} | {gate_cell} | "
                      f"{result['ms_per_iteration']:.0f} |")
     return "\n".join(lines)
@@ -116,18 +118,21 @@ def curves_figures(results, out):
     paths = []
     for row, result in results.items():
         title, _, _, key, scale, unit, paper, paper_steps, *_ = ROWS[row]
-        steps, means, ses = [], [], []
-        for evaluation in result["curve"]:
-            values = _per_seed(evaluation, key, scale)
-            if values:
-                steps.append(evaluation["step"])
-                mean, se = _mean_se(values)
-                means.append(mean)
-                ses.append(0.0 if math.isnan(se) else se)
-        length = paper_steps or max(steps)
+        lines = []
+        for label, measure in (("ours", key), ("ours, current D", f"{key}_raw")):
+            steps, means, ses = [], [], []
+            for evaluation in result["curve"]:
+                values = _per_seed(evaluation, measure, scale)
+                if values:
+                    steps.append(evaluation["step"])
+                    mean, se = _mean_se(values)
+                    means.append(mean)
+                    ses.append(0.0 if math.isnan(se) else se)
+            if steps:
+                lines.append((label, steps, means, ses, paper if paper_steps and measure == key else None))
+        length = paper_steps or max(lines[0][1])
         path = os.path.join(out, f"curves_{row}.png")
-        study.curves_figure([(f"{title}: {unit}", [("ours", steps, means, ses, paper if paper_steps else None)])],
-                            path, paper_steps=length)
+        study.curves_figure([(f"{title}: {unit}", lines)], path, paper_steps=length)
         paths.append(path)
     return paths
 

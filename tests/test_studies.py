@@ -160,17 +160,19 @@ def test_a_study_stops_at_its_deadline_and_reports_what_it_reached(tmp_path):
                           deadline=time.perf_counter()) is None
 
 
-def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_paper():
+def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_paper(tmp_path):
     from experiments import labels_study
 
     def evaluation(step, errors):
-        return {"step": step, "per_seed": [{"test_error": e, "fid": 10.0 * (i + 1)} for i, e in enumerate(errors)]}
+        return {"step": step, "per_seed": [{"test_error": e, "test_error_raw": 2 * e, "fid": 10.0 * (i + 1)}
+                                           for i, e in enumerate(errors)]}
 
     curve = [evaluation(600, [0.3, 0.2, 0.25]), evaluation(1200, [0.02, 0.01, 0.015])]  # the last, not the best
     results = {"ssl": {"curve": curve, "final": curve[-1], "ms_per_iteration": 135.0, "batch": 100, "width": None}}
     table = labels_study.format_table(results, seeds=3)
     row = table.splitlines()[2]
-    assert row.startswith("| Improved-GAN semi-supervised, 100 labels | 1,200 (100) | 3 | 1.50 +- 0.29 % test error |")
+    assert row.startswith("| Improved-GAN semi-supervised, 100 labels | 1,200 (100) | 3 | 1.50 +- 0.29 % test error "
+                          "(current D: 3.00 +- 0.58) |")
     assert "| 2.00, 1.00, 1.50 | 20.0 +- 5.8 | 0.93 % test error (Salimans et al. 2016" in row
     assert "| <= 1.2: not met | 135 |" in row
     config = labels_study.row_config("aae_ssl", seeds=2, data_dir="/nowhere", width=16)
@@ -179,6 +181,8 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
     with pytest.raises(ValueError, match="unknown row 'gan'"):
         labels_study.row_config("gan", seeds=1, data_dir="/nowhere")
     assert set(labels_study.FULL_STEPS) == set(labels_study.ROWS)
+    (path,) = labels_study.curves_figures(results, str(tmp_path))
+    assert os.path.getsize(path) > 0
 
 
 def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_the_cpu(tmp_path, monkeypatch):
