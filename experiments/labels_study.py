@@ -103,13 +103,15 @@ def format_table(results, *, seeds):
         if gate:
             met = mean <= gate[1] if gate[0] == "<=" else mean >= gate[1]
             gate_cell = f"{gate[0]} {gate[1]}: {'met' if met else 'not met'}"
+        found = [s["digits_found"] for s in final["per_seed"] if "digits_found" in s]
+        found_cell = f" (digits found: {', '.join(map(str, found))})" if found else ""
         raw = _per_seed(final, f"{key}_raw", scale)
         raw_cell = f" (current D: {study.cell(*_mean_se(raw), '{:.2f}')})" if raw else ""
         step = final["step"]
         if result.get("width"):
             title = f"{title}, DCGAN width {result['width']}"
         lines.append(f"| {title} | {step:,} ({result.get('batch', '')}) | {len(values)} | {study.cell(mean, se, '{:.2f}')} {unit}{raw_cell} | "
-                     f"{', '.join(f'{v:.2f}' for v in values)} | {fid_cell} | {paper_cell} | {gate_cell} | "
+                     f"{', '.join(f'{v:.2f}' for v in values)}{found_cell} | {fid_cell} | {paper_cell} | {gate_cell} | "
                      f"{result['ms_per_iteration']:.0f} |")
     return "\n".join(lines)
 

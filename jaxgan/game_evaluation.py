@@ -3,7 +3,8 @@
   cgan, acgan, aae (supervised / semi-supervised): `class_accuracy`, the accuracy of the shipped
       MNIST / Fashion-MNIST classifier on samples generated for each requested class.
   infogan: `code_class_accuracy`, the same for the categorical code after the best one-to-one
-      matching of code values to classes (Hungarian), and the matching itself.
+      matching of code values to classes (Hungarian), the matching itself, the accuracy per code
+      value and `digits_found` (code values whose matched digit is most of their samples).
   semi_supervised, aae semi_supervised: `test_error` and `test_errors` of the model's own
       classifier (D's class head / the encoder's class logits) on the whole test split; with a
       moving average of D (`game.d_average_decay`), the averaged D's, beside `test_error_raw`.
@@ -45,6 +46,12 @@ def matched_accuracy(predicted, codes, num_classes):
     np.add.at(confusion, (np.asarray(codes), np.asarray(predicted)), 1)
     rows, cols = linear_sum_assignment(-confusion)
     return float(confusion[rows, cols].sum() / confusion.sum()), [int(c) for c in cols[np.argsort(rows)]]
+
+
+def digits_found(per_code_accuracy):
+    """How many code values draw their matched digit in most of their samples (> 50%): each such
+    code has a digit of its own (the matching is one-to-one), so 10 means all ten were found."""
+    return int(np.sum(np.asarray(per_code_accuracy) > 0.5))
 
 
 def code_statistics(codes):
@@ -106,7 +113,9 @@ def evaluate_game(config, program, state, *, key, use_ema, workdir=None, step=0)
             predicted = predicted_classes(_in_batches(lambda x: classifier.apply(x)[0], seed_samples, config.eval.batch_size))
             if game.name == "infogan":
                 accuracy, matching = matched_accuracy(predicted, requested, 10)
-                values.update(code_class_accuracy=accuracy, code_to_class=matching)
+                per_code = [class_accuracy(predicted[requested == c], matching[c]) for c in range(conditional_classes)]
+                values.update(code_class_accuracy=accuracy, code_to_class=matching, code_accuracy_per_code=per_code,
+                              digits_found=digits_found(per_code))
             else:
                 values["class_accuracy"] = class_accuracy(predicted, requested)
                 values["class_accuracy_per_class"] = [class_accuracy(predicted[requested == k], k)

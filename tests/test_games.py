@@ -17,7 +17,7 @@ from jaxgan import cli, losses, state as state_lib
 from jaxgan.config import ConfigError, base_config, validate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.labeled import SemiSupervisedSource, choose_labeled_subset
-from jaxgan.game_evaluation import class_grid_latents, code_statistics, matched_accuracy
+from jaxgan.game_evaluation import class_grid_latents, code_statistics, digits_found, matched_accuracy
 from jaxgan.games import make_aae_step, make_game_step
 from jaxgan.latents import Prior
 from jaxgan.nets import AdversarialAutoencoder, AuxiliaryDiscriminator, CodeDiscriminators, MLPDiscriminator, MLPGenerator
@@ -231,6 +231,8 @@ def test_matching_and_code_statistics():
     predicted = permutation[codes].copy()
     predicted[:5] = permutation[1]  # 5 of 100 wrong
     assert matched_accuracy(predicted, codes, 4)[0] == 0.95
+    # digits found: code values whose matched digit is most of their samples
+    assert digits_found([0.95, 0.51, 0.5, 0.2]) == 2 and digits_found([1.0] * 10) == 10
     # closed form: N(m, diag(s^2)) vs N(0, I): FD = |m|^2 + sum (s - 1)^2
     z = np.random.default_rng(0).standard_normal((200_000, 2))
     stats = code_statistics(z * np.array([2.0, 0.5]) + np.array([1.0, -1.0]))
