@@ -132,6 +132,8 @@ def curves_figures(results, out):
                     ses.append(0.0 if math.isnan(se) else se)
             if steps:
                 lines.append((label, steps, means, ses, paper if paper_steps and measure == key else None))
+        if len(lines) == 2:  # the game's measure is the averaged D's (Improved-GAN's protocol)
+            lines[0] = ("ours, averaged D",) + lines[0][1:]
         length = paper_steps or max(lines[0][1])
         path = os.path.join(out, f"curves_{row}.png")
         study.curves_figure([(f"{title}: {unit}", lines)], path, paper_steps=length)
