@@ -4,7 +4,7 @@ fake logit fixed at 0 (D(x) = Z/(Z+1), Z = sum_k exp l_k), feature matching for 
 
     ./run jaxgan train --config experiments/improved_gan_ssl.py --config.data.source=idx \\
         --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/ssl_mnist
-    ./run python -m experiments.ssl_study --steps 30000 --seeds 3     # curve and table
+    ./run python -m experiments.labels_study --rows ssl --steps 20000 --seeds 3   # curve and table
 
 The protocol of the authors' code, openai/improved-gan mnist_svhn_cifar10/
 train_mnist_feature_matching.py (read 2026-11-30), which the paper's 0.93% (93 +- 6.5 errors of
