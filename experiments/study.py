@@ -109,6 +109,7 @@ def curves_figure(panels, path, *, paper_steps):
             if paper is not None:
                 ax.plot([paper_steps], [paper], marker="*", ms=11, color=color, ls="none")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())  # labels at decades only: no overlaps
         ax.set_xlim(right=1.6 * paper_steps)
         ax.axvline(paper_steps, color="0.6", lw=0.8, ls="--")
         ax.set_title(title, fontsize=9)
