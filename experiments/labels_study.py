@@ -16,13 +16,12 @@ seeds with the per-seed values, beside the paper's number and length. Writes to 
 import argparse
 import importlib
 import json
-import math
 import os
 import time
 
-import numpy as np
 
 from experiments import datasets_dir, study
+from jaxgan.metrics import mean_and_stderr
 
 # name: (title, recipe module, overrides, measure key, scale, unit, paper value, paper length in
 # iterations, the paper's source, the gate as (op, value))
@@ -83,22 +82,16 @@ def _per_seed(evaluation, key, scale):
     return [scale * s[key] for s in evaluation["per_seed"] if key in s]
 
 
-def _mean_se(values):
-    values = np.asarray(values, float)
-    se = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
-    return float(np.mean(values)), se
-
-
-def format_table(results, *, seeds):
+def format_table(results):
     lines = ["| game | steps (batch) | seeds | ours (final checkpoint) | per seed | FID (domain net) | "
              "paper | gate | ms / step (all seeds) |", "|---|---|---|---|---|---|---|---|---|"]
     for row, result in results.items():
         title, _, _, key, scale, unit, paper, paper_steps, source, gate = ROWS[row]
         final = result["final"]
         values = _per_seed(final, key, scale)
-        mean, se = _mean_se(values)
+        mean, se = mean_and_stderr(values)
         fid = _per_seed(final, "fid", 1.0)
-        fid_cell = study.cell(*_mean_se(fid), "{:.1f}") if fid else ""
+        fid_cell = study.cell(*mean_and_stderr(fid), "{:.1f}") if fid else ""
         paper_cell = f"{paper} {unit} ({source}" + (f", {paper_steps:,} steps)" if paper_steps else ")") if paper else ""
         gate_cell = ""
         if gate:
@@ -107,7 +100,7 @@ def format_table(results, *, seeds):
         found = [s["digits_found"] for s in final["per_seed"] if "digits_found" in s]
         found_cell = f" (digits found: {', '.join(map(str, found))})" if found else ""
         raw = _per_seed(final, f"{key}_raw", scale)
-        raw_cell = f" (current D: {study.cell(*_mean_se(raw), '{:.2f}')})" if raw else ""
+        raw_cell = f" (current D: {study.cell(*mean_and_stderr(raw), '{:.2f}')})" if raw else ""
         step = final["step"]
         if result.get("width"):
             title = f"{title}, DCGAN width {result['width']}"
@@ -128,9 +121,9 @@ def curves_figures(results, out):
                 values = _per_seed(evaluation, measure, scale)
                 if values:
                     steps.append(evaluation["step"])
-                    mean, se = _mean_se(values)
+                    mean, se = mean_and_stderr(values)
                     means.append(mean)
-                    ses.append(0.0 if math.isnan(se) else se)
+                    ses.append(se)
             if steps:
                 lines.append((label, steps, means, ses, paper if paper_steps and measure == key else None))
         if len(lines) == 2:  # the game's measure is the averaged D's (Improved-GAN's protocol)
@@ -172,7 +165,7 @@ def main(argv=None):
     if not results:
         print(f"no row reached its first evaluation within --budget-s {args.budget_s}")
         return None
-    report = format_table(results, seeds=args.seeds) + f"\n\nWall time of this invocation: {time.perf_counter() - started:.0f} s.\n"
+    report = format_table(results) + f"\n\nWall time of this invocation: {time.perf_counter() - started:.0f} s.\n"
     with open(os.path.join(args.out, "table.md"), "w") as f:
         f.write(report)
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -857,7 +857,8 @@ def build_step(config, *, axis_name=None):
             info_weights=(game.categorical_weight, game.continuous_weight),
             semi_supervised_head=game.semi_supervised_head, g_objective=game.g_objective,
             unlabeled_weight=game.unlabeled_weight, d_average_decay=game.d_average_decay or None, penalties=penalties,
-            joint_batches=per_example_discriminator(config), n_critic=config.n_critic, ema_decay=config.ema_decay or None, axis_name=axis_name)
+            joint_batches=per_example_discriminator(config), n_critic=config.n_critic,
+            ema_decay=config.ema_decay or None, axis_name=axis_name)
     return make_step(
         d_loss=d_loss,
         g_loss=g_loss,

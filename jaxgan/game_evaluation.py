@@ -16,6 +16,7 @@
 Every function is per seed: it returns one dict per trained seed plus the protocol.
 """
 
+import functools
 import os
 
 import jax
@@ -143,14 +144,24 @@ def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500)
     code reports, and `test_error_raw` / `test_errors_raw` those of the current parameters;
     without one, `test_error` is the current D's.
     """
+    classify = _class_logits(state.discriminator)
+
     def error(params):
-        classify = jax.jit(lambda x: _apply(state.discriminator, params, state.d_state, x, train=False)[0]["class_logits"])
-        return _test_error(_in_batches(classify, test_x, batch_size)[:, :num_classes], test_y)
+        logits = _in_batches(lambda x: classify(params, state.d_state, x), test_x, batch_size)
+        return _test_error(logits[:, :num_classes], test_y)
 
     values = error(state.d_params)
     if "d_ema" in state.param_averages:
         values = {**{f"{k}_raw": v for k, v in values.items()}, **error(state.param_averages["d_ema"])}
     return values
+
+
+@functools.cache
+def _class_logits(discriminator):
+    """D's class logits as one compiled function of (params, collections, x), shared by every
+    seed and by the current and averaged parameters."""
+    return jax.jit(lambda params, collections, x: _apply(discriminator, params, collections, x,
+                                                          train=False)[0]["class_logits"])
 
 
 def _test_error(logits, labels):

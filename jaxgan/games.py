@@ -106,8 +106,9 @@ def make_game_step(
       loss (`salimans_discriminator_loss`; the Improved-GAN code uses 0.5).
     d_average_decay: semi_supervised: if set, `state.param_averages["d_ema"]` (from
       `create(..., d_average=True)`) follows D's parameters as a bias-corrected exponential moving
-      average (`update_debiased_ema`, once per step after its n_critic updates); the Improved-GAN code tests its classifier with such an
-      average (decay 0.9999, not bias-corrected: see that function).
+      average (`update_debiased_ema`, once per step after its n_critic updates); the Improved-GAN
+      code tests its classifier with such an average (decay 0.9999, not bias-corrected: see that
+      function).
     penalties: `Penalty` terms on the real-vs-fake logit (CGAN: conditioned on the batch labels).
     joint_batches: run D once on the concatenation of the batches it scores in an update (real,
       fake and labeled; one noise draw for all) instead of once per batch. The same function

@@ -115,13 +115,13 @@ def _create(key, sample_x, pools, init_x, *, generator, discriminator, g_tx, d_t
             d_average):
     g_key, d_key, run_key = jax.random.split(key, 3)
     z = jnp.zeros((1,) + latent_shape, jnp.float32)
-    x = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), sample_x) if init_x is None else init_x
     g_params, g_state = _split_variables(generator.init(g_key, z, train=False))
     if init_x is None:
+        x = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), sample_x)
         d_params, d_state = _split_variables(discriminator.init(d_key, x, train=False))
     else:  # the data-dependent init pass runs as in training, noise on (the Improved-GAN code's)
         noise_key = jax.random.fold_in(d_key, 1)
-        d_params, d_state = _split_variables(discriminator.init({"params": d_key, "noise": noise_key}, x, train=True))
+        d_params, d_state = _split_variables(discriminator.init({"params": d_key, "noise": noise_key}, init_x, train=True))
     return TrainState(
         step=jnp.zeros((), jnp.int32),
         key=run_key,

@@ -169,7 +169,7 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
 
     curve = [evaluation(600, [0.3, 0.2, 0.25]), evaluation(1200, [0.02, 0.01, 0.015])]  # the last, not the best
     results = {"ssl": {"curve": curve, "final": curve[-1], "ms_per_iteration": 135.0, "batch": 100, "width": None}}
-    table = labels_study.format_table(results, seeds=3)
+    table = labels_study.format_table(results)
     row = table.splitlines()[2]
     assert row.startswith("| Improved-GAN semi-supervised, 100 labels | 1,200 (100) | 3 | 1.50 +- 0.29 % test error "
                           "(current D: 3.00 +- 0.58) |")
