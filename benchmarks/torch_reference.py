@@ -7,7 +7,7 @@ import), so it runs in whatever interpreter has torch:
         # {"model", "batch", "repeats", "compile", "dtype"} -> a measurement; with "build_only": true,
         # build and warm the model up only (later measurements reuse it)
 
-One iteration does the same work as `jaxgan.steps.make_step` with the non-saturating loss:
+One iteration does the same work as `jaxgan.games.make_gan_step` with the non-saturating loss:
   D update: z ~ N(0, I); fake = G(z) (train mode, no grad); BCE(D(real), 1) + BCE(D(fake), 0);
             backward; Adam(2e-4, 0.5, 0.999).
   G update: fresh z; BCE(D(G(z)), 1) (D in train mode); backward through D and G; Adam.

@@ -16,7 +16,7 @@ D's learning rate is 1e-3, the autoencoder's 2e-4: the supervised mode's best. T
 and semi-supervised modes measured better with `--config.optimizer.d.learning_rate=2e-4`
 (experiments/README.md; `labeled_recipes` uses that for them).
 Deviations, flagged: one Adam update per step of reconstruction + adversarial (+ class) terms,
-not three SGD-momentum phases (see `jaxgan.games.make_aae_step`); tanh output in [-1, 1].
+not three SGD-momentum phases (see `jaxgan.games.aae.make_aae_step`); tanh output in [-1, 1].
 """
 
 from experiments.labeled_common import labeled_config

@@ -11,13 +11,9 @@ The recipes keep their losses, penalties, optimizers and n_critic; for a CPU bud
 
 import argparse
 import importlib
-import json
 import os
-import shutil
-import time
 
-from experiments import datasets_dir
-from jaxgan.train import train
+from experiments import datasets_dir, study
 
 RECIPES = ("dcgan", "lsgan", "wgan", "wgan_gp", "wgan_lp", "wgan_div", "dragan", "sngan", "ragan")
 
@@ -30,23 +26,12 @@ def run_one(recipe, dataset, args):
     config.data.batch_size = args.batch
     config.model.g_width = args.width
     config.model.d_width = args.width
-    steps = args.steps if config.n_critic == 1 else args.critic_recipe_steps
-    config.train.num_steps = steps
-    config.train.checkpoint_every = steps
-    config.train.plot_every = 0
-    config.train.eval_every = 0
-    config.train.log_every = 50
-    config.train.progress = False
     config.ema_decay = args.ema
-    workdir = os.path.join(args.out, f"{recipe}_{dataset}")
-    shutil.rmtree(workdir, ignore_errors=True)
-    started = time.perf_counter()
-    result = train(config, workdir)
-    seconds = time.perf_counter() - started
-    summary = {k: v["mean"] for k, v in result["evaluation"]["summary"].items()}
-    return {"recipe": recipe, "dataset": dataset, "steps": steps, "n_critic": config.n_critic, "batch": args.batch,
-            "width": args.width, "wall_s": seconds, "steps_per_s": result["timing"]["steps_per_s"],
-            "grid": os.path.join(workdir, "samples", f"step_{steps:08d}.png"), **summary}
+    steps = args.steps if config.n_critic == 1 else args.critic_recipe_steps
+    row = study.short_run(config, os.path.join(args.out, f"{recipe}_{dataset}"), steps=steps, log_every=50)
+    return {"recipe": recipe, "dataset": dataset, "n_critic": config.n_critic, "width": args.width,
+            "grid": os.path.join(row["workdir"], "samples", f"step_{steps:08d}.png"), **row,
+            **{k: v["mean"] for k, v in row["summary"].items()}}
 
 
 def main(argv=None):
@@ -61,16 +46,10 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/image_recipes")
     args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    rows = []
-    results_path = os.path.join(args.out, "results.jsonl")
-    for dataset in args.datasets.split(","):
-        for recipe in args.recipes.split(","):
-            row = run_one(recipe, dataset, args)
-            rows.append(row)
-            with open(results_path, "a") as f:
-                f.write(json.dumps(row) + "\n")
-            print(json.dumps(row), flush=True)
+    runs = {f"{recipe}/{dataset}": (recipe, dataset) for dataset in args.datasets.split(",")
+            for recipe in args.recipes.split(",")}
+    rows = study.run_and_record(list(runs), runs, lambda name: run_one(*runs[name], args), args.out,
+                                measures=("fid", "kid", "precision", "recall", "is"), error=parser.error)
     lines = ["| recipe | data | G steps (n_critic) | wall s | FID | KID | precision | recall | IS |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['recipe']} | {r['dataset']} | {r['steps']} ({r['n_critic']}) | {r['wall_s']:.0f} | {r['fid']:.2f} | "

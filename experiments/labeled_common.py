@@ -4,7 +4,7 @@ official files with `--config.data.source=idx --config.data.dir=$JAXGAN_DATASETS
 
 Each run evaluates its game's own measure at the end (and every `train.eval_every` steps):
 class accuracy of the shipped classifier on class-conditional samples, the test error of the
-semi-supervised classifier, or the AAE's code statistics (`jaxgan.game_evaluation`), beside
+semi-supervised classifier, or the AAE's code statistics (`jaxgan.evaluation.labels`), beside
 FID/KID/precision/recall/density/coverage/IS of 10,000 samples.
 """
 

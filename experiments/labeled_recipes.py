@@ -14,13 +14,9 @@ Everything is recorded in OUT/results.jsonl.
 
 import argparse
 import importlib
-import json
 import os
-import shutil
-import time
 
-from experiments import datasets_dir
-from jaxgan.train import train
+from experiments import datasets_dir, study
 
 RUNS = {
     "cgan": ("cgan", {}),
@@ -42,25 +38,13 @@ MEASURES = ("class_accuracy", "code_class_accuracy", "test_error", "test_errors"
 def configure(name, args):
     recipe, overrides = RUNS[name]
     config = importlib.import_module(f"experiments.{recipe}").get_config()
-    for key, value in overrides.items():
-        *groups, field = key.split(".")
-        node = config
-        for group in groups:
-            node = node[group]
-        node[field] = value
+    config.update_from_flattened_dict(overrides)
     config.data.name = args.dataset
     config.data.source = "idx"
     config.data.dir = os.path.join(args.data_dir, args.dataset)
     config.num_seeds = args.seeds
-    if args.steps:
-        config.train.num_steps = args.steps
     if config.model.name == "dcgan" and args.width:
         config.model.g_width = config.model.d_width = args.width
-    config.train.checkpoint_every = config.train.num_steps
-    config.train.plot_every = 0
-    config.train.eval_every = 0
-    config.train.log_every = 100
-    config.train.progress = False
     if args.ema is not None and config.ema_decay > 0:
         config.ema_decay = args.ema
     return config
@@ -68,29 +52,11 @@ def configure(name, args):
 
 def run_one(name, args):
     config = configure(name, args)
-    workdir = os.path.join(args.out, f"{name}_{args.dataset}")
-    if not args.resume:
-        shutil.rmtree(workdir, ignore_errors=True)
-    started = time.perf_counter()
-    result = train(config, workdir)
-    seconds = time.perf_counter() - started
-    evaluation = result["evaluation"]
-    row = {"run": name, "dataset": args.dataset, "steps": config.train.num_steps, "seeds": config.num_seeds,
-           "resumed": args.resume,  # wall_s then covers only this leg
-           "batch": config.data.batch_size, "wall_s": round(seconds, 1), "steps_per_s": result["timing"]["steps_per_s"],
-           "summary": evaluation["summary"],
-           "per_seed": [{k: v for k, v in s.items() if k in MEASURES or k in ("code_to_class", "class_accuracy_per_class")}
-                        for s in evaluation["per_seed"]],
-           "workdir": workdir}
-    return row
-
-
-def _cell(summary, key, fmt):
-    if key not in summary:
-        return ""
-    value = summary[key]
-    return (fmt.format(value["mean"]) + (" +- " + fmt.format(value["stderr"]) if value["stderr"] == value["stderr"] and
-                                          value["stderr"] else ""))
+    row = study.short_run(config, os.path.join(args.out, f"{name}_{args.dataset}"),
+                          steps=args.steps or config.train.num_steps, resume=args.resume)
+    keep = set(MEASURES) | {"code_to_class", "class_accuracy_per_class"}
+    return {"run": name, "dataset": args.dataset, **row,
+            "per_seed": [{k: v for k, v in s.items() if k in keep} for s in row["per_seed"]]}
 
 
 def main(argv=None):
@@ -105,23 +71,9 @@ def main(argv=None):
     parser.add_argument("--out", default="results/labeled_recipes")
     parser.add_argument("--resume", action="store_true",
                         help="continue an earlier run in OUT from its checkpoint to --steps (same other flags)")
-    run_and_record(parser, parser.parse_args(argv), RUNS, run_one, MEASURES)
-
-
-def run_and_record(parser, args, runs, run_one, measures):
-    """Run `args.runs` (comma list of keys of `runs`) one after another; append each row to
-    OUT/results.jsonl and print its measures."""
-    unknown = [r for r in args.runs.split(",") if r not in runs]
-    if unknown:
-        parser.error(f"unknown runs {unknown}; choose from {sorted(runs)}")
-    os.makedirs(args.out, exist_ok=True)
-    for name in args.runs.split(","):
-        row = run_one(name, args)
-        with open(os.path.join(args.out, "results.jsonl"), "a") as f:
-            f.write(json.dumps(row) + "\n")
-        s = row["summary"]
-        print(json.dumps({"run": name, "wall_s": row["wall_s"], **{k: _cell(s, k, "{:.4f}") for k in measures if k in s}}),
-              flush=True)
+    args = parser.parse_args(argv)
+    study.run_and_record(args.runs.split(","), RUNS, lambda name: run_one(name, args), args.out, measures=MEASURES,
+                         error=parser.error)
 
 
 if __name__ == "__main__":

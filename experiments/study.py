@@ -1,10 +1,13 @@
-"""What the reproduction studies share: training a recipe in segments that end at log-spaced
-evaluation steps (each segment resumes from the last one's checkpoint), reading the curve back
-from the workdir, table cells and the convergence figure."""
+"""What every sweep and study of experiments/ runs through (the one runner): training a recipe
+in segments that end at log-spaced evaluation steps (each segment resumes from the last one's
+checkpoint; `train_to`), or in one short run evaluated at its end (`short_run`), recording a
+sweep's rows (`run_and_record`), reading a curve back from the workdir, table cells and the
+convergence figure."""
 
 import glob
 import json
 import os
+import shutil
 import time
 
 import numpy as np
@@ -59,6 +62,53 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, dea
         return None  # the deadline came before the first evaluation
     return {"curve": curve, "final": curve[-1], "complete": curve[-1]["step"] == last, "samples": samples,
             "wall_s": wall, "ms_per_iteration": _cost(workdir, per_iteration)}
+
+
+def short_run(config, workdir, *, steps, resume=False, log_every=100):
+    """Train `config` for `steps` in `workdir` (emptied first unless `resume`, which continues an
+    earlier run there), checkpointing and evaluating once, at the end. Returns the row every sweep
+    records: {"steps", "batch", "seeds", "resumed", "wall_s" (this invocation), "steps_per_s",
+    "first_call_s", "summary", "per_seed", "workdir"}."""
+    config.train.num_steps = steps
+    config.train.checkpoint_every = steps
+    config.train.plot_every = 0
+    config.train.eval_every = 0
+    config.train.log_every = log_every
+    config.train.progress = False
+    if not resume:
+        shutil.rmtree(workdir, ignore_errors=True)
+    started = time.perf_counter()
+    result = train(config, workdir)
+    evaluation = result["evaluation"]
+    return {"steps": steps, "batch": config.data.batch_size, "seeds": config.num_seeds, "resumed": resume,
+            "wall_s": round(time.perf_counter() - started, 1), "steps_per_s": result["timing"]["steps_per_s"],
+            "first_call_s": result["timing"]["first_call_s"], "summary": evaluation["summary"],
+            "per_seed": evaluation["per_seed"], "workdir": workdir}
+
+
+def run_and_record(names, known, run_one, out, *, measures, error):
+    """Run `names` (keys of `known`) one after another with `run_one(name) -> row`, append each row
+    to OUT/results.jsonl and print its `measures` (mean +- s.e.). `error(message)` reports unknown
+    names (argparse's `parser.error`). Returns the rows."""
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        error(f"unknown runs {unknown}; choose from {sorted(known)}")
+    os.makedirs(out, exist_ok=True)
+    rows = []
+    for name in names:
+        row = run_one(name)
+        rows.append(row)
+        with open(os.path.join(out, "results.jsonl"), "a") as f:
+            f.write(json.dumps(row) + "\n")
+        summary = row["summary"]
+        print(json.dumps({"run": name, "wall_s": row["wall_s"],
+                          **{k: _summary_cell(summary[k]) for k in measures if k in summary}}), flush=True)
+    return rows
+
+
+def _summary_cell(value):
+    mean, stderr = value["mean"], value["stderr"]
+    return f"{mean:.4f}" + (f" +- {stderr:.4f}" if stderr == stderr and stderr else "")
 
 
 def read_curve(workdir):

@@ -7,7 +7,7 @@ TFDS (`jaxgan data prepare mnist`, `... fashion_mnist`) or from the official fil
 fashion_mnist/). With internet: `--config.data.name=cycle_gan/horse2zebra` (TFDS, 256 x 256).
 
 Evaluation at the end (and every `train.eval_every` steps) on the first 1,000 held-out test
-images (`jaxgan.translation_evaluation`), with a grid of inputs, translations and targets or
+images (`jaxgan.evaluation.translation`), with a grid of inputs, translations and targets or
 cycles in WORKDIR/samples/translations_*.png.
 """
 

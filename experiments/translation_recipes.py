@@ -1,5 +1,5 @@
 """CPU runs of the translation recipes on the offline MNIST / Fashion-MNIST tasks: trains each,
-evaluates the held-out measures (`jaxgan.translation_evaluation`), saves grids, writes a table.
+evaluates the held-out measures (`jaxgan.evaluation.translation`), saves grids, writes a table.
 
     ./run python -m experiments.translation_recipes --runs pix2pix_edges2mnist,cyclegan_mnist2fashion
 
@@ -12,12 +12,8 @@ OUT/results.jsonl.
 import argparse
 import importlib
 import os
-import shutil
-import time
 
-from experiments import datasets_dir
-from experiments.labeled_recipes import run_and_record
-from jaxgan.train import train
+from experiments import datasets_dir, study
 
 RUNS = {
     "pix2pix_edges2mnist": ("pix2pix", "edges2mnist", {"data.batch_size": 16, "translation.patch_layers": 1}),
@@ -36,27 +32,13 @@ def configure(name, args):
     config.data.source = "idx"
     config.data.dir = args.data_dir
     config.model.g_width = config.model.d_width = args.width
-    for key, value in overrides.items():
-        group, field = key.split(".")
-        config[group][field] = value
-    config.train.num_steps = args.steps
-    config.train.checkpoint_every = args.steps
-    config.train.log_every = 100
-    config.train.progress = False
+    config.update_from_flattened_dict(overrides)
     return config
 
 
 def run_one(name, args):
-    config = configure(name, args)
-    workdir = os.path.join(args.out, name)
-    if not args.resume:
-        shutil.rmtree(workdir, ignore_errors=True)
-    started = time.perf_counter()
-    result = train(config, workdir)
-    evaluation = result["evaluation"]
-    return {"run": name, "steps": config.train.num_steps, "batch": config.data.batch_size, "width": args.width,
-            "wall_s": round(time.perf_counter() - started, 1), "steps_per_s": result["timing"]["steps_per_s"],
-            "first_call_s": result["timing"]["first_call_s"], "summary": evaluation["summary"], "workdir": workdir}
+    row = study.short_run(configure(name, args), os.path.join(args.out, name), steps=args.steps, resume=args.resume)
+    return {"run": name, "width": args.width, **row}
 
 
 def main(argv=None):
@@ -67,7 +49,9 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/translation_recipes")
     parser.add_argument("--resume", action="store_true", help="continue earlier runs in OUT to --steps")
-    run_and_record(parser, parser.parse_args(argv), RUNS, run_one, MEASURES)
+    args = parser.parse_args(argv)
+    study.run_and_record(args.runs.split(","), RUNS, lambda name: run_one(name, args), args.out, measures=MEASURES,
+                         error=parser.error)
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """jaxgan: generative adversarial networks in JAX/Flax.
 
 Pure losses and penalties (`jaxgan.losses`), Flax networks (`jaxgan.nets`), one immutable train
-state (`jaxgan.state`), a step factory (`jaxgan.steps`), data-parallel wrappers
+state (`jaxgan.state`), the games and their step factories (`jaxgan.games`), data-parallel wrappers
 (`jaxgan.parallel`) and a training loop (`jaxgan.train`).
 """
 

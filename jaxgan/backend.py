@@ -11,7 +11,7 @@ tested equal), and which is fastest depends on XLA's backend, not on the model:
     layer ("matmul", `nets.conv.conv4x4_stride2`), chosen separately for critics that a gradient
     penalty differentiates twice;
   * loops (the critic's `n_critic` updates, fused steps): a `lax.scan`, or unrolled into
-    straight-line code up to `max_unrolled` iterations (`steps.scan_or_unroll`);
+    straight-line code up to `max_unrolled` iterations (`games.scan_or_unroll`);
   * donation of the train state to the compiled step;
   * initialization compiled with the backend's optimizer on or off;
   * on the CPU backend only: which library runs convolutions (`train.cpu_convolutions`).

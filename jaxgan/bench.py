@@ -31,10 +31,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan.config import translation_shapes, uses_labels, validate
+from jaxgan import data
+from jaxgan.config import uses_labels, validate
 from jaxgan.train import Program, make_source
-
-TRANSLATION_BATCH_KEYS = {"pix2pix": ("source", "target"), "cyclegan": ("a", "b")}
 
 
 def random_batch(program, config, batch_size, key):
@@ -43,9 +42,9 @@ def random_batch(program, config, batch_size, key):
     [0, num_classes). The 2D datasets are drawn from their own source."""
     fused = config.train.fused_steps
     seeds = (config.num_seeds,) if config.num_seeds > 1 else ()
-    if config.game.name in TRANSLATION_BATCH_KEYS:
-        shapes = translation_shapes(config)
-        names = TRANSLATION_BATCH_KEYS[config.game.name]
+    if data.is_translation_data(config.data):
+        shapes = data.translation_shapes(config.data)
+        names = program.game.batch_keys(config)
         return {name: jax.random.uniform(jax.random.fold_in(key, i), seeds + (fused, 1, batch_size) + tuple(shape),
                                          minval=-1, maxval=1)
                 for i, (name, shape) in enumerate(zip(names, shapes))}

@@ -332,7 +332,7 @@ def _sample(config, args):
     step = int(np.asarray(state.step).reshape(-1)[0])
     use_ema = program.default_use_ema() and not args.raw
     if args.by_class:
-        from jaxgan.game_evaluation import class_grid_latents
+        from jaxgan.evaluation.labels import class_grid_latents
         from jaxgan.plots import save_image_grid
 
         num_classes = program.prior.num_classes if program.prior is not None else 0
@@ -395,21 +395,22 @@ def _translate(args):
     import numpy as np
     from PIL import Image
 
-    from jaxgan.config import generator_input_shape, is_translation, validate
-    from jaxgan.steps import _apply
+    from jaxgan import data, games
+    from jaxgan.config import validate
+    from jaxgan.games import apply
 
     workdir, step = _checkpoint_location(args.checkpoint)
     config = validate(read_run_config(workdir))
-    if not is_translation(config):
+    if not data.is_translation_data(config.data):
         raise UsageError(f"{workdir!r} is a {config.game.name!r} run; translate needs game pix2pix or cyclegan")
-    if args.direction == "b2a" and config.game.name != "cyclegan":
-        raise UsageError("--direction b2a needs a cyclegan run (pix2pix learns source -> target only)")
     program, state = _restore(config, workdir, step)
+    if args.direction == "b2a" and not hasattr(program.generator, "b_to_a"):
+        raise UsageError("--direction b2a needs a cyclegan run (pix2pix learns source -> target only)")
     seed_state = program.seed_states(state)[0]
     params = seed_state.ema_params if program.default_use_ema() and not args.raw else seed_state.g_params
     method = "b_to_a" if args.direction == "b2a" else None
-    forward = jax.jit(lambda x: _apply(seed_state.generator, params, seed_state.g_state, x, train=False, method=method)[0])
-    names, images = _read_images(args.input, generator_input_shape(config))
+    forward = jax.jit(lambda x: apply(seed_state.generator, params, seed_state.g_state, x, train=False, method=method)[0])
+    names, images = _read_images(args.input, games.get(config.game.name).generator_input_shape(config))
     output = args.output or os.path.normpath(args.input) + "_translated"
     os.makedirs(output, exist_ok=True)
     for start in range(0, len(images), args.batch_size):

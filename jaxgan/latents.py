@@ -48,7 +48,7 @@ class Prior(NamedTuple):
         return jnp.concatenate(parts, axis=-1)
 
     def sample_latent(self, key, shape=None):
-        """`steps.generate`'s prior: one latent vector from `key` (shape is implied)."""
+        """`games.generate`'s prior: one latent vector from `key` (shape is implied)."""
         del shape
         return self.latent(self.draw(key))
 

@@ -1,6 +1,6 @@
 """Compilation and data parallelism: the one place where jit, shardings and donation are applied.
 
-Three forms of the same pure step (`jaxgan.steps.make_step`):
+Three forms of the same pure step (`jaxgan.games.make_gan_step` or any game's):
   * `single_device(step)`: `jax.jit` with the state donated.
   * `data_parallel(step, mesh, example_axis=...)`: `jax.jit` with the batch sharded over the
     `("data",)` mesh axis along its example axis and the state replicated (the current JAX idiom;

@@ -35,8 +35,9 @@ class TrainState(flax.struct.PyTreeNode):
                     all its updates, for historical averaging, and/or `{"d_ema": ...}`, a moving
                     average of D's parameters (the semi-supervised classifier's evaluation copy);
                     `{}` when not tracked.
-      pools:        other arrays a game carries from step to step, e.g. CycleGAN's history pools
-                    of generated images (`jaxgan.translation.init_pool`); `{}` when none.
+      extras:       other arrays a game carries from step to step, e.g. CycleGAN's history pools
+                    of generated images (`jaxgan.games.cyclegan.init_pool`); `{}` when none
+                    (the game spec's `extras`).
       generator, discriminator (static): the flax modules; `module.apply` runs them. Modules
                     compare by their hyperparameters, so states built from equal modules
                     share one compiled step and can be stacked.
@@ -56,7 +57,7 @@ class TrainState(flax.struct.PyTreeNode):
     d_opt_state: Any
     ema_params: Any
     param_averages: Any
-    pools: Any
+    extras: Any
     generator: nn.Module = flax.struct.field(pytree_node=False)
     discriminator: nn.Module = flax.struct.field(pytree_node=False)
     g_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
@@ -64,7 +65,7 @@ class TrainState(flax.struct.PyTreeNode):
     latent_shape: tuple = flax.struct.field(pytree_node=False)
 
 
-def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False, pools=None,
+def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False, extras=None,
            d_average=False, init_x=None):
     """Initialize a `TrainState`.
 
@@ -78,7 +79,7 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
       key: a typed PRNG key (`jax.random.key(seed)`) or an int seed.
       track_param_averages: keep running means of both players' parameters (needed by the step
         factory's `historical_averaging`).
-      pools: the game's carried arrays (`TrainState.pools`); None for none.
+      extras: the game's carried arrays (`TrainState.extras`); None for none.
       d_average: keep `param_averages["d_ema"]`, starting as a copy of D's parameters (the step
         factory's `d_average_decay`).
       init_x: a real discriminator input (with `sample_x`'s structure) to initialize D with, in
@@ -98,7 +99,7 @@ def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key,
         raise ValueError(f"init_x must have sample_x's structure {jax.tree.structure(sample_x)}, "
                          f"got {jax.tree.structure(init_x)}")
     return _compiled_create()(
-        key, sample_x, pools, init_x, generator=generator, discriminator=discriminator, g_tx=g_tx, d_tx=d_tx,
+        key, sample_x, extras, init_x, generator=generator, discriminator=discriminator, g_tx=g_tx, d_tx=d_tx,
         latent_shape=tuple(int(d) for d in latent_shape), track_param_averages=bool(track_param_averages),
         d_average=bool(d_average),
     )
@@ -111,7 +112,7 @@ def _compiled_create():
                    compiler_options=init_compiler_options())
 
 
-def _create(key, sample_x, pools, init_x, *, generator, discriminator, g_tx, d_tx, latent_shape, track_param_averages,
+def _create(key, sample_x, extras, init_x, *, generator, discriminator, g_tx, d_tx, latent_shape, track_param_averages,
             d_average):
     g_key, d_key, run_key = jax.random.split(key, 3)
     z = jnp.zeros((1,) + latent_shape, jnp.float32)
@@ -136,7 +137,7 @@ def _create(key, sample_x, pools, init_x, *, generator, discriminator, g_tx, d_t
             **({"g": jax.tree.map(jnp.copy, g_params), "d": jax.tree.map(jnp.copy, d_params)} if track_param_averages else {}),
             **({"d_ema": jax.tree.map(jnp.copy, d_params)} if d_average else {}),
         },
-        pools={} if pools is None else pools,
+        extras={} if extras is None else extras,
         generator=generator,
         discriminator=discriminator,
         g_tx=g_tx,

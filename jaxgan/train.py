@@ -1,7 +1,8 @@
 """The training loop: compile the configured step, feed it data, checkpoint, log, evaluate.
 
-It never knows which GAN variant it runs: the config builds the step (`jaxgan.config`), and the
-loop only moves batches, metrics and checkpoints.
+It never knows which GAN variant it runs: the game's spec (`jaxgan.games.get(config.game.name)`)
+builds the networks, the step, the data source and the extra state, and the loop only moves
+batches, metrics and checkpoints.
 """
 
 import contextlib
@@ -15,22 +16,19 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 from tqdm.auto import tqdm
 
-from jaxgan import backend, parallel
+from jaxgan import backend, data, games, parallel
 from jaxgan.checkpoint import Checkpointer, NonFiniteStateError
-from jaxgan.config import (build_models, build_optimizers, build_prior, build_step, data_shape, discriminator_example,
-                           generator_input_shape, initial_pools, is_image, is_translation, open_split, sample_latent,
-                           uses_labels, validate)
-from jaxgan.data import MIXTURES, SyntheticSource
-from jaxgan.data.images import ImageSource, to_model_range
-from jaxgan.data.labeled import SemiSupervisedSource
-from jaxgan.data.translation import TranslationSource, held_out, is_paired, open_translation
+from jaxgan.config import validate
+from jaxgan.data import MIXTURES
+from jaxgan.data.images import to_model_range
+from jaxgan.data.translation import held_out
 from jaxgan.errors import DataError
-from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator
-from jaxgan.game_evaluation import evaluate_game
+from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator, evaluate_game
 from jaxgan.state import create
-from jaxgan.steps import decode, fuse_steps, generate
+from jaxgan.games import decode, fuse_steps, generate, normal_latent
 from jaxgan.workdir import (WorkdirLock, check_config_change, describe_holder, read_run_config, record_config,
                             truncate_metrics)
 from jaxgan.writers import MetricWriter
@@ -72,8 +70,9 @@ class Program:
         self.mode = _parallel_mode(config, jax.device_count() if devices is None else len(self.devices))
         self.num_seeds = config.num_seeds
         axis_name = parallel.DATA_AXIS if self.mode == "pmap" else None
-        self.generator, self.discriminator = build_models(config, axis_name=axis_name)
-        step = fuse_steps(build_step(config, axis_name=axis_name))
+        self.game = games.get(config.game.name)
+        self.generator, self.discriminator = self.game.models(config, axis_name)
+        step = fuse_steps(self.game.step(config, axis_name))
         seeded = self.num_seeds > 1
         if seeded:
             step = jax.vmap(step)
@@ -81,7 +80,7 @@ class Program:
         self.example_axis = 3 if seeded else 2
         num_devices = (jax.device_count() if devices is None else len(self.devices)) if self.mode != "single" else 1
         parallel.check_divisible(config.data.batch_size, num_devices)
-        if uses_labels(config) == "subset":
+        if self.game.labels(config) == "subset":
             parallel.check_divisible(config.game.labeled_batch_size, num_devices)
         if self.mode == "single":
             self.step = parallel.single_device(step, cpu_convolutions=config.train.cpu_convolutions)
@@ -91,9 +90,9 @@ class Program:
                                                cpu_convolutions=config.train.cpu_convolutions)
         else:
             self.step = parallel.pmap_step(step, example_axis=self.example_axis, devices=self.devices)
-        self.data_shape = data_shape(config)
-        self.prior = build_prior(config)
-        prior_sample = sample_latent(config)
+        self.data_shape = data.example_shape(config.data)
+        self.prior = self.game.prior(config)
+        prior_sample = normal_latent if self.prior is None else self.prior.sample_latent
 
         def sample(state, key, num, use_ema):
             draw = lambda s: generate(s, key, num, use_ema=use_ema, sample_latent=prior_sample)
@@ -118,11 +117,11 @@ class Program:
             discriminator=self.discriminator,
             g_tx=g_tx,
             d_tx=d_tx,
-            latent_shape=generator_input_shape(c),
-            sample_x=discriminator_example(c),
+            latent_shape=self.game.generator_input_shape(c),
+            sample_x=self.game.discriminator_example(c),
             key=key,
             track_param_averages=c.historical_averaging > 0,
-            pools=initial_pools(c),
+            extras=self.game.extras(c),
             d_average=c.game.d_average_decay > 0,
             init_x=init_x,
         )
@@ -176,7 +175,7 @@ class Program:
         Translation configs: the translations of the first N held-out sources (`key` unused)."""
         num = self.config.eval.num_samples if num is None else num
         use_ema = self.default_use_ema() if use_ema is None else use_ema
-        if is_translation(self.config):
+        if data.is_translation_data(self.config.data):
             return self.decode(state, self.held_out_sources(num), use_ema)
         batch = self.config.eval.batch_size
         state = self.from_device(state)
@@ -188,27 +187,41 @@ class Program:
 
 
 def make_source(config):
-    common = dict(
-        batch_size=config.data.batch_size,
-        n_critic=config.n_critic,
-        seed=config.seed,
-        num_streams=config.num_seeds,
-        process_index=jax.process_index(),
-        process_count=jax.process_count(),
-    )
-    if not is_image(config):
-        return SyntheticSource(config.data.name, train_size=config.data.train_size, **common)
-    if is_translation(config):
-        d = config.data
-        a, b = open_translation(d.name, "train", source=d.source, directory=d.dir, image_size=d.image_size)
-        # CycleGAN reads even paired data in independent orders: it must not see the pairing.
-        return TranslationSource(a, b, paired=config.game.name == "pix2pix" and is_paired(d.name), **common)
-    labels = uses_labels(config)
-    if labels == "subset":
-        g = config.game
-        return SemiSupervisedSource(open_split(config, "train"), labeled_batch_size=g.labeled_batch_size,
-                                    num_labeled=g.num_labeled, num_classes=g.num_classes, **common)
-    return ImageSource(open_split(config, "train"), with_labels=labels == "all", **common)
+    """The training data source of `config`: its game's (`Game.source`), one stream per seed."""
+    return games.get(config.game.name).source(
+        config, batch_size=config.data.batch_size, n_critic=config.n_critic, seed=config.seed,
+        num_streams=config.num_seeds, process_index=jax.process_index(), process_count=jax.process_count())
+
+
+def learning_rate(opt, num_steps):
+    """The learning rate (a float, or an optax schedule of the update count) of `opt`."""
+    if opt.schedule == "constant":
+        return opt.learning_rate
+    start = int(round(opt.decay_start * num_steps))
+    return optax.join_schedules(
+        [optax.constant_schedule(opt.learning_rate),
+         optax.linear_schedule(opt.learning_rate, 0.0, max(num_steps - start, 1))], [start])
+
+
+def build_optimizer(opt, num_steps=None):
+    """The optax transformation of `optimizer.g` / `optimizer.d`; `num_steps` (train.num_steps)
+    is needed by the linear_decay schedule."""
+    if opt.schedule != "constant" and num_steps is None:
+        raise ValueError(f"schedule {opt.schedule!r} needs num_steps")
+    rate = learning_rate(opt, num_steps)
+    if opt.name == "adam":
+        return optax.adam(rate, b1=opt.b1, b2=opt.b2, eps=opt.eps, eps_root=opt.eps_root)
+    if opt.name == "rmsprop":
+        return optax.rmsprop(rate, decay=opt.decay)
+    return optax.sgd(rate)
+
+
+def build_optimizers(config):
+    """(g_tx, d_tx) of a config. A schedule runs over each player's own number of updates: the
+    generator's `train.num_steps`, the discriminator's `train.num_steps * n_critic` (it updates
+    n_critic times per step), so that both decay over the whole run."""
+    return (build_optimizer(config.optimizer.g, config.train.num_steps),
+            build_optimizer(config.optimizer.d, config.train.num_steps * config.n_critic))
 
 
 DATA_INIT_SALT = 0xD1A1  # keeps the init batch's order independent of the batch permutations
@@ -220,7 +233,7 @@ def data_init_batch(config, size=500):
     500 of its seeded permutation), or None when the config does not initialize from data."""
     if not config.model.d_weight_norm_data_init:
         return None
-    images = open_split(config, "train")
+    images = data.open_split(config.data, "train")
     if len(images) < size:
         raise DataError(f"data-dependent initialization reads {size} training images; {images.origin} has {len(images)}")
     order = np.random.default_rng([config.seed, DATA_INIT_SALT]).permutation(len(images))[:size]
@@ -381,7 +394,7 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
         truncate_metrics(os.path.join(workdir, "metrics.jsonl"), step)
     _save_config(config, workdir, step, changes if resumed else None)
     writer = MetricWriter(workdir, tensorboard=config.train.tensorboard, resumed_at=step if resumed else None)
-    if isinstance(source, SemiSupervisedSource) and jax.process_index() == 0:
+    if hasattr(source, "describe") and jax.process_index() == 0:  # the labeled subset a source chose
         with open(os.path.join(workdir, "labeled_subset.json"), "w") as f:
             json.dump(source.describe(config.seed), f)
     saved_step = step if resumed else None
@@ -476,7 +489,7 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
 
 def record_evaluation(evaluator, workdir, writer, samples, step, *, key, use_ema, name=None, program=None, state=None):
     """Evaluate, write `eval/<name or step_N>.json` (values + protocol) and TensorBoard scalars.
-    With `program` and `state`, the game's own measures (`game_evaluation`) are included."""
+    With `program` and `state`, the game's own measures (`jaxgan.evaluation.evaluate_game`) are included."""
     game = None
     if program is not None:
         game = evaluate_game(evaluator.config, program, state, key=key, use_ema=use_ema, workdir=workdir, step=step)
@@ -496,7 +509,7 @@ def save_samples_figure(config, samples, path, *, step, max_panels=10):
     from jaxgan.plots import save_image_grid, scatter_grid
 
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    if is_image(config):
+    if data.is_image(config.data):
         if samples.shape[0] == 1:
             save_image_grid(samples[0, :64], path, rows=8)
         else:

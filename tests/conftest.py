@@ -35,10 +35,10 @@ _CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _CHECKOUT not in sys.path:
     sys.path.insert(0, _CHECKOUT)
 from experiments import datasets_dir  # noqa: E402
-from jaxgan import losses, state as state_lib  # noqa: E402
+from jaxgan import losses, parallel, state as state_lib  # noqa: E402
 from jaxgan.data.idx import SPLIT_FILES, where_to_get  # noqa: E402
 from jaxgan.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
-from jaxgan.steps import Penalty, make_step  # noqa: E402
+from jaxgan.games import Penalty, make_gan_step  # noqa: E402
 
 
 # Optimizers are static fields compared by identity: states meant to share a compiled step or
@@ -62,11 +62,11 @@ def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_na
 
 
 def ns_step(**kwargs):
-    return make_step(d_loss=losses.minimax_discriminator_loss, g_loss=losses.non_saturating_generator_loss, **kwargs)
+    return make_gan_step(d_loss=losses.minimax_discriminator_loss, g_loss=losses.non_saturating_generator_loss, **kwargs)
 
 
 def wgan_gp_step(**kwargs):
-    return make_step(
+    return make_gan_step(
         d_loss=losses.wasserstein_discriminator_loss,
         g_loss=losses.wasserstein_generator_loss,
         penalties=[Penalty("wgan_gp", losses.gradient_penalty, 10.0)],
@@ -107,3 +107,30 @@ def shared_dataset_dir(name):
 
         pytest.skip(f"needs the official {name} files, not found in {os.path.abspath(path)}: {where_to_get(name)}")
     return path
+
+
+def run_single(step, state, batches):
+    """The final (host) state and last metrics of `step` over `batches` on one device."""
+    compiled = jax.jit(step)
+    for batch in batches:
+        state, metrics = compiled(state, batch)
+    return jax.device_get(state), jax.device_get(metrics)
+
+
+def run_jit_sharded(step, state, batches):
+    """The same under `parallel.data_parallel` on every device (the batch sharded)."""
+    mesh = parallel.make_mesh()
+    compiled = parallel.data_parallel(step, mesh, example_axis=1)
+    state = parallel.replicate_state(state, mesh)
+    for batch in batches:
+        state, metrics = compiled(state, parallel.shard_batch(batch, mesh, example_axis=1))
+    return jax.device_get(state), jax.device_get(metrics)
+
+
+def run_pmap(step, state, batches):
+    """The same under `parallel.pmap_step` (build the step with axis_name=parallel.DATA_AXIS)."""
+    compiled = parallel.pmap_step(step, example_axis=1)
+    state = parallel.replicate(state)
+    for batch in batches:
+        state, metrics = compiled(state, batch)
+    return jax.device_get(parallel.unreplicate(state)), jax.device_get(metrics)

@@ -78,7 +78,8 @@ def test_program_steps_compile_with_the_configured_convolutions():
 def test_init_state_is_compiled_unoptimized_and_equals_eager_initialization():
     """`create` compiles initialization with LLVM optimization off (XLA:CPU spends seconds
     optimizing each initializer's threefry); the values are op-by-op initialization's, per seed."""
-    from jaxgan.config import base_config, discriminator_example
+    from jaxgan.config import base_config
+    from jaxgan.games import get
     from jaxgan.state import create
     from jaxgan.train import Program
 
@@ -94,7 +95,7 @@ def test_init_state_is_compiled_unoptimized_and_equals_eager_initialization():
         with jax.disable_jit():
             eager = create(generator=program.generator, discriminator=program.discriminator, g_tx=stacked.g_tx,
                            d_tx=stacked.d_tx, latent_shape=stacked.latent_shape,
-                           sample_x=discriminator_example(config), key=jax.random.key(7 + s))
+                           sample_x=get(config.game.name).discriminator_example(config), key=jax.random.key(7 + s))
         assert max_abs_diff(jax.tree.map(lambda x: x[s], fields(stacked)), fields(eager)) < 1e-6
     assert max_abs_diff(stacked.g_params, jax.tree.map(lambda x: x[::-1], stacked.g_params)) > 0.01  # seeds differ
 
@@ -129,16 +130,17 @@ def test_gpu_choices_are_the_ones_measured_on_the_h200():
 def test_auto_resolves_through_the_backend_choices():
     from experiments import dcgan, wgan_gp
 
-    from jaxgan.config import critic_convolution, upsampling
+    from jaxgan.nets.registry import critic_convolution, upsampling
 
-    plain, penalized = dcgan.get_config(), wgan_gp.get_config()
+    plain, penalized = dcgan.get_config().model, wgan_gp.get_config().model
     for name in ("cpu", "cuda", "tpu"):
         chosen = backend.choices(name)
         assert upsampling(plain, name) == chosen.upsample
-        assert critic_convolution(plain, name) == chosen.critic_conv
-        assert critic_convolution(penalized, name) == chosen.critic_conv_with_penalty
-    penalized.model.d_conv, penalized.model.upsample = "xla", "resize"
-    assert critic_convolution(penalized, "cpu") == "xla" and upsampling(penalized, "cuda") == "resize"
+        assert critic_convolution(plain, penalized=False, backend_name=name) == chosen.critic_conv
+        assert critic_convolution(penalized, penalized=True, backend_name=name) == chosen.critic_conv_with_penalty
+    penalized.d_conv, penalized.upsample = "xla", "resize"
+    assert critic_convolution(penalized, penalized=True, backend_name="cpu") == "xla"
+    assert upsampling(penalized, "cuda") == "resize"
 
 
 def _has_while_loop(fn, *args):
@@ -146,7 +148,7 @@ def _has_while_loop(fn, *args):
 
 
 def test_scan_or_unroll_follows_max_unrolled_with_the_same_values(monkeypatch):
-    from jaxgan.steps import scan_or_unroll
+    from jaxgan.games import scan_or_unroll
 
     def body(carry, x):
         return carry * 1.5 + jax.numpy.sin(x), carry + x

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import shared_dataset_dir
-from jaxgan.evaluation import FeatureNetwork, MetricSettings, compute_metrics, extract, in_batches, parse_metrics
+from jaxgan.evaluation import FeatureNetwork, MetricSettings, compute_metrics, extract, in_batches
+from jaxgan.metrics import parse_metrics
 from jaxgan.metrics import stacked_mnist
 
 

@@ -47,7 +47,8 @@ def test_pacgan_recipe_has_the_papers_networks_batch_and_training_set(packing):
     """fjxmlzn/PacGAN 2D config: G 2-400x4-2 (BatchNorm, no hidden bias), D 3 x 200 maxout with 5
     pieces on m packed points, Adam(1e-4, 0.8), 100 packs per batch, 100,000 packs per seed."""
     from experiments import pacgan_2d
-    from jaxgan.config import build_models, validate
+    from jaxgan.config import validate
+    from jaxgan.games import build_models
 
     config = validate(pacgan_2d.get_config(packing))
     assert config.data.batch_size == 100 * packing and config.data.train_size == 100_000 * packing

@@ -2,7 +2,6 @@
 priors, the label budget, loss composition against the loss library, determinism, resume."""
 
 import json
-import os
 import re
 
 import jax
@@ -17,8 +16,9 @@ from jaxgan import cli, losses, state as state_lib
 from jaxgan.config import ConfigError, base_config, validate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.labeled import SemiSupervisedSource, choose_labeled_subset
-from jaxgan.game_evaluation import class_grid_latents, code_statistics, digits_found, matched_accuracy
-from jaxgan.games import make_aae_step, make_game_step
+from jaxgan.evaluation.labels import class_grid_latents, code_statistics, digits_found, matched_accuracy
+from jaxgan.games import (make_aae_step, make_acgan_step, make_cgan_step, make_infogan_step,
+                          make_semi_supervised_step)
 from jaxgan.latents import Prior
 from jaxgan.nets import AdversarialAutoencoder, AuxiliaryDiscriminator, CodeDiscriminators, MLPDiscriminator, MLPGenerator
 from jaxgan.train import Program, train
@@ -104,8 +104,8 @@ def test_acgan_step_uses_class_logits_and_is_deterministic():
     prior = Prior(noise_dim=4, num_classes=10)
     d = AuxiliaryDiscriminator(body=body(), num_classes=10, class_head="separate")
     state = game_state(d, prior, images(2)[0])
-    step = jax.jit(make_game_step(game="acgan", prior=prior, d_loss=losses.minimax_discriminator_loss,
-                                  g_loss=losses.non_saturating_generator_loss))
+    step = jax.jit(make_acgan_step(prior=prior, d_loss=losses.minimax_discriminator_loss,
+                                   g_loss=losses.non_saturating_generator_loss))
     batch = {"x": images(16), "y": labels(16)}
     new, metrics = step(state, batch)
     out = d.apply({"params": state.d_params}, batch["x"][0], train=False)
@@ -133,11 +133,14 @@ def test_joint_discriminator_batches_are_the_same_step(game):
     batch = {"x": images(16), "y": labels(16)}
     if game == "semi_supervised":
         batch = {"x": images(16), "x_labeled": images(8, seed=5), "y_labeled": labels(8)}
-    common = dict(game=game, prior=prior, d_loss=losses.minimax_discriminator_loss,
-                  g_loss=losses.non_saturating_generator_loss,
-                  g_objective="feature_matching" if game == "semi_supervised" else "adversarial")
-    separate, metrics = jax.jit(make_game_step(**common))(state, batch)
-    joint, joint_metrics = jax.jit(make_game_step(**common, joint_batches=True))(state, batch)
+    make = {"acgan": make_acgan_step, "cgan": make_cgan_step, "semi_supervised": make_semi_supervised_step}[game]
+    common = dict(prior=prior, g_loss=losses.non_saturating_generator_loss)
+    if game == "semi_supervised":
+        common.update(head="salimans", g_objective="feature_matching")
+    else:
+        common.update(d_loss=losses.minimax_discriminator_loss)
+    separate, metrics = jax.jit(make(**common))(state, batch)
+    joint, joint_metrics = jax.jit(make(**common, joint_batches=True))(state, batch)
     assert max_abs_diff(separate, joint) < 1e-5 and max_abs_diff(metrics, joint_metrics) < 1e-5
     assert max_abs_diff(separate.d_params, state.d_params) > 1e-4  # it trained
 
@@ -146,8 +149,8 @@ def test_infogan_terms_are_the_code_likelihoods():
     prior = Prior(noise_dim=4, num_classes=3, continuous_codes=2)
     d = AuxiliaryDiscriminator(body=body(), categorical_codes=3, continuous_codes=2)
     state = game_state(d, prior, images(2)[0])
-    step = jax.jit(make_game_step(game="infogan", prior=prior, d_loss=losses.minimax_discriminator_loss,
-                                  g_loss=losses.non_saturating_generator_loss, info_weights=(1.0, 0.5)))
+    step = jax.jit(make_infogan_step(prior=prior, d_loss=losses.minimax_discriminator_loss,
+                                     g_loss=losses.non_saturating_generator_loss, info_weights=(1.0, 0.5)))
     _, metrics = step(state, {"x": images(32)})
     # at initialization Q is near uniform over 3 values: -log Q ~ log 3; the Gaussian term is at
     # least the unit-variance normalizer log(2 pi)/2 per code
@@ -250,8 +253,9 @@ def game_config(game, **overrides):
     config.model.g_hidden = (32,)
     config.model.d_hidden = (32,)
     config.model.latent_dim = 4
-    config.game.num_labeled = 20
-    config.game.labeled_batch_size = 8
+    if game in ("semi_supervised", "aae"):
+        config.game.num_labeled = 20
+        config.game.labeled_batch_size = 8
     config.train.num_steps = 6
     config.train.checkpoint_every = 3
     config.train.log_every = 3

@@ -193,7 +193,7 @@ def test_sngan_resnet_shapes():
 @pytest.mark.parametrize("model", ["dcgan", "resnet"])
 def test_spectral_norm_keeps_normalized_weights_at_unit_norm_after_training(model):
     from jaxgan import losses, state as state_lib
-    from jaxgan.steps import make_step
+    from jaxgan.games import make_gan_step
 
     if model == "dcgan":
         g, d, shape = DCGANGenerator(size=28, channels=1, width=4), DCGANDiscriminator(size=28, width=8, norm="none", spectral_norm=True), (28, 28, 1)
@@ -204,7 +204,7 @@ def test_spectral_norm_keeps_normalized_weights_at_unit_norm_after_training(mode
     tx = optax.adam(2e-3, b1=0.5)
     state = state_lib.create(generator=g, discriminator=d, g_tx=tx, d_tx=tx, latent_shape=(8,),
                              sample_x=jnp.zeros((4,) + shape), key=0)
-    step = jax.jit(make_step(d_loss=losses.hinge_discriminator_loss, g_loss=losses.hinge_generator_loss))
+    step = jax.jit(make_gan_step(d_loss=losses.hinge_discriminator_loss, g_loss=losses.hinge_generator_loss))
     for i in range(25):
         real = jax.random.uniform(jax.random.key(i), (1, 16) + shape, minval=-1, maxval=1)
         state, _ = step(state, {"x": real})
@@ -272,7 +272,11 @@ def test_matmul_critic_has_the_xla_critics_parameters_and_outputs():
 def test_critic_convolution_is_matmul_exactly_when_a_gradient_penalty_is_on():
     from experiments import dcgan, wgan, wgan_gp
 
-    from jaxgan.config import ConfigError, critic_convolution, validate
+    from jaxgan.config import ConfigError, validate
+    from jaxgan.games import build_models
+
+    def critic_convolution(config):
+        return build_models(validate(config))[1].conv
 
     assert critic_convolution(dcgan.get_config()) == "xla" and critic_convolution(wgan.get_config()) == "xla"
     config = wgan_gp.get_config()

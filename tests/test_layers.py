@@ -122,7 +122,8 @@ def test_pacgan_maxout_critic_has_the_papers_parameter_count():
 
 
 def test_config_builds_the_maxout_critic_and_packs_its_input():
-    from jaxgan.config import base_config, build_models, validate
+    from jaxgan.config import base_config, validate
+    from jaxgan.games import build_models
 
     config = base_config()
     config.model.update(d_hidden=(200, 200, 200), d_maxout_pieces=5, packing=2)
@@ -136,7 +137,8 @@ def test_config_builds_the_maxout_critic_and_packs_its_input():
 def test_init_std_draws_every_mlp_kernel_from_n_0_std_and_biases_at_zero():
     """PacGAN's and DCGAN's IsotropicGaussian(0.02) init (`model.init_std`), against Flax's LeCun
     normal default (std 1/sqrt(fan_in): 0.05 for 400 inputs, 0.71 for the 2-D latent)."""
-    from jaxgan.config import ConfigError, base_config, build_models, validate
+    from jaxgan.config import ConfigError, base_config, validate
+    from jaxgan.games import build_models
 
     config = base_config()
     config.model.update(g_hidden=(400, 400), g_norm="batch", d_hidden=(200, 200), d_maxout_pieces=5, init_std=0.02)

@@ -10,36 +10,13 @@ import jax
 import numpy as np
 import optax
 import pytest
-from conftest import max_abs_diff, ns_step, real_batches, small_state, wgan_gp_step
+from conftest import (max_abs_diff, ns_step, real_batches, run_jit_sharded, run_pmap, run_single, small_state,
+                      wgan_gp_step)
 
 from jaxgan import losses, parallel
-from jaxgan.steps import Penalty, make_step
+from jaxgan.games import Penalty, make_gan_step
 
 SGD = optax.sgd(0.05, momentum=0.9)
-
-
-def _run_single(step, state, batches):
-    compiled = jax.jit(step)
-    for batch in batches:
-        state, metrics = compiled(state, batch)
-    return jax.device_get(state), jax.device_get(metrics)
-
-
-def _run_jit_sharded(step, state, batches):
-    mesh = parallel.make_mesh()
-    compiled = parallel.data_parallel(step, mesh, example_axis=1)
-    state = parallel.replicate_state(state, mesh)
-    for batch in batches:
-        state, metrics = compiled(state, parallel.shard_batch(batch, mesh, example_axis=1))
-    return jax.device_get(state), jax.device_get(metrics)
-
-
-def _run_pmap(step, state, batches):
-    compiled = parallel.pmap_step(step, example_axis=1)
-    state = parallel.replicate(state)
-    for batch in batches:
-        state, metrics = compiled(state, batch)
-    return jax.device_get(parallel.unreplicate(state)), jax.device_get(metrics)
 
 
 def ragan_all_penalties_step(**kwargs):
@@ -48,7 +25,7 @@ def ragan_all_penalties_step(**kwargs):
         for name, fn in [("gp", losses.gradient_penalty), ("lp", losses.lipschitz_penalty), ("div", losses.divergence_penalty),
                          ("dragan", losses.dragan_penalty), ("r1", losses.r1_penalty), ("r2", losses.r2_penalty)]
     ]
-    return make_step(
+    return make_gan_step(
         d_loss=losses.relativistic_average_discriminator_loss,
         g_loss=losses.relativistic_average_generator_loss,
         penalties=penalties,
@@ -81,12 +58,12 @@ def test_data_parallel_step_equals_single_device(case, form):
     kwargs = dict(g_norm=spec["g_norm"], d_norm=spec["d_norm"])
     if spec["tx"] is not None:
         kwargs.update(g_tx=spec["tx"], d_tx=spec["tx"])
-    reference, ref_metrics = _run_single(spec["make"](n_critic=spec["n_critic"]), small_state(**kwargs), batches)
+    reference, ref_metrics = run_single(spec["make"](n_critic=spec["n_critic"]), small_state(**kwargs), batches)
     if form == "pmap":
         step = spec["make"](n_critic=spec["n_critic"], axis_name=parallel.DATA_AXIS)
-        result, metrics = _run_pmap(step, small_state(axis_name=parallel.DATA_AXIS, **kwargs), batches)
+        result, metrics = run_pmap(step, small_state(axis_name=parallel.DATA_AXIS, **kwargs), batches)
     else:
-        result, metrics = _run_jit_sharded(spec["make"](n_critic=spec["n_critic"]), small_state(**kwargs), batches)
+        result, metrics = run_jit_sharded(spec["make"](n_critic=spec["n_critic"]), small_state(**kwargs), batches)
     assert int(result.step) == 3
     for field in ("g_params", "d_params", "g_state", "d_state", "ema_params", "g_opt_state", "d_opt_state"):
         assert max_abs_diff(getattr(result, field), getattr(reference, field)) < 1e-5, field
@@ -119,9 +96,9 @@ def test_pmap_without_global_batchnorm_differs():
     """Guard against a vacuous equality test: per-device BatchNorm statistics (no axis_name in
     the networks) must give a different result from the single-device step."""
     batches = real_batches(2, 1, 16)
-    reference, _ = _run_single(ns_step(), small_state(), batches)
+    reference, _ = run_single(ns_step(), small_state(), batches)
     step = ns_step(axis_name=parallel.DATA_AXIS)
-    result, _ = _run_pmap(step, small_state(), batches)
+    result, _ = run_pmap(step, small_state(), batches)
     assert max_abs_diff(result.g_params, reference.g_params) > 1e-4
 
 
@@ -180,7 +157,7 @@ def test_two_process_multi_host_step_equals_single_device(tmp_path):
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     for p, out in zip(procs, outputs):
         assert p.returncode == 0, out[-3000:]
-    reference, ref_metrics = _run_single(ns_step(n_critic=2), small_state(), real_batches(3, 2, 16))
+    reference, ref_metrics = run_single(ns_step(n_critic=2), small_state(), real_batches(3, 2, 16))
     expected = jax.tree.leaves((reference.g_params, reference.d_params))
     for i in range(2):
         with np.load(tmp_path / f"out{i}.npz") as saved:

@@ -15,7 +15,7 @@ from test_train import with_overrides
 
 from jaxgan import losses
 from jaxgan.config import ConfigError, base_config, validate
-from jaxgan.game_evaluation import classifier_test_error
+from jaxgan.evaluation.labels import classifier_test_error
 from jaxgan.nets import AuxiliaryDiscriminator, MLPDiscriminator
 from jaxgan.nets.layers import WeightNormDense
 from jaxgan.state import create
@@ -121,7 +121,8 @@ def test_test_error_uses_the_averaged_discriminator_and_reports_the_raw_one():
 
 @pytest.mark.parametrize("overrides, message", [
     ({"game.d_average_decay": 1.0}, "game.d_average_decay must be in [0, 1)"),
-    ({"game.name": "acgan", "game.d_average_decay": 0.99}, "it is for game.name='semi_supervised'"),
+    ({"game.name": "acgan", "game.d_average_decay": 0.99},
+     "game.d_average_decay=0.99 is for game.name in ['semi_supervised'], not 'acgan'"),
     ({"game.unlabeled_weight": -1.0}, "game.unlabeled_weight is a weight"),
     ({"optimizer.d.eps": 0.0}, "optimizer.d.eps and eps_root must be >= 0 and not both 0"),
     ({"model.d_activation": "tanh"}, "model.d_activation='tanh' is not one of"),

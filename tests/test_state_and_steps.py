@@ -10,7 +10,7 @@ import pytest
 from conftest import max_abs_diff, ns_step, real_batches, small_state, wgan_gp_step
 
 from jaxgan import losses, parallel
-from jaxgan.steps import fuse_steps, generate, make_step
+from jaxgan.games import fuse_steps, generate, make_gan_step
 
 
 def test_state_is_an_immutable_pytree_with_static_functions():
@@ -70,7 +70,7 @@ def test_each_critic_update_uses_its_own_real_slice():
 def test_weight_clipping_bounds_every_critic_parameter():
     state = small_state(d_norm="none", d_tx=optax.rmsprop(5e-3))
     step = jax.jit(
-        make_step(
+        make_gan_step(
             d_loss=losses.wasserstein_discriminator_loss,
             g_loss=losses.wasserstein_generator_loss,
             n_critic=5,

@@ -93,7 +93,8 @@ def test_paper_table_1_is_what_the_study_compares_against():
 
 @pytest.mark.parametrize("packing", [1, 2, 4])
 def test_stacked_mnist_recipe_packs_channels_and_batches_64_packs(packing):
-    from jaxgan.config import build_models, validate
+    from jaxgan.config import validate
+    from jaxgan.games import build_models
 
     config = validate(stacked_mnist.get_config(packing))
     assert (config.data.name, config.data.batch_size, config.model.packing) == ("stacked_mnist", 64 * packing, packing)

@@ -40,12 +40,7 @@ def tiny_config(**overrides):
 
 def with_overrides(config, overrides):
     """Set dotted keys ("train.num_steps": 4) on `config`; returns it."""
-    for key, value in overrides.items():
-        target = config
-        *path, last = key.split(".")
-        for part in path:
-            target = target[part]
-        target[last] = value
+    config.update_from_flattened_dict(overrides)
     return config
 
 

@@ -15,15 +15,15 @@ from PIL import Image
 from test_train import restored_state, with_overrides
 
 from jaxgan import backend, cli, parallel, state as state_lib
-from jaxgan.config import ConfigError, base_config, learning_rate, validate
+from jaxgan.config import ConfigError, base_config, validate
+from jaxgan.train import learning_rate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.translation import TranslationSource, edge_map, open_translation, pad_to
 from jaxgan.nets import CycleGenerators, DomainDiscriminators, PatchGAN, ResNetTranslator, UNetGenerator
 from jaxgan.nets.translation import patchgan_layers, receptive_field
-from jaxgan.steps import _apply
 from jaxgan.train import train
-from jaxgan.translation import init_pool, make_cyclegan_step, make_pix2pix_step, query_pool
-from jaxgan.translation_evaluation import mean_abs_error, psnr
+from jaxgan.games import apply, init_pool, make_cyclegan_step, make_pix2pix_step, query_pool
+from jaxgan.evaluation.translation import mean_abs_error, psnr
 
 ADAM = optax.adam(1e-3, b1=0.5)
 
@@ -165,7 +165,7 @@ def cycle_state(pool_size=2, norm="instance"):
     return state_lib.create(generator=CycleGenerators(translator(), translator()),
                             discriminator=DomainDiscriminators(patch(), patch()), g_tx=ADAM, d_tx=ADAM,
                             latent_shape=(16, 16, 1), sample_x={"a": x, "b": x}, key=1,
-                            pools={"a": init_pool(pool_size, (16, 16, 1)), "b": init_pool(pool_size, (16, 16, 1))})
+                            extras={"a": init_pool(pool_size, (16, 16, 1)), "b": init_pool(pool_size, (16, 16, 1))})
 
 
 def pair_batch(n, keys=("a", "b")):
@@ -177,7 +177,7 @@ def test_cyclegan_terms_match_hand_computation():
     batch = pair_batch(3)
     a, b = batch["a"][0], batch["b"][0]
     _, metrics = jax.jit(make_cyclegan_step(cycle_weight=10.0, identity_weight=5.0))(state, batch)
-    run = lambda x, method=None: np.asarray(_apply(state.generator, state.g_params, {}, x, train=True, method=method)[0], np.float64)
+    run = lambda x, method=None: np.asarray(apply(state.generator, state.g_params, {}, x, train=True, method=method)[0], np.float64)
     fake_b, fake_a = run(a), run(b, "b_to_a")
     cycle = np.mean(np.abs(run(jnp.asarray(fake_b), "b_to_a") - np.asarray(a))) + np.mean(np.abs(run(jnp.asarray(fake_a)) - np.asarray(b)))
     identity = np.mean(np.abs(run(b) - np.asarray(b))) + np.mean(np.abs(run(a, "b_to_a") - np.asarray(a)))
@@ -200,10 +200,10 @@ def test_cyclegan_step_carries_the_pools():
     state = cycle_state(pool_size=4)
     step = jax.jit(make_cyclegan_step())
     state, _ = step(state, pair_batch(3))
-    assert int(state.pools["a"]["count"]) == 3 and int(state.pools["b"]["count"]) == 3
+    assert int(state.extras["a"]["count"]) == 3 and int(state.extras["b"]["count"]) == 3
     state, _ = step(state, pair_batch(3))
-    assert int(state.pools["a"]["count"]) == 4
-    assert float(jnp.min(jnp.sum(jnp.abs(state.pools["b"]["images"]), axis=(1, 2, 3)))) > 0  # all slots hold fakes
+    assert int(state.extras["a"]["count"]) == 4
+    assert float(jnp.min(jnp.sum(jnp.abs(state.extras["b"]["images"]), axis=(1, 2, 3)))) > 0  # all slots hold fakes
 
 
 def test_pix2pix_terms_match_hand_computation():
@@ -248,7 +248,7 @@ def test_cyclegan_step_is_equal_under_pmap_and_on_one_device():
         a, _ = single(a, batch)
         b, _ = pmapped(b, batch)
     b = parallel.unreplicate(b)
-    assert max_abs_diff(a.pools, b.pools) < 1e-5
+    assert max_abs_diff(a.extras, b.extras) < 1e-5
     # Adam (lr 1e-3) scales tiny gradients up to the learning rate, so summation-order rounding
     # reaches ~1e-5 after two steps; a wrong pool or gradient differs by ~1e-3.
     assert max_abs_diff(a, b) < 1e-4
@@ -307,7 +307,7 @@ def test_linear_decay_schedule():
 def test_the_critics_schedule_runs_over_its_n_critic_updates_per_step():
     """With n_critic = 5 the critic makes 5 updates per step: its linear decay must end at update
     5 * num_steps, not at num_steps (when it would stop learning a fifth of the way in)."""
-    from jaxgan.config import build_optimizers
+    from jaxgan.train import build_optimizers
 
     config = base_config()
     config.n_critic, config.train.num_steps = 5, 100
@@ -337,7 +337,8 @@ def translation_config(game, **overrides):
     config.model.g_width = config.model.d_width = 4
     config.translation.resnet_blocks = 1
     config.translation.patch_layers = 1
-    config.translation.pool_size = 5
+    if game == "cyclegan":
+        config.translation.pool_size = 5
     config.train.num_steps, config.train.checkpoint_every, config.train.log_every = 6, 3, 3
     config.train.progress = False
     config.eval.batch_size = 250
@@ -361,7 +362,7 @@ def test_translation_trains_resumes_exactly_and_translates(tmp_path, capsys, gam
     assert max_abs_diff(a, b) == 0.0
     values = result["evaluation"]["per_seed"][0]
     if game == "cyclegan":
-        assert int(a.pools["a"]["count"]) == 5  # 24 fakes went through a pool of 5: it swapped
+        assert int(a.extras["a"]["count"]) == 5  # 24 fakes went through a pool of 5: it swapped
         assert set(values) >= {"cycle_l1_a", "cycle_l1_b", "domain_accuracy_a", "domain_accuracy_b"}
         assert values["domain_classifier_accuracy"] > 0.95  # digits vs clothes: the classifier works
     else:
@@ -380,7 +381,7 @@ def test_translation_trains_resumes_exactly_and_translates(tmp_path, capsys, gam
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["translated"] == 4 and report["checkpoint_step"] == 6
     x = np.asarray(Image.open(folder / "x1.png"), np.float32)[None, :, :, None] / 127.5 - 1.0
-    expected = np.asarray(_apply(a.generator, a.g_params, a.g_state, jnp.asarray(x), train=False)[0])[0, :, :, 0]
+    expected = np.asarray(apply(a.generator, a.g_params, a.g_state, jnp.asarray(x), train=False)[0])[0, :, :, 0]
     written = np.asarray(Image.open(report["output"] + "/x1.png"), np.float32) / 127.5 - 1.0
     assert np.max(np.abs(written - expected)) <= 1 / 127.5 + 1e-6
     assert np.asarray(Image.open(report["output"] + "/small.png")).shape == (32, 32)
@@ -459,10 +460,11 @@ def test_phase_decomposed_transposed_convolution_equals_flax(kernel_size):
 def test_recipes_validate_build_and_keep_the_papers_settings(recipe):
     import importlib
 
-    from jaxgan.config import build_models, initial_pools
+    from jaxgan.games import get
 
     config = validate(importlib.import_module(f"experiments.{recipe}").get_config())
-    generator, discriminator = build_models(config)
+    game = get(config.game.name)
+    generator, discriminator = game.models(config)
     assert config.optimizer.g.learning_rate == config.optimizer.d.learning_rate == 2e-4
     assert config.optimizer.g.b1 == 0.5 and config.data.batch_size == 1
     if recipe == "pix2pix":
@@ -471,7 +473,7 @@ def test_recipes_validate_build_and_keep_the_papers_settings(recipe):
     else:
         assert isinstance(generator.a_to_b_net, ResNetTranslator) and generator.a_to_b_net.norm == "instance"
         assert (config.translation.cycle_weight, config.translation.identity_weight) == (10.0, 5.0)
-        assert initial_pools(config)["a"]["images"].shape == (50, 32, 32, 1)
+        assert game.extras(config)["a"]["images"].shape == (50, 32, 32, 1)
         assert config.optimizer.d.schedule == "linear_decay" and config.optimizer.d.decay_start == 0.5
 
 

@@ -22,12 +22,13 @@ class ImageSpec:
     train_split: str = "train"
     test_split: str = "test"
     crop: int = 0  # center crop (pixels) before resizing to `size`; 0 keeps the whole image
+    classes: int = 0  # number of class labels each example carries (0: unlabeled)
 
 
 IMAGE_DATASETS = {
-    "mnist": ImageSpec(28, 1),
-    "fashion_mnist": ImageSpec(28, 1),
-    "cifar10": ImageSpec(32, 3),
+    "mnist": ImageSpec(28, 1, classes=10),
+    "fashion_mnist": ImageSpec(28, 1, classes=10),
+    "cifar10": ImageSpec(32, 3, classes=10),
     # Three MNIST digits as RGB channels, 1000 modes (jaxgan.metrics.stacked_mnist).
     "stacked_mnist": ImageSpec(28, 3),
     # The DCGAN convention for CelebA at 64x64: a 108x108 center crop of the 218x178 photos.

@@ -14,6 +14,8 @@ Conventions (one for the whole package):
 """
 
 from jaxgan.losses.adversarial import (
+    energy_discriminator_loss,
+    energy_generator_loss,
     hinge_discriminator_loss,
     hinge_generator_loss,
     least_squares_discriminator_loss,
@@ -39,6 +41,7 @@ from jaxgan.losses.auxiliary import (
     k_plus_one_discriminator_loss,
     l1_loss,
     l2_loss,
+    pulling_away_term,
     salimans_discriminator_loss,
     update_debiased_ema,
     update_running_average,
@@ -54,7 +57,16 @@ from jaxgan.losses.penalties import (
     r2_penalty,
 )
 
+from jaxgan.losses.registry import (ADVERSARIAL, PENALTIES, adversarial_losses, loss_hyperparameters, penalty,
+                                    penalty_hyperparameters)
+
 __all__ = [
+    "ADVERSARIAL",
+    "PENALTIES",
+    "adversarial_losses",
+    "loss_hyperparameters",
+    "penalty",
+    "penalty_hyperparameters",
     "minimax_discriminator_loss",
     "minimax_generator_loss",
     "non_saturating_generator_loss",
@@ -68,6 +80,9 @@ __all__ = [
     "relativistic_generator_loss",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "energy_discriminator_loss",
+    "energy_generator_loss",
+    "pulling_away_term",
     "gradient_penalty",
     "lipschitz_penalty",
     "divergence_penalty",

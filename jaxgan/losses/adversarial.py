@@ -170,3 +170,17 @@ def relativistic_average_generator_loss(real_logits, fake_logits):
     L_G = mean(softplus(-(fake - mean(real)))) + mean(softplus(real - mean(fake)))."""
     real, fake = _flat(real_logits), _flat(fake_logits)
     return jnp.mean(jax.nn.softplus(jnp.mean(real) - fake)) + jnp.mean(jax.nn.softplus(real - jnp.mean(fake)))
+
+
+def energy_discriminator_loss(real_energy, fake_energy, *, margin=1.0):
+    """EBGAN's discriminator loss (Zhao et al. 2017, Eq. 1): E[D(x)] + E[max(0, m - D(G(z)))],
+    with energies D >= 0 (an autoencoder's reconstruction error) and margin m > 0. The hinge is
+    per example, as in the paper's L_D(x, z); PyTorch-GAN's ebgan.py takes it of the batch-mean
+    energy instead, which lets a few high-energy fakes hide the rest."""
+    return jnp.mean(_flat(real_energy)) + jnp.mean(jax.nn.relu(margin - _flat(fake_energy)))
+
+
+def energy_generator_loss(real_energy, fake_energy):
+    """EBGAN's generator loss (Zhao et al. 2017, Eq. 2): E[D(G(z))]."""
+    del real_energy
+    return jnp.mean(_flat(fake_energy))

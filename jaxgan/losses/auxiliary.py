@@ -137,3 +137,14 @@ def identity_loss(y, g_of_y):
     """CycleGAN identity loss (Zhu et al. 2017, Sec. 5.2, from Taigman et al. 2017):
     E||G(y) - y||_1 for y already in G's target domain."""
     return l1_loss(y, g_of_y)
+
+
+def pulling_away_term(embeddings):
+    """EBGAN's pulling-away term (Zhao et al. 2017, Eq. 7) on a batch of embeddings S (N, E):
+    f_PT = 1 / (N (N - 1)) sum_{i != j} (S_i . S_j / (|S_i| |S_j|))^2, the mean squared cosine
+    similarity of distinct pairs; it pushes a batch of fakes apart in D's code space."""
+    s = embeddings.reshape(embeddings.shape[0], -1)
+    n = s.shape[0]
+    unit = s / jnp.maximum(jnp.linalg.norm(s, axis=1, keepdims=True), 1e-12)
+    cosine = unit @ unit.T
+    return (jnp.sum(jnp.square(cosine)) - jnp.sum(jnp.square(jnp.diagonal(cosine)))) / (n * (n - 1))

@@ -21,3 +21,16 @@ __all__ = [
     "manifold_metrics",
     "knn_radii",
 ]
+
+
+# The sample-quality measures an evaluation can compute, by name.
+METRICS = ("fid", "kid", "pr", "dc", "is")
+
+
+def parse_metrics(spec):
+    """'fid,kid,pr' -> ('fid', 'kid', 'pr'); unknown names are an error listing the known ones."""
+    names = tuple(s.strip() for s in spec.split(",") if s.strip()) if isinstance(spec, str) else tuple(spec)
+    unknown = [n for n in names if n not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; expected a comma-separated subset of {list(METRICS)}")
+    return names

@@ -16,6 +16,7 @@ from jaxgan.nets.layers import (
 )
 from jaxgan.nets.aae import AdversarialAutoencoder, CodeDiscriminators
 from jaxgan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgan.nets.ebgan import AutoencoderDiscriminator
 from jaxgan.nets.heads import AuxiliaryDiscriminator
 from jaxgan.nets.mlp import MLPDiscriminator, MLPGenerator
 from jaxgan.nets.resnet import ResNetDiscriminator, ResNetGenerator
@@ -30,6 +31,7 @@ __all__ = [
     "ResNetGenerator",
     "ResNetDiscriminator",
     "AuxiliaryDiscriminator",
+    "AutoencoderDiscriminator",
     "AdversarialAutoencoder",
     "CodeDiscriminators",
     "UNetGenerator",

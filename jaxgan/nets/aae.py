@@ -15,7 +15,7 @@ class AdversarialAutoencoder(nn.Module):
     `infer_class`} and decoder latent -> x in [-1, 1].
 
     Calling the module decodes, so it sits in the generator slot of the train state and
-    `steps.generate` samples from the prior through the decoder. The decoder's input is the
+    `games.generate` samples from the prior through the decoder. The decoder's input is the
     `latents.Prior` layout `[one_hot(y) (K), z]`: K = 0 unsupervised, the given label in the
     supervised variant, the encoder's softmax(y) in the semi-supervised one (Makhzani Sec. 2.3, 5).
     The paper's MNIST networks: two hidden ReLU layers of 1000 units each side.

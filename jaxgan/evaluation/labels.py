@@ -1,17 +1,18 @@
-"""What the games of `jaxgan.games` are measured by, beyond sample quality.
+"""What the games with labels, codes or an autoencoder are measured by, beyond sample quality:
+four measures of `jaxgan.evaluation`'s interface, named by the games' specs (`Game.evaluators`).
 
-  cgan, acgan, aae (supervised / semi-supervised): `class_accuracy`, the accuracy of the shipped
+  class_accuracy (cgan, acgan, aae supervised / semi-supervised): the accuracy of the shipped
       MNIST / Fashion-MNIST classifier on samples generated for each requested class.
-  infogan: `code_class_accuracy`, the same for the categorical code after the best one-to-one
+  code_accuracy (infogan): `code_class_accuracy`, the same for the categorical code after the best one-to-one
       matching of code values to classes (Hungarian), the matching itself, the accuracy per code
       value and `digits_found` (code values whose matched digit is most of their samples).
-  semi_supervised, aae semi_supervised: `test_error` and `test_errors` of the model's own
+  test_error (semi_supervised): `test_error` and `test_errors` of the model's own
       classifier (D's class head / the encoder's class logits) on the whole test split; with a
       moving average of D (`game.d_average_decay`), the averaged D's, beside `test_error_raw`.
-  aae: codes of the test split against the prior: `code_mean_norm` ||mean||, `code_cov_max_dev`
+  autoencoder (aae): codes of the test split against the prior: `code_mean_norm` ||mean||, `code_cov_max_dev`
       max |cov - I|, `code_frechet` (Frechet distance of N(mean, cov) to N(0, I)), and the test
-      reconstruction MSE; with `workdir`, a code scatter (2D codes) and a reconstruction grid.
-  pix2pix, cyclegan: held-out translation measures, `jaxgan.translation_evaluation`.
+      reconstruction MSE (and, semi-supervised, the encoder's `test_error`); with `workdir`, a code
+      scatter (2D codes) and a reconstruction grid.
 
 Every function is per seed: it returns one dict per trained seed plus the protocol.
 """
@@ -23,7 +24,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan.steps import _apply
+from jaxgan.data import open_split
+from jaxgan.data.images import to_model_range
+from jaxgan.evaluation.samples import domain_network, map_in_batches
+from jaxgan.games import apply
 
 CLASSIFIED = ("mnist", "fashion_mnist")
 SAMPLES_PER_CLASS = 1000
@@ -70,17 +74,9 @@ def code_statistics(codes):
 
 
 def _test_split(config):
-    from jaxgan.config import open_split
-    from jaxgan.data.images import to_model_range
-
-    images = open_split(config, "test")
+    images = open_split(config.data, "test")
     everything = np.arange(len(images))
     return to_model_range(images.take(everything)), np.asarray(images.take_labels(everything))
-
-
-def _in_batches(fn, x, batch_size):
-    return jax.tree.map(lambda *parts: np.concatenate(parts),
-                        *[jax.device_get(fn(jnp.asarray(x[s : s + batch_size]))) for s in range(0, len(x), batch_size)])
 
 
 def class_grid_latents(prior, key, num_classes, per_class):
@@ -91,49 +87,72 @@ def class_grid_latents(prior, key, num_classes, per_class):
     return prior.latent(dict(draws, y=jnp.asarray(labels, jnp.int32)))
 
 
-def evaluate_game(config, program, state, *, key, use_ema, workdir=None, step=0):
-    """(per-seed list of metric dicts, protocol dict) for `config.game`; ([], {}) for 'gan'."""
-    from jaxgan.evaluation import domain_network
+def _classified(config, program, state, key, use_ema):
+    """The shipped classifier's predictions on `SAMPLES_PER_CLASS` samples per class (or code
+    value) of every seed: (predicted per seed, requested classes, protocol); None when the prior
+    has no classes or the data no shipped classifier."""
+    classes = program.prior.num_classes if program.prior is not None else 0
+    if not classes or config.data.name not in CLASSIFIED:
+        return None
+    classifier = domain_network(config.data.name)
+    latents = class_grid_latents(program.prior, key, classes, SAMPLES_PER_CLASS)
+    samples = program.decode(state, latents, use_ema)
+    requested = np.repeat(np.arange(classes), SAMPLES_PER_CLASS)
+    predicted = [predicted_classes(map_in_batches(lambda x: classifier.apply(x)[0], seed_samples,
+                                                  config.eval.batch_size)) for seed_samples in samples]
+    protocol = {"classifier": classifier.protocol, "samples_per_class": SAMPLES_PER_CLASS,
+                "generator": "ema" if use_ema else "raw",
+                "latents": "class k row, noise fold_in(eval key, j) shared across classes"}
+    return predicted, requested, protocol
 
-    game = config.game
-    if game.name == "gan":
-        return [], {}
-    if game.name in ("pix2pix", "cyclegan"):
-        from jaxgan.translation_evaluation import evaluate_translation
 
-        return evaluate_translation(config, program, state, use_ema=use_ema, workdir=workdir, step=step)
-    per_seed = [{} for _ in range(program.num_seeds)]
-    protocol = {"game": game.name}
-    conditional_classes = program.prior.num_classes if program.prior is not None else 0
-    if conditional_classes and config.data.name in CLASSIFIED:
-        classifier = domain_network(config.data.name)
-        latents = class_grid_latents(program.prior, key, conditional_classes, SAMPLES_PER_CLASS)
-        samples = program.decode(state, latents, use_ema)
-        requested = np.repeat(np.arange(conditional_classes), SAMPLES_PER_CLASS)
-        for values, seed_samples in zip(per_seed, samples):
-            predicted = predicted_classes(_in_batches(lambda x: classifier.apply(x)[0], seed_samples, config.eval.batch_size))
-            if game.name == "infogan":
-                accuracy, matching = matched_accuracy(predicted, requested, 10)
-                per_code = [class_accuracy(predicted[requested == c], matching[c]) for c in range(conditional_classes)]
-                values.update(code_class_accuracy=accuracy, code_to_class=matching, code_accuracy_per_code=per_code,
-                              digits_found=digits_found(per_code))
-            else:
-                values["class_accuracy"] = class_accuracy(predicted, requested)
-                values["class_accuracy_per_class"] = [class_accuracy(predicted[requested == k], k)
-                                                      for k in range(conditional_classes)]
-        protocol["class_accuracy"] = {"classifier": classifier.protocol, "samples_per_class": SAMPLES_PER_CLASS,
-                                      "generator": "ema" if use_ema else "raw",
-                                      "latents": "class k row, noise fold_in(eval key, j) shared across classes"}
-    if game.name in ("semi_supervised", "aae"):
-        test_x, test_y = _test_split(config)
-        protocol["test_split"] = {"n": int(len(test_y))}
-        for seed_index, (values, seed_state) in enumerate(zip(per_seed, program.seed_states(state))):
-            if game.name == "semi_supervised":
-                values.update(classifier_test_error(seed_state, test_x, test_y, num_classes=game.num_classes,
-                                                    batch_size=config.eval.batch_size))
-            else:
-                values.update(_aae_values(config, seed_state, test_x, test_y, workdir, step, seed_index))
-    return per_seed, protocol
+def class_accuracy_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+    """`class_accuracy` and `class_accuracy_per_class` of a conditional generator, per seed."""
+    classified = _classified(config, program, state, key, use_ema)
+    if classified is None:
+        return [{} for _ in range(program.num_seeds)], {}
+    predicted, requested, protocol = classified
+    classes = int(requested.max()) + 1
+    per_seed = [{"class_accuracy": class_accuracy(p, requested),
+                 "class_accuracy_per_class": [class_accuracy(p[requested == k], k) for k in range(classes)]}
+                for p in predicted]
+    return per_seed, {"class_accuracy": protocol}
+
+
+def code_accuracy_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+    """InfoGAN's `code_class_accuracy` (best one-to-one code -> digit matching), the matching,
+    the accuracy per code value and `digits_found`, per seed."""
+    classified = _classified(config, program, state, key, use_ema)
+    if classified is None:
+        return [{} for _ in range(program.num_seeds)], {}
+    predicted, requested, protocol = classified
+    codes = int(requested.max()) + 1
+    per_seed = []
+    for p in predicted:
+        accuracy, matching = matched_accuracy(p, requested, 10)
+        per_code = [class_accuracy(p[requested == c], matching[c]) for c in range(codes)]
+        per_seed.append({"code_class_accuracy": accuracy, "code_to_class": matching,
+                         "code_accuracy_per_code": per_code, "digits_found": digits_found(per_code)})
+    return per_seed, {"class_accuracy": protocol}
+
+
+def test_error_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+    """The semi-supervised D's classifier on the whole test split, per seed
+    (`classifier_test_error`)."""
+    test_x, test_y = _test_split(config)
+    per_seed = [classifier_test_error(seed_state, test_x, test_y, num_classes=config.game.num_classes,
+                                      batch_size=config.eval.batch_size)
+                for seed_state in program.seed_states(state)]
+    return per_seed, {"test_split": {"n": int(len(test_y))}}
+
+
+def autoencoder_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+    """The AAE's test codes against the prior, its test reconstruction error and (semi-supervised)
+    its encoder's test error, per seed; with `workdir`, figures."""
+    test_x, test_y = _test_split(config)
+    per_seed = [_aae_values(config, seed_state, test_x, test_y, workdir, step, seed_index)
+                for seed_index, seed_state in enumerate(program.seed_states(state))]
+    return per_seed, {"test_split": {"n": int(len(test_y))}}
 
 
 def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500):
@@ -147,7 +166,7 @@ def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500)
     classify = _class_logits(state.discriminator)
 
     def error(params):
-        logits = _in_batches(lambda x: classify(params, state.d_state, x), test_x, batch_size)
+        logits = map_in_batches(lambda x: classify(params, state.d_state, x), test_x, batch_size)
         return _test_error(logits[:, :num_classes], test_y)
 
     values = error(state.d_params)
@@ -160,7 +179,7 @@ def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500)
 def _class_logits(discriminator):
     """D's class logits as one compiled function of (params, collections, x), shared by every
     seed and by the current and averaged parameters."""
-    return jax.jit(lambda params, collections, x: _apply(discriminator, params, collections, x,
+    return jax.jit(lambda params, collections, x: apply(discriminator, params, collections, x,
                                                           train=False)[0]["class_logits"])
 
 
@@ -171,16 +190,16 @@ def _test_error(logits, labels):
 
 def _aae_values(config, state, test_x, test_y, workdir, step, seed_index):
     game = config.game
-    encode = jax.jit(lambda x: _apply(state.generator, state.g_params, state.g_state, x, train=False, method="encode")[0])
-    out = _in_batches(encode, test_x, config.eval.batch_size)
+    encode = jax.jit(lambda x: apply(state.generator, state.g_params, state.g_state, x, train=False, method="encode")[0])
+    out = map_in_batches(encode, test_x, config.eval.batch_size)
     values = code_statistics(out["style"])
     if game.aae_mode == "unsupervised":
         latents = out["style"]
     else:
         y = jax.nn.one_hot(test_y, game.num_classes) if game.aae_mode == "supervised" else jax.nn.softmax(out["class_logits"])
         latents = np.concatenate([np.asarray(y), out["style"]], axis=1)
-    decoder = jax.jit(lambda z: _apply(state.generator, state.g_params, state.g_state, z, train=False)[0])
-    reconstructions = _in_batches(decoder, latents, config.eval.batch_size)
+    decoder = jax.jit(lambda z: apply(state.generator, state.g_params, state.g_state, z, train=False)[0])
+    reconstructions = map_in_batches(decoder, latents, config.eval.batch_size)
     values["reconstruction_mse"] = float(np.mean(np.square(reconstructions - test_x)))
     if game.aae_mode == "semi_supervised":
         values.update(_test_error(out["class_logits"], test_y))

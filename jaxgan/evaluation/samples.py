@@ -1,4 +1,5 @@
-"""Evaluating samples against a reference set, with the protocol recorded beside every number.
+"""Sample quality: evaluating samples against a reference set, with the protocol recorded beside
+every number.
 
 A `FeatureNetwork` maps samples to (logits or None, features). Samples are processed in fixed-size
 batches (`batch_size`, independent of the training batch; the last batch is padded so one program
@@ -15,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan.config import eval_metrics, feature_network_name
 from jaxgan.metrics import (
     accumulate,
     empty_stats,
@@ -23,9 +25,9 @@ from jaxgan.metrics import (
     kernel_inception_distance,
     manifold_metrics,
     mean_and_stderr,
+    parse_metrics,
 )
 
-METRICS = ("fid", "kid", "pr", "dc", "is")
 EVAL_KEY_SALT = 0x5EED
 REFERENCE_KEY_SALT = 0x12EF
 
@@ -92,6 +94,13 @@ def in_batches(samples, batch_size):
     return _padded((samples[s : s + batch_size] for s in range(0, samples.shape[0], batch_size)), batch_size)
 
 
+def map_in_batches(fn, x, batch_size):
+    """`fn` over `x` (N, ...) in batches of `batch_size` (the last one shorter), on the host:
+    the outputs (a pytree of arrays) concatenated."""
+    return jax.tree.map(lambda *parts: np.concatenate(parts),
+                        *[jax.device_get(fn(jnp.asarray(x[s : s + batch_size]))) for s in range(0, len(x), batch_size)])
+
+
 def dataset_batches(images, indices, batch_size):
     """Like `in_batches` for dataset images (random access, uint8): images `indices`, read one
     batch at a time and scaled to the generator's range [-1, 1]."""
@@ -123,15 +132,6 @@ class MetricSettings:
     dc_k: int = 5
     is_splits: int = 10
     manifold_samples: int = 10_000  # k-NN metrics use at most this many of each set (memory is N^2)
-
-
-def parse_metrics(spec):
-    """'fid,kid,pr' -> ('fid', 'kid', 'pr'); unknown names are an error listing the known ones."""
-    names = tuple(s.strip() for s in spec.split(",") if s.strip()) if isinstance(spec, str) else tuple(spec)
-    unknown = [n for n in names if n not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metric(s) {unknown}; expected a comma-separated subset of {list(METRICS)}")
-    return names
 
 
 def compute_metrics(names, real_features, fake_features, *, key, fake_logits=None, settings=MetricSettings()):
@@ -197,8 +197,6 @@ class Evaluator:
     feature metrics against the reference split, whose features are computed once and reused."""
 
     def __init__(self, config, settings=MetricSettings()):
-        from jaxgan.config import eval_metrics, feature_network_name
-
         self.config = config
         self.settings = settings
         self.metrics = eval_metrics(config)
@@ -228,16 +226,15 @@ class Evaluator:
         return self._reference
 
     def _make_reference(self):
-        from jaxgan.config import is_image, open_split
-        from jaxgan.data import MIXTURES, sample_mixture
+        from jaxgan.data import MIXTURES, is_image, open_split, sample_mixture
 
         c = self.config
-        if not is_image(c):
+        if not is_image(c.data):
             n = c.eval.num_reference or c.eval.num_samples
             key = jax.random.fold_in(jax.random.key(c.seed), REFERENCE_KEY_SALT)
             points = np.asarray(sample_mixture(key, MIXTURES[c.data.name], n))
             return Reference({"split": f"fresh samples of {c.data.name}", "n_real": n}, points)
-        images = open_split(c, c.eval.reference_split)
+        images = open_split(c.data, c.eval.reference_split)
         n = min(c.eval.num_reference or len(images), len(images))
         indices = np.arange(n) if n == len(images) else np.sort(np.random.default_rng(c.seed).choice(len(images), n, replace=False))
         _, features = extract(self.network(), dataset_batches(images, indices, c.eval.batch_size))
@@ -266,7 +263,7 @@ class Evaluator:
     def evaluate(self, samples, *, step, key, use_ema, game=None):
         """Evaluate samples (S, N, ...) of S seeds; returns the record (values per seed, mean and
         standard error over seeds, protocol). `game` = (per-seed values, protocol) from
-        `game_evaluation.evaluate_game`, merged in."""
+        `jaxgan.evaluation.evaluate_game`, merged in."""
         per_seed = []
         for seed_index, seed_samples in enumerate(samples):
             values = {}

@@ -1,12 +1,13 @@
-"""What the translation games are measured by, on held-out (test split) images.
+"""What the translation games are measured by, on held-out (test split) images: two measures
+of `jaxgan.evaluation`'s interface, `paired_translation` and `cycle_translation`.
 
-  pix2pix: `l1` (mean absolute pixel error, pixels in [0, 1]) and `psnr` (dB, per image, then
+  paired_translation (pix2pix): `l1` (mean absolute pixel error, pixels in [0, 1]) and `psnr` (dB, per image, then
       averaged) of G(source) against the true target, next to the same numbers for the identity
       baseline (the source itself: `identity_l1`, `identity_psnr`). On edges2mnist /
       edges2fashion also `class_accuracy`: the shipped MNIST / Fashion-MNIST classifier on the
       translations (center 28 x 28) against the test labels (`target_class_accuracy`: the same
       classifier on the true targets, the ceiling).
-  cyclegan: `cycle_l1_a` = |F(G(a)) - a| and `cycle_l1_b` = |G(F(b)) - b| (pixels in [0, 1]);
+  cycle_translation (cyclegan): `cycle_l1_a` = |F(G(a)) - a| and `cycle_l1_b` = |G(F(b)) - b| (pixels in [0, 1]);
       `domain_accuracy_b` = the fraction of G(a) that a domain classifier assigns to B, and
       `domain_accuracy_a` of F(b) to A. The domain classifier (logistic regression on pixels,
       trained here on 5,000 real training images of each domain, deterministic) has its real
@@ -26,8 +27,8 @@ import numpy as np
 import optax
 
 from jaxgan.data import translation as translation_data
-from jaxgan.game_evaluation import _in_batches
-from jaxgan.steps import _apply
+from jaxgan.evaluation.samples import domain_network, map_in_batches
+from jaxgan.games import apply
 
 NUM_HELD_OUT = 1000
 DOMAIN_TRAIN_PER_SIDE = 5000
@@ -52,7 +53,7 @@ def psnr(target, prediction, *, max_mse=1e-10):
 
 
 def _translator(state, params, method=None):
-    return jax.jit(lambda x: _apply(state.generator, params, state.g_state, x, train=False, method=method)[0])
+    return jax.jit(lambda x: apply(state.generator, params, state.g_state, x, train=False, method=method)[0])
 
 
 @functools.lru_cache(maxsize=4)
@@ -88,54 +89,71 @@ def domain_classifier(name, source, directory, image_size):
 
 
 def _digit_classifier_accuracy(name, images, labels, batch_size):
-    from jaxgan.evaluation import domain_network
-
     network = domain_network(name)
     crop = (images.shape[1] - 28) // 2
-    logits = _in_batches(lambda x: network.apply(x)[0], images[:, crop : crop + 28, crop : crop + 28], batch_size)
+    logits = map_in_batches(lambda x: network.apply(x)[0], images[:, crop : crop + 28, crop : crop + 28], batch_size)
     return float(np.mean(np.argmax(logits, axis=-1) == labels)), network.protocol
 
 
-def evaluate_translation(config, program, state, *, use_ema, workdir=None, step=0):
-    """(per-seed list of metric dicts, protocol dict) for a pix2pix / cyclegan config."""
-    d, game = config.data, config.game.name
-    data_args = dict(source=d.source, directory=d.dir, image_size=d.image_size)
-    a, b = translation_data.held_out(d.name, NUM_HELD_OUT, **data_args)
-    batch = config.eval.batch_size
-    protocol = {"game": game, "held_out": {"split": "test", "n": int(len(a)), "first": True},
-                "pixel_scale": "[0, 1]", "generator": "ema" if use_ema else "raw", "mode": "inference"}
+def _held_out(config, use_ema):
+    d = config.data
+    a, b = translation_data.held_out(d.name, NUM_HELD_OUT, source=d.source, directory=d.dir, image_size=d.image_size)
+    protocol = {"held_out": {"split": "test", "n": int(len(a)), "first": True}, "pixel_scale": "[0, 1]",
+                "generator": "ema" if use_ema else "raw", "mode": "inference"}
+    return a, b, protocol
+
+
+def _save_rows(config, workdir, step, seed_index, rows):
+    if workdir is not None and jax.process_index() == 0:
+        save_translation_grid(rows, os.path.join(workdir, "samples",
+                                                 f"translations_step_{step:08d}_seed_{config.seed + seed_index}.png"))
+
+
+def paired_translation(config, program, state, *, key, use_ema, workdir=None, step=0):
+    """Pix2Pix's measures (module docstring) per seed: (per-seed list of dicts, protocol)."""
+    del key
+    d, batch = config.data, config.eval.batch_size
+    a, b, protocol = _held_out(config, use_ema)
     per_seed = []
     for seed_index, seed_state in enumerate(program.seed_states(state)):
         params = seed_state.ema_params if use_ema else seed_state.g_params
-        forward = _in_batches(_translator(seed_state, params), a, batch)
-        if game == "pix2pix":
-            values = {"l1": mean_abs_error(b, forward), "psnr": psnr(b, forward),
-                      "identity_l1": mean_abs_error(b, a), "identity_psnr": psnr(b, a)}
-            task = translation_data.TASKS.get(d.name)
-            if task is not None and task.paired:
-                from jaxgan.data.images import open_images
+        forward = map_in_batches(_translator(seed_state, params), a, batch)
+        values = {"l1": mean_abs_error(b, forward), "psnr": psnr(b, forward),
+                  "identity_l1": mean_abs_error(b, a), "identity_psnr": psnr(b, a)}
+        task = translation_data.TASKS.get(d.name)
+        if task is not None and task.paired:
+            from jaxgan.data.images import open_images
 
-                path = os.path.join(d.dir, task.b) if d.source == "idx" else (d.dir or None)
-                labels = open_images(task.b, "test", source=d.source, path=path).take_labels(np.arange(len(b)))
-                values["class_accuracy"], classifier = _digit_classifier_accuracy(task.b, forward, labels, batch)
-                values["target_class_accuracy"], _ = _digit_classifier_accuracy(task.b, b, labels, batch)
-                protocol["class_accuracy"] = {"classifier": classifier, "crop": "center 28x28"}
-            rows = (a, forward, b)
-        else:
-            backward = _in_batches(_translator(seed_state, params, "b_to_a"), b, batch)
-            cycled_a = _in_batches(_translator(seed_state, params, "b_to_a"), forward, batch)
-            cycled_b = _in_batches(_translator(seed_state, params), backward, batch)
-            predict, accuracy = domain_classifier(d.name, **data_args)
-            values = {"cycle_l1_a": mean_abs_error(a, cycled_a), "cycle_l1_b": mean_abs_error(b, cycled_b),
-                      "domain_accuracy_b": float(np.mean(np.asarray(predict(forward)) >= 0.5)),
-                      "domain_accuracy_a": float(np.mean(np.asarray(predict(backward)) < 0.5)),
-                      "domain_classifier_accuracy": accuracy}
-            protocol["domain_classifier"] = {"model": "logistic regression on pixels", "train_per_domain": DOMAIN_TRAIN_PER_SIDE,
-                                             "adam_steps": DOMAIN_STEPS, "held_out_accuracy": accuracy}
-            rows = (a, forward, cycled_a, b, backward, cycled_b)
+            path = os.path.join(d.dir, task.b) if d.source == "idx" else (d.dir or None)
+            labels = open_images(task.b, "test", source=d.source, path=path).take_labels(np.arange(len(b)))
+            values["class_accuracy"], classifier = _digit_classifier_accuracy(task.b, forward, labels, batch)
+            values["target_class_accuracy"], _ = _digit_classifier_accuracy(task.b, b, labels, batch)
+            protocol["class_accuracy"] = {"classifier": classifier, "crop": "center 28x28"}
         per_seed.append(values)
-        if workdir is not None and jax.process_index() == 0:
-            save_translation_grid(rows, os.path.join(workdir, "samples", f"translations_step_{step:08d}_seed_{config.seed + seed_index}.png"))
+        _save_rows(config, workdir, step, seed_index, (a, forward, b))
+    return per_seed, protocol
+
+
+def cycle_translation(config, program, state, *, key, use_ema, workdir=None, step=0):
+    """CycleGAN's measures (module docstring) per seed: (per-seed list of dicts, protocol)."""
+    del key
+    d, batch = config.data, config.eval.batch_size
+    a, b, protocol = _held_out(config, use_ema)
+    predict, accuracy = domain_classifier(d.name, d.source, d.dir, d.image_size)
+    protocol["domain_classifier"] = {"model": "logistic regression on pixels", "train_per_domain": DOMAIN_TRAIN_PER_SIDE,
+                                     "adam_steps": DOMAIN_STEPS, "held_out_accuracy": accuracy}
+    per_seed = []
+    for seed_index, seed_state in enumerate(program.seed_states(state)):
+        params = seed_state.ema_params if use_ema else seed_state.g_params
+        forward = map_in_batches(_translator(seed_state, params), a, batch)
+        backward = map_in_batches(_translator(seed_state, params, "b_to_a"), b, batch)
+        cycled_a = map_in_batches(_translator(seed_state, params, "b_to_a"), forward, batch)
+        cycled_b = map_in_batches(_translator(seed_state, params), backward, batch)
+        per_seed.append({"cycle_l1_a": mean_abs_error(a, cycled_a), "cycle_l1_b": mean_abs_error(b, cycled_b),
+                         "domain_accuracy_b": float(np.mean(np.asarray(predict(forward)) >= 0.5)),
+                         "domain_accuracy_a": float(np.mean(np.asarray(predict(backward)) < 0.5)),
+                         "domain_classifier_accuracy": accuracy})
+        _save_rows(config, workdir, step, seed_index, (a, forward, cycled_a, b, backward, cycled_b))
     return per_seed, protocol
 
 

@@ -1,0 +1,205 @@
+"""The unconditional GAN (Goodfellow et al. 2014) and its variants that change only the losses,
+the critic's constraint or the update schedule: WGAN (clipping, n_critic), WGAN-GP / LP / div,
+DRAGAN, R1 / R2, LSGAN, hinge, RSGAN / RaGAN, historical averaging.
+
+`make_gan_step(...)` returns `step(state, batch) -> (state, metrics)` where
+`batch = {"x": real}` with `real` of shape (n_critic, B, ...): critic update c uses `real[c]`.
+The step is written for one (global) batch with no collectives; `jaxgan.parallel` compiles it
+(single device, jit over a sharded mesh, or pmap). Only the pmap form needs collectives, and
+passes `axis_name` for them.
+"""
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from jaxgan import data
+from jaxgan.data import SyntheticSource
+from jaxgan.games._core import (NOISE_SALT, Game, Penalty, config_losses, config_penalties, image_source, no_extras,
+                                no_labels, optional, penalized, reject_translation_data, apply, check_critic_updates, critic_keys, ema,
+                                example_keys, generator_key, global_indices, latents, mean_over_devices,
+                                normal_latent, player_update, scan_or_unroll, step_key)
+from jaxgan.losses.auxiliary import historical_average_penalty, update_running_average
+from jaxgan.losses.penalties import clip_weights
+from jaxgan.nets.registry import build_networks
+
+
+def make_gan_step(
+    *,
+    d_loss,
+    g_loss,
+    penalties=(),
+    n_critic=1,
+    clip_bound=None,
+    ema_decay=None,
+    historical_averaging=None,
+    sample_latent=normal_latent,
+    axis_name=None,
+):
+    """Compose a GAN training step.
+
+    Args:
+      d_loss, g_loss: adversarial losses `loss(real_logits, fake_logits) -> scalar`
+        (`jaxgan.losses`).
+      penalties: `Penalty(name, fn, weight)` terms added to the critic loss, each
+        `fn(critic, real, fake, key=per_example_keys)`.
+      n_critic: critic updates per generator update (WGAN: 5), run by `scan_or_unroll` inside the
+        step; the batch carries one real slice per critic update.
+      clip_bound: if set, clip every critic parameter to [-c, c] after each critic update (WGAN).
+      ema_decay: if set, `ema <- decay * ema + (1 - decay) * g_params` after each G update.
+      historical_averaging: if set, a weight w: each player's loss gets
+        w * ||theta - mean of its past theta||^2 (Salimans et al. 2016, Sec. 3.3); the state
+        must come from `create(..., track_param_averages=True)`.
+      sample_latent: `sample_latent(key, shape) -> z`, the prior (default N(0, I)).
+      axis_name: only for `jax.pmap`: the mapped axis; gradients, metrics and example indices
+        are then global. Use `jaxgan.parallel.pmap_step`, which sets it.
+
+    Returns:
+      `step(state, batch) -> (state, metrics)`, pure. Metrics (scalars): `d_loss` (adversarial
+      part, averaged over critic updates), one entry per penalty (unweighted), `d_total`,
+      `g_loss`, `real_logit`, `fake_logit`, and `historical_average` (the critic's) when enabled.
+    """
+    check_critic_updates(n_critic)
+    if clip_bound is not None and not clip_bound > 0:
+        raise ValueError(f"clip_bound must be positive or None, got {clip_bound!r}")
+    if historical_averaging is not None and not historical_averaging > 0:
+        raise ValueError(f"historical_averaging must be a positive weight or None, got {historical_averaging!r}")
+    if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
+        raise ValueError(f"ema_decay must be in [0, 1) or None, got {ema_decay!r}")
+    penalties = tuple(Penalty(*p) for p in penalties)
+    names = [p.name for p in penalties]
+    reserved = {"d_loss", "d_total", "g_loss", "real_logit", "fake_logit", "historical_average"}
+    if len(set(names)) != len(names) or reserved & set(names):
+        raise ValueError(f"penalty names must be unique and not one of {sorted(reserved)}, got {names}")
+
+    def critic_update(state, carry, inputs):
+        d_params, d_state, d_opt_state, d_average = carry
+        real, key, update_index = inputs
+        keys = example_keys(key, global_indices(real.shape[0], axis_name))
+        z = latents(state, keys, sample_latent)
+        fake, _ = apply(state.generator, state.g_params, state.g_state, z, train=True)
+        fake = lax.stop_gradient(fake)
+
+        noise = jax.random.fold_in(key, NOISE_SALT)
+
+        def loss_fn(params):
+            real_logits, collections = apply(state.discriminator, params, d_state, real, train=True,
+                                             noise_key=jax.random.fold_in(noise, 0))
+            fake_logits, collections = apply(state.discriminator, params, collections, fake, train=True,
+                                             noise_key=jax.random.fold_in(noise, 1))
+            adversarial = d_loss(real_logits, fake_logits)
+            critic = lambda x: apply(state.discriminator, params, collections, x, train=True,
+                                     noise_key=jax.random.fold_in(noise, 2))[0]
+            terms = {
+                p.name: p.fn(critic, real, fake, key=jax.vmap(lambda k: jax.random.fold_in(k, 1 + i))(keys))
+                for i, p in enumerate(penalties)
+            }
+            total = adversarial + sum(p.weight * terms[p.name] for p in penalties)
+            if historical_averaging is not None:
+                terms["historical_average"] = historical_average_penalty(params, d_average)
+                total = total + historical_averaging * terms["historical_average"]
+            metrics = {
+                "d_loss": adversarial,
+                "d_total": total,
+                "real_logit": jnp.mean(real_logits),
+                "fake_logit": jnp.mean(fake_logits),
+                **terms,
+            }
+            return total, (collections, metrics)
+
+        grads, (d_state, metrics) = jax.grad(loss_fn, has_aux=True)(d_params)
+        d_params, d_opt_state = player_update(state.d_tx, grads, d_opt_state, d_params, axis_name=axis_name)
+        if clip_bound is not None:
+            d_params = clip_weights(d_params, bound=clip_bound)
+        if historical_averaging is not None:  # the mean of update_index + 1 parameter vectors
+            d_average = update_running_average(d_average, d_params, update_index + 1)
+        return (d_params, d_state, d_opt_state, d_average), mean_over_devices(metrics, axis_name)
+
+    def generator_update(state, real, key):
+        keys = example_keys(key, global_indices(real.shape[0], axis_name))
+        z = latents(state, keys, sample_latent)
+
+        noise = jax.random.fold_in(key, NOISE_SALT)
+
+        def loss_fn(params):
+            fake, g_state = apply(state.generator, params, state.g_state, z, train=True)
+            fake_logits, _ = apply(state.discriminator, state.d_params, state.d_state, fake, train=True,
+                                   noise_key=jax.random.fold_in(noise, 1))
+            real_logits, _ = apply(state.discriminator, state.d_params, state.d_state, real, train=True,
+                                   noise_key=jax.random.fold_in(noise, 0))
+            loss = g_loss(real_logits, fake_logits)
+            if historical_averaging is not None:
+                loss = loss + historical_averaging * historical_average_penalty(params, state.param_averages["g"])
+            return loss, g_state
+
+        (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
+        g_params, g_opt_state = player_update(state.g_tx, grads, state.g_opt_state, state.g_params, axis_name=axis_name)
+        state = state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state,
+                              ema_params=ema(ema_decay, state.ema_params, g_params))
+        if historical_averaging is not None:
+            g_average = update_running_average(state.param_averages["g"], g_params, state.step + 2)
+            state = state.replace(param_averages={**state.param_averages, "g": g_average})
+        return state, mean_over_devices(loss, axis_name)
+
+    def step(state, batch):
+        real = batch["x"]
+        if real.ndim < 2 or real.shape[0] != n_critic:
+            raise ValueError(
+                f"batch['x'] must have shape (n_critic={n_critic}, B, ...), got {real.shape}"
+            )
+        if historical_averaging is not None and not state.param_averages:
+            raise ValueError("historical_averaging needs a state from create(..., track_param_averages=True)")
+        key = step_key(state)
+        # Critic update c of this step is the critic's (step * n_critic + c + 1)-th update overall.
+        update_index = state.step * n_critic + jnp.arange(n_critic) + 1
+        d_average = state.param_averages.get("d", {})
+        (d_params, d_state, d_opt_state, d_average), critic_metrics = scan_or_unroll(
+            lambda carry, inputs: critic_update(state, carry, inputs),
+            (state.d_params, state.d_state, state.d_opt_state, d_average),
+            (real, critic_keys(key, n_critic), update_index),
+        )
+        state = state.replace(d_params=d_params, d_state=d_state, d_opt_state=d_opt_state)
+        if historical_averaging is not None:
+            state = state.replace(param_averages={**state.param_averages, "d": d_average})
+        state, g_loss_value = generator_update(state, real[-1], generator_key(key))
+        metrics = jax.tree.map(jnp.mean, critic_metrics)
+        metrics["g_loss"] = g_loss_value
+        return state.replace(step=state.step + 1), metrics
+
+    return step
+
+
+def _models(config, axis_name=None):
+    return build_networks(config.model, data.example_shape(config.data), image=data.is_image(config.data),
+                          axis_name=axis_name, penalized=penalized(config))
+
+
+def _step(config, axis_name=None):
+    d_loss, g_loss = config_losses(config)
+    return make_gan_step(d_loss=d_loss, g_loss=g_loss, penalties=config_penalties(config), n_critic=config.n_critic,
+                         clip_bound=optional(config.clip_bound), ema_decay=optional(config.ema_decay),
+                         historical_averaging=optional(config.historical_averaging), axis_name=axis_name)
+
+
+def _source(config, **common):
+    if not data.is_image(config.data):
+        return SyntheticSource(config.data.name, train_size=config.data.train_size, **common)
+    return image_source(config, with_labels=False, **common)
+
+
+GAME = Game(
+    name="gan",
+    defaults={},
+    validate=reject_translation_data,
+    models=_models,
+    step=_step,
+    prior=lambda config: None,
+    generator_input_shape=lambda config: (config.model.latent_dim,),
+    discriminator_example=lambda config: jnp.zeros((config.model.packing,) + data.example_shape(config.data),
+                                                   jnp.float32),
+    extras=no_extras,
+    batch_keys=lambda config: ("x",),
+    labels=no_labels,
+    source=_source,
+    evaluators=lambda config: (),
+)
