@@ -12,10 +12,16 @@ from ml_collections import ConfigDict
 from jaxgan import backend, data, games, losses, nets
 from jaxgan.data import images as image_data
 from jaxgan.errors import ConfigError
-from jaxgan.metrics import METRICS, parse_metrics
+from jaxgan.metrics import METRICS, domain_classifier, parse_metrics
 from jaxgan.nets.registry import DTYPES, NETWORKS
 
-DATASETS = tuple(data.MIXTURES) + tuple(image_data.IMAGE_DATASETS) + ("npz", "folder")
+
+
+def datasets():
+    """Every `data.name` besides translation data: the 2D mixtures, the image dataset table, and
+    the user's own images ("npz", "folder")."""
+    return tuple(data.MIXTURES) + tuple(image_data.IMAGE_DATASETS) + ("npz", "folder")
+
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PARALLEL = ("auto", "single", "jit", "pmap")
 
@@ -197,7 +203,7 @@ def eval_metrics(config):
             return ()  # measured by jaxgan.evaluation.translation
         if not data.is_image(config.data):
             return ("modes",)
-        modes = ("modes",) if config.data.name == "stacked_mnist" else ()
+        modes = ("modes",) if _spec(config).modes else ()
         if feature_network_name(config) == "inception" and not config.eval.inception_weights:
             return modes  # no local Inception weights: nothing feature-based to compute
         return modes + ("fid", "kid", "pr", "dc", "is")
@@ -214,12 +220,15 @@ def feature_network_name(config):
         return name
     if not data.is_image(config.data):
         return "points"
-    if config.data.name in ("mnist", "fashion_mnist"):
-        return config.data.name
-    return "inception"
+    return _spec(config).feature_network
 
 
-FEATURE_NETWORKS = ("auto", "points", "mnist", "fashion_mnist", "inception")
+def _spec(config):
+    """The dataset table's entry of `data.name` (the defaults for the user's own npz / folder)."""
+    return image_data.IMAGE_DATASETS.get(config.data.name, image_data.ImageSpec(0, 0))
+
+
+FEATURE_NETWORKS = ("auto", "points", "inception") + domain_classifier.NAMES
 
 
 def _validate_eval(config):
@@ -236,11 +245,13 @@ def _validate_eval(config):
         raise ConfigError(f"eval.metrics={e.metrics!r}: {error}") from None
     network = feature_network_name(config)
     image = data.is_image(config.data)
-    if "modes" in names and image and config.data.name != "stacked_mnist":
-        raise ConfigError(f"eval.metrics 'modes' counts modes of the 2D mixtures or stacked_mnist, not {config.data.name!r}")
+    if "modes" in names and image and not _spec(config).modes:
+        counted = sorted(name for name, spec in image_data.IMAGE_DATASETS.items() if spec.modes)
+        raise ConfigError(f"eval.metrics 'modes' counts modes of the 2D mixtures or of {counted}, not "
+                          f"{config.data.name!r}")
     if network == "points" and image:
         raise ConfigError("eval.feature_network='points' is for 2D data; images need a feature network")
-    if network in ("mnist", "fashion_mnist") and data.example_shape(config.data) != (28, 28, 1):
+    if network in domain_classifier.NAMES and data.example_shape(config.data) != (28, 28, 1):
         raise ConfigError(f"eval.feature_network={network!r} takes 28x28 grey images; {config.data.name!r} is "
                           f"{data.example_shape(config.data)}")
     if network == "points" and "is" in names:
@@ -265,7 +276,7 @@ def _validate_data_and_model(config):
         raise ConfigError(f"data.name={d.name!r} with data.source={d.source!r} needs data.dir (the files to read)")
     if data.is_translation_data(d):
         return
-    if d.source == "idx" and d.name not in ("mnist", "fashion_mnist", "stacked_mnist"):
+    if d.source == "idx" and not _spec(config).idx:
         raise ConfigError(f"data.source='idx' reads the official MNIST-layout files; data.name={d.name!r} is not one")
     if m.name != "mlp" and not image:
         raise ConfigError(f"model.name={m.name!r} is an image model; data.name={d.name!r} is 2D (use model.name='mlp')")
@@ -320,7 +331,7 @@ def validate(config):
     schema = base_config()
     _check_keys(config, schema)
     if not data.is_translation_data(config.data):
-        _one_of(config.data.name, DATASETS, "data.name")
+        _one_of(config.data.name, datasets(), "data.name")
     _one_of(config.game.name, tuple(games.GAMES), "game.name")
     _one_of(config.model.name, tuple(NETWORKS), "model.name")
     _one_of(config.model.dtype, DTYPES, "model.dtype")

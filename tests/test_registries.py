@@ -80,3 +80,25 @@ def test_every_game_spec_is_complete_and_named_as_registered():
         assert game.name == name and all(callable(f) for f in game[2:]), name
     with pytest.raises(ValueError, match="game.name='began' is not one of"):
         games.get("began")
+
+
+def test_a_dataset_is_one_table_entry(monkeypatch):
+    """A new image dataset (here a stand-in KMNIST read from MNIST-layout files) is one entry of
+    `data.IMAGE_DATASETS`: the name, shape, classes, feature network and readable sources follow."""
+    from jaxgan import data
+    from jaxgan.config import feature_network_name
+    from jaxgan.data.images import ImageSpec
+
+    monkeypatch.setitem(data.IMAGE_DATASETS, "kmnist", ImageSpec(28, 1, classes=10, idx=True, feature_network="mnist"))
+    config = base_config()
+    config.update_from_flattened_dict({"data.name": "kmnist", "data.source": "idx", "data.dir": "/somewhere",
+                                       "model.name": "dcgan", "game.name": "acgan"})
+    validate(config)
+    assert data.example_shape(config.data) == (28, 28, 1) and data.num_classes(config.data) == 10
+    assert feature_network_name(config) == "mnist"
+    monkeypatch.setitem(data.IMAGE_DATASETS, "kmnist", ImageSpec(28, 1))  # unlabeled, not in IDX files
+    with pytest.raises(ConfigError, match="data.source='idx' reads the official MNIST-layout files"):
+        validate(config)
+    config.data.source = "tfds"
+    with pytest.raises(ConfigError, match="game.name='acgan' reads class labels; data.name='kmnist' has none"):
+        validate(config)

@@ -17,20 +17,27 @@ from jaxgan.errors import DataError, MissingDataError, require
 
 @dataclasses.dataclass(frozen=True)
 class ImageSpec:
+    """One entry of the image dataset table: what every part of jaxgan needs to know about it."""
+
     size: int
     channels: int
     train_split: str = "train"
     test_split: str = "test"
     crop: int = 0  # center crop (pixels) before resizing to `size`; 0 keeps the whole image
     classes: int = 0  # number of class labels each example carries (0: unlabeled)
+    idx: bool = False  # readable from the official MNIST-layout gz files (data.source "idx")
+    # the feature network its FID etc. use by default: a shipped domain classifier
+    # (jaxgan.metrics.domain_classifier.NAMES) or "inception"
+    feature_network: str = "inception"
+    modes: int = 0  # the modes a mode count measures (eval.metrics "modes"); 0: none
 
 
 IMAGE_DATASETS = {
-    "mnist": ImageSpec(28, 1, classes=10),
-    "fashion_mnist": ImageSpec(28, 1, classes=10),
+    "mnist": ImageSpec(28, 1, classes=10, idx=True, feature_network="mnist"),
+    "fashion_mnist": ImageSpec(28, 1, classes=10, idx=True, feature_network="fashion_mnist"),
     "cifar10": ImageSpec(32, 3, classes=10),
     # Three MNIST digits as RGB channels, 1000 modes (jaxgan.metrics.stacked_mnist).
-    "stacked_mnist": ImageSpec(28, 3),
+    "stacked_mnist": ImageSpec(28, 3, idx=True, modes=1000),
     # The DCGAN convention for CelebA at 64x64: a 108x108 center crop of the 218x178 photos.
     "celeb_a": ImageSpec(64, 3, test_split="test", crop=108),
 }

@@ -24,12 +24,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan import data
 from jaxgan.data import open_split
 from jaxgan.data.images import to_model_range
 from jaxgan.evaluation.samples import domain_network, map_in_batches
 from jaxgan.games import apply
+from jaxgan.metrics import domain_classifier
 
-CLASSIFIED = ("mnist", "fashion_mnist")
 SAMPLES_PER_CLASS = 1000
 
 
@@ -92,9 +93,10 @@ def _classified(config, program, state, key, use_ema):
     value) of every seed: (predicted per seed, requested classes, protocol); None when the prior
     has no classes or the data no shipped classifier."""
     classes = program.prior.num_classes if program.prior is not None else 0
-    if not classes or config.data.name not in CLASSIFIED:
+    network = data.IMAGE_DATASETS[config.data.name].feature_network if config.data.name in data.IMAGE_DATASETS else ""
+    if not classes or network not in domain_classifier.NAMES:
         return None
-    classifier = domain_network(config.data.name)
+    classifier = domain_network(network)
     latents = class_grid_latents(program.prior, key, classes, SAMPLES_PER_CLASS)
     samples = program.decode(state, latents, use_ema)
     requested = np.repeat(np.arange(classes), SAMPLES_PER_CLASS)

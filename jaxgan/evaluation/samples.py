@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.config import eval_metrics, feature_network_name
+from jaxgan.data import IMAGE_DATASETS, MIXTURES, is_image, open_split, sample_mixture
 from jaxgan.metrics import (
     accumulate,
     empty_stats,
@@ -226,8 +227,6 @@ class Evaluator:
         return self._reference
 
     def _make_reference(self):
-        from jaxgan.data import MIXTURES, is_image, open_split, sample_mixture
-
         c = self.config
         if not is_image(c.data):
             n = c.eval.num_reference or c.eval.num_samples
@@ -249,10 +248,9 @@ class Evaluator:
         return self._digit_classifier
 
     def _modes(self, samples):
-        from jaxgan.data import MIXTURES
         from jaxgan.metrics import mode_coverage, stacked_mnist
 
-        if self.config.data.name != "stacked_mnist":
+        if self.config.data.name in MIXTURES:  # else images with modes: Stacked MNIST's 1000
             mixture = MIXTURES[self.config.data.name]
             return mode_coverage(samples, mixture.centers, mixture.std)
         digits = stacked_mnist.channels_as_digits(samples)
@@ -286,8 +284,6 @@ class Evaluator:
         return {"step": int(step), "protocol": protocol, "per_seed": per_seed, "summary": summary}
 
     def protocol(self, n_fake, use_ema):
-        from jaxgan.data import MIXTURES
-
         c = self.config
         protocol = {
             "dataset": c.data.name,
@@ -299,11 +295,12 @@ class Evaluator:
             "batch_size": c.eval.batch_size,
         }
         if "modes" in self.metrics:
-            if c.data.name == "stacked_mnist":
-                protocol["modes"] = {"classifier": self.digit_classifier().protocol, "num_modes": 1000}
-            else:
+            if c.data.name in MIXTURES:
                 mixture = MIXTURES[c.data.name]
                 protocol["modes"] = {"num_modes": int(len(mixture.centers)), "std": mixture.std, "high_quality_threshold_std": 3.0}
+            else:
+                protocol["modes"] = {"classifier": self.digit_classifier().protocol,
+                                     "num_modes": IMAGE_DATASETS[c.data.name].modes}
         if self.feature_metrics:
             reference = self.reference()
             protocol["feature_network"] = self.network().protocol
