@@ -21,7 +21,7 @@ import jax
 
 from benchmarks.throughput import apply_overrides
 from jaxgan.bench import environment, random_batch
-from jaxgan.train import Program
+from jaxgan.run import Program
 
 LIMIT_S = 30.0
 

@@ -372,7 +372,7 @@ def compile_all(jobs, budget, workers, reserve):
 def _init_time(args, choice):
     """Seconds of `Program.init_state()` (compiling initialization) of the CycleGAN program."""
     from jaxgan import state as state_lib
-    from jaxgan.train import Program
+    from jaxgan.run import Program
 
     config = throughput.apply_overrides(throughput.MODELS["cyclegan32"][0](), _overrides("cyclegan32", args.size))
     with _with_choice(**choice):

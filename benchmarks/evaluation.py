@@ -18,7 +18,7 @@ from experiments import datasets_dir
 
 from jaxgan.config import base_config
 from jaxgan.evaluation import Evaluator
-from jaxgan.train import Program, eval_key
+from jaxgan.run import Program, eval_key
 
 
 def config_for(data_dir):

@@ -16,7 +16,7 @@ import time
 
 import jax
 
-from jaxgan.train import Program, make_source
+from jaxgan.run import Program, make_source
 
 
 def measure(recipe, *, fused, seeds, repeats, min_steps):

@@ -22,7 +22,7 @@ import numpy as np
 from experiments import datasets_dir
 from jaxgan.bench import random_batch
 from jaxgan.config import validate
-from jaxgan.train import Program, data_init_batch
+from jaxgan.run import Program, data_init_batch
 
 RECIPES = ("dcgan", "wgan", "wgan_gp", "lsgan", "ragan", "sngan", "dragan", "wgan_div", "gan_ns_2d", "pacgan_2d",
            "cgan", "acgan", "sgan", "improved_gan_ssl", "infogan", "aae", "pix2pix", "cyclegan")

@@ -21,7 +21,7 @@ from benchmarks.upsampling import _time
 from experiments import datasets_dir
 from experiments.translation_recipes import configure
 from jaxgan.nets.translation import ResNetTranslator
-from jaxgan.train import Program, make_source
+from jaxgan.run import Program, make_source
 
 
 def step_time(run, args):

@@ -26,7 +26,7 @@ from experiments import study
 from experiments.pacgan_2d import PAPER_TABLE1
 from jaxgan.data import MIXTURES
 from jaxgan.plots import scatter_grid
-from jaxgan.train import train
+from jaxgan.run import train
 from jaxgan.writers import read_jsonl
 
 VARIANTS = {"gan_ns_2d": "GAN (non-saturating)", "gan_minimax_2d": "GAN (minimax)", "pacgan_ns_2d": "PacGAN2 (non-saturating)",

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from jaxgan.train import train
+from jaxgan.run import train
 
 
 def evaluation_steps(max_steps, *, first=1000):

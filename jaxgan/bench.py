@@ -33,7 +33,7 @@ import numpy as np
 
 from jaxgan import data
 from jaxgan.config import uses_labels, validate
-from jaxgan.train import Program, make_source
+from jaxgan.run import Program, make_source
 
 
 def random_batch(program, config, batch_size, key):

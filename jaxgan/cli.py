@@ -148,7 +148,7 @@ def _make_recipe_package_importable(path):
 
 def _restore(config, workdir, step):
     from jaxgan.checkpoint import Checkpointer
-    from jaxgan.train import Program
+    from jaxgan.run import Program
 
     program = Program(config)
     checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints, create=False)
@@ -307,7 +307,7 @@ def _run(args, rest):
 
 
 def _train(config, args):
-    from jaxgan.train import Interrupted, NonFiniteError, train
+    from jaxgan.run import Interrupted, NonFiniteError, train
 
     try:
         result = train(config, args.workdir, step=args.step, allow_config_change=args.allow_config_change)
@@ -326,7 +326,7 @@ def _sample(config, args):
     import jax
     import numpy as np
 
-    from jaxgan.train import save_samples_figure
+    from jaxgan.run import save_samples_figure
 
     program, state = _restore(config, args.workdir, args.step)
     step = int(np.asarray(state.step).reshape(-1)[0])
@@ -507,7 +507,7 @@ def _evaluate(config, args):
     import time
 
     from jaxgan.evaluation import Evaluator
-    from jaxgan.train import eval_key, record_evaluation
+    from jaxgan.run import eval_key, record_evaluation
 
     config = _evaluation_config(config, args)
     program, state = _restore(config, args.workdir, args.step)

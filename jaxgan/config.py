@@ -4,7 +4,7 @@ Configs are code: a recipe's `get_config()` starts from `base_config()` (locked,
 key fails at once) and changes values. `validate` rejects unknown keys, wrong types and
 impossible combinations before anything is compiled; the game named by `game.name` validates
 what is its own (`jaxgan.games`). Nothing here reads data or builds networks or steps: the run
-machinery (`jaxgan.train`) asks the game's spec for those.
+machinery (`jaxgan.run`) asks the game's spec for those.
 """
 
 from ml_collections import ConfigDict

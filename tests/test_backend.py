@@ -55,7 +55,7 @@ def test_compiler_options_only_on_cpu_and_bad_choice_is_named():
 
 def test_program_steps_compile_with_the_configured_convolutions():
     from jaxgan.config import base_config, ConfigError, validate
-    from jaxgan.train import Program
+    from jaxgan.run import Program
 
     config = base_config()
     config.data.name, config.model.name = "mnist", "dcgan"
@@ -81,7 +81,7 @@ def test_init_state_is_compiled_unoptimized_and_equals_eager_initialization():
     from jaxgan.config import base_config
     from jaxgan.games import get
     from jaxgan.state import create
-    from jaxgan.train import Program
+    from jaxgan.run import Program
 
     assert backend.init_compiler_options(backend="cpu") == {"xla_backend_optimization_level": 0}
     assert backend.init_compiler_options(backend="gpu") is None

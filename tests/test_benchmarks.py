@@ -60,7 +60,7 @@ def test_compare_takes_the_median_of_per_round_ratios(monkeypatch):
 def test_random_batches_have_the_keys_each_game_takes(recipe, keys):
     import importlib
 
-    from jaxgan.train import Program
+    from jaxgan.run import Program
 
     config = importlib.import_module(f"experiments.{recipe}").get_config()
     config.data.batch_size = 4

@@ -86,7 +86,7 @@ def test_step_is_the_same_on_every_device_layout(form):
 
 
 def test_recipe_validates_builds_and_trains():
-    from jaxgan.train import Program, make_source
+    from jaxgan.run import Program, make_source
 
     config = importlib.import_module("experiments.ebgan").get_config()
     config.data.source, config.data.dir = "idx", shared_dataset_dir("mnist")

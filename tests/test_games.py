@@ -21,7 +21,7 @@ from jaxgan.games import (make_aae_step, make_acgan_step, make_cgan_step, make_i
                           make_semi_supervised_step)
 from jaxgan.latents import Prior
 from jaxgan.nets import AdversarialAutoencoder, AuxiliaryDiscriminator, CodeDiscriminators, MLPDiscriminator, MLPGenerator
-from jaxgan.train import Program, train
+from jaxgan.run import Program, train
 
 ADAM = optax.adam(1e-3, b1=0.5)
 SHAPE = (6, 6, 1)
@@ -357,7 +357,7 @@ def test_recipes_validate_build_and_take_a_step(recipe):
     # one step of the recipe on a batch of its structure (the semi-supervised one on real images:
     # data-dependent init), and its moving average of D updated
     from jaxgan.bench import random_batch
-    from jaxgan.train import data_init_batch, make_source
+    from jaxgan.run import data_init_batch, make_source
 
     state = program.init_state(init_x=data_init_batch(config))
     if recipe == "improved_gan_ssl":

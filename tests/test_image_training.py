@@ -9,7 +9,7 @@ import numpy as np
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import restored_state, tiny_config, with_overrides
 from jaxgan import cli
-from jaxgan.train import Program, train
+from jaxgan.run import Program, train
 
 
 def image_config(**overrides):

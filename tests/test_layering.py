@@ -3,7 +3,7 @@ goes down or sideways, never up; units import each other without cycles; no modu
 another unit's private names or modules.
 
     leaves (errors, backend, latents < losses, nets, data, metrics, state, parallel, ...)
-      < games < config < evaluation < run (train, bench, checkpoint, workdir) < cli
+      < games < config < evaluation < run (jaxgan.run, bench, checkpoint, workdir) < cli
 """
 
 import ast
@@ -20,7 +20,7 @@ LAYERS = {
     2: ("games",),
     3: ("config",),
     4: ("evaluation",),
-    5: ("train", "bench", "checkpoint", "workdir"),
+    5: ("run", "bench", "checkpoint", "workdir"),
     6: ("cli",),
 }
 LAYER = {unit: layer for layer, units in LAYERS.items() for unit in units}
@@ -116,7 +116,7 @@ def test_no_private_names_or_modules_across_units():
 
 @pytest.mark.parametrize("source, expected", [
     ("from jaxgan.games._core import apply\n", ["jaxgan.games._core"]),
-    ("def f():\n    from jaxgan.train import Program\n", ["jaxgan.train"]),
+    ("def f():\n    from jaxgan.run import Program\n", ["jaxgan.run"]),
 ])
 def test_the_import_reader_sees_nested_and_private_imports(tmp_path, source, expected):
     path = tmp_path / "m.py"

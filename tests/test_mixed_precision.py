@@ -88,7 +88,7 @@ def test_penalty_norm_is_summed_in_float32_for_a_bf16_critic():
 def _one_wgan_gp_step(dtype, d_conv):
     from experiments import wgan_gp
 
-    from jaxgan.train import Program
+    from jaxgan.run import Program
 
     config = wgan_gp.get_config()
     config.model.g_width = config.model.d_width = 8

@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_training_code_imports_neither_tfds_nor_tensorboardx_nor_torch():
-    code = ("import sys, jaxgan.train, jaxgan.cli, jaxgan.config, jaxgan.evaluation, benchmarks.throughput; "
+    code = ("import sys, jaxgan.run, jaxgan.cli, jaxgan.config, jaxgan.evaluation, benchmarks.throughput; "
             "print(sorted(m for m in ('tensorflow_datasets', 'tensorboardX', 'tensorflow', 'torch') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

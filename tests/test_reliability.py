@@ -29,7 +29,7 @@ from jaxgan import checkpoint as checkpoint_lib
 from jaxgan import cli
 from jaxgan.checkpoint import CHECKSUM_FILE, CheckpointError, Checkpointer, NonFiniteStateError
 from jaxgan.errors import DataError, UsageError
-from jaxgan.train import train
+from jaxgan.run import train
 from jaxgan.workdir import HISTORY_FILE, LOCK_FILE
 
 

@@ -141,7 +141,7 @@ def test_bad_semi_supervised_settings_are_rejected(overrides, message):
 
 def test_data_init_batch_is_seeded_real_images():
     from experiments.improved_gan_ssl import get_config
-    from jaxgan.train import data_init_batch
+    from jaxgan.run import data_init_batch
 
     config = get_config()
     config.data.source = "idx"

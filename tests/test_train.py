@@ -17,7 +17,7 @@ from ml_collections import ConfigDict
 from jaxgan import cli
 from jaxgan.checkpoint import Checkpointer
 from jaxgan.config import ConfigError, base_config, validate
-from jaxgan.train import NonFiniteError, Program, train
+from jaxgan.run import NonFiniteError, Program, train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

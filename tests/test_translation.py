@@ -16,12 +16,12 @@ from test_train import restored_state, with_overrides
 
 from jaxgan import backend, cli, parallel, state as state_lib
 from jaxgan.config import ConfigError, base_config, validate
-from jaxgan.train import learning_rate
+from jaxgan.run import learning_rate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.translation import TranslationSource, edge_map, open_translation, pad_to
 from jaxgan.nets import CycleGenerators, DomainDiscriminators, PatchGAN, ResNetTranslator, UNetGenerator
 from jaxgan.nets.translation import patchgan_layers, receptive_field
-from jaxgan.train import train
+from jaxgan.run import train
 from jaxgan.games import apply, init_pool, make_cyclegan_step, make_pix2pix_step, query_pool
 from jaxgan.evaluation.translation import mean_abs_error, psnr
 
@@ -307,7 +307,7 @@ def test_linear_decay_schedule():
 def test_the_critics_schedule_runs_over_its_n_critic_updates_per_step():
     """With n_critic = 5 the critic makes 5 updates per step: its linear decay must end at update
     5 * num_steps, not at num_steps (when it would stop learning a fifth of the way in)."""
-    from jaxgan.train import build_optimizers
+    from jaxgan.run import build_optimizers
 
     config = base_config()
     config.n_critic, config.train.num_steps = 5, 100
