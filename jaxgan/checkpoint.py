@@ -20,6 +20,7 @@ the checksums. Typed PRNG keys are stored as their raw key data and re-wrapped o
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -86,6 +87,17 @@ def non_finite_leaves(tree):
 
 def _saveable(state):
     return state.replace(key=jax.random.key_data(state.key))
+
+
+# TrainState fields renamed since checkpoints were first written: {new name: old name}. A
+# checkpoint that has the old name restores into the new field (`pools` became `extras` when the
+# games moved to jaxgan/games/).
+RENAMED_FIELDS = {"extras": "pools"}
+
+
+def _state_fields(state):
+    """The names of a train state's pytree fields (not the static modules and optimizers)."""
+    return [f.name for f in dataclasses.fields(state) if f.metadata.get("pytree_node", True)]
 
 
 def _from_saveable(saved, like):
@@ -361,29 +373,59 @@ class Checkpointer:
 
     def _restore(self, like, step):
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _saveable(like))
+        renamed = self._renamed_fields(step, abstract)
         # Compare shapes first: a failed orbax restore leaves asyncio tasks that print tracebacks.
-        differences = self._shape_differences(step, abstract)
+        differences = self._shape_differences(step, abstract, renamed)
         if differences:
             raise CheckpointError(f"checkpoint step {step} in {self.directory} holds networks of other shapes than "
                                   f"this config builds: {differences}")
+        target = abstract
+        if renamed:  # restore by the checkpoint's field names, then put the values in today's fields
+            target = {renamed.get(name, name): getattr(abstract, name) for name in _state_fields(abstract)}
         restored = self.manager.restore(
-            step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract), data=ocp.args.JsonRestore()))
-        return _from_saveable(restored["state"], like), dict(restored["data"])
+            step, args=ocp.args.Composite(state=ocp.args.StandardRestore(target), data=ocp.args.JsonRestore()))
+        state = restored["state"]
+        if renamed:
+            state = abstract.replace(**{name: state[renamed.get(name, name)] for name in _state_fields(abstract)})
+        return _from_saveable(state, like), dict(restored["data"])
 
-    def _shape_differences(self, step, abstract):
-        """One line naming how the saved tree differs from `abstract` (shapes, missing or extra
-        leaves), or '' when it does not."""
+    def _saved_tree(self, step):
+        """The metadata tree of checkpoint `step`'s state (None when unreadable)."""
         absl_logger = logging.getLogger("absl")
         level = absl_logger.level
         absl_logger.setLevel(logging.ERROR)
         try:
             metadata = ocp.StandardCheckpointer().metadata(os.path.join(self.folder(step), "state"))
         except Exception:  # noqa: BLE001 (unreadable metadata: the caller re-raises the restore error)
-            return ""
+            return None
         finally:
             absl_logger.setLevel(level)
-        metadata = getattr(metadata, "item_metadata", metadata)
-        saved = {_path_name(p): tuple(m.shape) for p, m in jax.tree_util.tree_flatten_with_path(metadata)[0]
+        return getattr(metadata, "item_metadata", metadata)
+
+    def _renamed_fields(self, step, abstract):
+        """{today's field: the checkpoint's name} for the `RENAMED_FIELDS` the checkpoint still
+        has under their old name."""
+        saved = self._saved_tree(step)
+        try:
+            names = set(saved.keys())  # orbax's tree metadata is a mapping of the saved fields
+        except AttributeError:
+            return {}
+        fields = _state_fields(abstract)
+        return {new: old for new, old in RENAMED_FIELDS.items() if new in fields and new not in names and old in names}
+
+    def _shape_differences(self, step, abstract, renamed=None):
+        """One line naming how the saved tree differs from `abstract` (shapes, missing or extra
+        leaves), or '' when it does not; `renamed` ({today's field: saved name}) maps old names."""
+        metadata = self._saved_tree(step)
+        if metadata is None:
+            return ""
+        old_to_new = {old: new for new, old in (renamed or {}).items()}
+
+        def today(name):
+            head, _, rest = name.partition("/")
+            return "/".join(filter(None, [old_to_new.get(head, head), rest]))
+
+        saved = {today(_path_name(p)): tuple(m.shape) for p, m in jax.tree_util.tree_flatten_with_path(metadata)[0]
                  if hasattr(m, "shape")}
         if not saved:  # no readable tree: not a question of shapes
             return ""

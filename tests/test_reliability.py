@@ -112,6 +112,27 @@ def test_a_damaged_newest_checkpoint_is_named_and_restore_falls_back(tmp_path, h
         checkpointer.restore(states[0], step=9)
 
 
+def test_a_checkpoint_written_before_a_field_rename_restores_into_the_new_field(tmp_path):
+    """`TrainState.pools` became `extras`: a checkpoint that has the old name (written here as the
+    old code wrote it, the state's fields as a dict) restores into today's state, pools included."""
+    from jaxgan.games import init_pool
+
+    state = small_state(seed=3).replace(extras={"a": init_pool(2, (2,)), "b": init_pool(2, (2,))})
+    state = state.replace(extras=jax.tree.map(lambda x: x + 1, state.extras))
+    saveable = checkpoint_lib._saveable(state)
+    old_layout = {("pools" if name == "extras" else name): getattr(saveable, name)
+                  for name in checkpoint_lib._state_fields(saveable)}
+    checkpointer = Checkpointer(str(tmp_path))
+    checkpointer.manager.save(7, args=checkpoint_lib.ocp.args.Composite(
+        state=checkpoint_lib.ocp.args.StandardSave(old_layout), data=checkpoint_lib.ocp.args.JsonSave({"position": 7})))
+    checkpointer.manager.wait_until_finished()
+    checkpoint_lib.write_checksums(checkpointer.folder(7))
+    like = small_state(seed=0).replace(extras={"a": init_pool(2, (2,)), "b": init_pool(2, (2,))})
+    restored, data = Checkpointer(str(tmp_path)).restore(like)
+    assert data == {"position": 7} and max_abs_diff(restored, state) == 0.0
+    assert int(restored.extras["a"]["count"]) == 1
+
+
 def test_rotation_never_deletes_an_intact_checkpoint_for_a_damaged_one(tmp_path):
     states = _states(4)
     checkpointer = _save_all(str(tmp_path), states[:2], keep=2)
