@@ -264,6 +264,16 @@ def no_labels(config):
     return "none"
 
 
+def gan_only_options(config):
+    """The config keys set here that only the unconditional GAN (game.name='gan') reads."""
+    m = config.model
+    return [name for name, on in (("penalties", penalized(config)), ("clip_bound", config.clip_bound > 0),
+                                  ("historical_averaging", config.historical_averaging > 0),
+                                  ("model.packing", m.packing > 1),
+                                  ("model.d_minibatch_kernels", m.d_minibatch_kernels > 0),
+                                  ("model.d_minibatch_std", m.d_minibatch_std)) if on]
+
+
 def reject(condition, message):
     if condition:
         raise ConfigError(message)

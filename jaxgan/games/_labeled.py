@@ -29,7 +29,7 @@ class Rules(NamedTuple):
     d_objective: `(outs, batch, draws) -> (adversarial, total, terms)`: D's loss from its outputs
       on [real, fake, *extra] (each a dict of logits), the batch of this critic update and the
       prior's draws for the fakes.
-    g_objective: `(real_out, fake_out, draws) -> (loss, terms)`: G's loss.
+    g_objective: `(real_out, fake_out, draws) -> loss`: G's loss.
     labeled_input: whether D also scores `batch["x_labeled"]` (the semi-supervised games).
     """
 
@@ -134,8 +134,7 @@ def make_labeled_step(rules, *, prior, penalties=(), n_critic=1, ema_decay=None,
             fake, g_state = apply(state.generator, params, state.g_state, prior.latent(drawn), train=True)
             (real_out, fake_out), _ = discriminate_batches(state, state.d_params, state.d_state,
                                                            [(real, batch.get("y")), (fake, drawn["y"])], noise)
-            loss, _ = rules.g_objective(real_out, fake_out, drawn)
-            return loss, g_state
+            return rules.g_objective(real_out, fake_out, drawn), g_state
 
         (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
         g_params, g_opt_state = player_update(state.g_tx, grads, state.g_opt_state, state.g_params, axis_name=axis_name)

@@ -44,7 +44,7 @@ def make_cgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satur
         return adversarial, adversarial, {}
 
     def g_objective(real_out, fake_out, draws):
-        return g_loss(real_out["logit"], fake_out["logit"]), {}
+        return g_loss(real_out["logit"], fake_out["logit"])
 
     rules = Rules("cgan", BATCH_KEYS, True, d_objective, g_objective)
     return make_labeled_step(rules, prior=prior, penalties=penalties, n_critic=n_critic, ema_decay=ema_decay,
@@ -72,7 +72,7 @@ def make_acgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satu
 
     def g_objective(real_out, fake_out, draws):
         loss = g_loss(real_out["logit"], fake_out["logit"])
-        return loss + class_weight * classification_loss(fake_out["class_logits"], draws["y"]), {}
+        return loss + class_weight * classification_loss(fake_out["class_logits"], draws["y"])
 
     rules = Rules("acgan", BATCH_KEYS, False, d_objective, g_objective)
     return make_labeled_step(rules, prior=prior, penalties=penalties, n_critic=n_critic, ema_decay=ema_decay,

@@ -12,9 +12,10 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxgan import data
-from jaxgan.games._core import (CRITIC, GENERATOR, Game, apply, check_batch, ema, example_keys, global_indices,
-                                image_source, latents, mean_over_devices, no_extras, no_labels, normal_latent,
-                                one_of, optional, player_update, reject, reject_translation_data, step_key, weights)
+from jaxgan.games._core import (CRITIC, GENERATOR, Game, apply, check_batch, ema, example_keys, gan_only_options,
+                                global_indices, image_source, latents, mean_over_devices, no_extras, no_labels,
+                                normal_latent, one_of, optional, player_update, reject, reject_translation_data,
+                                step_key, weights)
 from jaxgan.losses import energy_discriminator_loss, energy_generator_loss, pulling_away_term
 from jaxgan.nets.ebgan import AutoencoderDiscriminator
 from jaxgan.nets.registry import build_networks
@@ -101,10 +102,7 @@ def _validate(config):
     one_of(m.name, ("mlp",), "model.name (EBGAN's autoencoder discriminator is an MLP)")
     reject(config.n_critic != 1, f"game.name='ebgan' makes one discriminator update per step; n_critic must be 1, "
                                  f"got {config.n_critic}")
-    others = [name for name, on in (("penalties", any(w > 0 for w in config.penalties.values())),
-                                    ("clip_bound", config.clip_bound > 0),
-                                    ("historical_averaging", config.historical_averaging > 0),
-                                    ("model.packing", m.packing > 1)) if on]
+    others = gan_only_options(config)
     reject(others, f"{others} are options of game.name='gan', not of 'ebgan' (its critic is an energy)")
 
 

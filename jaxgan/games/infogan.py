@@ -56,8 +56,7 @@ def make_infogan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_sa
         return adversarial, adversarial + weighted(terms), terms
 
     def g_objective(real_out, fake_out, draws):
-        terms = info_terms(fake_out, draws, prior)
-        return g_loss(real_out["logit"], fake_out["logit"]) + weighted(terms), terms
+        return g_loss(real_out["logit"], fake_out["logit"]) + weighted(info_terms(fake_out, draws, prior))
 
     rules = Rules("infogan", BATCH_KEYS, False, d_objective, g_objective)
     return make_labeled_step(rules, prior=prior, penalties=penalties, n_critic=n_critic, ema_decay=ema_decay,

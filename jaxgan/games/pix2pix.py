@@ -13,8 +13,8 @@ from jax import lax
 from jaxgan import data
 from jaxgan.data import translation as translation_data
 from jaxgan.data.translation import TranslationSource
-from jaxgan.games._core import (NOISE_SALT, Game, apply, ema, mean_over_devices, no_extras, no_labels, one_of,
-                                optional, penalized, player_update, positive_int, reject, step_key, weights)
+from jaxgan.games._core import (NOISE_SALT, Game, apply, ema, gan_only_options, mean_over_devices, no_extras, no_labels,
+                                one_of, optional, player_update, positive_int, reject, step_key, weights)
 from jaxgan.losses import l1_loss, minimax_discriminator_loss, non_saturating_generator_loss
 from jaxgan.nets.dcgan import TRANSPOSED_FORMS
 from jaxgan.nets.registry import DTYPES, upsampling
@@ -171,12 +171,7 @@ def validate_translation(config):
     reject(config.loss != want, f"game.name={game!r} is defined with loss={want!r}; got loss={config.loss!r}")
     reject(config.n_critic != 1,
            f"game.name={game!r} makes one discriminator update per step; n_critic must be 1, got {config.n_critic}")
-    others = [name for name, value in (("penalties", penalized(config)),
-                                       ("clip_bound", config.clip_bound > 0),
-                                       ("historical_averaging", config.historical_averaging > 0),
-                                       ("model.packing", config.model.packing > 1),
-                                       ("model.d_minibatch_kernels", config.model.d_minibatch_kernels > 0),
-                                       ("model.d_minibatch_std", config.model.d_minibatch_std)) if value]
+    others = gan_only_options(config)
     reject(others, f"{others} are options of game.name='gan', not of the translation game {game!r}")
     reject(config.eval.metrics != "auto",
            f"translation runs are measured by jaxgan.evaluation.translation (held-out L1/PSNR, cycle error, domain "

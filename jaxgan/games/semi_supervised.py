@@ -58,8 +58,8 @@ def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversar
 
     def g_loss_fn(real_out, fake_out, draws):
         if g_objective == "feature_matching":
-            return feature_matching_loss(jax.lax.stop_gradient(real_out["features"]), fake_out["features"]), {}
-        return g_loss(real_out["logit"], fake_out["logit"]), {}
+            return feature_matching_loss(jax.lax.stop_gradient(real_out["features"]), fake_out["features"])
+        return g_loss(real_out["logit"], fake_out["logit"])
 
     rules = Rules("semi_supervised", BATCH_KEYS, False, d_objective, g_loss_fn, labeled_input=True)
     return make_labeled_step(rules, prior=prior, n_critic=n_critic, ema_decay=ema_decay,
