@@ -27,7 +27,7 @@ reach is visible there: a row's iterations column is the step it reached. The wo
 `--out` resume, so a second call with the same `--out` (on a machine that kept it) continues.
 
 `--size tiny` runs the same plan with 200 2D iterations, 20 Stacked MNIST iterations at width 8,
-20 iterations of each label row and 2 seeds, so that a test can run it on the CPU.
+20 iterations of each label row (its DCGAN networks at width 8) and 2 seeds, so that a test can run it on the CPU.
 """
 
 import argparse
@@ -41,9 +41,9 @@ from experiments import datasets_dir, labels_study, pacgan_study, stacked_mnist_
 
 SIZES = {
     "full": {"steps_2d": 400_000, "steps_stacked": 100_000, "seeds": 10, "width": 64, "first_eval": 1000,
-             "steps_labels": None, "label_seeds": {"ssl": 5, "infogan": 5}, "label_first": 600},
+             "steps_labels": None, "label_seeds": {"ssl": 5, "infogan": 5}, "label_first": 600, "label_width": 0},
     "tiny": {"steps_2d": 200, "steps_stacked": 20, "seeds": 2, "width": 8, "first_eval": 20,
-             "steps_labels": 20, "label_seeds": {}, "label_first": 10},
+             "steps_labels": 20, "label_seeds": {}, "label_first": 10, "label_width": 8},
 }
 PLANS = {
     "coverage": (
@@ -66,7 +66,7 @@ def _study_arguments(kind, dataset, rows, size, out, budget_s, data_dir):
         steps = size["steps_labels"] or (labels_study.FULL_STEPS[row] if row else max(labels_study.FULL_STEPS.values()))
         seeds = size["label_seeds"].get(row, LABEL_SEEDS if size["steps_labels"] is None else size["seeds"])
         return labels_study.main, ["--rows", rows, "--steps", str(steps), "--seeds", str(seeds),
-                                   "--first", str(size["label_first"]), "--width", str(size["width"]),
+                                   "--first", str(size["label_first"]), "--width", str(size["label_width"]),
                                    "--data-dir", data_dir, "--out", os.path.join(out, "labels"), "--budget-s", str(budget_s)]
     if kind == "2d":
         return pacgan_study.main, ["--steps", str(size["steps_2d"]), "--seeds", str(size["seeds"]), "--rows", rows,

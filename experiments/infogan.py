@@ -13,15 +13,16 @@ inputs), D lr 2e-4, G lr 1e-3, Adam beta1 0.5, lambda 1 for the categorical code
 best code -> digit matching (how well the unsupervised code captures digit class).
 
 Against the authors' code (openai/InfoGAN, launchers/run_mnist_exp.py and
-infogan/models/regularized_gan.py, read 2026-11-30), deviations, named:
-- Networks: this package's DCGAN (G: Dense to 7x7x4w -> BN -> ReLU -> 4x4 stride-2 transposed
-  convs to 14x14x2w and 28x28, tanh; D: two 4x4 stride-2 convs, no norm; Q: one 128-unit hidden
-  layer on D's features). Theirs: G FC 1024 -> FC 7x7x128 -> deconv 64 -> deconv 1 (BN + ReLU,
-  sigmoid), D conv 64 -> conv 128 + BN -> FC 1024 + BN, Q FC 128 + BN. At width 32 (the CPU
-  studies) G's conv widths are theirs and D's half; at width 64 D's are theirs and G's double.
-  The FC 1024 layers and D's BatchNorm are not in ours.
-- Batch 64 (theirs 128); their 5,000 iterations (50 epochs of 100 updates) see as many images as
-  10,000 of ours (`labels_study.FULL_STEPS`).
+infogan/models/regularized_gan.py, read 2026-11-30): the networks are theirs (App. C.1,
+Table 1), as this package's DCGAN with one fully connected hidden layer on each side
+(`model.g_dense` / `model.d_dense` = (1024,)): G FC 1024 -> FC 7x7x128 -> 4x4 deconv 64 -> 4x4
+deconv 1, BN + ReLU after every hidden layer (`g_width` 32); D 4x4 conv 64 -> 4x4 conv 128 + BN ->
+FC 1024 + BN, LeakyReLU 0.2 (`d_width` 64, `d_norm` "batch"); Q one 128-unit hidden layer on D's
+FC 1024 features. Deviations, named:
+- Evaluated: G itself, no weight average (as theirs); G's output is tanh on data in [-1, 1] (theirs: sigmoid, data in [0, 1]); Q's hidden layer has
+  no BatchNorm (theirs has).
+- Batch 128 and their length, 5,000 iterations (50 "epochs" of 100 updates), are the recipe's
+  (`labels_study.FULL_STEPS`).
 - The continuous codes' weight is 0.1 (their code: `info_reg_coeff` 1.0 for both kinds; the paper
   says a smaller lambda suits continuous codes); the noise is N(0, I) (theirs U(-1, 1)).
 """
@@ -30,7 +31,11 @@ from experiments.labeled_common import labeled_config
 
 
 def get_config():
-    config = labeled_config(game="infogan", latent_dim=62)
+    config = labeled_config(game="infogan", latent_dim=62, batch_size=128, num_steps=5_000)
+    config.model.g_width, config.model.d_width = 32, 64
+    config.model.g_dense = config.model.d_dense = (1024,)
+    config.model.d_norm = "batch"
+    config.ema_decay = 0.0  # the paper evaluates G itself
     config.optimizer.g.learning_rate = 1e-3
     config.game.categorical_codes = 10
     config.game.continuous_codes = 2

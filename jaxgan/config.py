@@ -89,6 +89,10 @@ def base_config():
                 "packing": 1,
                 "g_width": 64,
                 "d_width": 64,
+                # DCGAN only: fully connected hidden layers, in G before the projection to the first
+                # feature map, in D after its convolutions (InfoGAN's MNIST networks: (1024,) each).
+                "g_dense": (),
+                "d_dense": (),
                 "upsample": "auto",
                 # upsample / d_conv "auto": the backend's measured fastest exact form
                 # (jaxgan.backend.choices; on the CPU: phase-decomposed transposed convolutions,
@@ -286,6 +290,13 @@ def _validate_data_and_model(config):
             raise ConfigError(f"model.name='dcgan' builds {nets.dcgan.SIZES}-pixel images; {d.name!r} is {size}")
         if m.name == "resnet" and size != 32:
             raise ConfigError(f"model.name='resnet' (SNGAN ResNet) is for 32x32 images; {d.name!r} is {size}x{size}")
+    for key in ("g_dense", "d_dense"):
+        units = tuple(m[key])
+        if any(isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in units):
+            raise ConfigError(f"model.{key}={m[key]!r} must be a tuple of positive layer widths")
+        if units and m.name != "dcgan":
+            raise ConfigError(f"model.{key}={units!r} is an option of the DCGAN networks (model.name='dcgan'), "
+                              f"not of model.name={m.name!r}")
     if m.name == "dcgan" and m.d_norm not in nets.dcgan.NORMS:
         raise ConfigError(f"model.d_norm={m.d_norm!r} is not one of {list(nets.dcgan.NORMS)} for DCGAN")
     noise_or_norm = m.d_input_noise or m.d_hidden_noise or m.d_weight_norm or m.d_weight_norm_data_init

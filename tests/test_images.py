@@ -175,6 +175,29 @@ def test_dcgan_generator_range_and_critic_without_batchnorm():
         DCGANGenerator(size=48).init(jax.random.key(0), jnp.zeros((1, 4)), train=False)
 
 
+def test_dcgan_dense_layers_are_infogans_fully_connected_layers():
+    """`dense` adds FC layers (InfoGAN's MNIST networks, Chen et al. 2016, Table 1): G's go before
+    the projection to 7x7 maps (no bias: BatchNorm follows), D's after the flattened convolutions;
+    D's features are LeakyReLU(norm(flatten(conv) @ W + b))."""
+    g = DCGANGenerator(size=28, channels=1, width=4, dense=(12, 6))
+    z = jax.random.normal(jax.random.key(1), (5, 3))
+    x, g_vars = g.init_with_output(jax.random.key(0), z, train=False)
+    assert x.shape == (5, 28, 28, 1)
+    kernels = [g_vars["params"][f"Dense_{i}"]["kernel"].shape for i in range(3)]
+    assert kernels == [(3, 12), (12, 6), (6, 7 * 7 * 16)] and "bias" not in g_vars["params"]["Dense_0"]
+    assert set(g_vars["batch_stats"]) == {f"BatchNorm_{i}" for i in range(4)}  # 2 dense + 7x7 map + one upsampling
+
+    body = DCGANDiscriminator(size=28, width=4, norm="none", dense=(9,), features_only=True)
+    params = body.init(jax.random.key(2), x, train=False)["params"]
+    no_dense = DCGANDiscriminator(size=28, width=4, norm="none", features_only=True)
+    convolved = no_dense.apply({"params": {k: v for k, v in params.items() if k.startswith("Conv")}}, x, train=False)
+    expected = jax.nn.leaky_relu(convolved @ params["Dense_0"]["kernel"] + params["Dense_0"]["bias"], 0.2)
+    np.testing.assert_allclose(body.apply({"params": params}, x, train=False), expected, rtol=1e-5, atol=1e-6)
+    batch_normed = DCGANDiscriminator(size=28, width=4, norm="batch", dense=(9,)).init(jax.random.key(2), x, train=False)
+    assert set(batch_normed["batch_stats"]) == {"BatchNorm_0", "BatchNorm_1"}  # conv 2 and the FC layer
+    assert "bias" not in batch_normed["params"]["Dense_0"] and batch_normed["params"]["Dense_1"]["kernel"].shape == (9, 1)
+
+
 def test_depth_to_space_places_channel_blocks_as_pixels():
     x = jnp.arange(8.0).reshape(1, 1, 2, 4)  # two pixels, 4 channels each -> two 2x2 blocks
     out = depth_to_space(x)

@@ -161,6 +161,25 @@ def test_a_study_stops_at_its_deadline_and_reports_what_it_reached(tmp_path):
                           deadline=time.perf_counter()) is None
 
 
+def test_labels_study_merges_single_seed_programs_on_the_steps_all_reached():
+    from experiments import labels_study
+
+    def run(seed, steps, complete):
+        curve = [{"step": s, "summary": {"fid": {}}, "per_seed": [{"fid": 100.0 * seed + s}]} for s in steps]
+        return {"curve": curve, "final": curve[-1], "complete": complete, "samples": f"s{seed}", "wall_s": 10.0,
+                "ms_per_iteration": 500.0 + seed}
+
+    merged = labels_study.merge_seeds([run(0, [200, 400, 1000], True), run(1, [200, 400], False),
+                                       run(2, [200, 400, 1000], True)])
+    assert [e["step"] for e in merged["curve"]] == [200, 400] and merged["final"]["step"] == 400
+    assert [s["fid"] for s in merged["final"]["per_seed"]] == [400.0, 500.0, 600.0]
+    assert "summary" not in merged["final"] and not merged["complete"]
+    assert merged["ms_per_iteration"] == 1503.0 and merged["wall_s"] == 30.0
+    done = labels_study.merge_seeds([run(0, [200], True), run(1, [200], True)])
+    assert done["complete"] and len(done["final"]["per_seed"]) == 2
+    assert labels_study.merge_seeds([run(0, [200], True), None]) is None
+
+
 def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_paper(tmp_path):
     from experiments import labels_study
 
@@ -184,6 +203,15 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
     assert set(labels_study.FULL_STEPS) == set(labels_study.ROWS)
     (path,) = labels_study.curves_figures(results, str(tmp_path))
     assert os.path.getsize(path) > 0
+    # rows run one invocation at a time build one table: a later invocation keeps the others' rows
+    path = str(tmp_path / "results.json")
+    labels_study.merge_results(path, results)
+    infogan = {"curve": curve, "final": curve[0], "ms_per_iteration": 600.0, "batch": 128, "width": None, "complete": True}
+    merged = labels_study.merge_results(path, {"infogan": infogan})
+    assert list(merged) == ["ssl", "infogan"] and merged["ssl"]["final"]["step"] == 1200
+    assert "complete" not in merged["infogan"] and json.load(open(path)) == merged
+    rerun = labels_study.merge_results(path, {"ssl": {**results["ssl"], "final": curve[0]}})
+    assert rerun["ssl"]["final"]["step"] == 600 and rerun["infogan"]["batch"] == 128
 
 
 def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_the_cpu(tmp_path, monkeypatch):
@@ -191,9 +219,14 @@ def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_th
                                  name="labels")
     assert "## Labels, codes and autoencoders (MNIST)" in report
     assert "| Improved-GAN semi-supervised, 100 labels | 20 (100) | 2 |" in report
-    assert "| InfoGAN categorical code, DCGAN width 8 | 20 (64) | 2 |" in report
+    assert "| InfoGAN categorical code, DCGAN width 8 | 20 (128) | 2 |" in report
     results = json.load(open(tmp_path / "labels" / "results.json"))
     assert [e["step"] for e in results["ssl"]["curve"]] == [10, 20]
+    # on the CPU the convolutional row trains each seed as its own program (seed k: config.seed + k)
+    for k in range(2):
+        seed_config = json.load(open(tmp_path / "labels" / "runs" / "infogan_w8" / f"seed_{k}" / "config.json"))
+        assert (seed_config["seed"], seed_config["num_seeds"]) == (k, 1)
+    assert len(results["infogan"]["final"]["per_seed"]) == 2
     final = results["ssl"]["final"]["per_seed"]
     assert all("test_error_raw" in s and 0 <= s["test_error"] <= 1 for s in final)  # the averaged D and the raw one
     subsets = json.load(open(tmp_path / "labels" / "runs" / "ssl" / "labeled_subset.json"))

@@ -213,6 +213,9 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
         (lambda c: c.model.update(d_maxout_pieces=5, d_norm="layer"), "set model.d_norm='none'"),
         (lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.model.update(name="dcgan", d_maxout_pieces=5)),
          "is an option of the MLP critic"),
+        (lambda c: c.model.update(d_dense=(1024,)), "model.d_dense=(1024,) is an option of the DCGAN networks"),
+        (lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.model.update(name="dcgan", g_dense=(0,))),
+         "model.g_dense=(0,) must be a tuple of positive layer widths"),
     ],
 )
 def test_config_errors_are_clear(mutate, message):

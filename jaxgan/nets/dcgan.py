@@ -155,13 +155,17 @@ class DCGANGenerator(nn.Module):
     upsample: str = "transpose"
     axis_name: str | None = None
     dtype: jnp.dtype = jnp.float32
+    dense: tuple[int, ...] = ()
 
     @nn.compact
     def __call__(self, z, *, train: bool):
         start, stages = _plan(self.size)
         features = self.width * 2 ** stages
         # Biases before BatchNorm are cancelled by its mean subtraction: leave them out.
-        h = nn.Dense(start * start * features, use_bias=False, dtype=self.dtype)(z)
+        h = z
+        for units in self.dense:
+            h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(nn.Dense(units, use_bias=False, dtype=self.dtype)(h)))
+        h = nn.Dense(start * start * features, use_bias=False, dtype=self.dtype)(h)
         h = h.reshape(z.shape[0], start, start, features)
         h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
         for _ in range(stages - 1):
@@ -184,6 +188,12 @@ class DCGANDiscriminator(nn.Module):
     dtype: jnp.dtype = jnp.float32
     features_only: bool = False
     conv: str = "xla"
+    dense: tuple[int, ...] = ()
+
+    def _norm(self, h, train):
+        if self.norm == "batch":
+            return _batch_norm(train, self.axis_name, self.dtype)(h)
+        return nn.LayerNorm(dtype=self.dtype)(h) if self.norm == "layer" else h
 
     def _layer(self, layer, h, train):
         return nn.SpectralNorm(layer)(h, update_stats=train) if self.spectral_norm else layer(h)
@@ -207,9 +217,13 @@ class DCGANDiscriminator(nn.Module):
                 conv = nn.Conv(self.width * 2**i, (4, 4), (2, 2), padding="SAME", use_bias=bias, dtype=self.dtype)
             h = self._layer(conv, h, train)
             if normed:
-                h = _batch_norm(train, self.axis_name, self.dtype)(h) if self.norm == "batch" else nn.LayerNorm(dtype=self.dtype)(h)
+                h = self._norm(h, train)
             h = nn.leaky_relu(h, 0.2)
         h = h.reshape(h.shape[0], -1)
+        for units in self.dense:
+            h = self._layer(nn.Dense(units, use_bias=self.norm != "batch", dtype=self.dtype), h, train)
+            h = self._norm(h, train)
+            h = nn.leaky_relu(h, 0.2)
         if self.features_only:
             return h.astype(jnp.float32)
         return self._layer(nn.Dense(1, dtype=self.dtype), h, train)[:, 0].astype(jnp.float32)

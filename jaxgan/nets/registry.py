@@ -51,11 +51,12 @@ def _mlp(model, shape, *, image, features_only, axis_name, penalized):
 def _dcgan(model, shape, *, image, features_only, axis_name, penalized):
     dtype = DTYPES[model.dtype]
     generator = DCGANGenerator(size=shape[0], channels=shape[-1], width=model.g_width, upsample=upsampling(model),
-                               axis_name=axis_name, dtype=dtype)
+                               axis_name=axis_name, dtype=dtype, dense=tuple(model.g_dense))
     discriminator = DCGANDiscriminator(size=shape[0], width=model.d_width, norm=model.d_norm,
                                        spectral_norm=model.d_spectral_norm, axis_name=axis_name, dtype=dtype,
                                        features_only=features_only,
-                                       conv=critic_convolution(model, penalized=penalized))
+                                       conv=critic_convolution(model, penalized=penalized),
+                                       dense=tuple(model.d_dense))
     return generator, discriminator
 
 
