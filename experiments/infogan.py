@@ -7,7 +7,7 @@ layer; both players add lambda * (-log Q(c | G(z, c))), lambda = 1 for the categ
         --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/infogan_mnist
     ./run jaxgan sample --workdir runs/infogan_mnist --by-class     # one row per code value
 
-Paper settings kept: 62-d noise, a 10-way categorical and 2 continuous U(-1, 1) codes (74
+Paper settings kept: 62-d noise U(-1, 1) (their code's; `game.noise`), a 10-way categorical and 2 continuous U(-1, 1) codes (74
 inputs), D lr 2e-4, G lr 1e-3, Adam beta1 0.5, lambda 1 for the categorical code. Measured:
 `code_class_accuracy`, the shipped MNIST classifier's accuracy on samples per code value after the
 best code -> digit matching (how well the unsupervised code captures digit class).
@@ -24,7 +24,7 @@ FC 1024 features. Deviations, named:
 - Batch 128 and their length, 5,000 iterations (50 "epochs" of 100 updates), are the recipe's
   (`labels_study.FULL_STEPS`).
 - The continuous codes' weight is 0.1 (their code: `info_reg_coeff` 1.0 for both kinds; the paper
-  says a smaller lambda suits continuous codes); the noise is N(0, I) (theirs U(-1, 1)).
+  says a smaller lambda suits continuous codes).
 """
 
 from experiments.labeled_common import labeled_config
@@ -41,4 +41,8 @@ def get_config():
     config.game.continuous_codes = 2
     config.game.categorical_weight = 1.0
     config.game.continuous_weight = 0.1
+    # Their code's noise. Measured with N(0, I) noise instead (seed 0): the code still captured
+    # style rather than digit at 2,000 iterations (36.4% code-to-digit accuracy; the digit followed
+    # the noise down each column of the code grid), experiments/README.md.
+    config.game.noise = "uniform"
     return config

@@ -2,7 +2,7 @@
 
 A latent vector is laid out as `[one_hot(y) (K), c (C), z (Z)]`: a class label y (CGAN and
 ACGAN class, InfoGAN categorical code, AAE label), C continuous codes c ~ U(-1, 1) (InfoGAN) and
-Z-dimensional noise z ~ N(0, I). Feeding the one-hot label into the generator's first (dense)
+Z-dimensional noise z ~ N(0, I), or U(-1, 1)^Z (`noise="uniform"`, the InfoGAN code's). Feeding the one-hot label into the generator's first (dense)
 layer is the same as adding a learned class embedding to it, so every unconditional generator
 (MLP, DCGAN, ResNet) becomes conditional without a change.
 """
@@ -13,8 +13,12 @@ import jax
 import jax.numpy as jnp
 
 
+NOISES = ("normal", "uniform")
+
+
 class Prior(NamedTuple):
-    """p(y) p(c) p(z): y uniform over `num_classes` (none when 0), c uniform on [-1, 1]^C, z ~ N(0, I).
+    """p(y) p(c) p(z): y uniform over `num_classes` (none when 0), c uniform on [-1, 1]^C, z ~ N(0, I)
+    (`noise="normal"`) or uniform on [-1, 1]^Z (`noise="uniform"`).
 
     Example:
       >>> prior = Prior(noise_dim=62, num_classes=10, continuous_codes=2)   # InfoGAN on MNIST
@@ -26,6 +30,7 @@ class Prior(NamedTuple):
     noise_dim: int
     num_classes: int = 0
     continuous_codes: int = 0
+    noise: str = "normal"
 
     @property
     def latent_dim(self):
@@ -34,10 +39,17 @@ class Prior(NamedTuple):
     def draw(self, key):
         """One example's {"y": int32 (), "c": (C,), "z": (Z,)} from `key` (each part from its own
         fold, so adding codes does not change the noise)."""
+        if self.noise not in NOISES:
+            raise ValueError(f"Prior noise must be one of {NOISES}, got {self.noise!r}")
+        noise_key = jax.random.fold_in(key, 2)
+        if self.noise == "uniform":
+            z = jax.random.uniform(noise_key, (self.noise_dim,), minval=-1.0, maxval=1.0)
+        else:
+            z = jax.random.normal(noise_key, (self.noise_dim,))
         return {
             "y": jax.random.randint(jax.random.fold_in(key, 0), (), 0, max(self.num_classes, 1), jnp.int32),
             "c": jax.random.uniform(jax.random.fold_in(key, 1), (self.continuous_codes,), minval=-1.0, maxval=1.0),
-            "z": jax.random.normal(jax.random.fold_in(key, 2), (self.noise_dim,)),
+            "z": z,
         }
 
     def latent(self, draws):

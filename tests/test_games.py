@@ -61,6 +61,14 @@ def test_prior_layout_and_class_grid():
     # an unconditional prior draws the same noise as the conditional one from the same key
     plain = Prior(noise_dim=5).latent(Prior(noise_dim=5).draw(jax.random.key(9)))
     np.testing.assert_array_equal(plain, prior.draw(jax.random.key(9))["z"])
+    # the InfoGAN code's U(-1, 1) noise: variance 1/3, and the same class and codes from a key
+    uniform = Prior(noise_dim=5, num_classes=10, continuous_codes=2, noise="uniform")
+    drawn = jax.vmap(uniform.draw)(jax.random.split(jax.random.key(0), 2000))
+    assert float(jnp.max(jnp.abs(drawn["z"]))) <= 1.0 and abs(float(jnp.var(drawn["z"])) - 1 / 3) < 0.02
+    np.testing.assert_array_equal(drawn["y"], draws["y"])
+    np.testing.assert_array_equal(drawn["c"], draws["c"])
+    with pytest.raises(ValueError, match="Prior noise must be one of"):
+        Prior(noise_dim=5, noise="cauchy").draw(jax.random.key(0))
 
 
 @pytest.mark.parametrize("head", ["k_plus_one", "salimans"])
@@ -326,6 +334,8 @@ def test_by_class_needs_a_conditional_model(tmp_path, capsys):
     ("cgan", {"model.packing": 2}, "model.packing"),
     ("mixup", {}, "game.name='mixup'"),
     ("infogan", {"game.categorical_codes": 0, "game.continuous_codes": 0}, "needs game.categorical_codes"),
+    ("infogan", {"game.noise": "gaussian"}, "game.noise='gaussian' is not one of ['normal', 'uniform']"),
+    ("cgan", {"game.noise": "uniform"}, "game.noise='uniform' is for game.name in ['infogan'], not 'cgan'"),
 ])
 def test_bad_game_configs_are_rejected(game, overrides, message):
     config = with_overrides(game_config(game), overrides)
@@ -359,7 +369,7 @@ def test_recipes_validate_build_and_take_a_step(recipe):
         assert [g[f"Dense_{i}"]["kernel"].shape for i in range(2)] == [(74, 1024), (1024, 7 * 7 * 128)]
         assert body["Dense_0"]["kernel"].shape == (7 * 7 * 128, 1024) and "BatchNorm_1" in state.d_state["batch_stats"]["body"]
         assert state.d_params["q_hidden"]["kernel"].shape == (1024, 128)
-        assert (config.data.batch_size, config.train.num_steps) == (128, 5000)
+        assert (config.data.batch_size, config.train.num_steps, program.prior.noise) == (128, 5000, "uniform")
     # one step of the recipe on a batch of its structure (the semi-supervised one on real images:
     # data-dependent init), and its moving average of D updated
     from jaxgan.bench import random_batch

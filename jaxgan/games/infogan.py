@@ -6,9 +6,9 @@ Batches: {"x": (n_critic, B, ...)}.
 
 import jax.numpy as jnp
 
-from jaxgan.games._core import config_losses, config_penalties, reject, weights
+from jaxgan.games._core import config_losses, config_penalties, one_of, reject, weights
 from jaxgan.games._labeled import Rules, common_step_options, labeled_game, labeled_models, make_labeled_step
-from jaxgan.latents import Prior
+from jaxgan.latents import NOISES, Prior
 from jaxgan.losses import (categorical_code_loss, gaussian_code_loss, minimax_discriminator_loss,
                            non_saturating_generator_loss)
 
@@ -70,12 +70,13 @@ def _validate(config):
     reject(not (game.categorical_codes or game.continuous_codes),
            "game.name='infogan' needs game.categorical_codes > 0 or game.continuous_codes > 0")
     weights(game, ("categorical_weight", "continuous_weight"), "game")
+    one_of(game.noise, NOISES, "game.noise")
 
 
 def _prior(config):
     game = config.game
     return Prior(noise_dim=config.model.latent_dim, num_classes=game.categorical_codes,
-                 continuous_codes=game.continuous_codes)
+                 continuous_codes=game.continuous_codes, noise=game.noise)
 
 
 def _step(config, axis_name=None):
@@ -88,8 +89,10 @@ def _step(config, axis_name=None):
 
 GAME = labeled_game(
     "infogan",
+    # game.noise: the distribution of the incompressible noise z, "normal" (N(0, I)) or "uniform"
+    # (U(-1, 1), the authors' code).
     defaults={"game.categorical_codes": 10, "game.continuous_codes": 2, "game.categorical_weight": 1.0,
-              "game.continuous_weight": 0.1},
+              "game.continuous_weight": 0.1, "game.noise": "normal"},
     validate=_validate,
     models=lambda config, axis_name=None: labeled_models(config, axis_name,
                                                          categorical_codes=config.game.categorical_codes,
