@@ -186,7 +186,7 @@ def curves_figures(results, out):
             lines[0] = ("ours, averaged D",) + lines[0][1:]
         length = paper_steps or max(lines[0][1])
         path = os.path.join(out, f"curves_{row}.png")
-        study.curves_figure([(f"{title}: {unit}", lines)], path, paper_steps=length)
+        study.curves_figure([(f"{title}: {unit}", lines)], path, paper_steps=length, log_y=key == "test_error")
         paths.append(path)
     return paths
 

@@ -138,10 +138,11 @@ def cell(mean, stderr, fmt):
     return f"{fmt.format(mean)} +- {fmt.format(stderr)}"
 
 
-def curves_figure(panels, path, *, paper_steps):
+def curves_figure(panels, path, *, paper_steps, log_y=False):
     """One panel per (title, lines) in `panels`, lines (label, steps, mean, stderr, paper value or
-    None); log-scale iterations, s.e. bands, the paper's value as a star at `paper_steps`; a label
-    keeps its color in every panel, and the first panel of each row has the legend."""
+    None); log-scale iterations (and values with `log_y`, for error rates that fall by decades),
+    s.e. bands, the paper's value as a star at `paper_steps`; a label keeps its color in every
+    panel, and the first panel of each row has the legend."""
     import matplotlib.pyplot as plt
 
     columns = min(3, len(panels))
@@ -159,6 +160,10 @@ def curves_figure(panels, path, *, paper_steps):
             if paper is not None:
                 ax.plot([paper_steps], [paper], marker="*", ms=11, color=color, ls="none")
         ax.set_xscale("log")
+        if log_y:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(plt.ScalarFormatter())
+            ax.grid(True, which="both", axis="y", lw=0.3, color="0.85")
         ax.xaxis.set_minor_formatter(plt.NullFormatter())  # labels at decades only: no overlaps
         ax.set_xlim(right=1.6 * paper_steps)
         ax.axvline(paper_steps, color="0.6", lw=0.8, ls="--")
