@@ -6,7 +6,8 @@ semi-supervised AAE, each a committed recipe, with convergence curves.
     ./run python -m experiments.labels_study --rows infogan --steps 5000 --seeds 5
 
 Each row trains `--seeds` seeds of its recipe in one vmapped program (the semi-supervised rows
-draw one labeled subset per seed) and evaluates its game's measure and FID (domain network) at
+draw one labeled subset per seed; on the CPU the convolutional rows train one program per seed,
+`SEPARATE_SEEDS_ON_CPU`) and evaluates its game's measure and FID (domain network) at
 steps `--first` x (1, 2, 5, 10, ...) up to `--steps`, resuming from its checkpoint at each. The
 table reports the last evaluation (the final checkpoint, never the best one), mean +- s.e. over
 seeds with the per-seed values, beside the paper's number and length. Writes to `--out`
@@ -71,10 +72,11 @@ SEPARATE_SEEDS_ON_CPU = ("infogan", "acgan", "cgan")
 
 
 def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, deadline=None, separate_seeds=None):
-    """Train `row` to `max_steps` in OUT/runs/<row>[_w<width>]: its seeds vmapped in one program,
-    or (`separate_seeds`; default: the rows of `SEPARATE_SEEDS_ON_CPU` on the CPU) seed k as its own program
-    with `config.seed` + k in the subfolder seed_<k>, the curve then holding the steps every
-    seed reached. Returns `study.train_to`'s result with the row's batch and width."""
+    """Train `row` to `max_steps` in OUT/runs/<row>[_w<width>]: its seeds vmapped in one
+    program, or (`separate_seeds`; default: the rows of `SEPARATE_SEEDS_ON_CPU` on the CPU) seed
+    k as its own program with `config.seed` + k in the subfolder seed_<k>, the curve then holding
+    the steps every seed reached. Returns `study.train_to`'s result with the row's batch and
+    width."""
     config = row_config(row, seeds=seeds, data_dir=data_dir, width=width)
     workdir = os.path.join(out, "runs", _workdir_name(row, config, width))
     if separate_seeds is None:
@@ -112,7 +114,6 @@ def merge_seeds(results):
     # the seeds' own summaries are dropped: the table and curves read `per_seed`
     curve = [{**{k: v for k, v in by_step[0][step].items() if k != "summary"},
               "per_seed": [s for seed in by_step for s in seed[step]["per_seed"]]} for step in steps]
-
     return {"curve": curve, "final": curve[-1], "complete": all(r["complete"] for r in results)
             and all(r["final"]["step"] == steps[-1] for r in results), "samples": results[0]["samples"],
             "wall_s": sum(r["wall_s"] for r in results),
