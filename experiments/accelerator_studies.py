@@ -27,7 +27,8 @@ reach is visible there: a row's iterations column is the step it reached. The wo
 `--out` resume, so a second call with the same `--out` (on a machine that kept it) continues.
 
 `--size tiny` runs the same plan with 200 2D iterations, 20 Stacked MNIST iterations at width 8,
-20 iterations of each label row (its DCGAN networks at width 8) and 2 seeds, so that a test can run it on the CPU.
+20 iterations of each label row (its DCGAN networks at width 8) and 2 seeds, so that a test can
+run it on the CPU.
 """
 
 import argparse

@@ -7,8 +7,8 @@ layer; both players add lambda * (-log Q(c | G(z, c))), lambda = 1 for the categ
         --config.data.dir=$JAXGAN_DATASETS/mnist --workdir runs/infogan_mnist
     ./run jaxgan sample --workdir runs/infogan_mnist --by-class     # one row per code value
 
-Paper settings kept: 62-d noise U(-1, 1) (their code's; `game.noise`), a 10-way categorical and 2 continuous U(-1, 1) codes (74
-inputs), D lr 2e-4, G lr 1e-3, Adam beta1 0.5, lambda 1 for the categorical code. Measured:
+Paper settings kept: 62-d noise U(-1, 1) (their code's; `game.noise`), a 10-way categorical and
+2 continuous U(-1, 1) codes (74 inputs), D lr 2e-4, G lr 1e-3, Adam beta1 0.5, lambda 1 for the categorical code. Measured:
 `code_class_accuracy`, the shipped MNIST classifier's accuracy on samples per code value after the
 best code -> digit matching (how well the unsupervised code captures digit class).
 
@@ -19,8 +19,8 @@ Table 1), as this package's DCGAN with one fully connected hidden layer on each 
 deconv 1, BN + ReLU after every hidden layer (`g_width` 32); D 4x4 conv 64 -> 4x4 conv 128 + BN ->
 FC 1024 + BN, LeakyReLU 0.2 (`d_width` 64, `d_norm` "batch"); Q one 128-unit hidden layer on D's
 FC 1024 features. Deviations, named:
-- Evaluated: G itself, no weight average (as theirs); G's output is tanh on data in [-1, 1] (theirs: sigmoid, data in [0, 1]); Q's hidden layer has
-  no BatchNorm (theirs has).
+- Evaluated: G itself, no weight average (as theirs). G's output is tanh on data in [-1, 1]
+  (theirs: sigmoid, data in [0, 1]); Q's hidden layer has no BatchNorm (theirs has).
 - Batch 128 and their length, 5,000 iterations (50 "epochs" of 100 updates), are the recipe's
   (`labels_study.FULL_STEPS`).
 - The continuous codes' weight is 0.1 (their code: `info_reg_coeff` 1.0 for both kinds; the paper

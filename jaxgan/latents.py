@@ -2,9 +2,10 @@
 
 A latent vector is laid out as `[one_hot(y) (K), c (C), z (Z)]`: a class label y (CGAN and
 ACGAN class, InfoGAN categorical code, AAE label), C continuous codes c ~ U(-1, 1) (InfoGAN) and
-Z-dimensional noise z ~ N(0, I), or U(-1, 1)^Z (`noise="uniform"`, the InfoGAN code's). Feeding the one-hot label into the generator's first (dense)
-layer is the same as adding a learned class embedding to it, so every unconditional generator
-(MLP, DCGAN, ResNet) becomes conditional without a change.
+Z-dimensional noise z ~ N(0, I), or U(-1, 1)^Z (`noise="uniform"`, the InfoGAN code's). Feeding
+the one-hot label into the generator's first (dense) layer is the same as adding a learned class
+embedding to it, so every unconditional generator (MLP, DCGAN, ResNet) becomes conditional
+without a change.
 """
 
 from typing import NamedTuple

@@ -367,7 +367,8 @@ def test_recipes_validate_build_and_take_a_step(recipe):
     if recipe == "infogan":  # InfoGAN's MNIST networks (Chen et al. 2016, Table 1) and its code's batch and length
         g, body = state.g_params, state.d_params["body"]
         assert [g[f"Dense_{i}"]["kernel"].shape for i in range(2)] == [(74, 1024), (1024, 7 * 7 * 128)]
-        assert body["Dense_0"]["kernel"].shape == (7 * 7 * 128, 1024) and "BatchNorm_1" in state.d_state["batch_stats"]["body"]
+        assert body["Dense_0"]["kernel"].shape == (7 * 7 * 128, 1024)
+        assert "BatchNorm_1" in state.d_state["batch_stats"]["body"]
         assert state.d_params["q_hidden"]["kernel"].shape == (1024, 128)
         assert (config.data.batch_size, config.train.num_steps, program.prior.noise) == (128, 5000, "uniform")
     # one step of the recipe on a batch of its structure (the semi-supervised one on real images:

@@ -193,9 +193,11 @@ def test_dcgan_dense_layers_are_infogans_fully_connected_layers():
     convolved = no_dense.apply({"params": {k: v for k, v in params.items() if k.startswith("Conv")}}, x, train=False)
     expected = jax.nn.leaky_relu(convolved @ params["Dense_0"]["kernel"] + params["Dense_0"]["bias"], 0.2)
     np.testing.assert_allclose(body.apply({"params": params}, x, train=False), expected, rtol=1e-5, atol=1e-6)
-    batch_normed = DCGANDiscriminator(size=28, width=4, norm="batch", dense=(9,)).init(jax.random.key(2), x, train=False)
+    batch_normed = DCGANDiscriminator(size=28, width=4, norm="batch", dense=(9,)).init(jax.random.key(2), x,
+                                                                                       train=False)
     assert set(batch_normed["batch_stats"]) == {"BatchNorm_0", "BatchNorm_1"}  # conv 2 and the FC layer
-    assert "bias" not in batch_normed["params"]["Dense_0"] and batch_normed["params"]["Dense_1"]["kernel"].shape == (9, 1)
+    assert "bias" not in batch_normed["params"]["Dense_0"]
+    assert batch_normed["params"]["Dense_1"]["kernel"].shape == (9, 1)
 
 
 def test_depth_to_space_places_channel_blocks_as_pixels():

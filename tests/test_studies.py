@@ -206,7 +206,8 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
     # rows run one invocation at a time build one table: a later invocation keeps the others' rows
     path = str(tmp_path / "results.json")
     labels_study.merge_results(path, results)
-    infogan = {"curve": curve, "final": curve[0], "ms_per_iteration": 600.0, "batch": 128, "width": None, "complete": True}
+    infogan = {"curve": curve, "final": curve[0], "ms_per_iteration": 600.0, "batch": 128, "width": None,
+               "complete": True}
     merged = labels_study.merge_results(path, {"infogan": infogan})
     assert list(merged) == ["ssl", "infogan"] and merged["ssl"]["final"]["step"] == 1200
     assert "complete" not in merged["infogan"] and json.load(open(path)) == merged

@@ -164,7 +164,8 @@ class DCGANGenerator(nn.Module):
         # Biases before BatchNorm are cancelled by its mean subtraction: leave them out.
         h = z
         for units in self.dense:
-            h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(nn.Dense(units, use_bias=False, dtype=self.dtype)(h)))
+            h = nn.Dense(units, use_bias=False, dtype=self.dtype)(h)
+            h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
         h = nn.Dense(start * start * features, use_bias=False, dtype=self.dtype)(h)
         h = h.reshape(z.shape[0], start, start, features)
         h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
