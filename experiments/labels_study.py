@@ -35,7 +35,9 @@ ROWS = {
                 (">=", 90.0)),
     "acgan": ("ACGAN", "acgan", {}, "class_accuracy", 100.0, "% class accuracy", None, None, "", (">=", 97.0)),
     "cgan": ("CGAN", "cgan", {}, "class_accuracy", 100.0, "% class accuracy", None, None, "", None),
-    "aae_ssl": ("AAE semi-supervised, 100 labels", "aae", {"game.aae_mode": "semi_supervised", "model.latent_dim": 10},
+    # D at 2e-4 as in `labeled_recipes` (20.8% test error at 5,000 steps against 28.4% with the recipe's 1e-3)
+    "aae_ssl": ("AAE semi-supervised, 100 labels", "aae",
+                {"game.aae_mode": "semi_supervised", "model.latent_dim": 10, "optimizer.d.learning_rate": 2e-4},
                 "test_error", 100.0, "% test error", 1.90, None, "Makhzani et al. 2016, Table 2 (1.90 +- 0.10)",
                 ("<=", 3.0)),
 }

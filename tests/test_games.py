@@ -128,6 +128,24 @@ def test_acgan_step_uses_class_logits_and_is_deterministic():
         step(state, {"x": batch["x"], "y": batch["y"].astype(jnp.float32)})
 
 
+def test_acgan_classifier_on_real_labels_only():
+    """classify_fakes=False (StudioGAN's AC): D's total drops the fakes' class term, so its
+    gradient is that of adversarial + L_C(real); G's objective is the same as the paper's."""
+    prior = Prior(noise_dim=4, num_classes=10)
+    d = AuxiliaryDiscriminator(body=body(), num_classes=10, class_head="separate")
+    state = game_state(d, prior, images(2)[0])
+    batch = {"x": images(16), "y": labels(16)}
+    common = dict(prior=prior, d_loss=losses.minimax_discriminator_loss, g_loss=losses.non_saturating_generator_loss)
+    both, both_metrics = jax.jit(make_acgan_step(**common))(state, batch)
+    real_only, metrics = jax.jit(make_acgan_step(**common, classify_fakes=False))(state, batch)
+    np.testing.assert_allclose(metrics["d_total"], metrics["d_loss"] + metrics["class_real"], rtol=1e-6)
+    np.testing.assert_allclose(metrics["class_fake"], both_metrics["class_fake"], rtol=1e-6)
+    # only the class head's update differs for the step's first D update: the fakes' term moves
+    # the class head and the body, never the real/fake head
+    d_heads = jax.tree.map(lambda a, b: float(jnp.max(jnp.abs(a - b))), both.d_params, real_only.d_params)
+    assert d_heads["class_head"]["kernel"] > 0 and d_heads["logit_head"]["kernel"] == 0.0
+
+
 @pytest.mark.parametrize("game", ["acgan", "cgan", "semi_supervised"])
 def test_joint_discriminator_batches_are_the_same_step(game):
     """One D pass over the concatenated real, fake (and labeled) batches equals one pass per
@@ -331,6 +349,7 @@ def test_by_class_needs_a_conditional_model(tmp_path, capsys):
     ("aae", {"model.name": "dcgan"}, "MLP encoder/decoder"),
     ("acgan", {"game.g_objective": "feature_matching"}, "feature_matching' is for"),
     ("acgan", {"game.num_classes": 7}, "has 10 classes"),
+    ("cgan", {"game.classify_fakes": False}, "game.classify_fakes=False is for game.name in ['acgan'], not 'cgan'"),
     ("cgan", {"model.packing": 2}, "model.packing"),
     ("mixup", {}, "game.name='mixup'"),
     ("infogan", {"game.categorical_codes": 0, "game.continuous_codes": 0}, "needs game.categorical_codes"),
@@ -371,6 +390,9 @@ def test_recipes_validate_build_and_take_a_step(recipe):
         assert "BatchNorm_1" in state.d_state["batch_stats"]["body"]
         assert state.d_params["q_hidden"]["kernel"].shape == (1024, 128)
         assert (config.data.batch_size, config.train.num_steps, program.prior.noise) == (128, 5000, "uniform")
+    if recipe == "acgan":  # D's classifier on real labels only; width 32 networks
+        assert config.game.classify_fakes is False
+        assert state.d_params["class_head"]["kernel"].shape[-1] == 10 and config.model.d_width == 32
     # one step of the recipe on a batch of its structure (the semi-supervised one on real images:
     # data-dependent init), and its moving average of D updated
     from jaxgan.bench import random_batch

@@ -52,10 +52,17 @@ def make_cgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satur
 
 
 def make_acgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_saturating_generator_loss,
-                    class_weight=1.0, penalties=(), n_critic=1, ema_decay=None, joint_batches=False, axis_name=None):
+                    class_weight=1.0, classify_fakes=True, penalties=(), n_critic=1, ema_decay=None,
+                    joint_batches=False, axis_name=None):
     """An ACGAN step (Odena et al. 2017, Eq. 1-2): D(x) -> (logit, class logits). D minimizes
     adversarial + w * (L_C(real) + L_C(fake)); G minimizes its adversarial loss + w * L_C(fake),
     with L_C the cross-entropy on class logits and w = `class_weight`.
+
+    Args:
+      classify_fakes: True: D's classifier also learns the fakes' drawn labels (the paper's
+        L_C over real and generated). False: only the real labels, StudioGAN's "AC" (its
+        fake-label term is the ADC variant): then D's classifier cannot learn cues only fakes
+        have, so G must draw what a classifier of real digits reads as the class.
 
     Returns:
       `step(state, batch) -> (state, metrics)`; metrics `d_loss` (adversarial part), `d_total`,
@@ -68,7 +75,8 @@ def make_acgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satu
         adversarial = d_loss(real_out["logit"], fake_out["logit"])
         terms = {"class_real": classification_loss(real_out["class_logits"], batch["y"]),
                  "class_fake": classification_loss(fake_out["class_logits"], draws["y"])}
-        return adversarial, adversarial + class_weight * (terms["class_real"] + terms["class_fake"]), terms
+        classified = terms["class_real"] + terms["class_fake"] if classify_fakes else terms["class_real"]
+        return adversarial, adversarial + class_weight * classified, terms
 
     def g_objective(real_out, fake_out, draws):
         loss = g_loss(real_out["logit"], fake_out["logit"])
@@ -98,7 +106,8 @@ def _cgan_step(config, axis_name=None):
 def _acgan_step(config, axis_name=None):
     d_loss, g_loss = config_losses(config)
     return make_acgan_step(prior=class_prior(config), d_loss=d_loss, g_loss=g_loss,
-                           class_weight=config.game.class_weight, penalties=config_penalties(config),
+                           class_weight=config.game.class_weight, classify_fakes=config.game.classify_fakes,
+                           penalties=config_penalties(config),
                            **common_step_options(config, axis_name))
 
 
@@ -112,6 +121,7 @@ CGAN = labeled_game(
     step=_cgan_step, prior=class_prior, labels="all", evaluators=("class_accuracy",), example=_cgan_example,
     batch_keys=BATCH_KEYS)
 ACGAN = labeled_game(
-    "acgan", defaults={"game.num_classes": 10, "game.class_weight": 1.0}, validate=_validate_acgan,
+    "acgan", defaults={"game.num_classes": 10, "game.class_weight": 1.0, "game.classify_fakes": True},
+    validate=_validate_acgan,
     models=lambda config, axis_name=None: labeled_models(config, axis_name, class_head="separate"),
     step=_acgan_step, prior=class_prior, labels="all", evaluators=("class_accuracy",), batch_keys=BATCH_KEYS)
