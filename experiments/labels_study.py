@@ -169,25 +169,33 @@ def format_table(results):
     return "\n".join(lines)
 
 
+# Rows drawn beside another row's curve: ACGAN's class accuracy with CGAN's, the issue's reference
+COMPANIONS = {"acgan": "cgan"}
+
+
+def _curve(result, measure, scale):
+    """(steps, means, stderrs) of `measure` over the evaluations of `result` that have it."""
+    points = [(e["step"], *mean_and_stderr(_per_seed(e, measure, scale))) for e in result["curve"]
+              if _per_seed(e, measure, scale)]
+    return tuple(map(list, zip(*points))) if points else ([], [], [])
+
+
 def curves_figures(results, out):
     paths = []
     for row, result in results.items():
         title, _, _, key, scale, unit, paper, paper_steps, *_ = ROWS[row]
         lines = []
         for label, measure in (("ours", key), ("ours, current D", f"{key}_raw")):
-            steps, means, ses = [], [], []
-            for evaluation in result["curve"]:
-                values = _per_seed(evaluation, measure, scale)
-                if values:
-                    steps.append(evaluation["step"])
-                    mean, se = mean_and_stderr(values)
-                    means.append(mean)
-                    ses.append(se)
+            steps, means, ses = _curve(result, measure, scale)
             if steps:
                 lines.append((label, steps, means, ses, paper if paper_steps and measure == key else None))
         if len(lines) == 2:  # the game's measure is the averaged D's (Improved-GAN's protocol)
             lines[0] = ("ours, averaged D",) + lines[0][1:]
-        length = paper_steps or max(lines[0][1])
+        companion = COMPANIONS.get(row)
+        if companion in results and ROWS[companion][3] == key:
+            lines[0] = (title,) + lines[0][1:]
+            lines.append((ROWS[companion][0], *_curve(results[companion], key, scale), None))
+        length = paper_steps or max(max(line[1]) for line in lines)
         path = os.path.join(out, f"curves_{row}.png")
         study.curves_figure([(f"{title}: {unit}", lines)], path, paper_steps=length, log_y=key == "test_error")
         paths.append(path)

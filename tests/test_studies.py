@@ -6,6 +6,7 @@ import os
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 from experiments import gan_ns_2d, pacgan_2d, pacgan_study, stacked_mnist, study
@@ -180,7 +181,7 @@ def test_labels_study_merges_single_seed_programs_on_the_steps_all_reached():
     assert labels_study.merge_seeds([run(0, [200], True), None]) is None
 
 
-def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_paper(tmp_path):
+def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_paper(tmp_path, monkeypatch):
     from experiments import labels_study
 
     def evaluation(step, errors):
@@ -213,6 +214,21 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
     assert "complete" not in merged["infogan"] and json.load(open(path)) == merged
     rerun = labels_study.merge_results(path, {"ssl": {**results["ssl"], "final": curve[0]}})
     assert rerun["ssl"]["final"]["step"] == 600 and rerun["infogan"]["batch"] == 128
+    # ACGAN's curve is drawn with CGAN's beside it, each the mean +- s.e. over its own seeds
+    def accuracy(step, values):
+        return {"step": step, "per_seed": [{"class_accuracy": v} for v in values]}
+
+    labeled = {"acgan": {"curve": [accuracy(600, [0.5, 0.7]), accuracy(6000, [0.9, 0.96])]},
+               "cgan": {"curve": [accuracy(600, [0.8]), accuracy(3000, [0.95]), accuracy(6000, [0.98])]}}
+    steps, means, stderrs = labels_study._curve(labeled["acgan"], "class_accuracy", 100.0)
+    assert steps == [600, 6000] and np.allclose(means, [60.0, 93.0]) and np.allclose(stderrs, [10.0, 3.0])
+    drawn = {}
+    monkeypatch.setattr(labels_study.study, "curves_figure",
+                        lambda panels, path, **kw: drawn.setdefault(os.path.basename(path), (panels, kw)))
+    labels_study.curves_figures(labeled, str(tmp_path))
+    (title, lines), = drawn["curves_acgan.png"][0]
+    assert [line[0] for line in lines] == ["ACGAN", "CGAN"] and lines[1][1] == [600, 3000, 6000]
+    assert drawn["curves_acgan.png"][1]["paper_steps"] == 6000 and len(drawn["curves_cgan.png"][0][0][1]) == 1
 
 
 def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_the_cpu(tmp_path, monkeypatch):
