@@ -199,6 +199,9 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
     config = labels_study.row_config("aae_ssl", seeds=2, data_dir="/nowhere", width=16)
     assert (config.game.aae_mode, config.model.latent_dim, config.num_seeds) == ("semi_supervised", 10, 2)
     assert labels_study.row_config("infogan", seeds=1, data_dir="/nowhere", width=16).model.d_width == 16
+    # CGAN, the reference, on ACGAN's networks
+    acgan, cgan = (labels_study.row_config(row, seeds=1, data_dir="/nowhere") for row in ("acgan", "cgan"))
+    assert (cgan.model.g_width, cgan.model.d_width) == (acgan.model.g_width, acgan.model.d_width) == (32, 32)
     with pytest.raises(ValueError, match="unknown row 'gan'"):
         labels_study.row_config("gan", seeds=1, data_dir="/nowhere")
     assert set(labels_study.FULL_STEPS) == set(labels_study.ROWS)
