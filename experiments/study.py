@@ -160,7 +160,8 @@ def curves_figure(panels, path, *, paper_steps, log_y=False):
             if paper is not None:
                 ax.plot([paper_steps], [paper], marker="*", ms=11, color=color, ls="none")
         ax.set_xscale("log")
-        if log_y:
+        values = [v for _, _, mean, _, _ in lines for v in mean]
+        if log_y and max(values) > 3 * min(values):  # a narrower range reads better on a linear axis
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(plt.ScalarFormatter())
             ax.grid(True, which="both", axis="y", lw=0.3, color="0.85")
@@ -168,7 +169,9 @@ def curves_figure(panels, path, *, paper_steps, log_y=False):
         ax.set_xlim(right=1.6 * paper_steps)
         ax.axvline(paper_steps, color="0.6", lw=0.8, ls="--")
         ax.set_title(title, fontsize=9)
-        ax.set_xlabel(f"iterations (log); stars: paper at {paper_steps:,}", fontsize=8)
+        starred = any(paper is not None for *_, paper in lines)
+        ax.set_xlabel(f"iterations (log); stars: paper at {paper_steps:,}" if starred else "iterations (log)",
+                      fontsize=8)
     for ax in axes.ravel()[len(panels):]:
         ax.set_visible(False)
     for row in axes:
