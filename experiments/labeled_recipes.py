@@ -21,8 +21,8 @@ from experiments import datasets_dir, study
 RUNS = {
     "cgan": ("cgan", {}),
     "acgan": ("acgan", {}),
-    # D's classifier on the real labels only (StudioGAN's AC; `games.make_acgan_step`)
-    "acgan_real_only": ("acgan", {"game.classify_fakes": False}),
+    # the paper's D, whose classifier also learns the fakes' labels (the recipe's learns real ones only)
+    "acgan_classify_fakes": ("acgan", {"game.classify_fakes": True}),
     "infogan": ("infogan", {}),
     "sgan": ("sgan", {}),
     "improved_gan_ssl": ("improved_gan_ssl", {}),
