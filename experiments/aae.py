@@ -16,7 +16,13 @@ D's learning rate is 1e-3, the autoencoder's 2e-4: the supervised mode's best. T
 and semi-supervised modes measured better with `--config.optimizer.d.learning_rate=2e-4`
 (experiments/README.md; `labeled_recipes` uses that for them).
 Deviations, flagged: one Adam update per step of reconstruction + adversarial (+ class) terms,
-not three SGD-momentum phases (see `jaxgan.games.aae.make_aae_step`); tanh output in [-1, 1].
+not the paper's phases (see `jaxgan.games.aae.make_aae_step`); tanh output in [-1, 1]. The
+paper's phased training, each phase an update with its own optimizer state and rate (SGD with
+momentum in the paper, whose per-phase rates are not published):
+
+    --config.game.aae_phases=True --config.optimizer.g.name=sgd --config.optimizer.g.momentum=0.9 \
+    --config.optimizer.g.learning_rate=0.01 --config.game.regularization_learning_rate=0.1 \
+    --config.game.classification_learning_rate=0.01   # reconstruction at optimizer.g's rate
 """
 
 from experiments.labeled_common import labeled_config

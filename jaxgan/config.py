@@ -33,9 +33,10 @@ def _optimizer_config(learning_rate):
     # schedule "linear_decay": constant until decay_start * train.num_steps, then linearly to 0 at
     # train.num_steps (CycleGAN: 100 epochs constant, 100 decaying, decay_start 0.5).
     # eps, eps_root: Adam's update m / (sqrt(v + eps_root) + eps) (optax.adam); the Improved-GAN
-    # code's Adam is eps 0, eps_root 1e-8.
+    # code's Adam is eps 0, eps_root 1e-8. momentum: SGD's (heavy ball, optax.sgd; 0 = plain SGD).
     return ConfigDict({"name": "adam", "learning_rate": learning_rate, "b1": 0.5, "b2": 0.999, "eps": 1e-8,
-                       "eps_root": 0.0, "decay": 0.99, "schedule": "constant", "decay_start": 0.5})
+                       "eps_root": 0.0, "decay": 0.99, "momentum": 0.0, "schedule": "constant",
+                       "decay_start": 0.5})
 
 
 def _game_defaults(group):
@@ -370,6 +371,12 @@ def validate(config):
         if eps < 0 or eps_root < 0 or not eps + eps_root > 0:
             raise ConfigError(f"optimizer.{side}.eps and eps_root must be >= 0 and not both 0 (a zero gradient would "
                               f"divide 0 by 0), got eps={eps}, eps_root={eps_root}")
+        momentum = config.optimizer[side].momentum
+        if not 0.0 <= momentum < 1.0:
+            raise ConfigError(f"optimizer.{side}.momentum must be in [0, 1), got {momentum}")
+        if momentum and config.optimizer[side].name != "sgd":
+            raise ConfigError(f"optimizer.{side}.momentum={momentum} is SGD's; optimizer.{side}.name is "
+                              f"{config.optimizer[side].name!r} (set it to 'sgd', or b1 for adam)")
     for norm_key in ("g_norm", "d_norm"):
         _one_of(config.model[norm_key], nets.mlp.NORMS, f"model.{norm_key}")
     for key in ("g_activation", "d_activation"):

@@ -12,7 +12,7 @@ import pytest
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import restored_state, with_overrides
 
-from jaxgan import cli, losses, state as state_lib
+from jaxgan import cli, games, losses, state as state_lib
 from jaxgan.config import ConfigError, base_config, validate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.labeled import SemiSupervisedSource, choose_labeled_subset
@@ -21,7 +21,7 @@ from jaxgan.games import (make_aae_step, make_acgan_step, make_cgan_step, make_i
                           make_semi_supervised_step)
 from jaxgan.latents import Prior
 from jaxgan.nets import AdversarialAutoencoder, AuxiliaryDiscriminator, CodeDiscriminators, MLPDiscriminator, MLPGenerator
-from jaxgan.run import Program, train
+from jaxgan.run import Program, build_optimizers, phased_optimizer, train
 
 ADAM = optax.adam(1e-3, b1=0.5)
 SHAPE = (6, 6, 1)
@@ -210,6 +210,104 @@ def test_aae_step_reconstruction_and_code_discriminators():
         make_aae_step(mode="supervised", prior=Prior(noise_dim=3))
 
 
+def test_aae_phased_step_is_three_sequential_updates():
+    """The paper's training (Makhzani Sec. 2, 5): reconstruction, then regularization (D, then the
+    encoder against the updated D), then classification, each from the parameters the previous
+    phase left, at its own rate. With plain SGD the closed form is three gradient steps."""
+    prior = Prior(noise_dim=3, num_classes=10)
+    autoencoder = AdversarialAutoencoder(image_shape=SHAPE, code_dim=3, num_classes=10, infer_class=True, hidden=(16,))
+    discriminators = CodeDiscriminators(hidden=(16,))
+    rates = {"reconstruction": 0.3, "regularization": 0.05, "classification": 0.2}
+    g_tx = phased_optimizer({name: optax.sgd(rate) for name, rate in rates.items()})
+    codes = {"style": jnp.zeros((1, 3)), "category": jnp.zeros((1, 10))}
+    state = state_lib.create(generator=autoencoder, discriminator=discriminators, g_tx=g_tx, d_tx=optax.sgd(0.1),
+                             latent_shape=(13,), sample_x=codes, key=0)
+    assert set(state.g_opt_state) == set(rates)
+    batch = {"x": images(8), "x_labeled": images(4, seed=5), "y_labeled": labels(4)}
+    x, x_labeled, y_labeled = batch["x"][0], batch["x_labeled"][0], batch["y_labeled"][0]
+    new, metrics = jax.jit(make_aae_step(mode="semi_supervised", prior=prior, adversarial_weight=2.0, class_weight=0.5,
+                                         phased=True))(state, batch)
+
+    def encode(p, images_):
+        return autoencoder.apply({"params": p}, images_, method="encode")
+
+    def reconstruction(p):
+        out = encode(p, x)
+        latent = jnp.concatenate([jax.nn.softmax(out["class_logits"]), out["style"]], 1)
+        return jnp.mean(jnp.square(autoencoder.apply({"params": p}, latent) - x))
+
+    def adversarial(p):
+        out = encode(p, x)
+        logits = discriminators.apply({"params": new.d_params},
+                                      {"style": out["style"], "category": jax.nn.softmax(out["class_logits"])}, train=True)
+        return sum(jnp.mean(jax.nn.softplus(-logits[k])) for k in logits)  # -log sigmoid(D)
+
+    def classification(p):
+        return losses.classification_loss(encode(p, x_labeled)["class_logits"], y_labeled)
+
+    sgd = lambda p, loss, rate: jax.tree.map(lambda a, g: a - rate * g, p, jax.grad(loss)(p))
+    p1 = sgd(state.g_params, reconstruction, rates["reconstruction"])
+    p2 = sgd(p1, lambda p: 2.0 * adversarial(p), rates["regularization"])
+    p3 = sgd(p2, lambda p: 0.5 * classification(p), rates["classification"])
+    assert max_abs_diff(new.g_params, p3) < 1e-5
+    assert max_abs_diff(p3, p1) > 1e-3  # the later phases moved the parameters
+    np.testing.assert_allclose(metrics["reconstruction"], reconstruction(state.g_params), rtol=1e-5)
+    np.testing.assert_allclose(metrics["g_loss"], adversarial(p1), rtol=1e-5)  # unweighted, at the phase's start
+    np.testing.assert_allclose(metrics["class_labeled"], classification(p2), rtol=1e-5)
+    # D's update saw the codes of the reconstruction-updated encoder: the sequential order
+    summed = make_aae_step(mode="semi_supervised", prior=prior)(state.replace(g_tx=ADAM, g_opt_state=ADAM.init(state.g_params)),
+                                                               batch)[0]
+    assert max_abs_diff(summed.d_params, new.d_params) > 1e-6
+
+
+def test_phased_optimizer_advances_only_the_given_phases():
+    params = {"w": jnp.array([1.0, -2.0])}
+    tx = phased_optimizer({"a": optax.sgd(0.1, momentum=0.9), "b": optax.sgd(1.0, momentum=0.5)})
+    opt_state = tx.init(params)
+    grads = {"w": jnp.array([1.0, 1.0])}
+    updates, opt_state = tx.update({"a": grads}, opt_state, params)
+    np.testing.assert_allclose(updates["w"], [-0.1, -0.1])
+    updates, opt_state = tx.update({"a": grads}, opt_state, params)
+    np.testing.assert_allclose(updates["w"], [-0.19, -0.19], rtol=1e-6)  # momentum: 0.1 * (1 + 0.9)
+    np.testing.assert_allclose(opt_state["b"][0].trace["w"], [0.0, 0.0])  # b's momentum untouched
+    updates, _ = tx.update({"a": grads, "b": grads}, opt_state, params)
+    np.testing.assert_allclose(updates["w"], [-0.1 * 2.71 - 1.0] * 2, rtol=1e-6)  # the phases' updates summed
+    with pytest.raises(ValueError, match=r"keyed by some of the phases \['a', 'b'\], got \['c'\]"):
+        tx.update({"c": grads}, opt_state, params)
+
+
+def test_aae_phased_config_builds_one_optimizer_state_per_phase():
+    config = base_config()
+    config.game.name, config.model.name = "aae", "mlp"
+    config.data.update(name="mnist", source="idx", dir="/nowhere")
+    config.game.update(aae_mode="semi_supervised", aae_phases=True, classification_learning_rate=0.05)
+    config.optimizer.g.update(name="sgd", learning_rate=0.01, momentum=0.9)
+    validate(config)
+    phases = games.get("aae").generator_phases(config)
+    assert phases == {"reconstruction": 0.01, "regularization": 0.01, "classification": 0.05}
+    g_tx, _ = build_optimizers(config)
+    opt_state = g_tx.init({"w": jnp.zeros(2)})
+    assert set(opt_state) == set(phases)
+    updates, _ = g_tx.update({"classification": {"w": jnp.ones(2)}}, opt_state)
+    np.testing.assert_allclose(updates["w"], [-0.05, -0.05])
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"game.regularization_learning_rate": 1e-3}, "needs game.aae_phases=True"),
+    ({"game.aae_phases": True, "game.classification_learning_rate": 1e-3, "game.aae_mode": "supervised"},
+     "only the semi_supervised mode has a classification phase"),
+    ({"game.aae_phases": True, "game.regularization_learning_rate": -1.0}, "must be >= 0"),
+    ({"optimizer.g.momentum": 0.9}, "momentum=0.9 is SGD's; optimizer.g.name is 'adam'"),
+    ({"optimizer.d.name": "sgd", "optimizer.d.momentum": 1.0}, r"optimizer.d.momentum must be in \[0, 1\), got 1.0"),
+])
+def test_aae_phase_options_are_checked(overrides, message):
+    config = base_config()
+    config.game.name, config.model.name = "aae", "mlp"
+    config.data.update(name="mnist", source="idx", dir="/nowhere")
+    with pytest.raises(ConfigError, match=message):
+        validate(with_overrides(config, overrides))
+
+
 class CountingImages(ArrayImages):
     """Array images that record every label index read."""
 
@@ -295,6 +393,8 @@ def game_config(game, **overrides):
 @pytest.mark.parametrize("game, overrides", [
     ("semi_supervised", {"game.g_objective": "feature_matching", "model.d_hidden_noise": 0.5, "model.d_weight_norm": True}),
     ("aae", {"game.aae_mode": "semi_supervised"}),
+    ("aae", {"game.aae_mode": "semi_supervised", "game.aae_phases": True, "optimizer.g.name": "sgd",
+             "optimizer.g.momentum": 0.9, "optimizer.g.learning_rate": 0.01}),
     ("cgan", {"game.conditioning": "concat"}),
 ])
 def test_games_train_and_resume_exactly(tmp_path, game, overrides):

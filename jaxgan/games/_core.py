@@ -36,6 +36,11 @@ class Penalty(NamedTuple):
     weight: float
 
 
+def no_phases(config):
+    """`Game.generator_phases` of a game whose generator has one optimizer state."""
+    return None
+
+
 class Game(NamedTuple):
     """A game as the run machinery sees it (in the style of optax's `GradientTransformation`: a
     tuple of pure functions). Each function takes the run config (an `ml_collections`
@@ -61,6 +66,9 @@ class Game(NamedTuple):
         size, n_critic, seed, streams and process of `jaxgan.data` sources).
       evaluators: `(config) -> names` of the game's own measures (`jaxgan.evaluation.MEASURES`;
         beside sample quality).
+      generator_phases: `(config) -> {phase: learning rate} | None`: a generator updated in
+        several phases per step, each with its own state of optimizer.g's kind at its own rate
+        (`run.phased_optimizer`; the phased AAE); None: one optimizer state.
     """
 
     name: str
@@ -76,6 +84,7 @@ class Game(NamedTuple):
     labels: Callable
     source: Callable
     evaluators: Callable
+    generator_phases: Callable = no_phases
 
 
 def normal_latent(key, shape):

@@ -13,7 +13,7 @@ from jaxgan import data
 from jaxgan.data.labeled import SemiSupervisedSource
 from jaxgan.games._core import (NOISE_SALT, Game, Penalty, apply, check_batch, check_critic_updates, critic_keys, ema,
                                 example_keys, generator_key, global_indices, image_source, mean_over_devices,
-                                no_extras, optional, penalized, player_update, reject, reject_translation_data, scan_or_unroll, step_key)
+                                no_extras, no_phases, optional, penalized, player_update, reject, reject_translation_data, scan_or_unroll, step_key)
 from jaxgan.latents import Prior
 from jaxgan.losses import update_debiased_ema
 from jaxgan.nets.heads import AuxiliaryDiscriminator
@@ -245,7 +245,7 @@ def noise_prior(config):
 
 
 def labeled_game(name, *, defaults, validate, models, step, prior, labels, evaluators, example=image_example,
-                 batch_keys):
+                 batch_keys, generator_phases=no_phases):
     """A `Game` of the labeled family; `labels` is "all" / "subset" / "none" or a function of the
     config."""
     labels_of = labels if callable(labels) else (lambda config: labels)
@@ -260,4 +260,5 @@ def labeled_game(name, *, defaults, validate, models, step, prior, labels, evalu
         discriminator_example=example, extras=no_extras,
         batch_keys=batch_keys if callable(batch_keys) else (lambda config: batch_keys),
         labels=labels_of, source=lambda config, **common: labeled_source(config, labels_of(config), **common),
-        evaluators=evaluators if callable(evaluators) else (lambda config: evaluators))
+        evaluators=evaluators if callable(evaluators) else (lambda config: evaluators),
+        generator_phases=generator_phases)

@@ -22,10 +22,14 @@ MODES = ("unsupervised", "supervised", "semi_supervised")
 BATCH_KEYS = {"unsupervised": ("x",), "supervised": ("x", "y"), "semi_supervised": ("x", "x_labeled", "y_labeled")}
 
 
-def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, ema_decay=None, axis_name=None):
+PHASES = ("reconstruction", "regularization", "classification")
+
+
+def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phased=False, ema_decay=None,
+                  axis_name=None):
     """A step of an adversarial autoencoder (Makhzani et al. 2016).
 
-    Per step:
+    Per step (`phased=False`, one update of the autoencoder per step):
       1. Regularization, discriminator side (Sec. 2): D separates prior draws ("real") from codes
          of the batch ("fake"): BCE. The style code's prior is N(0, I); in the semi-supervised
          variant a second D separates one-hot draws of Cat(K) from the encoder's softmax(y)
@@ -37,9 +41,17 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, ema_
             the semi-supervised classification phase].
          The decoder input is [one_hot(y), z] with the given label (supervised, Sec. 5: the label
          goes to the decoder, the code keeps the style), [softmax(y), z] (semi-supervised), or z.
-    Deviation, flagged: the paper alternates the reconstruction, regularization and
-    classification phases as separate SGD-momentum updates with their own learning rates; here
-    they are one Adam update of the summed terms (same objective, one optimizer state).
+
+    `phased=True` is the paper's training (Sec. 2 and 5: "the adversarial network and the
+    autoencoder are trained jointly with SGD in two phases ... executed on each mini-batch", a
+    third for the labeled mini-batch in Sec. 5): three updates of the autoencoder per step, in
+    order, each from the parameters the previous one left and with its own optimizer state
+    (`state.g_tx` is then `run.phased_optimizer`, its rates per phase):
+      1. reconstruction: encoder and decoder on the reconstruction error;
+      2. regularization: D as above on the codes of the just-updated encoder, then the encoder
+         on adversarial_weight * (-log D(enc(x))) against the updated D;
+      3. classification (semi-supervised): the encoder on class_weight * the labeled batch's
+         cross-entropy.
 
     Args:
       mode: one of `MODES`.
@@ -84,13 +96,19 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, ema_
                              else non_saturating_generator_loss(None, logits_fake[name]))
         return total
 
-    def step(state, batch):
-        check_batch(game, batch, BATCH_KEYS[mode], 1)
-        batch = jax.tree.map(lambda x: x[0], batch)
-        x = batch["x"]
-        keys = example_keys(jax.random.fold_in(step_key(state), CRITIC), global_indices(x.shape[0], axis_name))
-        drawn = prior_draws(prior, keys)
-        fake_codes = jax.lax.stop_gradient(codes(encode(state, state.g_params, x)))
+    def reconstruction_loss(state, params, out, batch):
+        decoded = apply(state.generator, params, state.g_state, decoder_input(out, batch), train=True)[0]
+        return l2_loss(batch["x"], decoded)
+
+    def encoder_adversarial_loss(state, d_params, d_state, out):
+        return adversarial_loss(None, apply(state.discriminator, d_params, d_state, codes(out), train=True)[0], "g")
+
+    def class_loss(state, params, batch):
+        return classification_loss(encode(state, params, batch["x_labeled"])["class_logits"], batch["y_labeled"])
+
+    def d_update(state, g_params, batch, drawn):
+        """The regularization phase's discriminator update, on the codes `g_params` give."""
+        fake_codes = jax.lax.stop_gradient(codes(encode(state, g_params, batch["x"])))
 
         def d_loss_fn(params):
             real_logits, d_state = apply(state.discriminator, params, state.d_state, prior_codes(drawn), train=True)
@@ -100,24 +118,53 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, ema_
         (d_value, d_state), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
         d_params, d_opt_state = player_update(state.d_tx, d_grads, state.d_opt_state, state.d_params,
                                               axis_name=axis_name)
+        return d_value, d_params, d_state, d_opt_state
+
+    def summed_update(state, batch, drawn):
+        d_value, d_params, d_state, d_opt_state = d_update(state, state.g_params, batch, drawn)
 
         def g_loss_fn(params):
-            out = encode(state, params, x)
-            reconstruction = l2_loss(x, apply(state.generator, params, state.g_state, decoder_input(out, batch),
-                                              train=True)[0])
-            fake_logits, _ = apply(state.discriminator, d_params, d_state, codes(out), train=True)
-            adversarial = adversarial_loss(None, fake_logits, "g")
-            terms = {"reconstruction": reconstruction, "g_loss": adversarial}
-            total = reconstruction + adversarial_weight * adversarial
+            out = encode(state, params, batch["x"])
+            terms = {"reconstruction": reconstruction_loss(state, params, out, batch),
+                     "g_loss": encoder_adversarial_loss(state, d_params, d_state, out)}
+            total = terms["reconstruction"] + adversarial_weight * terms["g_loss"]
             if mode == "semi_supervised":
-                labeled = encode(state, params, batch["x_labeled"])
-                terms["class_labeled"] = classification_loss(labeled["class_logits"], batch["y_labeled"])
+                terms["class_labeled"] = class_loss(state, params, batch)
                 total = total + class_weight * terms["class_labeled"]
             return total, terms
 
         (_, terms), g_grads = jax.value_and_grad(g_loss_fn, has_aux=True)(state.g_params)
         g_params, g_opt_state = player_update(state.g_tx, g_grads, state.g_opt_state, state.g_params,
                                               axis_name=axis_name)
+        return g_params, g_opt_state, (d_value, d_params, d_state, d_opt_state), terms
+
+    def phased_update(state, batch, drawn):
+        def phase(name, term, weight, params, opt_state):
+            """One phase's update on weight * term; returns the unweighted term."""
+            (_, value), grads = jax.value_and_grad(lambda p: (weight * term(p), term(p)), has_aux=True)(params)
+            params, opt_state = player_update(state.g_tx, {name: grads}, opt_state, params, axis_name=axis_name)
+            return value, params, opt_state
+
+        terms = {}
+        terms["reconstruction"], g_params, g_opt_state = phase(
+            "reconstruction", lambda p: reconstruction_loss(state, p, encode(state, p, batch["x"]), batch), 1.0,
+            state.g_params, state.g_opt_state)
+        d_value, d_params, d_state, d_opt_state = d_update(state, g_params, batch, drawn)
+        terms["g_loss"], g_params, g_opt_state = phase(
+            "regularization", lambda p: encoder_adversarial_loss(state, d_params, d_state, encode(state, p, batch["x"])),
+            adversarial_weight, g_params, g_opt_state)
+        if mode == "semi_supervised":
+            terms["class_labeled"], g_params, g_opt_state = phase(
+                "classification", lambda p: class_loss(state, p, batch), class_weight, g_params, g_opt_state)
+        return g_params, g_opt_state, (d_value, d_params, d_state, d_opt_state), terms
+
+    def step(state, batch):
+        check_batch(game, batch, BATCH_KEYS[mode], 1)
+        batch = jax.tree.map(lambda x: x[0], batch)
+        keys = example_keys(jax.random.fold_in(step_key(state), CRITIC), global_indices(batch["x"].shape[0], axis_name))
+        drawn = prior_draws(prior, keys)
+        update = phased_update if phased else summed_update
+        g_params, g_opt_state, (d_value, d_params, d_state, d_opt_state), terms = update(state, batch, drawn)
         d_value, terms = mean_over_devices((d_value, terms), axis_name)
         state = state.replace(
             step=state.step + 1, d_params=d_params, d_state=d_state, d_opt_state=d_opt_state,
@@ -139,6 +186,15 @@ def _validate(config):
            f"game.name='aae' makes one discriminator update per step; n_critic must be 1, got {config.n_critic}")
     reject(m.dtype != "float32",
            f"model.dtype={m.dtype!r}: the AAE networks compute in float32 only (game.name='aae')")
+    for phase in ("regularization", "classification"):
+        rate = game[f"{phase}_learning_rate"]
+        reject(not rate >= 0, f"game.{phase}_learning_rate must be >= 0 (0: optimizer.g.learning_rate), got {rate}")
+        reject(rate and not game.aae_phases,
+               f"game.{phase}_learning_rate={rate} sets a phase's rate of the paper's phased training; "
+               "it needs game.aae_phases=True")
+    reject(game.classification_learning_rate and game.aae_mode != "semi_supervised",
+           f"game.classification_learning_rate={game.classification_learning_rate}: only the semi_supervised mode "
+           f"has a classification phase, got game.aae_mode={game.aae_mode!r}")
 
 
 def _prior(config):
@@ -165,7 +221,21 @@ def _example(config):
 def _step(config, axis_name=None):
     game = config.game
     return make_aae_step(mode=game.aae_mode, prior=_prior(config), adversarial_weight=game.adversarial_weight,
-                         class_weight=game.class_weight, ema_decay=optional(config.ema_decay), axis_name=axis_name)
+                         class_weight=game.class_weight, phased=game.aae_phases, ema_decay=optional(config.ema_decay),
+                         axis_name=axis_name)
+
+
+def _generator_phases(config):
+    """{phase: learning rate} of the phased training (`make_aae_step(phased=True)`), None
+    without it; a rate of 0 in the config is optimizer.g's."""
+    game = config.game
+    if not game.aae_phases:
+        return None
+    base = config.optimizer.g.learning_rate
+    phases = {"reconstruction": base, "regularization": game.regularization_learning_rate or base}
+    if game.aae_mode == "semi_supervised":
+        phases["classification"] = game.classification_learning_rate or base
+    return phases
 
 
 LABELS = {"unsupervised": "none", "supervised": "all", "semi_supervised": "subset"}
@@ -173,8 +243,11 @@ LABELS = {"unsupervised": "none", "supervised": "all", "semi_supervised": "subse
 GAME = labeled_game(
     "aae",
     defaults={"game.aae_mode": "unsupervised", "game.adversarial_weight": 1.0, "game.class_weight": 1.0,
-              "game.num_classes": 10, "game.num_labeled": 100, "game.labeled_batch_size": 100},
+              "game.num_classes": 10, "game.num_labeled": 100, "game.labeled_batch_size": 100,
+              "game.aae_phases": False, "game.regularization_learning_rate": 0.0,
+              "game.classification_learning_rate": 0.0},
     validate=_validate, models=_models, step=_step, prior=_prior, example=_example,
+    generator_phases=_generator_phases,
     labels=lambda config: LABELS[config.game.aae_mode],
     evaluators=lambda config: ("autoencoder",) if config.game.aae_mode == "unsupervised" else ("class_accuracy",
                                                                                                "autoencoder"),

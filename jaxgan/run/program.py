@@ -183,15 +183,53 @@ def build_optimizer(opt, num_steps=None):
         return optax.adam(rate, b1=opt.b1, b2=opt.b2, eps=opt.eps, eps_root=opt.eps_root)
     if opt.name == "rmsprop":
         return optax.rmsprop(rate, decay=opt.decay)
-    return optax.sgd(rate)
+    return optax.sgd(rate, momentum=opt.momentum or None)
+
+
+def phased_optimizer(transforms):
+    """One optax transformation made of a transformation per named phase (a player updated in
+    several phases per step, each with its own optimizer state: the phased AAE). Its state is
+    {phase: state}; `update` takes gradients {phase: grads} for the phases updated now, advances
+    only their states and returns the sum of their updates."""
+    transforms = dict(transforms)
+
+    def init(params):
+        return {name: tx.init(params) for name, tx in transforms.items()}
+
+    def update(grads, state, params=None):
+        unknown = sorted(set(grads) - set(transforms))
+        if unknown or not grads:
+            raise ValueError(f"phased optimizer: gradients must be keyed by some of the phases {sorted(transforms)}, "
+                             f"got {sorted(grads)}")
+        state, total = dict(state), None
+        for name, phase_grads in grads.items():
+            updates, state[name] = transforms[name].update(phase_grads, state[name], params)
+            total = updates if total is None else jax.tree.map(jnp.add, total, updates)
+        return total, state
+
+    return optax.GradientTransformation(init, update)
 
 
 def build_optimizers(config):
     """(g_tx, d_tx) of a config. A schedule runs over each player's own number of updates: the
     generator's `train.num_steps`, the discriminator's `train.num_steps * n_critic` (it updates
-    n_critic times per step), so that both decay over the whole run."""
-    return (build_optimizer(config.optimizer.g, config.train.num_steps),
-            build_optimizer(config.optimizer.d, config.train.num_steps * config.n_critic))
+    n_critic times per step), so that both decay over the whole run. A game with generator phases
+    (`Game.generator_phases`) gets a `phased_optimizer` of optimizer.g's kind at each phase's rate."""
+    num_steps = config.train.num_steps
+    phases = games.get(config.game.name).generator_phases(config)
+    if phases is None:
+        g_tx = build_optimizer(config.optimizer.g, num_steps)
+    else:
+        g_tx = phased_optimizer({name: build_optimizer(_with_rate(config.optimizer.g, rate), num_steps)
+                                 for name, rate in phases.items()})
+    return g_tx, build_optimizer(config.optimizer.d, num_steps * config.n_critic)
+
+
+def _with_rate(opt, rate):
+    """A copy of the optimizer config `opt` at learning rate `rate`."""
+    opt = opt.copy_and_resolve_references()
+    opt.learning_rate = rate
+    return opt
 
 
 DATA_INIT_SALT = 0xD1A1  # keeps the init batch's order independent of the batch permutations
