@@ -22,9 +22,6 @@ MODES = ("unsupervised", "supervised", "semi_supervised")
 BATCH_KEYS = {"unsupervised": ("x",), "supervised": ("x", "y"), "semi_supervised": ("x", "x_labeled", "y_labeled")}
 
 
-PHASES = ("reconstruction", "regularization", "classification")
-
-
 def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phased=False, ema_decay=None,
                   axis_name=None):
     """A step of an adversarial autoencoder (Makhzani et al. 2016).
@@ -141,7 +138,11 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phas
     def phased_update(state, batch, drawn):
         def phase(name, term, weight, params, opt_state):
             """One phase's update on weight * term; returns the unweighted term."""
-            (_, value), grads = jax.value_and_grad(lambda p: (weight * term(p), term(p)), has_aux=True)(params)
+            def weighted(p):
+                value = term(p)
+                return weight * value, value
+
+            (_, value), grads = jax.value_and_grad(weighted, has_aux=True)(params)
             params, opt_state = player_update(state.g_tx, {name: grads}, opt_state, params, axis_name=axis_name)
             return value, params, opt_state
 
