@@ -21,6 +21,7 @@ the checksums. Typed PRNG keys are stored as their raw key data and re-wrapped o
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import io
 import json
@@ -216,6 +217,22 @@ class _HeldOutput(logging.Handler):
                 self.logger.handle(record)
 
 
+class _DropFailedWriteTasks(logging.Filter):
+    """Drops asyncio's "Task exception was never retrieved" records whose error is a full disk:
+    after a failed save, orbax leaves one such task per pending write, and the interpreter
+    collects them whenever it likes (during the next save, at exit), each printing a traceback
+    after the one line that already said what happened. Other asyncio records pass."""
+
+    def filter(self, record):
+        if not record.getMessage().startswith("Task exception was never retrieved"):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        return error is None or _disk_errno(error) is None
+
+
+_DROP_FAILED_WRITE_TASKS = _DropFailedWriteTasks()
+
+
 def _bytes(tree):
     return sum(int(np.size(x)) * jnp.dtype(jnp.result_type(x)).itemsize for x in jax.tree.leaves(tree))
 
@@ -299,6 +316,10 @@ class Checkpointer:
                     raise
                 held.settle()
                 held.drop = True
+                asyncio_logger = logging.getLogger("asyncio")
+                if _DROP_FAILED_WRITE_TASKS not in asyncio_logger.filters:
+                    asyncio_logger.addFilter(_DROP_FAILED_WRITE_TASKS)
+                gc.collect()  # collect the failed tasks now, while their output is held
         if errno is not None:
             self._discard_partial(step)
             raise self._storage_error(f"could not write checkpoint step {step} in {self.directory}: "

@@ -11,6 +11,7 @@ line naming the key or file. A full disk: exit code 3, older checkpoints kept.
 
 import gzip
 import json
+import logging
 import os
 import random
 import signal
@@ -556,3 +557,18 @@ def test_a_failing_write_exits_3_in_one_line_and_leaves_no_partial_checkpoint(tm
     checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"))
     assert checkpointer.all_steps() == [5] == checkpointer.intact_steps()
     assert sorted(os.listdir(checkpointer.directory)) == ["5"]
+
+
+def test_never_retrieved_write_tasks_of_a_full_disk_are_dropped_and_other_asyncio_records_pass():
+    def record(message, error):
+        exc_info = (type(error), error, None) if error is not None else None
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, message, None, exc_info)
+
+    disk = ValueError("OUT_OF_RANGE: Failed to write 104859 bytes to file 9: File too large [os_error_code='27']")
+    other = ValueError("OUT_OF_RANGE: Failed to write: permission denied [os_error_code='13']")
+    drop = checkpoint_lib._DropFailedWriteTasks()
+    assert not drop.filter(record("Task exception was never retrieved\nfuture: <Task finished>", disk))
+    assert not drop.filter(record("Task exception was never retrieved", OSError(28, "No space left on device")))
+    assert drop.filter(record("Task exception was never retrieved\nfuture: <Task finished>", other))
+    assert drop.filter(record("Task exception was never retrieved", None))
+    assert drop.filter(record("Unclosed event loop", disk))
