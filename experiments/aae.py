@@ -22,8 +22,10 @@ regularization, then classification, each an update with its own optimizer state
 semi-supervised row of `labels_study` uses: 10.5% test error at 5,000 iterations against 24.8%
 summed (seed 0, experiments/README.md). Its phases keep Adam at the recipe's rate; the paper's
 SGD with momentum (`optimizer.g.name=sgd`, `optimizer.g.momentum=0.9`, per-phase rates
-`game.regularization_learning_rate`, `game.classification_learning_rate`) is there, unmeasured:
-the paper does not publish its rates.
+`game.regularization_learning_rate`, `game.classification_learning_rate`) is there; the paper does
+not publish its rates, and the two SGD settings tried (a reimplementation's reconstruction rate,
+0.01 with momentum 0.9) diverged or stalled. One-at-a-time changes of the phases' Adam rates and
+Gaussian instance noise on D's inputs all measured worse than the recipe (experiments/README.md).
 """
 
 from experiments.labeled_common import labeled_config

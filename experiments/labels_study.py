@@ -4,6 +4,8 @@ semi-supervised AAE, each a committed recipe, with convergence curves.
 
     ./run python -m experiments.labels_study --rows ssl --steps 30000 --seeds 3
     ./run python -m experiments.labels_study --rows infogan --steps 5000 --seeds 5
+    ./run python -m experiments.labels_study --rows aae_ssl --steps 5000 --seeds 1 \\
+        --set game.classification_learning_rate=1e-3 --out results/probe_cls   # a probe
 
 Each row trains `--seeds` seeds of its recipe in one vmapped program (the semi-supervised rows
 draw one labeled subset per seed; on the CPU the convolutional rows train one program per seed,
@@ -12,9 +14,13 @@ steps `--first` x (1, 2, 5, 10, ...) up to `--steps`, resuming from its checkpoi
 table reports the last evaluation (the final checkpoint, never the best one), mean +- s.e. over
 seeds with the per-seed values, beside the paper's number and length. Writes to `--out`
 (default results/labels_study): table.md, results.json, curves_<row>.png and runs/<row>/.
+
+`--set KEY=VALUE` (repeatable) changes the rows' recipes for a probe: the table names the changes
+in the row's title and reports no gate for it; give the probe its own `--out`.
 """
 
 import argparse
+import ast
 import importlib
 import json
 import os
@@ -53,12 +59,21 @@ ROWS = {
 FULL_STEPS = {"ssl": 180_000, "infogan": 5_000, "acgan": 20_000, "cgan": 20_000, "aae_ssl": 60_000}
 
 
-def row_config(row, *, seeds, data_dir, width=0):
+def row_config(row, *, seeds, data_dir, width=0, changes=None):
+    """The config of `row`'s recipe for the study; `changes` ({flattened key: value}, `--set`)
+    on top of it for a probe."""
     if row not in ROWS:
         raise ValueError(f"unknown row {row!r}; expected one of {list(ROWS)}")
     _, recipe, overrides, *_ = ROWS[row]
     config = importlib.import_module(f"experiments.{recipe}").get_config()
     config.update_from_flattened_dict(overrides)
+    for key, value in (changes or {}).items():
+        try:
+            config.update_from_flattened_dict({key: value})
+        except (KeyError, AttributeError):
+            raise ValueError(f"--set {key}={value!r}: the {row!r} row's config has no key {key!r}") from None
+        except TypeError as error:
+            raise ValueError(f"--set {key}={value!r}: {error}") from None
     config.data.source = "idx"
     config.data.dir = os.path.join(data_dir, config.data.name)
     config.num_seeds = seeds
@@ -78,20 +93,21 @@ def row_config(row, *, seeds, data_dir, width=0):
 SEPARATE_SEEDS_ON_CPU = ("infogan", "acgan", "cgan")
 
 
-def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, deadline=None, separate_seeds=None):
+def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, deadline=None, separate_seeds=None,
+            changes=None):
     """Train `row` to `max_steps` in OUT/runs/<row>[_w<width>]: its seeds vmapped in one
     program, or (`separate_seeds`; default: the rows of `SEPARATE_SEEDS_ON_CPU` on the CPU) seed
     k as its own program with `config.seed` + k in the subfolder seed_<k>, the curve then holding
     the steps every seed reached. Returns `study.train_to`'s result with the row's batch and
     width."""
-    config = row_config(row, seeds=seeds, data_dir=data_dir, width=width)
+    config = row_config(row, seeds=seeds, data_dir=data_dir, width=width, changes=changes)
     workdir = os.path.join(out, "runs", _workdir_name(row, config, width))
     if separate_seeds is None:
         separate_seeds = row in SEPARATE_SEEDS_ON_CPU and seeds > 1 and jax.default_backend() == "cpu"
     if separate_seeds:
         results = []
         for k in range(seeds):
-            one = row_config(row, seeds=1, data_dir=data_dir, width=width)
+            one = row_config(row, seeds=1, data_dir=data_dir, width=width, changes=changes)
             one.seed = config.seed + k
             results.append(study.train_to(one, os.path.join(workdir, f"seed_{k}"), max_steps, first=first,
                                           label=f"{row} seed {k}", log=log, deadline=deadline))
@@ -101,6 +117,7 @@ def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, 
     if result is not None:
         result["width"] = width if width and config.model.name == "dcgan" else None  # scaled from the recipe's
         result["batch"] = config.data.batch_size
+        result["changes"] = dict(changes or {})
     return result
 
 
@@ -158,6 +175,10 @@ def format_table(results):
         fid_cell = study.cell(*mean_and_stderr(fid), "{:.1f}") if fid else ""
         paper_cell = f"{paper} {unit} ({source}" + (f", {paper_steps:,} steps)" if paper_steps else ")") if paper else ""
         gate_cell = ""
+        changes = result.get("changes")
+        if changes:
+            title = f"{title} [probe: {', '.join(f'{k}={v}' for k, v in changes.items())}]"
+            gate = None
         if gate:
             met = mean <= gate[1] if gate[0] == "<=" else mean >= gate[1]
             gate_cell = f"{gate[0]} {gate[1]}: {'met' if met else 'not met'}"
@@ -207,6 +228,21 @@ def curves_figures(results, out):
     return paths
 
 
+def parse_changes(items):
+    """{key: value} from `--set KEY=VALUE` items; VALUE a Python literal (1e-3, True, (64, 64)) or
+    else a string."""
+    changes = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE, e.g. game.classification_learning_rate=1e-3")
+        try:
+            changes[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            changes[key] = text
+    return changes
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="ssl", help=f"comma-separated subset of {list(ROWS)}")
@@ -218,6 +254,8 @@ def main(argv=None):
                         help="start no training segment after this many seconds (a rerun continues)")
     parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/labels_study")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="changes",
+                        help="change the rows' recipes for a probe (repeatable; VALUE a Python literal or a string)")
     args = parser.parse_args(argv)
     rows = [r for r in args.rows.split(",") if r]
     unknown = [r for r in rows if r not in ROWS]
@@ -225,13 +263,19 @@ def main(argv=None):
         parser.error(f"unknown rows {unknown}; expected some of {list(ROWS)}")
     if args.steps < 1 or args.seeds < 1 or args.first < 1:
         parser.error(f"--steps, --seeds and --first must be positive, got {args.steps}, {args.seeds}, {args.first}")
+    try:
+        changes = parse_changes(args.changes)
+        for row in rows:
+            row_config(row, seeds=1, data_dir=args.data_dir, changes=changes)
+    except ValueError as error:
+        parser.error(str(error))
     os.makedirs(args.out, exist_ok=True)
     started = time.perf_counter()
     deadline = None if args.budget_s is None else started + args.budget_s
     results = {}
     for row in rows:
         result = run_row(row, seeds=args.seeds, max_steps=args.steps, first=args.first, out=args.out,
-                         data_dir=args.data_dir, width=args.width, deadline=deadline)
+                         data_dir=args.data_dir, width=args.width, deadline=deadline, changes=changes)
         if result is not None:
             results[row] = result
     if not results:

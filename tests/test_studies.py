@@ -234,6 +234,31 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
     assert drawn["curves_acgan.png"][1]["paper_steps"] == 6000 and len(drawn["curves_cgan.png"][0][0][1]) == 1
 
 
+def test_labels_study_probe_changes_the_recipe_names_the_change_and_reports_no_gate():
+    from experiments import labels_study
+
+    changes = labels_study.parse_changes(["game.classification_learning_rate=1e-3", "game.aae_phases=True",
+                                          "optimizer.g.name=sgd"])
+    assert changes == {"game.classification_learning_rate": 1e-3, "game.aae_phases": True, "optimizer.g.name": "sgd"}
+    config = labels_study.row_config("aae_ssl", seeds=1, data_dir="/nowhere", changes=changes)
+    assert (config.game.classification_learning_rate, config.optimizer.g.name) == (1e-3, "sgd")
+    assert labels_study.row_config("aae_ssl", seeds=1, data_dir="/nowhere").game.classification_learning_rate == 0.0
+    with pytest.raises(ValueError, match=r"--set 'rate': expected KEY=VALUE"):
+        labels_study.parse_changes(["rate"])
+    with pytest.raises(ValueError, match=r"--set game.nope=1: the 'aae_ssl' row's config has no key 'game.nope'"):
+        labels_study.row_config("aae_ssl", seeds=1, data_dir="/nowhere", changes={"game.nope": 1})
+    with pytest.raises(ValueError, match=r"--set game.class_weight='abc': .*cannot be casted"):
+        labels_study.row_config("aae_ssl", seeds=1, data_dir="/nowhere", changes={"game.class_weight": "abc"})
+    with pytest.raises(SystemExit):  # the command line refuses before training
+        labels_study.main(["--rows", "aae_ssl", "--steps", "10", "--set", "game.nope=1", "--out", "/nonexistent/x"])
+    evaluation = {"step": 5000, "per_seed": [{"test_error": 0.1}]}
+    probe = {"curve": [evaluation], "final": evaluation, "ms_per_iteration": 100.0, "batch": 100,
+             "changes": {"game.classification_learning_rate": 1e-3}}
+    row = labels_study.format_table({"aae_ssl": probe}).splitlines()[2]
+    assert row.startswith("| AAE semi-supervised, 100 labels [probe: game.classification_learning_rate=0.001] |")
+    assert "10.00" in row and "met" not in row
+
+
 def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_the_cpu(tmp_path, monkeypatch):
     report = _accelerator_report(tmp_path, monkeypatch, (("labels", None, "ssl"), ("labels", None, "infogan")),
                                  name="labels")
