@@ -186,6 +186,51 @@ def test_infogan_terms_are_the_code_likelihoods():
                                + 0.5 * metrics["info_continuous"], rtol=1e-5)
 
 
+def test_q_batch_norm_normalizes_q_hidden_layer_and_keeps_real_and_fake_statistics_apart():
+    """game.q_norm="batch" (the authors' Q: fc 128 -> BatchNorm -> LeakyReLU): in training Q's output
+    is invariant to the scale of its hidden kernel (BatchNorm divides it out); in evaluation, with
+    the initial running statistics (mean 0, variance 1), it is the un-normalized layer scaled by
+    1 / sqrt(1 + eps). The game's step never runs D on the real and fake batches jointly."""
+    x = images(32)[0]
+    with_bn = AuxiliaryDiscriminator(body=body(), categorical_codes=3, continuous_codes=2, q_norm="batch")
+    variables = with_bn.init(jax.random.key(0), x, train=False)
+    assert "bias" not in variables["params"]["q_hidden"] and "q_batch_norm" in variables["batch_stats"]
+
+    def codes(params, train, module=with_bn, state=variables["batch_stats"]):
+        out = module.apply({"params": params, "batch_stats": state}, x, train=train, mutable=["batch_stats"])[0]
+        return np.concatenate([out["code_logits"], out["code_mean"]], axis=1)
+
+    scaled = jax.tree.map(lambda a: a, variables["params"])
+    scaled["q_hidden"] = {"kernel": 7.0 * variables["params"]["q_hidden"]["kernel"]}
+    # (up to BatchNorm's eps of 1e-5 beside small variances)
+    np.testing.assert_allclose(codes(scaled, True), codes(variables["params"], True), rtol=5e-3, atol=1e-3)
+    assert max_abs_diff(codes(scaled, False), codes(variables["params"], False)) > 1e-2
+
+    plain = AuxiliaryDiscriminator(body=body(), categorical_codes=3, continuous_codes=2)
+    plain_params = dict(variables["params"])
+    plain_params["q_hidden"] = {"kernel": variables["params"]["q_hidden"]["kernel"] / np.sqrt(1 + 1e-5),
+                                "bias": jnp.zeros(128)}
+    plain_out = plain.apply({"params": plain_params}, x, train=False)
+    np.testing.assert_allclose(codes(variables["params"], False),
+                               np.concatenate([plain_out["code_logits"], plain_out["code_mean"]], axis=1),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="q_norm one of"):
+        AuxiliaryDiscriminator(body=body(), categorical_codes=3, q_norm="layer").init(jax.random.key(0), x, train=False)
+
+    # an MLP D without BatchNorm would otherwise run real and fake jointly; Q's statistics must not
+    # mix them: the configured step is the separate one, and differs from the joint one
+    config = with_overrides(base_config(), {"game.name": "infogan", "game.q_norm": "batch",
+                                            "game.categorical_codes": 3, "game.continuous_codes": 2,
+                                            "model.latent_dim": 4, "loss": "non_saturating"})
+    prior = Prior(noise_dim=4, num_classes=3, continuous_codes=2)
+    state = game_state(with_bn, prior, x[:2])
+    configured, _ = jax.jit(games.get("infogan").step(config))(state, {"x": x[None]})
+    options = dict(prior=prior, d_loss=losses.minimax_discriminator_loss, g_loss=losses.non_saturating_generator_loss)
+    separate, _ = jax.jit(make_infogan_step(**options))(state, {"x": x[None]})
+    joint, _ = jax.jit(make_infogan_step(**options, joint_batches=True))(state, {"x": x[None]})
+    assert max_abs_diff(configured, separate) < 1e-6 and max_abs_diff(joint, separate) > 1e-4
+
+
 def test_aae_step_reconstruction_and_code_discriminators():
     prior = Prior(noise_dim=3, num_classes=10)
     autoencoder = AdversarialAutoencoder(image_shape=SHAPE, code_dim=3, num_classes=10, infer_class=True, hidden=(16,))

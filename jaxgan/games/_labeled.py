@@ -169,7 +169,8 @@ def labeled_models(config, axis_name=None, **head):
                                      axis_name=axis_name, penalized=penalized(config))
     return generator, AuxiliaryDiscriminator(
         body=body, num_classes=config.game.num_classes, concat_as_channels=m.name != "mlp",
-        feature_noise=m.d_hidden_noise, head_weight_norm_data_init=m.d_weight_norm_data_init, **head)
+        feature_noise=m.d_hidden_noise, head_weight_norm_data_init=m.d_weight_norm_data_init,
+        axis_name=axis_name, **head)
 
 
 def image_example(config):

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 from jaxgan.games._core import config_losses, config_penalties, one_of, reject, weights
 from jaxgan.games._labeled import Rules, common_step_options, labeled_game, labeled_models, make_labeled_step
 from jaxgan.latents import NOISES, Prior
+from jaxgan.nets.heads import Q_NORMS
 from jaxgan.losses import (categorical_code_loss, gaussian_code_loss, minimax_discriminator_loss,
                            non_saturating_generator_loss)
 
@@ -71,6 +72,7 @@ def _validate(config):
            "game.name='infogan' needs game.categorical_codes > 0 or game.continuous_codes > 0")
     weights(game, ("categorical_weight", "continuous_weight"), "game")
     one_of(game.noise, NOISES, "game.noise")
+    one_of(game.q_norm, Q_NORMS, "game.q_norm")
 
 
 def _prior(config):
@@ -82,19 +84,24 @@ def _prior(config):
 def _step(config, axis_name=None):
     game = config.game
     d_loss, g_loss = config_losses(config)
+    options = common_step_options(config, axis_name)
+    if game.q_norm == "batch":  # Q's batch statistics would mix the real and fake batches
+        options["joint_batches"] = False
     return make_infogan_step(prior=_prior(config), d_loss=d_loss, g_loss=g_loss,
                              info_weights=(game.categorical_weight, game.continuous_weight),
-                             penalties=config_penalties(config), **common_step_options(config, axis_name))
+                             penalties=config_penalties(config), **options)
 
 
 GAME = labeled_game(
     "infogan",
     # game.noise: the distribution of the incompressible noise z, "normal" (N(0, I)) or "uniform"
-    # (U(-1, 1), the authors' code).
+    # (U(-1, 1), the authors' code). game.q_norm: "batch" puts BatchNorm in Q's hidden layer (the
+    # authors' code), "none" leaves it out.
     defaults={"game.categorical_codes": 10, "game.continuous_codes": 2, "game.categorical_weight": 1.0,
-              "game.continuous_weight": 0.1, "game.noise": "normal"},
+              "game.continuous_weight": 0.1, "game.noise": "normal", "game.q_norm": "none"},
     validate=_validate,
     models=lambda config, axis_name=None: labeled_models(config, axis_name,
                                                          categorical_codes=config.game.categorical_codes,
-                                                         continuous_codes=config.game.continuous_codes),
+                                                         continuous_codes=config.game.continuous_codes,
+                                                         q_norm=config.game.q_norm),
     step=_step, prior=_prior, labels="none", evaluators=("code_accuracy",), batch_keys=BATCH_KEYS)

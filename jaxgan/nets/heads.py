@@ -16,6 +16,7 @@ from jaxgan.nets.layers import WeightNormDense
 
 CONDITIONING = ("none", "projection", "concat")
 CLASS_HEADS = ("none", "separate", "k_plus_one", "salimans")
+Q_NORMS = ("none", "batch")
 
 
 class AuxiliaryDiscriminator(nn.Module):
@@ -37,7 +38,10 @@ class AuxiliaryDiscriminator(nn.Module):
     head_weight_norm_data_init: the K / K+1 class head is a `WeightNormDense` with data-dependent
       initialization and a trainable scale (the Improved-GAN code's output layer).
     categorical_codes, continuous_codes: InfoGAN's Q network (Chen et al. 2016, App. C): it shares
-      the body and adds one hidden layer of `q_hidden` units.
+      the body and adds one hidden layer of `q_hidden` units, BatchNorm'd before its LeakyReLU when
+      `q_norm="batch"` (the authors' code, openai/InfoGAN `regularized_gan.py`: fc 128 ->
+      fc_batch_norm -> leaky_rectify); its statistics are synchronized over `axis_name`, as the
+      body's.
 
     Example:
       >>> d = AuxiliaryDiscriminator(body=MLPDiscriminator(hidden=(64,), features_only=True),
@@ -52,15 +56,18 @@ class AuxiliaryDiscriminator(nn.Module):
     categorical_codes: int = 0
     continuous_codes: int = 0
     q_hidden: int = 128
+    q_norm: str = "none"
+    axis_name: str | None = None
     concat_as_channels: bool = False
     feature_noise: float = 0.0
     head_weight_norm_data_init: bool = False
 
     @nn.compact
     def __call__(self, inputs, *, train: bool):
-        if self.conditioning not in CONDITIONING or self.class_head not in CLASS_HEADS:
-            raise ValueError(f"conditioning must be one of {CONDITIONING} and class_head one of {CLASS_HEADS}, "
-                             f"got {self.conditioning!r}, {self.class_head!r}")
+        if self.conditioning not in CONDITIONING or self.class_head not in CLASS_HEADS or self.q_norm not in Q_NORMS:
+            raise ValueError(f"conditioning must be one of {CONDITIONING}, class_head one of {CLASS_HEADS} and "
+                             f"q_norm one of {Q_NORMS}, got {self.conditioning!r}, {self.class_head!r}, "
+                             f"{self.q_norm!r}")
         labels = None
         if self.conditioning == "none":
             x = inputs
@@ -98,7 +105,11 @@ class AuxiliaryDiscriminator(nn.Module):
             if self.class_head == "separate":
                 out["class_logits"] = nn.Dense(self.num_classes, name="class_head")(h)
         if self.categorical_codes or self.continuous_codes:
-            q = nn.leaky_relu(nn.Dense(self.q_hidden, name="q_hidden")(h), 0.2)
+            q = nn.Dense(self.q_hidden, use_bias=self.q_norm == "none", name="q_hidden")(h)
+            if self.q_norm == "batch":
+                q = nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=self.axis_name,
+                                 name="q_batch_norm")(q)
+            q = nn.leaky_relu(q, 0.2)
             if self.categorical_codes:
                 out["code_logits"] = nn.Dense(self.categorical_codes, name="q_categorical")(q)
             if self.continuous_codes:
