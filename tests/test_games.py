@@ -534,6 +534,8 @@ def test_recipes_validate_build_and_take_a_step(recipe):
         assert body["Dense_0"]["kernel"].shape == (7 * 7 * 128, 1024)
         assert "BatchNorm_1" in state.d_state["batch_stats"]["body"]
         assert state.d_params["q_hidden"]["kernel"].shape == (1024, 128)
+        assert "q_batch_norm" in state.d_state["batch_stats"]  # their Q: fc 128 -> BatchNorm -> LeakyReLU
+        assert (config.game.categorical_weight, config.game.continuous_weight) == (1.0, 1.0)  # info_reg_coeff
         assert (config.data.batch_size, config.train.num_steps, program.prior.noise) == (128, 5000, "uniform")
     if recipe == "acgan":  # D's classifier on real labels only; width 32 networks
         assert config.game.classify_fakes is False
