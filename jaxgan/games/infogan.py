@@ -38,7 +38,8 @@ def make_infogan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_sa
 
     Args:
       prior: `latents.Prior`: `num_classes` values of the categorical code, `continuous_codes`.
-      info_weights: (lambda_cat, lambda_cont); the paper's MNIST values are (1, 0.1).
+      info_weights: (lambda_cat, lambda_cont); the paper's text suggests (1, 0.1) for MNIST, the
+        authors' code uses (1, 1) (`info_reg_coeff`; experiments/infogan.py).
 
     Returns:
       `step(state, batch) -> (state, metrics)`; metrics `d_loss`, `d_total`, `g_loss`,
