@@ -298,6 +298,11 @@ class Checkpointer:
             raise self._storage_error(f"not enough disk space to write checkpoint step {step} in {self.directory}: "
                                       f"it needs about {needed / 1e6:.1f} MB, {free / 1e6:.1f} MB are free")
         errno = None
+        # Before the save, not after its failure: the failed write tasks can be collected (and
+        # logged to a handler that holds the real stderr) while the error is still on its way.
+        asyncio_logger = logging.getLogger("asyncio")
+        if _DROP_FAILED_WRITE_TASKS not in asyncio_logger.filters:
+            asyncio_logger.addFilter(_DROP_FAILED_WRITE_TASKS)
         with _HeldOutput() as held:
             try:
                 self.manager.save(
@@ -316,9 +321,6 @@ class Checkpointer:
                     raise
                 held.settle()
                 held.drop = True
-                asyncio_logger = logging.getLogger("asyncio")
-                if _DROP_FAILED_WRITE_TASKS not in asyncio_logger.filters:
-                    asyncio_logger.addFilter(_DROP_FAILED_WRITE_TASKS)
                 gc.collect()  # collect the failed tasks now, while their output is held
         if errno is not None:
             self._discard_partial(step)
