@@ -196,11 +196,12 @@ def test_q_batch_norm_normalizes_q_hidden_layer_and_keeps_real_and_fake_statisti
     variables = with_bn.init(jax.random.key(0), x, train=False)
     assert "bias" not in variables["params"]["q_hidden"] and "q_batch_norm" in variables["batch_stats"]
 
-    def codes(params, train, module=with_bn, state=variables["batch_stats"]):
-        out = module.apply({"params": params, "batch_stats": state}, x, train=train, mutable=["batch_stats"])[0]
+    def codes(params, train):
+        out = with_bn.apply({"params": params, "batch_stats": variables["batch_stats"]}, x, train=train,
+                            mutable=["batch_stats"])[0]
         return np.concatenate([out["code_logits"], out["code_mean"]], axis=1)
 
-    scaled = jax.tree.map(lambda a: a, variables["params"])
+    scaled = dict(variables["params"])
     scaled["q_hidden"] = {"kernel": 7.0 * variables["params"]["q_hidden"]["kernel"]}
     # (up to BatchNorm's eps of 1e-5 beside small variances)
     np.testing.assert_allclose(codes(scaled, True), codes(variables["params"], True), rtol=5e-3, atol=1e-3)

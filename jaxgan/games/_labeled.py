@@ -177,10 +177,11 @@ def image_example(config):
     return jnp.zeros((config.model.packing,) + data.example_shape(config.data), jnp.float32)
 
 
-def common_step_options(config, axis_name):
-    """The step options every labeled game takes from the config."""
+def common_step_options(config, axis_name, *, per_example_head=True):
+    """The step options every labeled game takes from the config; `per_example_head=False` for a
+    head with batch statistics of its own (InfoGAN's Q with `game.q_norm="batch"`)."""
     return dict(n_critic=config.n_critic, ema_decay=optional(config.ema_decay),
-                joint_batches=per_example_discriminator(config.model), axis_name=axis_name)
+                joint_batches=per_example_head and per_example_discriminator(config.model), axis_name=axis_name)
 
 
 def per_example_discriminator(model):

@@ -85,12 +85,10 @@ def _prior(config):
 def _step(config, axis_name=None):
     game = config.game
     d_loss, g_loss = config_losses(config)
-    options = common_step_options(config, axis_name)
-    if game.q_norm == "batch":  # Q's batch statistics would mix the real and fake batches
-        options["joint_batches"] = False
     return make_infogan_step(prior=_prior(config), d_loss=d_loss, g_loss=g_loss,
                              info_weights=(game.categorical_weight, game.continuous_weight),
-                             penalties=config_penalties(config), **options)
+                             penalties=config_penalties(config),
+                             **common_step_options(config, axis_name, per_example_head=game.q_norm == "none"))
 
 
 GAME = labeled_game(
