@@ -442,6 +442,7 @@ def game_config(game, **overrides):
     ("aae", {"game.aae_mode": "semi_supervised", "game.aae_phases": True, "optimizer.g.name": "sgd",
              "optimizer.g.momentum": 0.9, "optimizer.g.learning_rate": 0.01}),
     ("cgan", {"game.conditioning": "concat"}),
+    ("infogan", {"game.q_norm": "batch", "game.continuous_codes": 2}),
 ])
 def test_games_train_and_resume_exactly(tmp_path, game, overrides):
     """Through the ordinary loop: the labeled subset is recorded, the game's measures are
@@ -459,6 +460,9 @@ def test_games_train_and_resume_exactly(tmp_path, game, overrides):
     if game == "cgan":
         assert 0.0 <= values["class_accuracy"] <= 1.0 and len(values["class_accuracy_per_class"]) == 10
         assert result["evaluation"]["protocol"]["game"]["class_accuracy"]["samples_per_class"] == 1000
+    elif game == "infogan":  # Q's BatchNorm statistics travel in the checkpoint too
+        assert 0.0 <= values["code_class_accuracy"] <= 1.0 and len(values["code_accuracy_per_code"]) == 10
+        assert sorted(values["code_to_class"]) == list(range(10))
     else:
         assert values["test_errors"] == round(values["test_error"] * 10_000)
         with open(tmp_path / "a" / "labeled_subset.json") as f:
