@@ -31,37 +31,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import data
-from jaxgan.config import uses_labels, validate
-from jaxgan.run import Program, make_source
+from jaxgan.config import validate
+from jaxgan.run import Program
 
 
 def random_batch(program, config, batch_size, key):
-    """A batch of the structure `program.step` takes: (K fused steps, n_critic, B, ...) arrays
-    (a leading seed axis when `config.num_seeds > 1`) with values in [-1, 1]; labels in
-    [0, num_classes). The 2D datasets are drawn from their own source."""
-    fused = config.train.fused_steps
-    seeds = (config.num_seeds,) if config.num_seeds > 1 else ()
-    if data.is_translation_data(config.data):
-        shapes = data.translation_shapes(config.data)
-        names = program.game.batch_keys(config)
-        return {name: jax.random.uniform(jax.random.fold_in(key, i), seeds + (fused, 1, batch_size) + tuple(shape),
-                                         minval=-1, maxval=1)
-                for i, (name, shape) in enumerate(zip(names, shapes))}
-    if config.data.name in ("ring", "grid"):
-        batch = make_source(config).next(fused)  # (seeds, fused, n_critic, B, 2)
-        return batch if config.num_seeds > 1 else jax.tree.map(lambda x: x[0], batch)
-    lead = seeds + (fused, config.n_critic)
-    images = lambda k, n: jax.random.uniform(k, lead + (n,) + tuple(program.data_shape), minval=-1, maxval=1)
-    labels = lambda k, n: jax.random.randint(k, lead + (n,), 0, config.game.num_classes)
-    keys = jax.random.split(key, 4)
-    batch = {"x": images(keys[0], batch_size)}
-    if uses_labels(config) == "all":
-        batch["y"] = labels(keys[1], batch_size)
-    elif uses_labels(config) == "subset":
-        batch["x_labeled"] = images(keys[2], config.game.labeled_batch_size)
-        batch["y_labeled"] = labels(keys[3], config.game.labeled_batch_size)
-    return batch
+    """A batch of the structure `program.step` takes, of random values: the game's
+    `example_batch` ((K fused steps, n_critic, B, ...) arrays, a leading seed axis when
+    `config.num_seeds > 1`; images in [-1, 1], labels in range; 2D points from their mixture)."""
+    return program.game.example_batch(config, key, batch_size=batch_size, fused=config.train.fused_steps)
 
 
 def step_flops(compiled):

@@ -4,7 +4,7 @@
                   [--step N] [--allow-config-change]
   jaxgan sample   --workdir DIR [--step N] [--num N] [--seed S] [--raw] [--out FILE.png]
                   [--by-class [--per-class N]]   (conditional models: one row per class)
-  jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,modes] [--num-samples N]
+  jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,swd,modes] [--num-samples N]
                   [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
   jaxgan translate --checkpoint WORKDIR[/checkpoints/STEP] --input DIR [--output DIR]
                   [--direction a2b|b2a] [--raw]   (pix2pix / cyclegan runs)
@@ -202,6 +202,15 @@ def _at_least(minimum):
     return parse
 
 
+def _metrics_help():
+    """The --metrics help, listing the registered evaluators (imported lazily: `--help` of the
+    other commands does not load JAX)."""
+    from jaxgan.evaluation import describe
+
+    return ("comma list of evaluators (default: the run's eval.metrics; the game's own measures always come): "
+            + describe())
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="jaxgan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -225,7 +234,7 @@ def main(argv=None):
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint; writes WORKDIR/eval/*.json with the protocol")
     _common(evaluate)
     evaluate.add_argument("--step", type=_at_least(0), default=None, help="checkpoint step (default: newest intact)")
-    evaluate.add_argument("--metrics", default=None, help="comma list of modes,fid,kid,pr,dc,is (default: the run's eval.metrics)")
+    evaluate.add_argument("--metrics", default=None, help=_metrics_help())
     evaluate.add_argument("--num-samples", type=_at_least(1), default=None, help="generated samples per seed (default: eval.num_samples)")
     evaluate.add_argument("--num-reference", type=_at_least(0), default=None, help="reference images (0 = the whole split)")
     evaluate.add_argument("--batch-size", type=_at_least(1), default=None, help="evaluation batch size (independent of training)")
@@ -506,8 +515,8 @@ def _evaluate(config, args):
     import jax
     import time
 
-    from jaxgan.evaluation import Evaluator
-    from jaxgan.run import eval_key, record_evaluation
+    from jaxgan.evaluation import Evaluations, eval_key
+    from jaxgan.run import ProgramSampler, record_evaluation
 
     config = _evaluation_config(config, args)
     program, state = _restore(config, args.workdir, args.step)
@@ -515,9 +524,8 @@ def _evaluate(config, args):
     key = eval_key(config) if args.seed is None else jax.random.key(args.seed)
     use_ema = program.default_use_ema() and not args.raw
     started = time.perf_counter()
-    samples = program.samples(state, key, use_ema=use_ema)
-    evaluation = record_evaluation(Evaluator(config), args.workdir, None, samples, step, key=key, use_ema=use_ema,
-                                   name=f"evaluate_step_{step:08d}", program=program, state=state)
+    evaluation = record_evaluation(Evaluations(config), ProgramSampler(program, state), args.workdir, None, step,
+                                   key=key, use_ema=use_ema, name=f"evaluate_step_{step:08d}")
     summary = {k: v["mean"] for k, v in evaluation["summary"].items()}
     print(json.dumps({"step": step, "summary": summary, "seconds": round(time.perf_counter() - started, 2),
                       "record": os.path.join(args.workdir, "eval", f"evaluate_step_{step:08d}.json")}))

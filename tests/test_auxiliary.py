@@ -8,7 +8,7 @@ from jax.test_util import check_grads
 from scipy.special import log_softmax, logsumexp
 from scipy.stats import norm
 
-from jaxgan import losses
+from jaxgan import losses, techniques
 
 # TF-GAN's ACGAN vectors (losses_impl_test.py)
 GEN = jnp.array([[10.0, 4.4, -5.5, 3.6], [-4.0, 4.4, 5.2, 4.6], [1.1, 2.4, -3.5, 5.6], [1.1, 2.4, -3.5, 5.6]])
@@ -102,9 +102,9 @@ def test_historical_average_running_mean_and_penalty():
     history = [{"w": jnp.array([1.0, 2.0])}, {"w": jnp.array([3.0, -2.0])}, {"w": jnp.array([5.0, 3.0])}]
     average = history[0]
     for count, params in enumerate(history[1:], start=2):
-        average = losses.update_running_average(average, params, count)
+        average = techniques.update_running_average(average, params, count)
     np.testing.assert_allclose(average["w"], [3.0, 1.0])
-    np.testing.assert_allclose(losses.historical_average_penalty({"w": jnp.array([4.0, 4.0])}, average), 1.0 + 9.0)
+    np.testing.assert_allclose(techniques.historical_average_penalty({"w": jnp.array([4.0, 4.0])}, average), 1.0 + 9.0)
 
 
 @pytest.mark.parametrize(
@@ -127,4 +127,4 @@ def test_remaining_terms_gradients_and_jit():
     for fn in (losses.l1_loss, losses.identity_loss, lambda x, y: losses.cycle_consistency_loss(x, y, y, x)):
         check_grads(fn, (a, b), order=1, modes=["rev"], atol=1e-2, rtol=1e-2)
         np.testing.assert_allclose(jax.jit(fn)(a, b), fn(a, b), rtol=1e-6)
-    check_grads(lambda p: losses.historical_average_penalty({"w": p}, {"w": b}), (a,), order=2, modes=["rev"], atol=1e-2, rtol=1e-2)
+    check_grads(lambda p: techniques.historical_average_penalty({"w": p}, {"w": b}), (a,), order=2, modes=["rev"], atol=1e-2, rtol=1e-2)

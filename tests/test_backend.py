@@ -130,7 +130,7 @@ def test_gpu_choices_are_the_ones_measured_on_the_h200():
 def test_auto_resolves_through_the_backend_choices():
     from experiments import dcgan, wgan_gp
 
-    from jaxgan.nets.registry import critic_convolution, upsampling
+    from jaxgan.nets.family import critic_convolution, upsampling
 
     plain, penalized = dcgan.get_config().model, wgan_gp.get_config().model
     for name in ("cpu", "cuda", "tpu"):

@@ -103,8 +103,8 @@ def test_recipe_validates_builds_and_trains():
 
 @pytest.mark.parametrize("overrides, message", [
     ({"game.margin": 0.0}, "game.margin must be positive"),
-    ({"model.name": "dcgan"}, "EBGAN's autoencoder discriminator is an MLP"),
-    ({"penalties.wgan_gp": 10.0}, "are options of game.name='gan', not of 'ebgan'"),
+    ({"model.name": "dcgan"}, "model.g_hidden=(512, 512) is an option of the MLP networks"),
+    ({"penalties.wgan_gp": 10.0}, "is a technique of game.name in ['gan'"),
     ({"game.class_weight": 2.0}, "game.class_weight=2.0 is for game.name in ['acgan', 'aae'], not 'ebgan'"),
 ])
 def test_bad_ebgan_configs_are_rejected(overrides, message):

@@ -7,7 +7,6 @@ import pytest
 
 from conftest import shared_dataset_dir
 from jaxgan.evaluation import FeatureNetwork, MetricSettings, compute_metrics, extract, in_batches
-from jaxgan.metrics import parse_metrics
 from jaxgan.metrics import stacked_mnist
 
 
@@ -44,7 +43,7 @@ def test_shifted_sets_have_the_closed_form_fid():
 
 def test_unknown_metric_and_missing_logits_are_errors():
     with pytest.raises(ValueError, match=r"unknown metric\(s\) \['fad'\]"):
-        parse_metrics("fid,fad")
+        compute_metrics("fid,fad", np.zeros((4, 2)), np.zeros((4, 2)), key=jax.random.key(0))
     with pytest.raises(ValueError, match="needs a feature network with class logits"):
         compute_metrics("is", np.zeros((4, 2)), np.zeros((4, 2)), key=jax.random.key(0))
 

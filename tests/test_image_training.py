@@ -9,6 +9,7 @@ import numpy as np
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import restored_state, tiny_config, with_overrides
 from jaxgan import cli
+from jaxgan.config import base_config
 from jaxgan.run import Program, train
 
 
@@ -19,6 +20,8 @@ def image_config(**overrides):
         "train.num_steps": 4, "train.checkpoint_every": 2, "train.log_every": 2,
         "eval.num_samples": 100, "eval.num_reference": 300, "eval.batch_size": 50,
     })
+    for key in ("g_hidden", "d_hidden", "g_norm"):  # the MLP's options, which DCGAN does not take
+        config.model[key] = base_config().model[key]
     return with_overrides(config, overrides)
 
 

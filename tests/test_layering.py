@@ -1,9 +1,10 @@
 """The package's layering, read from the source: every `import` (also those inside functions)
 goes down or sideways, never up; units import each other without cycles; no module reaches into
-another unit's private names or modules.
+another unit's private names or modules; evaluators see a run only through the `Sampler`
+protocol.
 
-    leaves (errors, backend, latents < losses, nets, data, metrics, state, parallel, ...)
-      < games < config < evaluation < run (jaxgan.run, bench, checkpoint, workdir) < cli
+    leaves (errors, backend, latents < losses, nets, techniques, data, metrics, state, parallel, ...)
+      < games < evaluation < config < run (jaxgan.run, bench, checkpoint, workdir) < cli
 """
 
 import ast
@@ -16,13 +17,17 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # unit -> layer; a unit is jaxgan.<first component> (a module or a subpackage).
 LAYERS = {
     0: ("errors", "backend", "latents", "__init__"),
-    1: ("losses", "nets", "data", "metrics", "state", "parallel", "theory", "plots", "writers", "compilation_cache"),
+    1: ("losses", "nets", "techniques", "data", "metrics", "state", "parallel", "optimizers", "theory", "plots",
+        "writers", "compilation_cache"),
     2: ("games",),
-    3: ("config",),
-    4: ("evaluation",),
+    3: ("evaluation",),
+    4: ("config", "presets"),
     5: ("run", "bench", "checkpoint", "workdir"),
     6: ("cli",),
 }
+# What the evaluators may import: the leaves, the games' public functions (to run a network), and
+# each other. Not the config machinery, the training program or the loop.
+EVALUATOR_IMPORTS = {"errors", "backend", "latents", "data", "metrics", "state", "plots", "games", "evaluation"}
 LAYER = {unit: layer for layer, units in LAYERS.items() for unit in units}
 
 
@@ -122,3 +127,45 @@ def test_the_import_reader_sees_nested_and_private_imports(tmp_path, source, exp
     path = tmp_path / "m.py"
     path.write_text(source)
     assert [target for target, _ in imports(str(path), "jaxgan.config")] == expected
+
+
+def test_evaluators_import_only_leaves_games_and_each_other():
+    found = sorted(f"{source} -> {target}" for (source, target) in graph()
+                   if unit(source) == "evaluation" and unit(target) not in EVALUATOR_IMPORTS)
+    assert not found, "evaluators importing beyond their allowance:\n" + "\n".join(found)
+
+
+def _sampler_members():
+    from jaxgan.evaluation.context import Sampler
+
+    return {name for name in vars(Sampler) if not name.startswith("_")} | set(Sampler.__annotations__)
+
+
+def sampler_uses(path):
+    """The attributes read from a sampler in a file: `sampler.X` and `ctx.sampler.X`."""
+    uses = set()
+    for node in ast.walk(ast.parse(open(path).read(), path)):
+        if isinstance(node, ast.Attribute):
+            target = node.value
+            if (isinstance(target, ast.Name) and target.id == "sampler") or (
+                    isinstance(target, ast.Attribute) and target.attr == "sampler"):
+                uses.add(node.attr)
+    return uses
+
+
+def test_evaluators_use_only_the_sampler_protocol():
+    members = _sampler_members()
+    assert members == {"num_seeds", "prior", "samples", "decode", "seed_states"}
+    outside = {}
+    for module, path in modules():
+        if unit(module) == "evaluation":
+            extra = sampler_uses(path) - members
+            if extra:
+                outside[module] = sorted(extra)
+    assert not outside, f"evaluators reaching past the Sampler protocol: {outside}"
+
+
+def test_the_sampler_reader_sees_attribute_uses(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("def f(ctx, sampler):\n    ctx.sampler.program\n    sampler.decode(1)\n")
+    assert sampler_uses(str(path)) == {"program", "decode"}

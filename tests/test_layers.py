@@ -8,7 +8,8 @@ import pytest
 from conftest import ns_step, real_batches
 
 from jaxgan import state as state_lib
-from jaxgan.nets import MinibatchDiscrimination, MinibatchStdDev, MLPDiscriminator, MLPGenerator, Packed, VirtualBatchNorm, pack
+from jaxgan.nets import MLPDiscriminator, MLPGenerator
+from jaxgan.techniques import MinibatchDiscrimination, MinibatchStdDev, Packed, VirtualBatchNorm, pack
 
 
 def test_minibatch_discrimination_by_hand():
@@ -153,9 +154,10 @@ def test_init_std_draws_every_mlp_kernel_from_n_0_std_and_biases_at_zero():
     default = build_models(validate(config))[0].init(jax.random.key(0), jnp.zeros((2, 2)), train=False)["params"]
     assert float(jnp.std(default["Dense_1"]["kernel"])) == pytest.approx(1 / 400 ** 0.5, rel=0.1)
     config.model.init_std = -0.1
-    with pytest.raises(ConfigError, match="model.init_std must be >= 0"):
+    with pytest.raises(ConfigError, match=r"model.init_std=-0.1 must be >= 0"):
         validate(config)
-    config.model.update(init_std=0.02, name="dcgan", d_maxout_pieces=0, g_norm="none")
+    config.model.update(init_std=0.02, name="dcgan", d_maxout_pieces=0, g_norm="none", g_hidden=(256, 256, 256),
+                        d_hidden=(256, 256, 256))
     config.data.name = "mnist"
     with pytest.raises(ConfigError, match="model.init_std=0.02 is an option of the MLP networks"):
         validate(config)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from jax.test_util import check_grads
 
-from jaxgan import losses
+from jaxgan import losses, techniques
 
 LOG2 = math.log(2.0)
 
@@ -128,12 +128,12 @@ def test_gradient_penalty_rejects_bad_keys_and_shapes():
 
 def test_clip_weights_bounds_every_parameter():
     params = {"a": jnp.array([-3.0, 0.005, 2.0]), "b": {"c": jnp.array([[0.02, -0.001]])}}
-    clipped = losses.clip_weights(params, bound=0.01)
+    clipped = techniques.clip_weights(params, bound=0.01)
     for leaf in jax.tree.leaves(clipped):
         assert float(jnp.max(jnp.abs(leaf))) <= 0.01
     np.testing.assert_array_equal(clipped["a"], np.float32([-0.01, 0.005, 0.01]))
     with pytest.raises(ValueError, match="positive"):
-        losses.clip_weights(params, bound=0.0)
+        techniques.clip_weights(params, bound=0.0)
 
 
 # TF-GAN's published vectors (tensorflow_gan/python/losses/losses_impl_test.py).

@@ -9,7 +9,7 @@ import pytest
 
 from jaxgan import games, losses
 from jaxgan.config import ConfigError, base_config, validate
-from jaxgan.games._core import config_losses, config_penalties
+from jaxgan.games.settings import config_losses, config_penalties
 
 
 def test_hyperparameters_are_the_functions_keyword_arguments():
@@ -76,8 +76,14 @@ def test_the_schema_of_game_keys_is_the_union_of_the_games_defaults():
 
 
 def test_every_game_spec_is_complete_and_named_as_registered():
+    from jaxgan.techniques import TECHNIQUES
+
+    model_keys = set(base_config().model)
     for name, game in games.GAMES.items():
-        assert game.name == name and all(callable(f) for f in game[2:]), name
+        functions = [f for field, f in game._asdict().items() if field not in ("name", "defaults", "model_keys",
+                                                                                "techniques")]
+        assert game.name == name and all(callable(f) for f in functions), name
+        assert set(game.techniques) <= set(TECHNIQUES) and set(game.model_keys) <= model_keys, name
     with pytest.raises(ValueError, match="game.name='began' is not one of"):
         games.get("began")
 
@@ -86,7 +92,7 @@ def test_a_dataset_is_one_table_entry(monkeypatch):
     """A new image dataset (here a stand-in KMNIST read from MNIST-layout files) is one entry of
     `data.IMAGE_DATASETS`: the name, shape, classes, feature network and readable sources follow."""
     from jaxgan import data
-    from jaxgan.config import feature_network_name
+    from jaxgan.evaluation import feature_network_name
     from jaxgan.data.images import ImageSpec
 
     monkeypatch.setitem(data.IMAGE_DATASETS, "kmnist", ImageSpec(28, 1, classes=10, idx=True, feature_network="mnist"))

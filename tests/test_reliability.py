@@ -116,7 +116,7 @@ def test_a_damaged_newest_checkpoint_is_named_and_restore_falls_back(tmp_path, h
 def test_a_checkpoint_written_before_a_field_rename_restores_into_the_new_field(tmp_path):
     """`TrainState.pools` became `extras`: a checkpoint that has the old name (written here as the
     old code wrote it, the state's fields as a dict) restores into today's state, pools included."""
-    from jaxgan.games import init_pool
+    from jaxgan.techniques import init_pool
 
     state = small_state(seed=3).replace(extras={"a": init_pool(2, (2,)), "b": init_pool(2, (2,))})
     state = state.replace(extras=jax.tree.map(lambda x: x + 1, state.extras))

@@ -13,7 +13,7 @@ import pytest
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import with_overrides
 
-from jaxgan import losses
+from jaxgan import losses, techniques
 from jaxgan.config import ConfigError, base_config, validate
 from jaxgan.evaluation.labels import classifier_test_error
 from jaxgan.nets import AuxiliaryDiscriminator, MLPDiscriminator
@@ -80,10 +80,10 @@ def test_debiased_ema_is_the_corrected_average():
     average = {"w": jnp.array([123.0, 456.0])}  # whatever it held: the first update replaces it
     raw = np.zeros(2)
     for t, theta in enumerate(thetas, start=1):
-        average = losses.update_debiased_ema(average, {"w": theta}, decay, jnp.asarray(t))
+        average = techniques.update_debiased_ema(average, {"w": theta}, decay, jnp.asarray(t))
         raw = decay * raw + (1 - decay) * np.asarray(theta)
         np.testing.assert_allclose(average["w"], raw / (1 - decay**t), rtol=1e-5)
-    np.testing.assert_allclose(losses.update_debiased_ema({"w": jnp.zeros(2)}, {"w": thetas[0]}, decay, jnp.asarray(1))["w"],
+    np.testing.assert_allclose(techniques.update_debiased_ema({"w": jnp.zeros(2)}, {"w": thetas[0]}, decay, jnp.asarray(1))["w"],
                                thetas[0])
 
 

@@ -16,13 +16,14 @@ from test_train import restored_state, with_overrides
 
 from jaxgan import backend, cli, parallel, state as state_lib
 from jaxgan.config import ConfigError, base_config, validate
-from jaxgan.run import learning_rate
+from jaxgan.optimizers import learning_rate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.translation import TranslationSource, edge_map, open_translation, pad_to
 from jaxgan.nets import CycleGenerators, DomainDiscriminators, PatchGAN, ResNetTranslator, UNetGenerator
 from jaxgan.nets.translation import patchgan_layers, receptive_field
 from jaxgan.run import train
-from jaxgan.games import apply, init_pool, make_cyclegan_step, make_pix2pix_step, query_pool
+from jaxgan.games import apply, make_cyclegan_step, make_pix2pix_step
+from jaxgan.techniques import init_pool, query_pool
 from jaxgan.evaluation.translation import mean_abs_error, psnr
 
 ADAM = optax.adam(1e-3, b1=0.5)
@@ -410,7 +411,7 @@ def test_translate_refuses_other_runs_and_bad_input(tmp_path, capsys):
     ("pix2pix", {"translation.unet_depth": 6}, "not divisible by 64"),
     ("pix2pix", {"n_critic": 2}, "n_critic must be 1"),
     ("pix2pix", {"eval.metrics": "fid"}, "eval.metrics must be 'auto'"),
-    ("cyclegan", {"penalties.wgan_gp": 10.0}, "options of game.name='gan'"),
+    ("cyclegan", {"penalties.wgan_gp": 10.0}, r"\(gradient_penalties\) is a technique of game.name in \['gan',"),
     ("cyclegan", {"translation.pool_size": -1}, "translation.pool_size"),
     ("cyclegan", {"translation.norm": "group"}, "translation.norm"),
     ("cyclegan", {"optimizer.g.schedule": "cosine"}, "optimizer.g.schedule"),

@@ -9,12 +9,79 @@ The functions below answer questions about the dataset a run's `data` config gro
 and opening a split.
 """
 
-from jaxgan.data import translation as _translation
-from jaxgan.data.images import IMAGE_DATASETS, ImageSource, open_images
-from jaxgan.data.synthetic import MIXTURES, Mixture, SyntheticSource, sample_mixture
+from typing import Any, Protocol
 
-__all__ = ["MIXTURES", "Mixture", "SyntheticSource", "sample_mixture", "IMAGE_DATASETS", "ImageSource", "open_images",
-           "is_image", "is_translation_data", "num_classes", "open_split", "example_shape", "translation_shapes"]
+import numpy as np
+
+from jaxgan.data import translation as _translation
+from jaxgan.data.images import IMAGE_DATASETS, SOURCES, ImageSource, open_images
+from jaxgan.data.synthetic import MIXTURES, Mixture, SyntheticSource, sample_mixture
+from jaxgan.errors import ConfigError
+
+__all__ = ["IMAGE_DATASETS", "MIXTURES", "ImageSource", "Mixture", "Source", "SyntheticSource", "datasets",
+           "example_shape", "is_image", "is_translation_data", "known_shape", "num_classes", "open_images",
+           "open_split", "sample_mixture", "translation_shapes", "validate"]
+
+
+class Source(Protocol):
+    """What the training loop reads batches from."""
+
+    def next(self, count: int) -> dict[str, np.ndarray]:
+        """The next `count` steps' batches: arrays (streams, count, n_critic, B, ...) by key."""
+
+    def get_state(self) -> Any:
+        """The position after the batches handed out so far (saved in every checkpoint)."""
+
+    def set_state(self, state: Any) -> None:
+        """Continue from a position `get_state` returned."""
+
+    def records(self, seed: int) -> dict[str, Any]:
+        """{name: JSON-ready record} the run keeps beside its checkpoints as WORKDIR/<name>.json
+        (e.g. the labeled subset a semi-supervised source chose); {} for none."""
+
+
+def datasets() -> tuple[str, ...]:
+    """Every `data.name` besides translation data: the 2D mixtures, the image dataset table, and
+    the user's own images ("npz", "folder")."""
+    return tuple(MIXTURES) + tuple(IMAGE_DATASETS) + ("npz", "folder")
+
+
+def _one_of(value, choices, key):
+    if value not in choices:
+        raise ConfigError(f"{key}={value!r} is not one of {list(choices)}")
+
+
+def validate(data: Any) -> None:
+    """Raise `ConfigError` for a `data` config group naming no dataset, a source it cannot be read
+    from, or options it does not take. Reads no files."""
+    if not is_translation_data(data):
+        _one_of(data.name, datasets(), "data.name")
+    _one_of(data.source, SOURCES, "data.source")
+    if int(data.batch_size) != data.batch_size or data.batch_size < 1:
+        raise ConfigError(f"data.batch_size must be a positive integer, got {data.batch_size!r}")
+    if data.image_size < 0 or int(data.image_size) != data.image_size:
+        raise ConfigError(f"data.image_size must be an integer >= 0 (0 = the dataset's size), got {data.image_size!r}")
+    if data.train_size < 0:
+        raise ConfigError(f"data.train_size must be >= 0 (0 = fresh draws), got {data.train_size}")
+    if data.train_size and is_image(data):
+        raise ConfigError(f"data.train_size={data.train_size} fixes the training set of the 2D mixtures; "
+                          f"data.name={data.name!r} is a dataset with its own training split")
+    if (data.name in ("npz", "folder") or data.source == "idx") and not data.dir:
+        raise ConfigError(f"data.name={data.name!r} with data.source={data.source!r} needs data.dir (the files to read)")
+    spec = IMAGE_DATASETS.get(data.name)
+    if not is_translation_data(data) and data.source == "idx" and not (spec and spec.idx):
+        raise ConfigError(f"data.source='idx' reads the official MNIST-layout files; data.name={data.name!r} is not one")
+
+
+def known_shape(data: Any) -> tuple[int, ...] | None:
+    """One example's shape where the dataset table tells it (2D mixtures, named image datasets);
+    None where only reading the files would (npz, folder, translation data)."""
+    if not is_image(data):
+        return (2,)
+    if data.name in IMAGE_DATASETS and not is_translation_data(data):
+        spec = IMAGE_DATASETS[data.name]
+        return (spec.size, spec.size, spec.channels)
+    return None
 
 
 def is_image(data):

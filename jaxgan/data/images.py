@@ -285,3 +285,7 @@ class ImageSource:
 
     def set_state(self, state):
         self.position = int(state["position"])
+
+    def records(self, seed):
+        """JSON records the run keeps beside its checkpoints: none for this source."""
+        return {}

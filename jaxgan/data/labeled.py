@@ -95,7 +95,8 @@ class SemiSupervisedSource:
         for source in self.labeled:
             source.set_state(state)
 
-    def describe(self, seed):
-        """JSON-ready record of the labeled subsets (indices per seed, labels read to choose)."""
-        return [{"seed": seed + s, "indices": indices.tolist(), "labels": labels.tolist(), "labels_read_to_choose": int(read)}
-                for s, (indices, labels, read) in enumerate(self.subsets)]
+    def records(self, seed):
+        """{"labeled_subset": the labeled subsets (indices per seed, labels read to choose)}, JSON-ready."""
+        return {"labeled_subset": [{"seed": seed + s, "indices": indices.tolist(), "labels": labels.tolist(),
+                                    "labels_read_to_choose": int(read)}
+                                   for s, (indices, labels, read) in enumerate(self.subsets)]}

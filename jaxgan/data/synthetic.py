@@ -146,3 +146,7 @@ class SyntheticSource:
 
     def set_state(self, state):
         self.position = int(state["position"])
+
+    def records(self, seed):
+        """JSON records the run keeps beside its checkpoints: none for this source."""
+        return {}

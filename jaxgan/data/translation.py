@@ -205,6 +205,10 @@ class TranslationSource:
         for source in self.sources:
             source.set_state(state)
 
+    def records(self, seed):
+        """JSON records the run keeps beside its checkpoints: none for this source."""
+        return {}
+
 
 def held_out(name, num, **kwargs):
     """The first `num` test images of each side, in [-1, 1] float32: (A, B)."""

@@ -1,5 +1,6 @@
 """What the games with labels, codes or an autoencoder are measured by, beyond sample quality:
-four measures of `jaxgan.evaluation`'s interface, named by the games' specs (`Game.evaluators`).
+four evaluators (`evaluate(ctx) -> (per-seed values, protocol)`), named by the games' specs
+(`Game.evaluators`).
 
   class_accuracy (cgan, acgan, aae supervised / semi-supervised): the accuracy of the shipped
       MNIST / Fashion-MNIST classifier on samples generated for each requested class.
@@ -27,7 +28,8 @@ import numpy as np
 from jaxgan import data
 from jaxgan.data import open_split
 from jaxgan.data.images import to_model_range
-from jaxgan.evaluation.samples import domain_network, map_in_batches
+from jaxgan.evaluation.context import Context
+from jaxgan.evaluation.features import domain_network, map_in_batches
 from jaxgan.games import apply
 from jaxgan.metrics import domain_classifier
 
@@ -88,31 +90,32 @@ def class_grid_latents(prior, key, num_classes, per_class):
     return prior.latent(dict(draws, y=jnp.asarray(labels, jnp.int32)))
 
 
-def _classified(config, program, state, key, use_ema):
+def _classified(ctx):
     """The shipped classifier's predictions on `SAMPLES_PER_CLASS` samples per class (or code
     value) of every seed: (predicted per seed, requested classes, protocol); None when the prior
     has no classes or the data no shipped classifier."""
-    classes = program.prior.num_classes if program.prior is not None else 0
+    config, prior = ctx.config, ctx.sampler.prior
+    classes = prior.num_classes if prior is not None else 0
     network = data.IMAGE_DATASETS[config.data.name].feature_network if config.data.name in data.IMAGE_DATASETS else ""
     if not classes or network not in domain_classifier.NAMES:
         return None
     classifier = domain_network(network)
-    latents = class_grid_latents(program.prior, key, classes, SAMPLES_PER_CLASS)
-    samples = program.decode(state, latents, use_ema)
+    latents = class_grid_latents(prior, ctx.key, classes, SAMPLES_PER_CLASS)
+    samples = ctx.sampler.decode(latents, ctx.use_ema)
     requested = np.repeat(np.arange(classes), SAMPLES_PER_CLASS)
     predicted = [predicted_classes(map_in_batches(lambda x: classifier.apply(x)[0], seed_samples,
                                                   config.eval.batch_size)) for seed_samples in samples]
     protocol = {"classifier": classifier.protocol, "samples_per_class": SAMPLES_PER_CLASS,
-                "generator": "ema" if use_ema else "raw",
+                "generator": "ema" if ctx.use_ema else "raw",
                 "latents": "class k row, noise fold_in(eval key, j) shared across classes"}
     return predicted, requested, protocol
 
 
-def class_accuracy_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+def class_accuracy_measure(ctx: Context) -> tuple[list[dict], dict]:
     """`class_accuracy` and `class_accuracy_per_class` of a conditional generator, per seed."""
-    classified = _classified(config, program, state, key, use_ema)
+    classified = _classified(ctx)
     if classified is None:
-        return [{} for _ in range(program.num_seeds)], {}
+        return [{} for _ in range(ctx.num_seeds)], {}
     predicted, requested, protocol = classified
     classes = int(requested.max()) + 1
     per_seed = [{"class_accuracy": class_accuracy(p, requested),
@@ -121,12 +124,12 @@ def class_accuracy_measure(config, program, state, *, key, use_ema, workdir=None
     return per_seed, {"class_accuracy": protocol}
 
 
-def code_accuracy_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+def code_accuracy_measure(ctx: Context) -> tuple[list[dict], dict]:
     """InfoGAN's `code_class_accuracy` (best one-to-one code -> digit matching), the matching,
     the accuracy per code value and `digits_found`, per seed."""
-    classified = _classified(config, program, state, key, use_ema)
+    classified = _classified(ctx)
     if classified is None:
-        return [{} for _ in range(program.num_seeds)], {}
+        return [{} for _ in range(ctx.num_seeds)], {}
     predicted, requested, protocol = classified
     codes = int(requested.max()) + 1
     per_seed = []
@@ -138,22 +141,23 @@ def code_accuracy_measure(config, program, state, *, key, use_ema, workdir=None,
     return per_seed, {"class_accuracy": protocol}
 
 
-def test_error_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+def test_error_measure(ctx: Context) -> tuple[list[dict], dict]:
     """The semi-supervised D's classifier on the whole test split, per seed
     (`classifier_test_error`)."""
+    config = ctx.config
     test_x, test_y = _test_split(config)
     per_seed = [classifier_test_error(seed_state, test_x, test_y, num_classes=config.game.num_classes,
                                       batch_size=config.eval.batch_size)
-                for seed_state in program.seed_states(state)]
+                for seed_state in ctx.sampler.seed_states()]
     return per_seed, {"test_split": {"n": int(len(test_y))}}
 
 
-def autoencoder_measure(config, program, state, *, key, use_ema, workdir=None, step=0):
+def autoencoder_measure(ctx: Context) -> tuple[list[dict], dict]:
     """The AAE's test codes against the prior, its test reconstruction error and (semi-supervised)
-    its encoder's test error, per seed; with `workdir`, figures."""
-    test_x, test_y = _test_split(config)
-    per_seed = [_aae_values(config, seed_state, test_x, test_y, workdir, step, seed_index)
-                for seed_index, seed_state in enumerate(program.seed_states(state))]
+    its encoder's test error, per seed; with `ctx.workdir`, figures."""
+    test_x, test_y = _test_split(ctx.config)
+    per_seed = [_aae_values(ctx.config, seed_state, test_x, test_y, ctx.workdir, ctx.step, seed_index)
+                for seed_index, seed_state in enumerate(ctx.sampler.seed_states())]
     return per_seed, {"test_split": {"n": int(len(test_y))}}
 
 

@@ -1,5 +1,5 @@
-"""What the translation games are measured by, on held-out (test split) images: two measures
-of `jaxgan.evaluation`'s interface, `paired_translation` and `cycle_translation`.
+"""What the translation games are measured by, on held-out (test split) images: two evaluators
+(`evaluate(ctx) -> (per-seed values, protocol)`), `paired_translation` and `cycle_translation`.
 
   paired_translation (pix2pix): `l1` (mean absolute pixel error, pixels in [0, 1]) and `psnr` (dB, per image, then
       averaged) of G(source) against the true target, next to the same numbers for the identity
@@ -27,7 +27,8 @@ import numpy as np
 import optax
 
 from jaxgan.data import translation as translation_data
-from jaxgan.evaluation.samples import domain_network, map_in_batches
+from jaxgan.evaluation.context import Context
+from jaxgan.evaluation.features import domain_network, map_in_batches
 from jaxgan.games import apply
 
 NUM_HELD_OUT = 1000
@@ -109,13 +110,13 @@ def _save_rows(config, workdir, step, seed_index, rows):
                                                  f"translations_step_{step:08d}_seed_{config.seed + seed_index}.png"))
 
 
-def paired_translation(config, program, state, *, key, use_ema, workdir=None, step=0):
+def paired_translation(ctx: Context) -> tuple[list[dict], dict]:
     """Pix2Pix's measures (module docstring) per seed: (per-seed list of dicts, protocol)."""
-    del key
+    config, use_ema = ctx.config, ctx.use_ema
     d, batch = config.data, config.eval.batch_size
     a, b, protocol = _held_out(config, use_ema)
     per_seed = []
-    for seed_index, seed_state in enumerate(program.seed_states(state)):
+    for seed_index, seed_state in enumerate(ctx.sampler.seed_states()):
         params = seed_state.ema_params if use_ema else seed_state.g_params
         forward = map_in_batches(_translator(seed_state, params), a, batch)
         values = {"l1": mean_abs_error(b, forward), "psnr": psnr(b, forward),
@@ -130,20 +131,20 @@ def paired_translation(config, program, state, *, key, use_ema, workdir=None, st
             values["target_class_accuracy"], _ = _digit_classifier_accuracy(task.b, b, labels, batch)
             protocol["class_accuracy"] = {"classifier": classifier, "crop": "center 28x28"}
         per_seed.append(values)
-        _save_rows(config, workdir, step, seed_index, (a, forward, b))
+        _save_rows(config, ctx.workdir, ctx.step, seed_index, (a, forward, b))
     return per_seed, protocol
 
 
-def cycle_translation(config, program, state, *, key, use_ema, workdir=None, step=0):
+def cycle_translation(ctx: Context) -> tuple[list[dict], dict]:
     """CycleGAN's measures (module docstring) per seed: (per-seed list of dicts, protocol)."""
-    del key
+    config, use_ema = ctx.config, ctx.use_ema
     d, batch = config.data, config.eval.batch_size
     a, b, protocol = _held_out(config, use_ema)
     predict, accuracy = domain_classifier(d.name, d.source, d.dir, d.image_size)
     protocol["domain_classifier"] = {"model": "logistic regression on pixels", "train_per_domain": DOMAIN_TRAIN_PER_SIDE,
                                      "adam_steps": DOMAIN_STEPS, "held_out_accuracy": accuracy}
     per_seed = []
-    for seed_index, seed_state in enumerate(program.seed_states(state)):
+    for seed_index, seed_state in enumerate(ctx.sampler.seed_states()):
         params = seed_state.ema_params if use_ema else seed_state.g_params
         forward = map_in_batches(_translator(seed_state, params), a, batch)
         backward = map_in_batches(_translator(seed_state, params, "b_to_a"), b, batch)
@@ -153,7 +154,7 @@ def cycle_translation(config, program, state, *, key, use_ema, workdir=None, ste
                          "domain_accuracy_b": float(np.mean(np.asarray(predict(forward)) >= 0.5)),
                          "domain_accuracy_a": float(np.mean(np.asarray(predict(backward)) < 0.5)),
                          "domain_classifier_accuracy": accuracy})
-        _save_rows(config, workdir, step, seed_index, (a, forward, cycled_a, b, backward, cycled_b))
+        _save_rows(config, ctx.workdir, ctx.step, seed_index, (a, forward, cycled_a, b, backward, cycled_b))
     return per_seed, protocol
 
 

@@ -4,20 +4,22 @@ the semi-supervised GANs and InfoGAN. Each of those modules states its objective
 this module runs them: n_critic critic updates, then one generator update and the EMA.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from jaxgan import data
 from jaxgan.data.labeled import SemiSupervisedSource
-from jaxgan.games._core import (NOISE_SALT, Game, Penalty, apply, check_batch, check_critic_updates, critic_keys, ema,
-                                example_keys, generator_key, global_indices, image_source, mean_over_devices,
-                                no_extras, no_phases, optional, penalized, player_update, reject, reject_translation_data, scan_or_unroll, step_key)
+from jaxgan.games.settings import family_networks, image_source, optional, reject, reject_translation_data
+from jaxgan.games.spec import Batch, Game, Step, leading_axes, no_phases, random_images
+from jaxgan.games.steps import (NOISE_SALT, Penalty, apply, check_batch, check_critic_updates, critic_keys,
+                                example_keys, generator_key, global_indices, mean_over_devices, player_update,
+                                scan_or_unroll, step_key)
 from jaxgan.latents import Prior
-from jaxgan.losses import update_debiased_ema
 from jaxgan.nets.heads import AuxiliaryDiscriminator
-from jaxgan.nets.registry import build_networks
+from jaxgan.techniques import ema, update_debiased_ema
 
 
 class Rules(NamedTuple):
@@ -46,8 +48,9 @@ def draws(prior, keys):
     return jax.vmap(lambda k: prior.draw(jax.random.fold_in(k, 0)))(keys)
 
 
-def make_labeled_step(rules, *, prior, penalties=(), n_critic=1, ema_decay=None, d_average_decay=None,
-                      joint_batches=False, axis_name=None):
+def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty] = (), n_critic: int = 1,
+                      ema_decay: float | None = None, d_average_decay: float | None = None, joint_batches: bool = False,
+                      axis_name: str | None = None) -> Step:
     """The step of the game `rules` describes (see `jaxgan.games.conditional` and its peers).
 
     penalties: `Penalty` terms on the real-vs-fake logit (CGAN: conditioned on the batch labels).
@@ -165,8 +168,7 @@ def labeled_models(config, axis_name=None, **head):
     """The generator and an `AuxiliaryDiscriminator` with the `head` options (conditioning,
     class_head, codes) on the discriminator body of `model.name`."""
     m = config.model
-    generator, body = build_networks(m, data.example_shape(config.data), image=True, features_only=True,
-                                     axis_name=axis_name, penalized=penalized(config))
+    generator, body = family_networks(config, axis_name, features_only=True)
     return generator, AuxiliaryDiscriminator(
         body=body, num_classes=config.game.num_classes, concat_as_channels=m.name != "mlp",
         feature_noise=m.d_hidden_noise, head_weight_norm_data_init=m.d_weight_norm_data_init,
@@ -196,7 +198,7 @@ def validate_labeled(config, labels):
     """What every game with labels, codes or an autoencoder needs: image data; the dataset's
     labels when training reads them (`labels` "all" / "subset"); none of the unconditional GAN's
     own options."""
-    game, m, name = config.game, config.model, config.game.name
+    game, name = config.game, config.game.name
     reject_translation_data(config)
     reject(not data.is_image(config.data),
            f"game.name={name!r} is for image datasets; data.name={config.data.name!r} is 2D")
@@ -212,11 +214,6 @@ def validate_labeled(config, labels):
                                                     f"game.num_classes={game.num_classes} (balanced subset)")
         reject(game.labeled_batch_size > game.num_labeled, f"game.labeled_batch_size={game.labeled_batch_size} "
                                                            f"exceeds game.num_labeled={game.num_labeled}")
-    reject(m.packing > 1, f"model.packing={m.packing} is for the unconditional GAN (game.name='gan'), not {name!r}")
-    reject(config.clip_bound > 0 or config.historical_averaging > 0,
-           f"clip_bound and historical_averaging are options of game.name='gan', not {name!r}")
-    reject(m.d_minibatch_kernels or m.d_minibatch_std,
-           f"minibatch discrimination / minibatch stddev layers are options of game.name='gan', not {name!r}")
 
 
 def validate_cross_entropy(config):
@@ -246,21 +243,43 @@ def noise_prior(config):
     return Prior(noise_dim=config.model.latent_dim)
 
 
+def labeled_batch(config: Any, key: jax.Array, *, batch_size: int, fused: int, labels: str) -> Batch:
+    """A random batch of a game reading `labels` ("all": {"x", "y"}, "subset": {"x", "x_labeled",
+    "y_labeled"}, "none": {"x"}), labels uniform over `game.num_classes`."""
+    lead = leading_axes(config, fused)
+    shape = data.example_shape(config.data)
+    classes = lambda k, n: jax.random.randint(k, tuple(lead) + (n,), 0, config.game.num_classes)
+    keys = jax.random.split(key, 4)
+    batch = {"x": random_images(keys[0], lead, batch_size, shape)}
+    if labels == "all":
+        batch["y"] = classes(keys[1], batch_size)
+    elif labels == "subset":
+        size = config.game.labeled_batch_size
+        batch["x_labeled"], batch["y_labeled"] = random_images(keys[2], lead, size, shape), classes(keys[3], size)
+    return batch
+
+
 def labeled_game(name, *, defaults, validate, models, step, prior, labels, evaluators, example=image_example,
-                 batch_keys, generator_phases=no_phases):
+                 generator_phases=no_phases, techniques=(), model_keys=(), state_options=None) -> Game:
     """A `Game` of the labeled family; `labels` is "all" / "subset" / "none" or a function of the
-    config."""
+    config (which class labels training reads)."""
     labels_of = labels if callable(labels) else (lambda config: labels)
 
     def check(config):
         validate_labeled(config, labels_of(config))
         validate(config)
 
+    def batch_sizes(config):
+        sizes = (config.data.batch_size,)
+        return sizes + (config.game.labeled_batch_size,) if labels_of(config) == "subset" else sizes
+
     return Game(
         name=name, defaults=defaults, validate=check, models=models, step=step, prior=prior,
         generator_input_shape=lambda config: (prior(config).latent_dim,),
-        discriminator_example=example, extras=no_extras,
-        batch_keys=batch_keys if callable(batch_keys) else (lambda config: batch_keys),
-        labels=labels_of, source=lambda config, **common: labeled_source(config, labels_of(config), **common),
+        discriminator_example=example, extras=lambda config: None,
+        source=lambda config, **common: labeled_source(config, labels_of(config), **common),
+        example_batch=lambda config, key, *, batch_size, fused: labeled_batch(
+            config, key, batch_size=batch_size, fused=fused, labels=labels_of(config)),
         evaluators=evaluators if callable(evaluators) else (lambda config: evaluators),
-        generator_phases=generator_phases)
+        generator_phases=generator_phases, techniques=frozenset(techniques), model_keys=tuple(model_keys),
+        state_options=state_options or (lambda config: {}), batch_sizes=batch_sizes)

@@ -10,13 +10,14 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan import data
-from jaxgan.games._core import (CRITIC, apply, check_batch, ema, example_keys, global_indices, mean_over_devices,
-                                one_of, optional, player_update, positive_int, reject, step_key, weights)
+from jaxgan.games.settings import one_of, optional, positive_int, reject, weights
+from jaxgan.games.steps import CRITIC, apply, check_batch, example_keys, global_indices, mean_over_devices, player_update, step_key
 from jaxgan.games._labeled import draws as prior_draws
 from jaxgan.games._labeled import labeled_game, validate_cross_entropy
 from jaxgan.latents import Prior
 from jaxgan.losses import classification_loss, l2_loss, minimax_discriminator_loss, non_saturating_generator_loss
 from jaxgan.nets.aae import AdversarialAutoencoder, CodeDiscriminators
+from jaxgan.techniques import ema
 
 MODES = ("unsupervised", "supervised", "semi_supervised")
 BATCH_KEYS = {"unsupervised": ("x",), "supervised": ("x", "y"), "semi_supervised": ("x", "x_labeled", "y_labeled")}
@@ -252,4 +253,4 @@ GAME = labeled_game(
     labels=lambda config: LABELS[config.game.aae_mode],
     evaluators=lambda config: ("autoencoder",) if config.game.aae_mode == "unsupervised" else ("class_accuracy",
                                                                                                "autoencoder"),
-    batch_keys=lambda config: BATCH_KEYS[config.game.aae_mode])
+    model_keys=("g_hidden", "d_hidden"))

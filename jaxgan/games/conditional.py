@@ -8,7 +8,7 @@ a class head).
 
 import jax.numpy as jnp
 
-from jaxgan.games._core import config_losses, config_penalties, one_of, positive_int, weights
+from jaxgan.games.settings import config_losses, config_penalties, one_of, positive_int, weights
 from jaxgan.games._labeled import (Rules, class_prior, common_step_options, image_example, labeled_game,
                                    labeled_models, make_labeled_step)
 from jaxgan.losses import classification_loss, minimax_discriminator_loss, non_saturating_generator_loss
@@ -119,9 +119,10 @@ CGAN = labeled_game(
     "cgan", defaults={"game.num_classes": 10, "game.conditioning": "projection"}, validate=_validate_cgan,
     models=lambda config, axis_name=None: labeled_models(config, axis_name, conditioning=config.game.conditioning),
     step=_cgan_step, prior=class_prior, labels="all", evaluators=("class_accuracy",), example=_cgan_example,
-    batch_keys=BATCH_KEYS)
+    techniques=("gradient_penalties", "spectral_norm"))
 ACGAN = labeled_game(
     "acgan", defaults={"game.num_classes": 10, "game.class_weight": 1.0, "game.classify_fakes": True},
     validate=_validate_acgan,
     models=lambda config, axis_name=None: labeled_models(config, axis_name, class_head="separate"),
-    step=_acgan_step, prior=class_prior, labels="all", evaluators=("class_accuracy",), batch_keys=BATCH_KEYS)
+    step=_acgan_step, prior=class_prior, labels="all", evaluators=("class_accuracy",),
+    techniques=("gradient_penalties", "spectral_norm"))

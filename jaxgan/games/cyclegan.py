@@ -1,6 +1,6 @@
 """CycleGAN (Zhu et al. 2017): unpaired image-to-image translation with two generators, two
 discriminators, cycle-consistency and identity terms, and a history pool of generated images
-(`init_pool`, `query_pool`).
+(`jaxgan.techniques.image_pool`).
 
 The generator slot holds `nets.CycleGenerators` (both directions), the discriminator slot
 `nets.DomainDiscriminators`. The history pools are the game's extra state (`state.extras`), so
@@ -13,54 +13,17 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxgan import data
-from jaxgan.games._core import NOISE_SALT, apply, ema, mean_over_devices, optional, player_update, step_key
-from jaxgan.games.pix2pix import (TRANSLATION_DEFAULTS, check_image_batch, patch_discriminator, patches,
-                                  translation_game, translator)
+from jaxgan.games.settings import optional
+from jaxgan.games.spec import Step
+from jaxgan.games.steps import NOISE_SALT, apply, mean_over_devices, player_update, step_key
+from jaxgan.games.translation import (BATCH_KEYS, TRANSLATION_DEFAULTS, check_image_batch, patch_discriminator,
+                                      patches, translation_game, translator)
+from jaxgan.losses import (cycle_consistency_loss, identity_loss, least_squares_discriminator_loss,
+                           least_squares_generator_loss)
 from jaxgan.nets.translation import CycleGenerators, DomainDiscriminators
-from jaxgan.losses import cycle_consistency_loss, identity_loss, least_squares_discriminator_loss, least_squares_generator_loss
+from jaxgan.techniques import ema, init_pool, query_pool
 
-BATCH_KEYS = ("a", "b")
 _POOL = 2
-
-
-def init_pool(size, image_shape, dtype=jnp.float32):
-    """An empty history pool for `size` images of `image_shape`:
-    {"images": zeros (size, *image_shape), "count": int32 number stored (<= size)}."""
-    return {"images": jnp.zeros((int(size),) + tuple(image_shape), dtype), "count": jnp.zeros((), jnp.int32)}
-
-
-def query_pool(pool, images, key):
-    """Shrivastava et al. 2017 (Sec. 2.3), as used by CycleGAN (Zhu et al. 2017, Sec. 4): the
-    images the discriminator sees, drawn from a history of generated images.
-
-    Images are taken one by one, in batch order. While the pool holds fewer than `size` images,
-    an image is stored and returned as it is. Once it is full, with probability 1/2 the image
-    is returned as it is; otherwise a stored image chosen uniformly is returned and the new image
-    takes its place. Image i uses `fold_in(key, i)`: a coin (`bernoulli`) and a slot
-    (`randint`). A pool of size 0 returns the images unchanged.
-
-    Returns (images for D (B, ...), updated pool). Pure and deterministic under `key`.
-    """
-    size = pool["images"].shape[0]
-    if size == 0:
-        return images, pool
-    if images.shape[1:] != pool["images"].shape[1:]:
-        raise ValueError(f"pool holds images of shape {pool['images'].shape[1:]}, got a batch of {images.shape[1:]}")
-
-    def one(carry, inputs):
-        stored, count = carry
-        image, index = inputs
-        coin_key, slot_key = jax.random.split(jax.random.fold_in(key, index))
-        filling = count < size
-        swap = jnp.logical_and(~filling, jax.random.bernoulli(coin_key, 0.5))
-        slot = jnp.where(filling, count, jax.random.randint(slot_key, (), 0, size))
-        old = stored[slot]
-        stored = jnp.where(filling | swap, stored.at[slot].set(image), stored)
-        returned = jnp.where(swap, old, image)
-        return (stored, count + filling.astype(jnp.int32)), returned
-
-    (stored, count), returned = lax.scan(one, (pool["images"], pool["count"]), (images, jnp.arange(images.shape[0])))
-    return returned, {"images": stored, "count": count}
 
 
 def _gather_batch(x, axis_name):
@@ -74,7 +37,8 @@ def _local_slice(x, batch_size, axis_name):
     return lax.dynamic_slice_in_dim(x, lax.axis_index(axis_name) * batch_size, batch_size)
 
 
-def make_cyclegan_step(*, cycle_weight=10.0, identity_weight=5.0, ema_decay=None, axis_name=None):
+def make_cyclegan_step(*, cycle_weight: float = 10.0, identity_weight: float = 5.0, ema_decay: float | None = None,
+                       axis_name: str | None = None) -> Step:
     """A CycleGAN step (Zhu et al. 2017, Eq. 1-3, Sec. 4 and 5.2), G: A -> B, F: B -> A.
 
     1. G and F minimize, against the current D_A and D_B,
@@ -93,7 +57,7 @@ def make_cyclegan_step(*, cycle_weight=10.0, identity_weight=5.0, ema_decay=None
         raise ValueError(f"cycle_weight and identity_weight must be >= 0, got {cycle_weight}, {identity_weight}")
 
     def step(state, batch):
-        check_image_batch("cyclegan", batch, BATCH_KEYS)
+        check_image_batch("cyclegan", batch, BATCH_KEYS["cyclegan"])
         real_a, real_b = batch["a"][0], batch["b"][0]
         key = step_key(state)
         noise = jax.random.fold_in(key, NOISE_SALT)

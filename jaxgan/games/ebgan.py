@@ -7,23 +7,25 @@ Batches: {"x": (1, B, ...)}. The discriminator slot holds `nets.AutoencoderDiscr
 ({"energy", "embedding"} per example), the generator slot an unconditional generator.
 """
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxgan import data
-from jaxgan.games._core import (CRITIC, GENERATOR, Game, apply, check_batch, ema, example_keys, gan_only_options,
-                                global_indices, image_source, latents, mean_over_devices, no_extras, no_labels,
-                                normal_latent, one_of, optional, player_update, reject, reject_translation_data,
-                                step_key, weights)
+from jaxgan.games.settings import one_of, optional, reject, weights
+from jaxgan.games.spec import Game, Step, plain_game
+from jaxgan.games.steps import (CRITIC, GENERATOR, apply, check_batch, example_keys, global_indices, latents,
+                                mean_over_devices, normal_latent, player_update, step_key)
 from jaxgan.losses import energy_discriminator_loss, energy_generator_loss, pulling_away_term
 from jaxgan.nets.ebgan import AutoencoderDiscriminator
-from jaxgan.nets.registry import build_networks
+from jaxgan.techniques import ema
 
 BATCH_KEYS = ("x",)
 
 
-def make_ebgan_step(*, margin=1.0, pullaway_weight=0.1, ema_decay=None, sample_latent=normal_latent, axis_name=None):
+def make_ebgan_step(*, margin: float = 1.0, pullaway_weight: float = 0.1, ema_decay: float | None = None,
+                    sample_latent: Callable = normal_latent, axis_name: str | None = None) -> Step:
     """An EBGAN step (Zhao et al. 2017): one discriminator update on
     L_D = E[D(x)] + E[max(0, m - D(G(z)))]                               (Eq. 1)
     then one generator update, against the updated D, on
@@ -95,21 +97,12 @@ def make_ebgan_step(*, margin=1.0, pullaway_weight=0.1, ema_decay=None, sample_l
 # entry the code size) and the decoder its mirror; the generator is `model.name`'s.
 
 def _validate(config):
-    reject_translation_data(config)
     game, m = config.game, config.model
     reject(not game.margin > 0, f"game.margin must be positive, got {game.margin}")
     weights(game, ("pullaway_weight",), "game")
     one_of(m.name, ("mlp",), "model.name (EBGAN's autoencoder discriminator is an MLP)")
     reject(config.n_critic != 1, f"game.name='ebgan' makes one discriminator update per step; n_critic must be 1, "
                                  f"got {config.n_critic}")
-    others = gan_only_options(config)
-    reject(others, f"{others} are options of game.name='gan', not of 'ebgan' (its critic is an energy)")
-
-
-def _models(config, axis_name=None):
-    generator, _ = build_networks(config.model, data.example_shape(config.data), image=data.is_image(config.data),
-                                  axis_name=axis_name)
-    return generator, AutoencoderDiscriminator(hidden=tuple(config.model.d_hidden))
 
 
 def _step(config, axis_name=None):
@@ -117,18 +110,6 @@ def _step(config, axis_name=None):
                            ema_decay=optional(config.ema_decay), axis_name=axis_name)
 
 
-GAME = Game(
-    name="ebgan",
-    defaults={"game.margin": 1.0, "game.pullaway_weight": 0.1},
-    validate=_validate,
-    models=_models,
-    step=_step,
-    prior=lambda config: None,
-    generator_input_shape=lambda config: (config.model.latent_dim,),
-    discriminator_example=lambda config: jnp.zeros((1,) + data.example_shape(config.data), jnp.float32),
-    extras=no_extras,
-    batch_keys=lambda config: BATCH_KEYS,
-    labels=no_labels,
-    source=lambda config, **common: image_source(config, with_labels=False, **common),
-    evaluators=lambda config: (),
-)
+GAME: Game = plain_game(
+    "ebgan", step=_step, defaults={"game.margin": 1.0, "game.pullaway_weight": 0.1}, validate=_validate,
+    discriminator=lambda config: AutoencoderDiscriminator(hidden=tuple(config.model.d_hidden)), model_keys=("d_hidden",))

@@ -9,33 +9,32 @@ The step is written for one (global) batch with no collectives; `jaxgan.parallel
 passes `axis_name` for them.
 """
 
+from collections.abc import Callable, Sequence
+
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxgan import data
-from jaxgan.data import SyntheticSource
-from jaxgan.games._core import (NOISE_SALT, Game, Penalty, config_losses, config_penalties, image_source, no_extras,
-                                no_labels, optional, penalized, reject_translation_data, apply, check_critic_updates, critic_keys, ema,
-                                example_keys, generator_key, global_indices, latents, mean_over_devices,
-                                normal_latent, player_update, scan_or_unroll, step_key)
-from jaxgan.losses.auxiliary import historical_average_penalty, update_running_average
-from jaxgan.losses.penalties import clip_weights
-from jaxgan.nets.registry import build_networks
+from jaxgan.games.settings import config_losses, config_penalties, optional
+from jaxgan.games.spec import Game, Step, plain_game
+from jaxgan.games.steps import (NOISE_SALT, Penalty, apply, check_critic_updates, critic_keys, example_keys,
+                                generator_key, global_indices, latents, mean_over_devices, normal_latent,
+                                player_update, scan_or_unroll, step_key)
+from jaxgan.techniques import clip_weights, ema, historical_average_penalty, update_running_average
 
 
 def make_gan_step(
     *,
-    d_loss,
-    g_loss,
-    penalties=(),
-    n_critic=1,
-    clip_bound=None,
-    ema_decay=None,
-    historical_averaging=None,
-    sample_latent=normal_latent,
-    axis_name=None,
-):
+    d_loss: Callable,
+    g_loss: Callable,
+    penalties: Sequence[Penalty] = (),
+    n_critic: int = 1,
+    clip_bound: float | None = None,
+    ema_decay: float | None = None,
+    historical_averaging: float | None = None,
+    sample_latent: Callable = normal_latent,
+    axis_name: str | None = None,
+) -> Step:
     """Compose a GAN training step.
 
     Args:
@@ -169,11 +168,6 @@ def make_gan_step(
     return step
 
 
-def _models(config, axis_name=None):
-    return build_networks(config.model, data.example_shape(config.data), image=data.is_image(config.data),
-                          axis_name=axis_name, penalized=penalized(config))
-
-
 def _step(config, axis_name=None):
     d_loss, g_loss = config_losses(config)
     return make_gan_step(d_loss=d_loss, g_loss=g_loss, penalties=config_penalties(config), n_critic=config.n_critic,
@@ -181,25 +175,8 @@ def _step(config, axis_name=None):
                          historical_averaging=optional(config.historical_averaging), axis_name=axis_name)
 
 
-def _source(config, **common):
-    if not data.is_image(config.data):
-        return SyntheticSource(config.data.name, train_size=config.data.train_size, **common)
-    return image_source(config, with_labels=False, **common)
-
-
-GAME = Game(
-    name="gan",
-    defaults={},
-    validate=reject_translation_data,
-    models=_models,
-    step=_step,
-    prior=lambda config: None,
-    generator_input_shape=lambda config: (config.model.latent_dim,),
-    discriminator_example=lambda config: jnp.zeros((config.model.packing,) + data.example_shape(config.data),
-                                                   jnp.float32),
-    extras=no_extras,
-    batch_keys=lambda config: ("x",),
-    labels=no_labels,
-    source=_source,
-    evaluators=lambda config: (),
-)
+GAME: Game = plain_game(
+    "gan", step=_step,
+    techniques=("gradient_penalties", "packing", "clipping", "historical_averaging", "minibatch_discrimination",
+                "minibatch_std", "spectral_norm"),
+    state_options=lambda config: {"track_param_averages": config.historical_averaging > 0})

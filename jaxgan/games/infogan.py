@@ -6,7 +6,7 @@ Batches: {"x": (n_critic, B, ...)}.
 
 import jax.numpy as jnp
 
-from jaxgan.games._core import config_losses, config_penalties, one_of, reject, weights
+from jaxgan.games.settings import config_losses, config_penalties, one_of, reject, weights
 from jaxgan.games._labeled import Rules, common_step_options, labeled_game, labeled_models, make_labeled_step
 from jaxgan.latents import NOISES, Prior
 from jaxgan.nets.heads import Q_NORMS
@@ -103,4 +103,5 @@ GAME = labeled_game(
                                                          categorical_codes=config.game.categorical_codes,
                                                          continuous_codes=config.game.continuous_codes,
                                                          q_norm=config.game.q_norm),
-    step=_step, prior=_prior, labels="none", evaluators=("code_accuracy",), batch_keys=BATCH_KEYS)
+    step=_step, prior=_prior, labels="none", evaluators=("code_accuracy",),
+    techniques=("gradient_penalties", "spectral_norm"))

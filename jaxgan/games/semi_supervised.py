@@ -7,7 +7,7 @@ Batches: {"x": unlabeled (n_critic, B, ...), "x_labeled": (n_critic, L, ...),
 
 import jax
 
-from jaxgan.games._core import config_losses, one_of, optional, positive_int, reject, weights
+from jaxgan.games.settings import config_losses, one_of, optional, positive_int, reject, weights
 from jaxgan.games._labeled import (Rules, common_step_options, labeled_game, labeled_models, make_labeled_step,
                                    noise_prior, validate_cross_entropy)
 from jaxgan.losses import (classification_loss, feature_matching_loss, k_plus_one_discriminator_loss,
@@ -99,4 +99,5 @@ GAME = labeled_game(
     validate=_validate,
     models=lambda config, axis_name=None: labeled_models(config, axis_name,
                                                          class_head=config.game.semi_supervised_head),
-    step=_step, prior=noise_prior, labels="subset", evaluators=("test_error",), batch_keys=BATCH_KEYS)
+    step=_step, prior=noise_prior, labels="subset", evaluators=("test_error",), techniques=("spectral_norm",),
+    state_options=lambda config: {"d_average": config.game.d_average_decay > 0})

@@ -92,31 +92,6 @@ def feature_matching_loss(real_features, fake_features):
     return jnp.sum(jnp.square(jnp.mean(real, axis=0) - jnp.mean(fake, axis=0)))
 
 
-def historical_average_penalty(params, average):
-    """Historical averaging (Salimans et al. 2016, Sec. 3.3): ||theta - (1/t) sum_i theta_i||^2,
-    summed over every parameter. `average` is the running mean kept in the train state."""
-    return sum(jnp.sum(jnp.square(p - a)) for p, a in zip(jax.tree.leaves(params), jax.tree.leaves(average)))
-
-
-def update_running_average(average, params, count):
-    """The mean of `count` parameter vectors from the mean of the first `count - 1`:
-    avg + (params - avg) / count."""
-    return jax.tree.map(lambda a, p: a + (p - a) / count, average, params)
-
-
-def update_debiased_ema(average, params, decay, count):
-    """The bias-corrected exponential moving average after `count` updates (Kingma & Ba 2015,
-    Sec. 3): avg_t = E_t / (1 - decay^t) with E_t = decay E_{t-1} + (1 - decay) theta_t, E_0 = 0,
-    computed as avg_t = avg_{t-1} + w_t (theta_t - avg_{t-1}), w_t = (1 - decay) / (1 - decay^t).
-    So avg_1 = theta_1 whatever `average` held, and the weights over theta_1..theta_t sum to 1.
-    The Improved-GAN code keeps E_t itself (no correction), which is E_t's scale times avg_t:
-    0.83 avg_t after 18,000 steps at decay 0.9999, the same after about 100,000.
-    """
-    decay = jnp.asarray(decay, jnp.float32)
-    weight = (1.0 - decay) / (1.0 - jnp.power(decay, jnp.asarray(count, jnp.float32)))
-    return jax.tree.map(lambda a, p: a + weight * (p - a), average, params)
-
-
 def l1_loss(target, prediction):
     """Mean absolute error, the L1 reconstruction term (Pix2Pix, Isola et al. 2017, Eq. 3)."""
     return jnp.mean(jnp.abs(target - prediction))

@@ -130,13 +130,3 @@ def r2_penalty(critic, real, fake, *, key):
     """R2 (Mescheder et al. 2018, Eq. 10): 1/2 E_fake[||grad D(x~)||^2]. `real`, `key` unused."""
     del real, key
     return 0.5 * jnp.mean(_squared_gradient_norms(critic, fake))
-
-
-def clip_weights(params, *, bound):
-    """Clip every parameter to [-bound, bound] (WGAN, Arjovsky et al. 2017, Algorithm 1, c = 0.01).
-
-    Applied to the critic's parameters after each critic update; returns a new pytree.
-    """
-    if not bound > 0:
-        raise ValueError(f"clip bound must be positive, got {bound}")
-    return jax.tree.map(lambda p: jnp.clip(p, -bound, bound), params)

@@ -1,36 +1,30 @@
-"""Evaluation metrics, computed on the host in float64."""
+"""Evaluation metrics, pure math computed on the host in float64 (`jaxgan.evaluation` runs them
+on a trained run's samples)."""
 
-from jaxgan.metrics.frechet import FeatureStats, accumulate, empty_stats, frechet_distance, frechet_distance_from_stats, merge
+from jaxgan.metrics import stacked_mnist, swd
+from jaxgan.metrics.frechet import (FeatureStats, accumulate, empty_stats, frechet_distance,
+                                    frechet_distance_from_stats, merge)
 from jaxgan.metrics.manifold import density_coverage, knn_radii, manifold_metrics, precision_recall
 from jaxgan.metrics.mode_coverage import mean_and_stderr, mode_coverage
 from jaxgan.metrics.scores import inception_score, kernel_inception_distance
+from jaxgan.metrics.swd import sliced_wasserstein_distance
 
 __all__ = [
-    "mode_coverage",
-    "mean_and_stderr",
     "FeatureStats",
-    "empty_stats",
     "accumulate",
-    "merge",
+    "density_coverage",
+    "empty_stats",
     "frechet_distance",
     "frechet_distance_from_stats",
     "inception_score",
     "kernel_inception_distance",
-    "precision_recall",
-    "density_coverage",
-    "manifold_metrics",
     "knn_radii",
+    "manifold_metrics",
+    "mean_and_stderr",
+    "merge",
+    "mode_coverage",
+    "precision_recall",
+    "sliced_wasserstein_distance",
+    "stacked_mnist",
+    "swd",
 ]
-
-
-# The sample-quality measures an evaluation can compute, by name.
-METRICS = ("fid", "kid", "pr", "dc", "is")
-
-
-def parse_metrics(spec):
-    """'fid,kid,pr' -> ('fid', 'kid', 'pr'); unknown names are an error listing the known ones."""
-    names = tuple(s.strip() for s in spec.split(",") if s.strip()) if isinstance(spec, str) else tuple(spec)
-    unknown = [n for n in names if n not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metric(s) {unknown}; expected a comma-separated subset of {list(METRICS)}")
-    return names

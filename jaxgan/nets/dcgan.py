@@ -32,6 +32,8 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.nets.conv import Conv4x4Stride2, kernel_layer
+from jaxgan.nets.family import DTYPES, Family, Option, critic_convolution, layer_widths, positive_int, reject, upsampling
+from jaxgan.techniques import spectral_norm
 
 SIZES = (28, 32, 64)
 UPSAMPLING = ("transpose", "resize", "depth_to_space", "transpose_dilated")
@@ -197,7 +199,7 @@ class DCGANDiscriminator(nn.Module):
         return nn.LayerNorm(dtype=self.dtype)(h) if self.norm == "layer" else h
 
     def _layer(self, layer, h, train):
-        return nn.SpectralNorm(layer)(h, update_stats=train) if self.spectral_norm else layer(h)
+        return spectral_norm.normalized(layer, h, train=train, on=self.spectral_norm)
 
     @nn.compact
     def __call__(self, x, *, train: bool):
@@ -228,3 +230,43 @@ class DCGANDiscriminator(nn.Module):
         if self.features_only:
             return h.astype(jnp.float32)
         return self._layer(nn.Dense(1, dtype=self.dtype), h, train)[:, 0].astype(jnp.float32)
+
+
+# The family (`model.name="dcgan"`): its `model.*` options and builder.
+OPTIONS = {
+    "g_width": Option(64, "G's channels at its last upsampling (doubling towards the first)", check=positive_int),
+    "d_width": Option(64, "D's channels at its first convolution (doubling after each)", check=positive_int),
+    "d_norm": Option("none", "normalization after D's convolutions but the first ('batch' is the paper's; "
+                     "gradient penalties need 'none' or 'layer')", choices=NORMS),
+    "d_spectral_norm": Option(False, "spectral normalization of every layer of D (the 'standard CNN' of Miyato et "
+                              "al. 2018, Table 3)"),
+    "g_dense": Option((), "fully connected hidden layers of G before the first feature map (InfoGAN's MNIST "
+                      "networks: (1024,))", check=layer_widths),
+    "d_dense": Option((), "fully connected hidden layers of D after its convolutions (InfoGAN's: (1024,))",
+                      check=layer_widths),
+    "upsample": Option("auto", "G's 2x upsampling; 'auto': the backend's fastest exact form of the paper's 4x4 "
+                       "stride-2 transposed convolution (jaxgan.backend.choices)", choices=("auto", *UPSAMPLING)),
+    "d_conv": Option("auto", "D's convolutions: 'xla' (nn.Conv) or 'matmul' (the same function as matrix "
+                     "products); 'auto': the backend's measured choice", choices=("auto", *CONVOLUTIONS)),
+}
+
+
+def build(model, shape, *, image, features_only, axis_name, penalized):
+    dtype = DTYPES[model.dtype]
+    generator = DCGANGenerator(size=shape[0], channels=shape[-1], width=model.g_width, upsample=upsampling(model),
+                               axis_name=axis_name, dtype=dtype, dense=tuple(model.g_dense))
+    discriminator = DCGANDiscriminator(size=shape[0], width=model.d_width, norm=model.d_norm,
+                                       spectral_norm=model.d_spectral_norm, axis_name=axis_name, dtype=dtype,
+                                       features_only=features_only,
+                                       conv=critic_convolution(model, penalized=penalized),
+                                       dense=tuple(model.d_dense))
+    return generator, discriminator
+
+
+def validate(model, shape, image):
+    if shape is not None:
+        reject(shape[0] not in SIZES, f"model.name='dcgan' builds {SIZES}-pixel images; the data are "
+                                      f"{shape[0]}x{shape[1]}")
+
+
+FAMILY = Family("dcgan", "DCGAN", OPTIONS, build, validate, images_only=True)

@@ -10,7 +10,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.nets.layers import Maxout, MinibatchDiscrimination, MinibatchStdDev, WeightNormDense, norm_layer
+from jaxgan.nets.family import DTYPES, Family, Option, layer_widths, non_negative, non_negative_int, reject
+from jaxgan.nets.layers import Maxout, WeightNormDense, norm_layer
+from jaxgan.techniques import MinibatchDiscrimination, MinibatchStdDev, spectral_norm
 
 NORMS = ("none", "batch", "layer")
 ACTIVATIONS = {"relu": nn.relu, "leaky_relu": lambda h: nn.leaky_relu(h, 0.2), "softplus": nn.softplus}
@@ -133,9 +135,7 @@ class MLPDiscriminator(nn.Module):
                                    train_scale=output or not self.weight_norm_data_init, kernel_init=init,
                                    dtype=self.dtype)(h)
         layer = nn.Dense(width, use_bias=use_bias, kernel_init=kernel_init(self.init_std), dtype=self.dtype)
-        if self.spectral_norm:
-            return nn.SpectralNorm(layer)(h, update_stats=train)
-        return layer(h)
+        return spectral_norm.normalized(layer, h, train=train, on=self.spectral_norm)
 
     def _noise(self, h, std, train):
         if not train or std == 0.0:
@@ -168,3 +168,59 @@ class MLPDiscriminator(nn.Module):
         if self.minibatch_std:
             h = MinibatchStdDev()(h)
         return self._dense(1, h, train, output=True)[:, 0].astype(jnp.float32)
+
+
+# The family (`model.name="mlp"`): its `model.*` options and builder.
+OPTIONS = {
+    "g_hidden": Option((256, 256, 256), "the generator's hidden layer widths", check=layer_widths),
+    "d_hidden": Option((256, 256, 256), "the discriminator's hidden layer widths", check=layer_widths),
+    "g_norm": Option("none", "normalization after each hidden layer of G", choices=NORMS),
+    "d_norm": Option("none", "normalization after each hidden layer of D (gradient penalties need 'none' or "
+                     "'layer')", choices=NORMS),
+    "d_spectral_norm": Option(False, "spectral normalization of every layer of D (jaxgan.techniques.spectral_norm)"),
+    "d_maxout_pieces": Option(0, "> 0: D's hidden layers are linear maxout units of that many pieces (PacGAN's "
+                              "2D critic: d_hidden (200, 200, 200), 5 pieces)", check=non_negative_int),
+    "init_std": Option(0.0, "> 0: every kernel starts from N(0, init_std^2) (PacGAN, DCGAN: 0.02); 0: Flax's "
+                       "default (LeCun normal)", check=non_negative),
+    "d_minibatch_kernels": Option(0, "> 0: a minibatch discrimination layer with that many kernels before D's "
+                                  "output (jaxgan.techniques.minibatch)", check=non_negative_int),
+    "d_minibatch_std": Option(False, "append the minibatch standard deviation before D's output"),
+    "d_input_noise": Option(0.0, "std of Gaussian noise on D's input while training (Improved-GAN MNIST: 0.3 of "
+                            "the pixel range)", check=non_negative),
+    "d_hidden_noise": Option(0.0, "std of Gaussian noise after each hidden layer of D while training",
+                             check=non_negative),
+    "d_weight_norm": Option(False, "every layer of D weight-normalized (Salimans & Kingma 2016)"),
+    "d_weight_norm_data_init": Option(False, "the Improved-GAN code's weight norm: data-dependent init on the first "
+                                      "real batch, v ~ N(0, 0.1^2), hidden scales fixed"),
+    "g_activation": Option("relu", "G's hidden activation", choices=tuple(ACTIVATIONS)),
+    "d_activation": Option("leaky_relu", "D's hidden activation (leaky_relu: slope 0.2)", choices=tuple(ACTIVATIONS)),
+    "g_output_weight_norm": Option(False, "G's output layer weight-normalized (Improved-GAN's MNIST generator)"),
+}
+
+
+def build(model, shape, *, image, features_only, axis_name, penalized):
+    """The MLP pair; on images G's output is reshaped to `shape` through tanh."""
+    dtype = DTYPES[model.dtype]
+    generator = MLPGenerator(hidden=tuple(model.g_hidden), output_dim=shape[0], norm=model.g_norm, axis_name=axis_name,
+                             output_shape=shape if image else None, init_std=model.init_std,
+                             activation=model.g_activation, output_weight_norm=model.g_output_weight_norm, dtype=dtype)
+    discriminator = MLPDiscriminator(
+        hidden=tuple(model.d_hidden), norm=model.d_norm, axis_name=axis_name, spectral_norm=model.d_spectral_norm,
+        maxout_pieces=model.d_maxout_pieces, minibatch_kernels=model.d_minibatch_kernels,
+        minibatch_std=model.d_minibatch_std, weight_norm=model.d_weight_norm,
+        weight_norm_data_init=model.d_weight_norm_data_init, activation=model.d_activation,
+        input_noise=model.d_input_noise, hidden_noise=model.d_hidden_noise, features_only=features_only,
+        init_std=model.init_std, dtype=dtype)
+    return generator, discriminator
+
+
+def validate(model, shape, image):
+    reject(model.d_weight_norm_data_init and model.d_spectral_norm,
+           "model.d_weight_norm_data_init and d_spectral_norm are two normalizations of the same layers: choose one")
+    reject(model.d_maxout_pieces and (model.d_norm != "none" or model.d_spectral_norm or model.d_weight_norm
+                                      or model.d_weight_norm_data_init),
+           f"model.d_maxout_pieces={model.d_maxout_pieces} replaces the critic's hidden Dense -> norm -> LeakyReLU: "
+           "set model.d_norm='none' and leave d_spectral_norm / d_weight_norm off")
+
+
+FAMILY = Family("mlp", "MLP", OPTIONS, build, validate)

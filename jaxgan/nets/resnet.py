@@ -12,6 +12,9 @@ power iterations, the global sum pool and the outputs are float32.
 import flax.linen as nn
 import jax.numpy as jnp
 
+from jaxgan.nets.family import DTYPES, Family, Option, positive_int, reject
+from jaxgan.techniques import spectral_norm
+
 
 def _upsample_nearest(x):
     b, h, w, c = x.shape
@@ -47,7 +50,7 @@ class SNConv(nn.Module):
     @nn.compact
     def __call__(self, x, *, train):
         conv = nn.Conv(self.features, self.kernel, padding="SAME", dtype=self.dtype)
-        return nn.SpectralNorm(conv)(x, update_stats=train)
+        return spectral_norm.normalized(conv, x, train=train)
 
 
 class DiscriminatorBlock(nn.Module):
@@ -114,4 +117,26 @@ class ResNetDiscriminator(nn.Module):
         h = jnp.sum(nn.relu(h).astype(jnp.float32), axis=(1, 2))
         if self.features_only:
             return h
-        return nn.SpectralNorm(nn.Dense(1))(h, update_stats=train)[:, 0]
+        return spectral_norm.normalized(nn.Dense(1), h, train=train)[:, 0]
+
+
+# The family (`model.name="resnet"`): its `model.*` options and builder.
+OPTIONS = {
+    "g_width": Option(64, "channels of G's residual blocks (the paper's CIFAR-10 network: 256)", check=positive_int),
+    "d_width": Option(64, "channels of D's residual blocks (the paper's: 128)", check=positive_int),
+}
+
+
+def build(model, shape, *, image, features_only, axis_name, penalized):
+    dtype = DTYPES[model.dtype]
+    return (ResNetGenerator(channels=shape[-1], width=model.g_width, axis_name=axis_name, dtype=dtype),
+            ResNetDiscriminator(width=model.d_width, features_only=features_only, dtype=dtype))
+
+
+def validate(model, shape, image):
+    if shape is not None:
+        reject(tuple(shape[:2]) != (32, 32), f"model.name='resnet' (SNGAN ResNet) is for 32x32 images; the data are "
+                                             f"{shape[0]}x{shape[1]}")
+
+
+FAMILY = Family("resnet", "SNGAN ResNet", OPTIONS, build, validate, images_only=True)

@@ -1,12 +1,10 @@
 """The run machinery, above everything else: the compiled program of a config
-(`jaxgan.run.program`: `Program`, the data source, optimizers) and the training loop
-(`jaxgan.run.loop`: `train`, prefetching, checkpoints, signals, evaluation records)."""
+(`jaxgan.run.program`: `Program`, its `ProgramSampler` for evaluators, the data source,
+optimizers) and the training loop (`jaxgan.run.loop`: `train`, prefetching, checkpoints,
+signals, evaluation records). It knows no game by name: the game's spec supplies what differs."""
 
-from jaxgan.run.loop import (Interrupted, NonFiniteError, Prefetcher, eval_key, record_evaluation,
-                             save_samples_figure, train)
-from jaxgan.run.program import (DATA_INIT_SALT, Program, build_optimizer, build_optimizers, data_init_batch,
-                                learning_rate, make_source, phased_optimizer)
+from jaxgan.run.loop import Interrupted, NonFiniteError, Prefetcher, record_evaluation, save_samples_figure, train
+from jaxgan.run.program import DATA_INIT_SALT, Program, ProgramSampler, build_optimizers, data_init_batch, make_source
 
-__all__ = ["DATA_INIT_SALT", "Interrupted", "NonFiniteError", "Prefetcher", "Program", "build_optimizer",
-           "build_optimizers", "data_init_batch", "eval_key", "learning_rate", "make_source", "phased_optimizer",
-           "record_evaluation", "save_samples_figure", "train"]
+__all__ = ["DATA_INIT_SALT", "Interrupted", "NonFiniteError", "Prefetcher", "Program", "ProgramSampler",
+           "build_optimizers", "data_init_batch", "make_source", "record_evaluation", "save_samples_figure", "train"]

@@ -19,8 +19,8 @@ from jaxgan import data
 from jaxgan.checkpoint import Checkpointer, NonFiniteStateError
 from jaxgan.config import validate
 from jaxgan.data import MIXTURES
-from jaxgan.evaluation import EVAL_KEY_SALT, Evaluator, evaluate_game
-from jaxgan.run.program import Program, data_init_batch, make_source
+from jaxgan.evaluation import Evaluations, eval_key
+from jaxgan.run.program import Program, ProgramSampler, data_init_batch, make_source
 from jaxgan.workdir import (WorkdirLock, check_config_change, describe_holder, read_run_config, record_config,
                             truncate_metrics)
 from jaxgan.writers import MetricWriter
@@ -70,10 +70,6 @@ class Prefetcher:
         if self._ahead is not None:
             self._ahead.cancel()
         self._pool.shutdown(wait=True)
-
-
-def eval_key(config):
-    return jax.random.fold_in(jax.random.key(config.seed), EVAL_KEY_SALT)
 
 
 def _first_non_finite(metrics):
@@ -194,9 +190,10 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
         truncate_metrics(os.path.join(workdir, "metrics.jsonl"), step)
     _save_config(config, workdir, step, changes if resumed else None)
     writer = MetricWriter(workdir, tensorboard=config.train.tensorboard, resumed_at=step if resumed else None)
-    if hasattr(source, "describe") and jax.process_index() == 0:  # the labeled subset a source chose
-        with open(os.path.join(workdir, "labeled_subset.json"), "w") as f:
-            json.dump(source.describe(config.seed), f)
+    if jax.process_index() == 0:
+        for name, record in source.records(config.seed).items():  # e.g. the labeled subset a source chose
+            with open(os.path.join(workdir, f"{name}.json"), "w") as f:
+                json.dump(record, f)
     saved_step = step if resumed else None
     state = program.to_device(state)
     t = config.train
@@ -222,7 +219,7 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
     def due(interval):
         return interval > 0 and step % interval == 0
 
-    evaluator = Evaluator(config)
+    evaluations = Evaluations(config)
     evaluation = None
     batches = Prefetcher(source, fused)
     try:
@@ -254,8 +251,9 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
                 if due(t.eval_every) or due(t.plot_every):
                     samples = program.samples(state, eval_key(config))
                     if due(t.eval_every):
-                        evaluation = record_evaluation(evaluator, workdir, writer, samples, step, key=eval_key(config),
-                                                       use_ema=program.default_use_ema(), program=program, state=state)
+                        evaluation = record_evaluation(evaluations, ProgramSampler(program, state), workdir, writer,
+                                                       step, key=eval_key(config), use_ema=program.default_use_ema(),
+                                                       samples=samples)
                     if due(t.plot_every):
                         _plot_samples(config, workdir, samples, step)
                 if due(t.checkpoint_every):
@@ -268,8 +266,8 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
         checkpoints.close()
     samples = program.samples(state, eval_key(config))
     if evaluation is None or evaluation["step"] != step:
-        evaluation = record_evaluation(evaluator, workdir, None, samples, step, key=eval_key(config),
-                                       use_ema=program.default_use_ema(), program=program, state=state)
+        evaluation = record_evaluation(evaluations, ProgramSampler(program, state), workdir, None, step,
+                                       key=eval_key(config), use_ema=program.default_use_ema(), samples=samples)
     _plot_samples(config, workdir, samples, step)
     steady = call_times[1:] or call_times
     median_call = statistics.median(steady) if steady else float("nan")
@@ -287,13 +285,10 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
     }
 
 
-def record_evaluation(evaluator, workdir, writer, samples, step, *, key, use_ema, name=None, program=None, state=None):
-    """Evaluate, write `eval/<name or step_N>.json` (values + protocol) and TensorBoard scalars.
-    With `program` and `state`, the game's own measures (`jaxgan.evaluation.evaluate_game`) are included."""
-    game = None
-    if program is not None:
-        game = evaluate_game(evaluator.config, program, state, key=key, use_ema=use_ema, workdir=workdir, step=step)
-    evaluation = evaluator.evaluate(samples, step=step, key=key, use_ema=use_ema, game=game)
+def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_ema, name=None, samples=None):
+    """Evaluate (`evaluation.Evaluations`), write `eval/<name or step_N>.json` (values + protocol)
+    and TensorBoard scalars. `samples`: the evaluation's samples when drawn already."""
+    evaluation = evaluations.evaluate(sampler, key=key, use_ema=use_ema, step=step, workdir=workdir, samples=samples)
     if jax.process_index() == 0:
         os.makedirs(os.path.join(workdir, "eval"), exist_ok=True)
         with open(os.path.join(workdir, "eval", f"{name or f'step_{step:08d}'}.json"), "w") as f:

@@ -5,17 +5,20 @@ It never knows which GAN variant it runs: the game's spec (`jaxgan.games.get(con
 builds the networks, the step, the data source and the extra state.
 """
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jaxgan import backend, data, games, parallel
+from jaxgan.data import Source
 from jaxgan.data.images import to_model_range
-from jaxgan.data.translation import held_out
 from jaxgan.errors import DataError
 from jaxgan.games import decode, fuse_steps, generate, normal_latent
-from jaxgan.state import create
+from jaxgan.latents import Prior
+from jaxgan.optimizers import build_optimizer, phased_optimizer
+from jaxgan.state import TrainState, create
 
 
 def _parallel_mode(config, num_devices):
@@ -49,9 +52,8 @@ class Program:
         # batch axes: [seed,] fused step, critic step, example, features...
         self.example_axis = 3 if seeded else 2
         num_devices = (jax.device_count() if devices is None else len(self.devices)) if self.mode != "single" else 1
-        parallel.check_divisible(config.data.batch_size, num_devices)
-        if self.game.labels(config) == "subset":
-            parallel.check_divisible(config.game.labeled_batch_size, num_devices)
+        for size in self.game.batch_sizes(config):
+            parallel.check_divisible(size, num_devices)
         if self.mode == "single":
             self.step = parallel.single_device(step, cpu_convolutions=config.train.cpu_convolutions)
         elif self.mode == "jit":
@@ -90,10 +92,9 @@ class Program:
             latent_shape=self.game.generator_input_shape(c),
             sample_x=self.game.discriminator_example(c),
             key=key,
-            track_param_averages=c.historical_averaging > 0,
             extras=self.game.extras(c),
-            d_average=c.game.d_average_decay > 0,
             init_x=init_x,
+            **self.game.state_options(c),
         )
         keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
         return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])
@@ -133,20 +134,17 @@ class Program:
     def default_use_ema(self):
         return self.config.ema_decay > 0
 
-    def held_out_sources(self, num):
-        """The first `num` test sources (domain A) of a translation config, in [-1, 1]."""
-        d = self.config.data
-        return held_out(d.name, num, source=d.source, directory=d.dir, image_size=d.image_size)[0]
-
     def samples(self, state, key, num=None, use_ema=None):
         """Generator samples (S, N, ...) for every seed (S = 1 when training one seed); by default
         `eval.num_samples` from the EMA generator when EMA is on. They are drawn in batches of
         `eval.batch_size` (batch b from `fold_in(key, b)`), so memory does not grow with N.
-        Translation configs: the translations of the first N held-out sources (`key` unused)."""
+        A game whose samples are not drawn from a prior (translation) gives its held-out inputs
+        (`Game.held_out_inputs`), and the samples are their outputs (`key` unused)."""
         num = self.config.eval.num_samples if num is None else num
         use_ema = self.default_use_ema() if use_ema is None else use_ema
-        if data.is_translation_data(self.config.data):
-            return self.decode(state, self.held_out_sources(num), use_ema)
+        inputs = self.game.held_out_inputs(self.config, num)
+        if inputs is not None:
+            return self.decode(state, inputs, use_ema)
         batch = self.config.eval.batch_size
         state = self.from_device(state)
         chunks = [np.asarray(jax.device_get(self._sample(state, jax.random.fold_in(key, b), batch, use_ema)))
@@ -156,61 +154,32 @@ class Program:
         return out
 
 
-def make_source(config):
+class ProgramSampler:
+    """The `evaluation.Sampler` of a program's train state: what evaluators may call."""
+
+    def __init__(self, program: "Program", state: TrainState):
+        self.program, self.state = program, state
+        self.num_seeds: int = program.num_seeds
+        self.prior: Prior | None = program.prior
+
+    def samples(self, key: jax.Array, num: int, use_ema: bool) -> np.ndarray:
+        return self.program.samples(self.state, key, num, use_ema)
+
+    def decode(self, latents: np.ndarray, use_ema: bool) -> np.ndarray:
+        return self.program.decode(self.state, latents, use_ema)
+
+    def seed_states(self) -> list[TrainState]:
+        return self.program.seed_states(self.state)
+
+
+def make_source(config: Any) -> Source:
     """The training data source of `config`: its game's (`Game.source`), one stream per seed."""
     return games.get(config.game.name).source(
         config, batch_size=config.data.batch_size, n_critic=config.n_critic, seed=config.seed,
         num_streams=config.num_seeds, process_index=jax.process_index(), process_count=jax.process_count())
 
 
-def learning_rate(opt, num_steps):
-    """The learning rate (a float, or an optax schedule of the update count) of `opt`."""
-    if opt.schedule == "constant":
-        return opt.learning_rate
-    start = int(round(opt.decay_start * num_steps))
-    return optax.join_schedules(
-        [optax.constant_schedule(opt.learning_rate),
-         optax.linear_schedule(opt.learning_rate, 0.0, max(num_steps - start, 1))], [start])
-
-
-def build_optimizer(opt, num_steps=None):
-    """The optax transformation of `optimizer.g` / `optimizer.d`; `num_steps` (train.num_steps)
-    is needed by the linear_decay schedule."""
-    if opt.schedule != "constant" and num_steps is None:
-        raise ValueError(f"schedule {opt.schedule!r} needs num_steps")
-    rate = learning_rate(opt, num_steps)
-    if opt.name == "adam":
-        return optax.adam(rate, b1=opt.b1, b2=opt.b2, eps=opt.eps, eps_root=opt.eps_root)
-    if opt.name == "rmsprop":
-        return optax.rmsprop(rate, decay=opt.decay)
-    return optax.sgd(rate, momentum=opt.momentum or None)
-
-
-def phased_optimizer(transforms):
-    """One optax transformation made of a transformation per named phase (a player updated in
-    several phases per step, each with its own optimizer state: the phased AAE). Its state is
-    {phase: state}; `update` takes gradients {phase: grads} for the phases updated now, advances
-    only their states and returns the sum of their updates."""
-    transforms = dict(transforms)
-
-    def init(params):
-        return {name: tx.init(params) for name, tx in transforms.items()}
-
-    def update(grads, state, params=None):
-        unknown = sorted(set(grads) - set(transforms))
-        if unknown or not grads:
-            raise ValueError(f"phased optimizer: gradients must be keyed by some of the phases {sorted(transforms)}, "
-                             f"got {sorted(grads)}")
-        state, total = dict(state), None
-        for name, phase_grads in grads.items():
-            updates, state[name] = transforms[name].update(phase_grads, state[name], params)
-            total = updates if total is None else jax.tree.map(jnp.add, total, updates)
-        return total, state
-
-    return optax.GradientTransformation(init, update)
-
-
-def build_optimizers(config):
+def build_optimizers(config: Any) -> tuple:
     """(g_tx, d_tx) of a config. A schedule runs over each player's own number of updates: the
     generator's `train.num_steps`, the discriminator's `train.num_steps * n_critic` (it updates
     n_critic times per step), so that both decay over the whole run. A game with generator phases
