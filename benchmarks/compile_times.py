@@ -11,8 +11,6 @@ JAX's own start-up is not counted.
 """
 
 import argparse
-import glob
-import importlib
 import json
 import os
 import time
@@ -20,6 +18,7 @@ import time
 import jax
 
 from benchmarks.throughput import apply_overrides
+from experiments import load_recipe, recipe_names
 from jaxgan.bench import environment, random_batch
 from jaxgan.run import Program
 
@@ -27,18 +26,12 @@ LIMIT_S = 30.0
 
 
 def recipes():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    names = []
-    for path in sorted(glob.glob(os.path.join(root, "experiments", "*.py"))):
-        name = os.path.splitext(os.path.basename(path))[0]
-        if hasattr(importlib.import_module(f"experiments.{name}"), "get_config"):
-            names.append(name)
-    return names
+    return sorted(recipe_names())
 
 
 def compile_time(recipe, overrides=None):
     """Seconds to lower and compile `recipe`'s train step (with config `overrides`)."""
-    config = apply_overrides(importlib.import_module(f"experiments.{recipe}").get_config(), overrides)
+    config = apply_overrides(load_recipe(recipe).get_config(), overrides)
     program = Program(config)
     state = program.to_device(program.init_state())
     batch = program.place_batch(random_batch(program, config, config.data.batch_size, jax.random.key(0)))

@@ -13,7 +13,7 @@ appended to DIR/results.jsonl as soon as it is measured):
 
   env      versions, device, `nvidia-smi`, XLA flags; the matmul peak in float32 (JAX's default
            precision: TF32 on NVIDIA GPUs) and bfloat16, measured by JAX in this run.
-  train    `jaxgan train` of experiments/dcgan.py on MNIST (official files, data.source=idx) for a
+  train    `jaxgan train` of experiments/images/dcgan.py on MNIST (official files, data.source=idx) for a
            few thousand steps, alone on the device, evaluated at the end (FID, KID,
            precision/recall, IS with the shipped MNIST classifier); its sample grid is copied to
            DIR/samples.png.
@@ -61,15 +61,23 @@ from typing import NamedTuple
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")  # leave room for the PyTorch process
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
+import jax
+import jax.numpy as jnp
 
-from benchmarks import throughput  # noqa: E402
-from jaxgan import backend, bench  # noqa: E402
+from benchmarks import throughput
+from jaxgan import backend, bench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTIONS = ("env", "train", "targets", "choices", "table", "compile")
-TABLE_MODELS = ("dcgan32", "dcgan64", "wgan_gp28", "sngan_resnet32", "pix2pix32", "cyclegan32", "mlp_2d_fused100_seeds10")
+TABLE_MODELS = (
+    "dcgan32",
+    "dcgan64",
+    "wgan_gp28",
+    "sngan_resnet32",
+    "pix2pix32",
+    "cyclegan32",
+    "mlp_2d_fused100_seeds10",
+)
 TARGET_MODELS = ("dcgan64", "wgan_gp28")
 DTYPES = ("float32", "bfloat16")
 COMPILE_LIMIT_S = 60.0
@@ -173,7 +181,7 @@ def _nvidia_smi():
 
 def section_env(args, size, record, budget, state):
     platform_name = backend.platform()
-    record("env", status="done", date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    record("env", status="done", date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
            backend=jax.default_backend(), platform=platform_name, devices=[str(d) for d in jax.devices()],
            device_kind=jax.devices()[0].device_kind, device_count=jax.device_count(), versions=_package_versions(),
            nvidia_smi=_nvidia_smi(), xla_flags=os.environ.get("XLA_FLAGS", ""),
@@ -199,12 +207,17 @@ def section_train(args, size, record, budget, state):
     mnist = _mnist_dir(args.data_dir)
     what = {"recipe": "dcgan", "data": "mnist"}
     if mnist is None:
-        record("train", **what, status="skipped", reason=f"no MNIST files (train-images-idx3-ubyte.gz) in {args.data_dir!r}")
+        record(
+            "train",
+            **what,
+            status="skipped",
+            reason=f"no MNIST files (train-images-idx3-ubyte.gz) in {args.data_dir!r}",
+        )
         return
     steps = size["train_steps"]
     workdir = os.path.join(args.workdir, "train_dcgan_mnist")
     shutil.rmtree(workdir, ignore_errors=True)
-    argv = ["train", "--config", os.path.join(ROOT, "experiments", "dcgan.py"), "--config.data.source=idx",
+    argv = ["train", "--config", os.path.join(ROOT, "experiments", "images", "dcgan.py"), "--config.data.source=idx",
             f"--config.data.dir={mnist}", f"--config.train.num_steps={steps}", f"--config.train.plot_every={steps}",
             f"--config.train.checkpoint_every={steps}", "--config.train.eval_every=0", "--config.train.log_every=100",
             "--config.train.progress=False", "--config.train.tensorboard=False",
@@ -267,23 +280,69 @@ def _job(section, what, model, batch, overrides, changes=None, torch_modes=()):
 #  {option: (config overrides, backend choice changes)})
 CHOICE_EXPERIMENTS = [
     # Not measured on the H200 yet (2026-11-30): first.
-    ("critic_conv", "DCGAN-64 step (critic differentiated once)", "dcgan64", -1,
-     {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})}),
-    ("donate_state", "DCGAN-64 step, state donated to the step or copied", "dcgan64", -1,
-     {"True": ({}, {"donate_state": True}), "False": ({}, {"donate_state": False})}),
-    ("fused_steps", "DCGAN-32, steps per compiled call (time per step)", "dcgan32", 0,
-     {"1": ({"train.fused_steps": 1}, {}), "10": ({"train.fused_steps": 10}, {})}),
-    ("fused_steps", "MLP 2D, steps per compiled call (time per step)", "mlp_2d", 0,
-     {"1": ({"train.fused_steps": 1}, {}), "100": ({"train.fused_steps": 100}, {})}),
-    ("upsample", "CycleGAN step (2 x 2 transposed 3x3 convs)", "cyclegan32", 0,
-     {"transpose": ({"model.upsample": "transpose"}, {}), "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {})}),
+    (
+        "critic_conv",
+        "DCGAN-64 step (critic differentiated once)",
+        "dcgan64",
+        -1,
+        {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})},
+    ),
+    (
+        "donate_state",
+        "DCGAN-64 step, state donated to the step or copied",
+        "dcgan64",
+        -1,
+        {"True": ({}, {"donate_state": True}), "False": ({}, {"donate_state": False})},
+    ),
+    (
+        "fused_steps",
+        "DCGAN-32, steps per compiled call (time per step)",
+        "dcgan32",
+        0,
+        {"1": ({"train.fused_steps": 1}, {}), "10": ({"train.fused_steps": 10}, {})},
+    ),
+    (
+        "fused_steps",
+        "MLP 2D, steps per compiled call (time per step)",
+        "mlp_2d",
+        0,
+        {"1": ({"train.fused_steps": 1}, {}), "100": ({"train.fused_steps": 100}, {})},
+    ),
+    (
+        "upsample",
+        "CycleGAN step (2 x 2 transposed 3x3 convs)",
+        "cyclegan32",
+        0,
+        {
+            "transpose": ({"model.upsample": "transpose"}, {}),
+            "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {}),
+        },
+    ),
     # Measured on the H200 (README "Speed"): again, to confirm.
-    ("upsample", "DCGAN-64 step (G: 4 transposed convs)", "dcgan64", -1,
-     {"transpose": ({"model.upsample": "transpose"}, {}), "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {})}),
-    ("critic_conv_with_penalty", "WGAN-GP step (critic differentiated twice)", "wgan_gp28", -1,
-     {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})}),
-    ("max_unrolled", "WGAN-GP step, n_critic 5: unrolled (8) or lax.scan (0)", "wgan_gp28_n_critic5", 0,
-     {"8": ({}, {"max_unrolled": 8}), "0": ({}, {"max_unrolled": 0})}),
+    (
+        "upsample",
+        "DCGAN-64 step (G: 4 transposed convs)",
+        "dcgan64",
+        -1,
+        {
+            "transpose": ({"model.upsample": "transpose"}, {}),
+            "transpose_dilated": ({"model.upsample": "transpose_dilated"}, {}),
+        },
+    ),
+    (
+        "critic_conv_with_penalty",
+        "WGAN-GP step (critic differentiated twice)",
+        "wgan_gp28",
+        -1,
+        {"xla": ({"model.d_conv": "xla"}, {}), "matmul": ({"model.d_conv": "matmul"}, {})},
+    ),
+    (
+        "max_unrolled",
+        "WGAN-GP step, n_critic 5: unrolled (8) or lax.scan (0)",
+        "wgan_gp28_n_critic5",
+        0,
+        {"8": ({}, {"max_unrolled": 8}), "0": ({}, {"max_unrolled": 0})},
+    ),
 ]
 
 
@@ -298,9 +357,16 @@ def plan(args, size, sections, with_torch):
         for model in TARGET_MODELS:
             for dtype in DTYPES:
                 if wanted(model):
-                    targets.append(_job("targets", {"model": model, "batch": size["target_batch"], "dtype": dtype}, model,
-                                        size["target_batch"], _overrides(model, args.size, dtype),
-                                        torch_modes=("eager", "compile") if with_torch else ()))
+                    targets.append(
+                        _job(
+                            "targets",
+                            {"model": model, "batch": size["target_batch"], "dtype": dtype},
+                            model,
+                            size["target_batch"],
+                            _overrides(model, args.size, dtype),
+                            torch_modes=("eager", "compile") if with_torch else (),
+                        )
+                    )
     done = {(j.model, j.batch, dict(j.what)["dtype"]) for j in targets}
     if "table" in sections:
         for batch in sorted(size["batches"], reverse=True):
@@ -317,9 +383,16 @@ def plan(args, size, sections, with_torch):
                 continue
             batch = size["batches"][batch_index]
             for option, (extra, changes) in options.items():
-                choices.append(_job("choices", {"choice": choice, "option": option, "what": what, "model": model,
-                                                "batch": batch}, model, batch, _overrides(model, args.size, extra=extra),
-                                    changes))
+                choices.append(
+                    _job(
+                        "choices",
+                        {"choice": choice, "option": option, "what": what, "model": model, "batch": batch},
+                        model,
+                        batch,
+                        _overrides(model, args.size, extra=extra),
+                        changes,
+                    )
+                )
     largest = max(size["batches"])
     return targets + [j for j in table if j.batch == largest] + choices + [j for j in table if j.batch != largest]
 
@@ -409,8 +482,16 @@ def measure_jobs(args, size, sections, record, budget, state):
     jobs = plan(args, size, sections, state["torch"] is not None)
     torch = state["torch"]
     if torch is not None:
-        builds = {(throughput.TORCH_MODELS[j.model], j.batch, mode == "compile", dict(j.overrides).get("model.dtype", "float32"))
-                  for j in jobs for mode in j.torch_modes}
+        builds = {
+            (
+                throughput.TORCH_MODELS[j.model],
+                j.batch,
+                mode == "compile",
+                dict(j.overrides).get("model.dtype", "float32"),
+            )
+            for j in jobs
+            for mode in j.torch_modes
+        }
         for build in sorted(builds, key=lambda b: b[2]):  # eager builds first
             torch.prebuild(*build)
     reserve = size["timing_reserve"]  # seconds at full size (the budget scales them)
@@ -440,9 +521,19 @@ def measure_jobs(args, size, sections, record, budget, state):
     if "choices" in sections and (not args.choices or "optimize_init" in args.choices.split(",")):
         # last, so that its compilations run alone (PyTorch's builds are done)
         for option in (True, False):
-            _attempt(record, "choices", budget, 40, {"choice": "optimize_init", "option": str(option),
-                                                    "what": "CycleGAN initialization (compile + run)", "model": "cyclegan32"},
-                     lambda: _init_time(args, {"optimize_init": option}))
+            _attempt(
+                record,
+                "choices",
+                budget,
+                40,
+                {
+                    "choice": "optimize_init",
+                    "option": str(option),
+                    "what": "CycleGAN initialization (compile + run)",
+                    "model": "cyclegan32",
+                },
+                lambda: _init_time(args, {"optimize_init": option}),
+            )
 
 
 def start_compile_section(args, size):
@@ -461,7 +552,9 @@ def start_compile_section(args, size):
         if args.size == "tiny":
             command += ["--override", json.dumps(TINY_WIDTH)]
         log = open(os.path.join(args.workdir, f"compile_{w}.log"), "w")
-        processes.append((subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), out, chunk, log))
+        processes.append(
+            (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), out, chunk, log)
+        )
     return processes, workers
 
 
@@ -504,64 +597,100 @@ def report(record, size_name):
         if r["status"] == "done":
             lines.append(f"matmul peak {r['dtype']} ({r['n']}^3 jnp.dot): {r['flop_per_s'] / 1e12:.1f} TFLOP/s")
     for r in record.section("train"):
-        lines += ["", "## Training run (experiments/dcgan.py on MNIST)", ""]
+        lines += ["", "## Training run (experiments/images/dcgan.py on MNIST)", ""]
         if r["status"] != "done":
             lines.append(f"{r['status']}: {r.get('reason') or r.get('error')}")
             continue
-        summary = ", ".join(f"{k} {v['mean']:.4g}" for k, v in r["summary"].items() if isinstance(v, dict) and "mean" in v)
+        summary = ", ".join(
+            f"{k} {v['mean']:.4g}" for k, v in r["summary"].items() if isinstance(v, dict) and "mean" in v
+        )
         lines.append(f"{r['steps']} steps at batch {r['batch']}, width {r['width']}: {r['train_wall_s']:.1f} s wall "
                      f"(compile, training, final evaluation); final checkpoint: {summary}; protocol {r['protocol']}")
     compared = [r for r in record.section("targets") + record.section("table") if r["status"] == "done"]
     if compared:
-        lines += ["", "## Throughput (one D and one G update per iteration; ms are medians)", "",
-                  "| model | batch | dtype | compile s | jaxgan ms | images/s | GFLOP/iter | TFLOP/s | of peak | XLA MB "
-                  "| torch eager ms | torch.compile ms | jaxgan / eager | jaxgan / compile |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Throughput (one D and one G update per iteration; ms are medians)",
+            "",
+            "| model | batch | dtype | compile s | jaxgan ms | images/s | GFLOP/iter | TFLOP/s | of peak | XLA MB "
+            "| torch eager ms | torch.compile ms | jaxgan / eager | jaxgan / compile |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in sorted(compared, key=lambda r: (TABLE_MODELS.index(r["model"]) if r["model"] in TABLE_MODELS else 99,
                                                  r["batch"], r["dtype"])):
             memory = _fmt(r["xla_bytes"] / 2**20, 0) if r.get("xla_bytes") else "-"
-            lines.append(f"| {r['model']} | {r['batch']} | {r['dtype']} | {r['compile_s']:.1f} | {r['step_ms_median']:.2f} "
-                         f"| {r['images_per_s']:,.0f} | {r['gflop_per_step']:.2f} | {r['gflop_per_s'] / 1e3:.2f} "
-                         f"| {100 * r['fraction_of_matmul_peak']:.1f}% | {memory} | {_fmt(r.get('torch_eager_ms'), 2)} "
-                         f"| {_fmt(r.get('torch_compile_ms'), 2)} | {_fmt(r.get('ratio_to_torch_eager'), 2)} "
-                         f"| {_fmt(r.get('ratio_to_torch_compile'), 2)} |")
+            lines.append(
+                f"| {r['model']} | {r['batch']} | {r['dtype']} | {r['compile_s']:.1f} | {r['step_ms_median']:.2f} "
+                f"| {r['images_per_s']:,.0f} | {r['gflop_per_step']:.2f} | {r['gflop_per_s'] / 1e3:.2f} "
+                f"| {100 * r['fraction_of_matmul_peak']:.1f}% | {memory} | {_fmt(r.get('torch_eager_ms'), 2)} "
+                f"| {_fmt(r.get('torch_compile_ms'), 2)} | {_fmt(r.get('ratio_to_torch_eager'), 2)} "
+                f"| {_fmt(r.get('ratio_to_torch_compile'), 2)} |"
+            )
         by_key = {(r["model"], r["batch"], r["dtype"]): r for r in compared}
-        speedups = [f"{m} @ {b}: {by_key[(m, b, 'float32')]['step_ms_median'] / by_key[(m, b, 'bfloat16')]['step_ms_median']:.2f}x"
-                    for (m, b, d) in sorted(by_key) if d == "float32" and (m, b, "bfloat16") in by_key]
+        speedups = [
+            f"{m} @ {b}: "
+            f"{by_key[(m, b, 'float32')]['step_ms_median'] / by_key[(m, b, 'bfloat16')]['step_ms_median']:.2f}x"
+            for (m, b, d) in sorted(by_key)
+            if d == "float32" and (m, b, "bfloat16") in by_key
+        ]
         lines += ["", "bfloat16 speedup over float32 (step time ratio): " + "; ".join(speedups)]
     choices = record.section("choices")
     if choices:
-        lines += ["", "## Per-backend choices, measured both ways", "", "| choice | measured on | option | step ms | compile s | XLA MB |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Per-backend choices, measured both ways",
+            "",
+            "| choice | measured on | option | step ms | compile s | XLA MB |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in choices:
             if r["status"] != "done":
-                lines.append(f"| {r['choice']} | {r['what']} | {r['option']} | {r['status']}: {r.get('reason') or r.get('error', '')[:80]} | | |")
+                lines.append(
+                    f"| {r['choice']} | {r['what']} | {r['option']} | {r['status']}: "
+                    f"{r.get('reason') or r.get('error', '')[:80]} | | |"
+                )
             elif "init_s" in r:
                 lines.append(f"| {r['choice']} | {r['what']} | {r['option']} | {r['init_s']:.2f} s | | |")
             else:
                 memory = _fmt(r["xla_bytes"] / 2**20, 0) if r.get("xla_bytes") else "-"
-                lines.append(f"| {r['choice']} | {r['what']} @ {r['batch']} | {r['option']} | {r['step_ms_median']:.3f} "
-                             f"| {r['compile_s']:.1f} | {memory} |")
+                lines.append(
+                    f"| {r['choice']} | {r['what']} @ {r['batch']} | {r['option']} | {r['step_ms_median']:.3f} "
+                    f"| {r['compile_s']:.1f} | {memory} |"
+                )
         lines += ["", "fastest: " + "; ".join(f"{k}: {v}" for k, v in fastest_choices(choices).items())]
     compiles = record.section("compile")
     if compiles:
         done = [r for r in compiles if r["status"] == "done"]
-        lines += ["", f"## Compile time of every recipe's step ({done[0]['concurrent_workers'] if done else '?'} at a time)", "",
-                  "| recipe | model | batch | n_critic | compile s |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## Compile time of every recipe's step ({done[0]['concurrent_workers'] if done else '?'} at a time)",
+            "",
+            "| recipe | model | batch | n_critic | compile s |",
+            "|---|---|---|---|---|",
+        ]
         for r in compiles:
             if r["status"] == "done":
-                lines.append(f"| {r['recipe']} | {r['model']} | {r['batch']} | {r['n_critic']} | {r['compile_s']:.1f} |")
+                lines.append(
+                    f"| {r['recipe']} | {r['model']} | {r['batch']} | {r['n_critic']} | {r['compile_s']:.1f} |"
+                )
             else:
                 lines.append(f"| {r['recipe']} | | | | {r['status']} |")
         if done:
             slowest = max(done, key=lambda r: r["compile_s"])
             over = [r["recipe"] for r in done if r["compile_s"] >= COMPILE_LIMIT_S]
-            lines.append(f"\nslowest: {slowest['recipe']} {slowest['compile_s']:.1f} s; over {COMPILE_LIMIT_S:.0f} s: {over or 'none'}")
+            lines.append(
+                f"\nslowest: {slowest['recipe']} {slowest['compile_s']:.1f} "
+                f"s; over {COMPILE_LIMIT_S:.0f} s: {over or 'none'}"
+            )
     problems = [r for r in rows if r.get("status") in ("failed", "skipped")]
     if problems:
         lines += ["", "## Not measured", ""]
-        lines += [f"- {r['section']} {({k: r[k] for k in ('model', 'batch', 'dtype', 'choice', 'option', 'recipe') if k in r})}: "
-                  f"{r['status']}: {(r.get('reason') or r.get('error') or '')[:300]}" for r in problems]
+        lines += [
+            f"- {r['section']} "
+            f"{ ({k: r[k] for k in ('model', 'batch', 'dtype', 'choice', 'option', 'recipe') if k in r}) }: "
+            f"{r['status']}: {(r.get('reason') or r.get('error') or '')[:300]}"
+            for r in problems
+        ]
     return "\n".join(lines)
 
 
@@ -591,7 +720,9 @@ def main(argv=None):
                         help="folder holding the official MNIST .gz files (or a mnist/ folder of them)")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a temporary one)")
     parser.add_argument("--models", default="", help="comma list: only these models in targets and table")
-    parser.add_argument("--choices", default="", help="comma list: only these choices (e.g. max_unrolled,optimize_init)")
+    parser.add_argument(
+        "--choices", default="", help="comma list: only these choices (e.g. max_unrolled,optimize_init)"
+    )
     parser.add_argument("--compile-workers", type=int, default=1, help="programs compiled at once (threads)")
     parser.add_argument("--recipe-workers", type=int, default=2, help="processes of the compile section")
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
 # wheels in .whl/ (benchmarks/fetch_wheels.sh), reading MNIST from .device_data/; results go to
 # $OUT (default results/device), the log to $OUT/log.txt.
 #   benchmarks/device.sh [benchmarks.device ARGS]                  # the accelerator benchmark script
-#   benchmarks/device.sh --module experiments.accelerator_studies [ARGS]   # the reproduction studies
+#   benchmarks/device.sh --module experiments.studies.accelerator_studies [ARGS]   # the reproduction studies
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 MODULE=benchmarks.device

@@ -15,7 +15,6 @@ import time
 import jax
 
 from experiments import datasets_dir
-
 from jaxgan.config import base_config
 from jaxgan.evaluation import Evaluator
 from jaxgan.run import Program, eval_key

@@ -7,7 +7,6 @@ Prints a markdown table and writes JSON lines to --out (default results/bench_fu
 """
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -16,11 +15,12 @@ import time
 
 import jax
 
+from experiments import load_recipe
 from jaxgan.run import Program, make_source
 
 
 def measure(recipe, *, fused, seeds, repeats, min_steps):
-    config = importlib.import_module(f"experiments.{recipe}").get_config()
+    config = load_recipe(recipe).get_config()
     config.train.fused_steps = fused
     config.num_seeds = seeds
     program = Program(config)
@@ -47,9 +47,16 @@ def measure(recipe, *, fused, seeds, repeats, min_steps):
         jax.block_until_ready(metrics)
         rates.append(calls * fused / (time.perf_counter() - started))
     return {
-        "recipe": recipe, "fused_steps": fused, "seeds": seeds, "compile_s": compile_s,
-        "steps_per_s_median": statistics.median(rates), "steps_per_s_min": min(rates), "steps_per_s_max": max(rates),
-        "seed_steps_per_s_median": seeds * statistics.median(rates), "repeats": repeats, "steps_per_repeat": calls * fused,
+        "recipe": recipe,
+        "fused_steps": fused,
+        "seeds": seeds,
+        "compile_s": compile_s,
+        "steps_per_s_median": statistics.median(rates),
+        "steps_per_s_min": min(rates),
+        "steps_per_s_max": max(rates),
+        "seed_steps_per_s_median": seeds * statistics.median(rates),
+        "repeats": repeats,
+        "steps_per_repeat": calls * fused,
     }
 
 
@@ -74,8 +81,12 @@ def main(argv=None):
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         base = next(b for b in rows if b["recipe"] == r["recipe"] and b["fused_steps"] == 1 and b["seeds"] == 1)
-        print(f"| {r['recipe']} | {r['fused_steps']} | {r['seeds']} | {r['compile_s']:.2f} | {r['steps_per_s_median']:.0f} "
-              f"| {r['seed_steps_per_s_median']:.0f} | {r['seed_steps_per_s_median'] / base['seed_steps_per_s_median']:.2f}x |")
+        print(
+            f"| {r['recipe']} | {r['fused_steps']} | {r['seeds']} | "
+            f"{r['compile_s']:.2f} | {r['steps_per_s_median']:.0f} "
+            f"| {r['seed_steps_per_s_median']:.0f} | "
+            f"{r['seed_steps_per_s_median'] / base['seed_steps_per_s_median']:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def recipe_arguments(recipe, data_dir):
     common = ["--config.train.log_every=0", "--config.train.plot_every=0", "--config.train.eval_every=0",
               "--config.train.progress=False"]
     if recipe == "dcgan":
-        return [f"--config={ROOT}/experiments/dcgan.py", "--config.data.name=mnist", "--config.data.source=idx",
+        return [f"--config={ROOT}/experiments/images/dcgan.py", "--config.data.name=mnist", "--config.data.source=idx",
                 f"--config.data.dir={os.path.join(data_dir, 'mnist')}", "--config.eval.num_samples=500",
                 "--config.eval.metrics=", *common], 1
     fused = 100
@@ -77,16 +77,29 @@ def measure(recipe, repeats, data_dir):
     median = lambda case, key: statistics.median(r[case][key] for r in rounds)
     ratio = lambda off, on, key: statistics.median(r[off][key] / r[on][key] for r in rounds)
     entries = os.listdir(cache)
-    return {"recipe": recipe, "repeats": repeats, "cold_launch": cold,
-            "resume_to_first_step_s": {"cache_off": median("resume_off", "to_first_step_s"),
-                                       "cache_on": median("resume_on", "to_first_step_s"),
-                                       "ratio_off_to_on": ratio("resume_off", "resume_on", "to_first_step_s")},
-            "resume_process_s": {"cache_off": median("resume_off", "process_s"), "cache_on": median("resume_on", "process_s"),
-                                 "ratio_off_to_on": ratio("resume_off", "resume_on", "process_s")},
-            "sample_process_s": {"cache_off": median("sample_off", "process_s"), "cache_on": median("sample_on", "process_s"),
-                                 "ratio_off_to_on": ratio("sample_off", "sample_on", "process_s")},
-            "cache_entries": len(entries),
-            "cache_mb": sum(os.path.getsize(os.path.join(cache, n)) for n in entries) / 2**20, "rounds": rounds}
+    return {
+        "recipe": recipe,
+        "repeats": repeats,
+        "cold_launch": cold,
+        "resume_to_first_step_s": {
+            "cache_off": median("resume_off", "to_first_step_s"),
+            "cache_on": median("resume_on", "to_first_step_s"),
+            "ratio_off_to_on": ratio("resume_off", "resume_on", "to_first_step_s"),
+        },
+        "resume_process_s": {
+            "cache_off": median("resume_off", "process_s"),
+            "cache_on": median("resume_on", "process_s"),
+            "ratio_off_to_on": ratio("resume_off", "resume_on", "process_s"),
+        },
+        "sample_process_s": {
+            "cache_off": median("sample_off", "process_s"),
+            "cache_on": median("sample_on", "process_s"),
+            "ratio_off_to_on": ratio("sample_off", "sample_on", "process_s"),
+        },
+        "cache_entries": len(entries),
+        "cache_mb": sum(os.path.getsize(os.path.join(cache, n)) for n in entries) / 2**20,
+        "rounds": rounds,
+    }
 
 
 def table(rows):

@@ -12,14 +12,13 @@ printed as the first 16 hex digits for the initial state and after each step.
 
 import argparse
 import hashlib
-import importlib
 import json
 import os
 
 import jax
 import numpy as np
 
-from experiments import datasets_dir
+from experiments import datasets_dir, load_recipe
 from jaxgan.bench import random_batch
 from jaxgan.config import validate
 from jaxgan.run import Program, data_init_batch
@@ -40,7 +39,7 @@ def digest(tree):
 
 
 def small_config(recipe, data_dir):
-    config = importlib.import_module(f"experiments.{recipe}").get_config()
+    config = load_recipe(recipe).get_config()
     if config.data.name in ("mnist", "fashion_mnist"):
         config.data.source, config.data.dir = "idx", os.path.join(data_dir, config.data.name)
     elif config.data.source == "idx":

@@ -29,12 +29,13 @@ import sys
 import jax
 import jax.numpy as jnp
 
+from experiments import load_recipe
 from jaxgan import backend, bench
 
 
 def _image_recipe(recipe, data, **overrides):
     def build():
-        config = importlib.import_module(f"experiments.{recipe}").get_config()
+        config = load_recipe(recipe).get_config()
         config.data.name = data
         return apply_overrides(config, overrides)
 
@@ -52,7 +53,7 @@ def _fused(build, steps, seeds=1):
 
 
 def _mlp_mnist():
-    config = importlib.import_module("experiments.dcgan").get_config()
+    config = importlib.import_module("experiments.images.dcgan").get_config()
     config.model.name = "mlp"
     config.model.g_hidden = (256, 512, 1024)
     config.model.d_hidden = (512, 256)
@@ -63,7 +64,7 @@ def _mlp_mnist():
 
 def _translation(run):
     def build():
-        from experiments.translation_recipes import configure
+        from experiments.studies.translation_recipes import configure
 
         return configure(run, argparse.Namespace(data_dir="", width=32, steps=100))
 
@@ -72,25 +73,40 @@ def _translation(run):
 
 MODELS = {
     # name: (config builder, what one step is)
-    "mlp_2d": (_fused(_image_recipe("gan_ns_2d", "ring"), 1), "MLP GAN on the 2D ring: one D and one G update per call"),
-    "mlp_2d_fused100": (_fused(_image_recipe("gan_ns_2d", "ring"), 100),
-                        "the mlp_2d iteration, 100 fused into one compiled call (train.fused_steps); time per iteration"),
-    "mlp_2d_fused100_seeds10": (_fused(_image_recipe("gan_ns_2d", "ring"), 100, seeds=10),
-                                "mlp_2d_fused100 for 10 seeds vmapped in one program (num_seeds); time per iteration "
-                                "of all 10"),
+    "mlp_2d": (
+        _fused(_image_recipe("gan_ns_2d", "ring"), 1),
+        "MLP GAN on the 2D ring: one D and one G update per call",
+    ),
+    "mlp_2d_fused100": (
+        _fused(_image_recipe("gan_ns_2d", "ring"), 100),
+        "the mlp_2d iteration, 100 fused into one compiled call (train.fused_steps); time per iteration",
+    ),
+    "mlp_2d_fused100_seeds10": (
+        _fused(_image_recipe("gan_ns_2d", "ring"), 100, seeds=10),
+        "mlp_2d_fused100 for 10 seeds vmapped in one program (num_seeds); time per iteration of all 10",
+    ),
     "mlp_mnist": (_mlp_mnist, "MLP GAN on MNIST (G 256-512-1024 BN, D 512-256): one D and one G update"),
     "dcgan28": (_image_recipe("dcgan", "mnist"), "DCGAN 28x28, width 64: one D and one G update"),
     "dcgan32": (_image_recipe("dcgan", "cifar10"), "DCGAN 32x32 RGB, width 64: one D and one G update"),
     "dcgan64": (_image_recipe("dcgan", "celeb_a"), "DCGAN 64x64 RGB, width 64: one D and one G update"),
     "sngan_resnet32": (_image_recipe("sngan_resnet", "cifar10"), "SNGAN ResNet 32x32: 5 D and one G update"),
-    "wgan_gp28": (_image_recipe("wgan_gp", "mnist", **{"n_critic": 1}),
-                  "WGAN-GP DCGAN critic (LayerNorm) 28x28: one critic update with the penalty, one G update"),
-    "wgan_gp28_n_critic5": (_image_recipe("wgan_gp", "mnist"),
-                            "WGAN-GP as the recipe: 5 critic updates with the penalty per G update"),
-    "wgan_gp28_xla_critic": (_image_recipe("wgan_gp", "mnist", **{"n_critic": 1, "model.d_conv": "xla"}),
-                             "wgan_gp28 with the critic's convolutions as nn.Conv (model.d_conv='xla'), for comparison"),
+    "wgan_gp28": (
+        _image_recipe("wgan_gp", "mnist", **{"n_critic": 1}),
+        "WGAN-GP DCGAN critic (LayerNorm) 28x28: one critic update with the penalty, one G update",
+    ),
+    "wgan_gp28_n_critic5": (
+        _image_recipe("wgan_gp", "mnist"),
+        "WGAN-GP as the recipe: 5 critic updates with the penalty per G update",
+    ),
+    "wgan_gp28_xla_critic": (
+        _image_recipe("wgan_gp", "mnist", **{"n_critic": 1, "model.d_conv": "xla"}),
+        "wgan_gp28 with the critic's convolutions as nn.Conv (model.d_conv='xla'), for comparison",
+    ),
     "pix2pix32": (_translation("pix2pix_edges2mnist"), "Pix2Pix U-Net + PatchGAN, 32x32, width 32"),
-    "cyclegan32": (_translation("cyclegan_mnist2fashion"), "CycleGAN, two ResNet G (6 blocks) + two PatchGAN, 32x32, width 16"),
+    "cyclegan32": (
+        _translation("cyclegan_mnist2fashion"),
+        "CycleGAN, two ResNet G (6 blocks) + two PatchGAN, 32x32, width 16",
+    ),
 }
 
 
@@ -146,9 +162,8 @@ class TorchReference:
 
     def __init__(self, python, device="cpu"):
         import queue
-        import threading
-
         import tempfile
+        import threading
 
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         # stderr to a file: torch.compile can log more than a pipe holds, which would stall it.

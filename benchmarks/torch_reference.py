@@ -65,7 +65,11 @@ def dcgan(size, channels, width=64, latent=100, d_norm="batch"):
     g_layers = [nn.Linear(latent, start * start * features, bias=False), nn.Unflatten(1, (features, start, start)),
                 nn.BatchNorm2d(features, momentum=0.1), nn.ReLU()]
     for _ in range(stages - 1):
-        g_layers += [nn.ConvTranspose2d(features, features // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(features // 2), nn.ReLU()]
+        g_layers += [
+            nn.ConvTranspose2d(features, features // 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(features // 2),
+            nn.ReLU(),
+        ]
         features //= 2
     g_layers += [nn.ConvTranspose2d(features, channels, 4, 2, 1), nn.Tanh()]
     d_layers, in_channels = [], channels
@@ -212,12 +216,24 @@ def measure(name, *, batch, repeats, warmup, compile_mode, device="cpu", dtype="
         times.append(time.perf_counter() - started)
     if not all(v == v and abs(v) != float("inf") for v in values):
         raise FloatingPointError(f"{name}: non-finite losses {values}")
-    return {"model": name, "framework": "torch", "mode": "compile" if compile_mode else "eager", "batch": batch,
-            "device": device, "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
-            "dtype": dtype, "compiled": ("generator only" if name in WGAN_GP else "both") if compile_mode else "none",
-            "step_ms_median": 1e3 * statistics.median(times), "step_ms_min": 1e3 * min(times),
-            "step_ms_max": 1e3 * max(times), "warmup_s": warmup_s, "repeats": repeats, "threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version()}
+    return {
+        "model": name,
+        "framework": "torch",
+        "mode": "compile" if compile_mode else "eager",
+        "batch": batch,
+        "device": device,
+        "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
+        "dtype": dtype,
+        "compiled": ("generator only" if name in WGAN_GP else "both") if compile_mode else "none",
+        "step_ms_median": 1e3 * statistics.median(times),
+        "step_ms_min": 1e3 * min(times),
+        "step_ms_max": 1e3 * max(times),
+        "warmup_s": warmup_s,
+        "repeats": repeats,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def main(argv=None):
@@ -238,7 +254,10 @@ def main(argv=None):
         for line in sys.stdin:
             request = json.loads(line)
             if request["model"] not in MODELS:
-                print(json.dumps({"error": f"unknown model {request['model']!r}; choose from {sorted(MODELS)}"}), flush=True)
+                print(
+                    json.dumps({"error": f"unknown model {request['model']!r}; choose from {sorted(MODELS)}"}),
+                    flush=True,
+                )
                 continue
             try:
                 if request.get("build_only"):

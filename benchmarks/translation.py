@@ -1,5 +1,5 @@
 """Cost of the translation games on this machine: the whole Pix2Pix and CycleGAN train steps at
-the CPU sizes of `experiments.translation_recipes` (compile time, median step, images/s), and
+the CPU sizes of `experiments.studies.translation_recipes` (compile time, median step, images/s), and
 the CycleGAN generator's forward+backward with its 3x3 stride-2 transposed convolutions computed
 by phase decomposition (`transpose`, the library's) or by XLA's input-dilated convolution
 (`transpose_dilated`), in the same run.
@@ -19,7 +19,7 @@ import jax.numpy as jnp
 
 from benchmarks.upsampling import _time
 from experiments import datasets_dir
-from experiments.translation_recipes import configure
+from experiments.studies.translation_recipes import configure
 from jaxgan.nets.translation import ResNetTranslator
 from jaxgan.run import Program, make_source
 
@@ -40,9 +40,16 @@ def step_time(run, args):
         jax.block_until_ready(metrics)
         times.append(time.perf_counter() - started)
     median = statistics.median(times)
-    return {"run": run, "batch": config.data.batch_size, "width": config.model.g_width, "compile_and_first_s": compile_s,
-            "step_ms": 1e3 * median, "step_ms_min": 1e3 * min(times), "step_ms_max": 1e3 * max(times),
-            "images_per_s": config.data.batch_size / median}
+    return {
+        "run": run,
+        "batch": config.data.batch_size,
+        "width": config.model.g_width,
+        "compile_and_first_s": compile_s,
+        "step_ms": 1e3 * median,
+        "step_ms_min": 1e3 * min(times),
+        "step_ms_max": 1e3 * max(times),
+        "images_per_s": config.data.batch_size / median,
+    }
 
 
 def generator_time(upsample, *, width, blocks, size, batch, repeats):
@@ -74,7 +81,10 @@ def main(argv=None):
     print("| run | batch | width | compile + first step s | step ms (median) | images/s |")
     print("|---|---|---|---|---|---|")
     for r in steps:
-        print(f"| {r['run']} | {r['batch']} | {r['width']} | {r['compile_and_first_s']:.1f} | {r['step_ms']:.0f} | {r['images_per_s']:.0f} |")
+        print(
+            f"| {r['run']} | {r['batch']} | {r['width']} | {r['compile_and_first_s']:.1f} "
+            f"| {r['step_ms']:.0f} | {r['images_per_s']:.0f} |"
+        )
     base = generators[0]["forward_backward_ms"]
     print("\n| CycleGAN generator (width 16, 6 blocks, 32 x 32, batch 8) | forward+backward ms | vs transpose |")
     print("|---|---|---|")

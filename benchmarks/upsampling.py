@@ -47,9 +47,17 @@ def measure(size, method, *, batch, repeats, cpu_convolutions="eigen"):
     backward = jax.jit(jax.grad(loss), compiler_options=options)
     fwd = _time(forward, params, z, repeats=repeats)
     bwd = _time(backward, params, z, repeats=repeats)
-    return {"size": size, "method": method, "batch": batch, "cpu_convolutions": cpu_convolutions, "forward_ms": 1e3 * fwd[0], "forward_backward_ms": 1e3 * bwd[0],
-            "forward_backward_ms_min": 1e3 * bwd[1], "forward_backward_ms_max": 1e3 * bwd[2],
-            "params": sum(x.size for x in jax.tree.leaves(params))}
+    return {
+        "size": size,
+        "method": method,
+        "batch": batch,
+        "cpu_convolutions": cpu_convolutions,
+        "forward_ms": 1e3 * fwd[0],
+        "forward_backward_ms": 1e3 * bwd[0],
+        "forward_backward_ms_min": 1e3 * bwd[1],
+        "forward_backward_ms_max": 1e3 * bwd[2],
+        "params": sum(x.size for x in jax.tree.leaves(params)),
+    }
 
 
 def main(argv=None):
@@ -68,7 +76,9 @@ def main(argv=None):
         f.write(json.dumps({"machine": header}) + "\n")
         for size in map(int, args.sizes.split(",")):
             for method in UPSAMPLING:
-                row = measure(size, method, batch=args.batch, repeats=args.repeats, cpu_convolutions=args.cpu_convolutions)
+                row = measure(
+                    size, method, batch=args.batch, repeats=args.repeats, cpu_convolutions=args.cpu_convolutions
+                )
                 rows.append(row)
                 f.write(json.dumps(row) + "\n")
                 f.flush()

@@ -1,6 +1,6 @@
 """Train-step throughput of a config: the compiled step that `train` runs, timed on random batches.
 
-    jaxgan bench --config experiments/dcgan.py [--config.KEY=VALUE ...] [--batch 64,256]
+    jaxgan bench --config experiments/images/dcgan.py [--config.KEY=VALUE ...] [--batch 64,256]
         [--steps 10] [--devices N] [--out FILE.jsonl]
 
 For each batch size: compile time (`lower` + `compile`), median, min and max time of one
@@ -206,8 +206,11 @@ def table(rows, peak):
              "|---" * (11 if named else 10) + "|"]
     for r in rows:
         memory = f"{r['xla_bytes'] / 2**20:.0f}" if r["xla_bytes"] is not None else "-"
-        lines.append((f"| {r['model']} " if named else "")
-                     + f"| {r['batch']} | {r['devices']} | {r['cpu_convolutions']} | {r['compile_s']:.1f} "
-                     f"| {r['step_ms_median']:.1f} ({r['step_ms_min']:.1f}-{r['step_ms_max']:.1f}) | {r['images_per_s']:.0f} "
-                     f"| {r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | {100 * r['fraction_of_matmul_peak']:.0f}% | {memory} |")
+        lines.append(
+            (f"| {r['model']} " if named else "")
+            + f"| {r['batch']} | {r['devices']} | {r['cpu_convolutions']} | {r['compile_s']:.1f} "
+            f"| {r['step_ms_median']:.1f} ({r['step_ms_min']:.1f}-{r['step_ms_max']:.1f}) | {r['images_per_s']:.0f} "
+            f"| {r['gflop_per_step']:.2f} | {r['gflop_per_s']:.0f} | "
+            f"{100 * r['fraction_of_matmul_peak']:.0f}% | {memory} |"
+        )
     return "\n".join(lines)

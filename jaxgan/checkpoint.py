@@ -315,7 +315,7 @@ class Checkpointer:
                     write_checksums(self.folder(step))
                 _sync(f"jaxgan_checksums_{step}")
                 self._intact.add(step)
-            except Exception as error:
+            except Exception as error:  # an unverifiable checkpoint may fail in any way
                 errno = _disk_errno(error)
                 if errno is None:
                     raise
@@ -387,7 +387,7 @@ class Checkpointer:
                 restored = self._restore(like, candidate)
             except CheckpointError:
                 raise
-            except Exception as error:  # noqa: BLE001 (an unverifiable checkpoint may fail in any way)
+            except Exception as error:
                 report(f"checkpoint step {candidate} does not restore either ({type(error).__name__})")
                 continue
             report(f"restored step {candidate} without checksums: no intact checkpoint is left")
@@ -419,7 +419,7 @@ class Checkpointer:
         absl_logger.setLevel(logging.ERROR)
         try:
             metadata = ocp.StandardCheckpointer().metadata(os.path.join(self.folder(step), "state"))
-        except Exception:  # noqa: BLE001 (unreadable metadata: the caller re-raises the restore error)
+        except Exception:  # unreadable metadata: the caller re-raises the restore error
             return None
         finally:
             absl_logger.setLevel(level)

@@ -1,6 +1,6 @@
 """The `jaxgan` command.
 
-  jaxgan train    --config experiments/gan_ns_2d.py [--config.KEY=VALUE ...] --workdir DIR
+  jaxgan train    --config experiments/two_d/gan_ns_2d.py [--config.KEY=VALUE ...] --workdir DIR
                   [--step N] [--allow-config-change]
   jaxgan sample   --workdir DIR [--step N] [--num N] [--seed S] [--raw] [--out FILE.png]
                   [--by-class [--per-class N]]   (conditional models: one row per class)
@@ -8,7 +8,7 @@
                   [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
   jaxgan translate --checkpoint WORKDIR[/checkpoints/STEP] --input DIR [--output DIR]
                   [--direction a2b|b2a] [--raw]   (pix2pix / cyclegan runs)
-  jaxgan bench    --config experiments/dcgan.py [--config.KEY=VALUE ...] [--batch 64,256]
+  jaxgan bench    --config experiments/images/dcgan.py [--config.KEY=VALUE ...] [--batch 64,256]
                   [--steps N] [--devices N] [--out FILE.jsonl]   (step time on random batches)
   jaxgan data prepare NAME [--data-dir DIR] [--from DIR]
 
@@ -57,20 +57,22 @@ def _load_recipe(path):
     module = importlib.util.module_from_spec(spec)
 
     def where(error):
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if os.path.abspath(f.filename) == os.path.abspath(path)]
+        frames = [
+            f for f in traceback.extract_tb(error.__traceback__) if os.path.abspath(f.filename) == os.path.abspath(path)
+        ]
         return f"{path}, line {frames[-1].lineno}" if frames else path
 
     try:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         raise UsageError(f"{path}, line {error.lineno}: syntax error: {error.msg}") from None
-    except Exception as error:  # noqa: BLE001 (the user's file: name it and the line, whatever it raised)
+    except Exception as error:  # the user's file: name it and the line, whatever it raised
         raise UsageError(f"{where(error)}: importing the config file raised {type(error).__name__}: {error}") from error
     if not callable(getattr(module, "get_config", None)):
         raise UsageError(f"config file {path!r} has no get_config() function")
     try:
         config = module.get_config()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise UsageError(f"{where(error)}: get_config() raised {type(error).__name__}: {error}") from error
     if not isinstance(config, ConfigDict):
         raise UsageError(f"{path}: get_config() returned a {type(config).__name__}, not an ml_collections ConfigDict")
@@ -113,12 +115,11 @@ def _parse_train_config(argv):
     argv = _config_arguments(argv)
     paths = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
     if not paths:
-        raise UsageError("--config FILE is required (e.g. --config experiments/gan_ns_2d.py)")
+        raise UsageError("--config FILE is required (e.g. --config experiments/two_d/gan_ns_2d.py)")
     overrides = [a for a in argv if a.startswith("--config.")]
     others = [a for a in argv if not a.startswith(("--config=", "--config."))]
     if others:
         raise UsageError(f"unrecognized arguments: {' '.join(others)} (config values are set as --config.KEY=VALUE)")
-    _make_recipe_package_importable(paths[0])
     recipe = _load_recipe(paths[0])
     unknown = _unknown_override(recipe, overrides)
     if unknown:
@@ -133,19 +134,6 @@ def _parse_train_config(argv):
     return flag_values.config
 
 
-def _make_recipe_package_importable(path):
-    """Recipes may import their package's shared modules (`from experiments.image_common import
-    ...`): put the folder holding the recipe's top package on sys.path, as `python -m` would from
-    the repository root. The `jaxgan` script alone only has its own bin folder there."""
-    if not os.path.isfile(path):
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
-        folder = os.path.dirname(folder)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-
-
 def _restore(config, workdir, step):
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.run import Program
@@ -153,7 +141,9 @@ def _restore(config, workdir, step):
     program = Program(config)
     checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints, create=False)
     try:
-        state, _ = checkpointer.restore(program.init_state(), step=step, report=lambda line: print(f"jaxgan: {line}", file=sys.stderr))
+        state, _ = checkpointer.restore(
+            program.init_state(), step=step, report=lambda line: print(f"jaxgan: {line}", file=sys.stderr)
+        )
     finally:
         checkpointer.close()
     return program, state
@@ -170,7 +160,9 @@ def _common(parser):
 
 
 def _debug(parser):
-    parser.add_argument("--debug", action="store_true", help="show the traceback of user errors too (or JAXGAN_DEBUG=1)")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of user errors too (or JAXGAN_DEBUG=1)"
+    )
 
 
 def _cache(parser):
@@ -211,42 +203,65 @@ def _metrics_help():
             + describe())
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="jaxgan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser() -> argparse.ArgumentParser:
+    """The `jaxgan` command's argument parser (train and bench take their config flags after it)."""
+    parser = argparse.ArgumentParser(
+        prog="jaxgan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a recipe (resumes from the newest intact checkpoint)")
     _common(train)
     train.add_argument("--step", type=_at_least(0), default=None,
                        help="resume from this checkpoint (newer ones are moved to checkpoints.set_aside/)")
-    train.add_argument("--allow-config-change", action="store_true",
-                       help="resume although the config changes what the run computes (recorded in config_history.jsonl)")
+    train.add_argument(
+        "--allow-config-change",
+        action="store_true",
+        help="resume although the config changes what the run computes (recorded in config_history.jsonl)",
+    )
     sample = commands.add_parser("sample", help="draw samples from a checkpoint")
     _common(sample)
     sample.add_argument("--step", type=_at_least(0), default=None, help="checkpoint step (default: newest intact)")
     sample.add_argument("--num", type=_at_least(1), default=2500)
     sample.add_argument("--seed", type=int, default=0, help="sampling seed")
     sample.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
-    sample.add_argument("--out", default=None, help="PNG path (default WORKDIR/samples/sample_STEP.png); an .npz is written beside it")
+    sample.add_argument(
+        "--out", default=None, help="PNG path (default WORKDIR/samples/sample_STEP.png); an .npz is written beside it"
+    )
     sample.add_argument("--by-class", action="store_true",
                         help="conditional models: a grid with one row per class (InfoGAN: per categorical code value)")
-    sample.add_argument("--per-class", type=_at_least(1), default=10, help="columns of the --by-class grid (noise shared down a column)")
-    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint; writes WORKDIR/eval/*.json with the protocol")
+    sample.add_argument(
+        "--per-class", type=_at_least(1), default=10, help="columns of the --by-class grid (noise shared down a column)"
+    )
+    evaluate = commands.add_parser(
+        "evaluate", help="evaluate a checkpoint; writes WORKDIR/eval/*.json with the protocol"
+    )
     _common(evaluate)
     evaluate.add_argument("--step", type=_at_least(0), default=None, help="checkpoint step (default: newest intact)")
     evaluate.add_argument("--metrics", default=None, help=_metrics_help())
-    evaluate.add_argument("--num-samples", type=_at_least(1), default=None, help="generated samples per seed (default: eval.num_samples)")
-    evaluate.add_argument("--num-reference", type=_at_least(0), default=None, help="reference images (0 = the whole split)")
-    evaluate.add_argument("--batch-size", type=_at_least(1), default=None, help="evaluation batch size (independent of training)")
+    evaluate.add_argument(
+        "--num-samples", type=_at_least(1), default=None, help="generated samples per seed (default: eval.num_samples)"
+    )
+    evaluate.add_argument(
+        "--num-reference", type=_at_least(0), default=None, help="reference images (0 = the whole split)"
+    )
+    evaluate.add_argument(
+        "--batch-size", type=_at_least(1), default=None, help="evaluation batch size (independent of training)"
+    )
     evaluate.add_argument("--feature-network", default=None, help="points, mnist, fashion_mnist or inception")
-    evaluate.add_argument("--inception-weights", default=None, help="FID Inception .npz (see python -m jaxgan.metrics.inception)")
+    evaluate.add_argument(
+        "--inception-weights", default=None, help="FID Inception .npz (see python -m jaxgan.metrics.inception)"
+    )
     evaluate.add_argument("--data-dir", default=None, help="where the reference data are (default: the run's data.dir)")
     evaluate.add_argument("--seed", type=int, default=None, help="sampling seed (default: the run's eval key)")
     evaluate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
-    translate = commands.add_parser("translate", help="translate a folder of images with a pix2pix / cyclegan checkpoint")
+    translate = commands.add_parser(
+        "translate", help="translate a folder of images with a pix2pix / cyclegan checkpoint"
+    )
     translate.add_argument("--checkpoint", required=True,
                            help="the run's workdir (newest checkpoint) or WORKDIR/checkpoints/STEP")
-    translate.add_argument("--input", required=True, help="folder of images (png, jpg, ...), resized to the model's size")
+    translate.add_argument(
+        "--input", required=True, help="folder of images (png, jpg, ...), resized to the model's size"
+    )
     translate.add_argument("--output", default=None, help="folder for the translations (default: INPUT_translated)")
     translate.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
                            help="cyclegan: G (a2b) or F (b2a); pix2pix translates source -> target only")
@@ -261,14 +276,28 @@ def main(argv=None):
     prepare.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS's, ~/tensorflow_datasets)")
     prepare.add_argument("--from", dest="manual_dir", default=None, help="folder with the downloaded files (offline)")
     _debug(prepare)
-    bench = commands.add_parser("bench", help="time a recipe's compiled train step on random batches (no dataset needed)")
-    bench.add_argument("--batch", type=_batch_sizes, default=None, help="comma list of batch sizes (default: the recipe's)")
+    bench = commands.add_parser(
+        "bench", help="time a recipe's compiled train step on random batches (no dataset needed)"
+    )
+    bench.add_argument(
+        "--batch", type=_batch_sizes, default=None, help="comma list of batch sizes (default: the recipe's)"
+    )
     bench.add_argument("--steps", type=_at_least(1), default=10, help="timed calls after one warm-up call")
-    bench.add_argument("--devices", type=_at_least(1), default=None,
-                       help="train on the first N devices (default: all; on CPU, N virtual devices when more are asked)")
+    bench.add_argument(
+        "--devices",
+        type=_at_least(1),
+        default=None,
+        help="train on the first N devices (default: all; on CPU, N virtual devices when more are asked)",
+    )
     bench.add_argument("--out", default=None, help="append the environment and one JSON line per batch size here")
     _debug(bench)
     _cache(bench)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     args.argv = argv
     if args.command not in ("train", "bench") and rest:
@@ -346,8 +375,10 @@ def _sample(config, args):
 
         num_classes = program.prior.num_classes if program.prior is not None else 0
         if not num_classes:
-            raise UsageError(f"--by-class needs a conditional model (game cgan, acgan, infogan with "
-                             f"categorical codes, supervised / semi-supervised aae); this run's game is {config.game.name!r}")
+            raise UsageError(
+                f"--by-class needs a conditional model (game cgan, acgan, infogan with "
+                f"categorical codes, supervised / semi-supervised aae); this run's game is {config.game.name!r}"
+            )
         latents = class_grid_latents(program.prior, jax.random.key(args.seed), num_classes, args.per_class)
         samples = program.decode(state, latents, use_ema)
         out = args.out or os.path.join(args.workdir, "samples", f"by_class_{step:08d}.png")
@@ -418,7 +449,9 @@ def _translate(args):
     seed_state = program.seed_states(state)[0]
     params = seed_state.ema_params if program.default_use_ema() and not args.raw else seed_state.g_params
     method = "b_to_a" if args.direction == "b2a" else None
-    forward = jax.jit(lambda x: apply(seed_state.generator, params, seed_state.g_state, x, train=False, method=method)[0])
+    forward = jax.jit(
+        lambda x: apply(seed_state.generator, params, seed_state.g_state, x, train=False, method=method)[0]
+    )
     names, images = _read_images(args.input, games.get(config.game.name).generator_input_shape(config))
     output = args.output or os.path.normpath(args.input) + "_translated"
     os.makedirs(output, exist_ok=True)
@@ -434,7 +467,9 @@ def _translate(args):
 
 
 def _ask_for_cpu_devices(environ, count):
-    flags = [f for f in environ.get("XLA_FLAGS", "").split() if not f.startswith("--xla_force_host_platform_device_count")]
+    flags = [
+        f for f in environ.get("XLA_FLAGS", "").split() if not f.startswith("--xla_force_host_platform_device_count")
+    ]
     environ["XLA_FLAGS"] = " ".join(flags + [f"--xla_force_host_platform_device_count={count}"])
 
 
@@ -471,8 +506,12 @@ def _bench(args, rest):
         out.write(json.dumps({"environment": environment, "matmul_peaks": peaks, **recipe}) + "\n")
     try:
         for batch_size in args.batch or [config.data.batch_size]:
-            row = {**recipe, **bench.measure_config(config, batch_size, steps=args.steps, peak=peaks["peak"], devices=devices),
-                   "device": environment["device"], "versions": environment["versions"]}
+            row = {
+                **recipe,
+                **bench.measure_config(config, batch_size, steps=args.steps, peak=peaks["peak"], devices=devices),
+                "device": environment["device"],
+                "versions": environment["versions"],
+            }
             rows.append(row)
             if out is not None:
                 out.write(json.dumps(row) + "\n")
@@ -512,8 +551,9 @@ def _evaluation_config(config, args):
 
 
 def _evaluate(config, args):
-    import jax
     import time
+
+    import jax
 
     from jaxgan.evaluation import Evaluations, eval_key
     from jaxgan.run import ProgramSampler, record_evaluation

@@ -13,7 +13,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-
 NOISES = ("normal", "uniform")
 
 

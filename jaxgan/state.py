@@ -65,8 +65,20 @@ class TrainState(flax.struct.PyTreeNode):
     latent_shape: tuple = flax.struct.field(pytree_node=False)
 
 
-def create(*, generator, discriminator, g_tx, d_tx, latent_shape, sample_x, key, track_param_averages=False, extras=None,
-           d_average=False, init_x=None):
+def create(
+    *,
+    generator,
+    discriminator,
+    g_tx,
+    d_tx,
+    latent_shape,
+    sample_x,
+    key,
+    track_param_averages=False,
+    extras=None,
+    d_average=False,
+    init_x=None,
+):
     """Initialize a `TrainState`.
 
     Args:
@@ -122,7 +134,9 @@ def _create(key, sample_x, extras, init_x, *, generator, discriminator, g_tx, d_
         d_params, d_state = _split_variables(discriminator.init(d_key, x, train=False))
     else:  # the data-dependent init pass runs as in training, noise on (the Improved-GAN code's)
         noise_key = jax.random.fold_in(d_key, 1)
-        d_params, d_state = _split_variables(discriminator.init({"params": d_key, "noise": noise_key}, init_x, train=True))
+        d_params, d_state = _split_variables(
+            discriminator.init({"params": d_key, "noise": noise_key}, init_x, train=True)
+        )
     return TrainState(
         step=jnp.zeros((), jnp.int32),
         key=run_key,
@@ -134,7 +148,11 @@ def _create(key, sample_x, extras, init_x, *, generator, discriminator, g_tx, d_
         d_opt_state=d_tx.init(d_params),
         ema_params=jax.tree.map(jnp.copy, g_params),
         param_averages={
-            **({"g": jax.tree.map(jnp.copy, g_params), "d": jax.tree.map(jnp.copy, d_params)} if track_param_averages else {}),
+            **(
+                {"g": jax.tree.map(jnp.copy, g_params), "d": jax.tree.map(jnp.copy, d_params)}
+                if track_param_averages
+                else {}
+            ),
             **({"d_ema": jax.tree.map(jnp.copy, d_params)} if d_average else {}),
         },
         extras={} if extras is None else extras,

@@ -1,4 +1,4 @@
-"""Test set-up: 4 virtual CPU devices, a compilation cache shared by this session's tests and
+"""Test set-up: 4 virtual CPU devices, a compilation cache shared by this pytest run's tests and
 their subprocesses, and XLA:CPU's LLVM code generation at -O0 (all set before JAX is imported),
 and small shared builders."""
 
@@ -25,28 +25,30 @@ if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.1")
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-import optax  # noqa: E402
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
 
 # Subprocess workers import this file outside pytest (whose pythonpath has the checkout).
 _CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _CHECKOUT not in sys.path:
     sys.path.insert(0, _CHECKOUT)
 from experiments import datasets_dir  # noqa: E402
-from jaxgan import losses, parallel, state as state_lib  # noqa: E402
+from jaxgan import losses, parallel  # noqa: E402
+from jaxgan import state as state_lib  # noqa: E402
 from jaxgan.data.idx import SPLIT_FILES, where_to_get  # noqa: E402
-from jaxgan.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
 from jaxgan.games import Penalty, make_gan_step  # noqa: E402
-
+from jaxgan.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
 
 # Optimizers are static fields compared by identity: states meant to share a compiled step or
 # to be stacked must share the optimizer objects.
 ADAM = optax.adam(1e-3, b1=0.5)
 
 
-def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_name=None, seed=0, latent=4, averages=False):
+def small_state(
+    *, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_name=None, seed=0, latent=4, averages=False
+):
     generator = MLPGenerator(hidden=(16, 16), output_dim=2, norm=g_norm, axis_name=axis_name)
     discriminator = MLPDiscriminator(hidden=(16, 16), norm=d_norm, axis_name=axis_name)
     return state_lib.create(
@@ -62,7 +64,9 @@ def small_state(*, g_norm="batch", d_norm="layer", g_tx=None, d_tx=None, axis_na
 
 
 def ns_step(**kwargs):
-    return make_gan_step(d_loss=losses.minimax_discriminator_loss, g_loss=losses.non_saturating_generator_loss, **kwargs)
+    return make_gan_step(
+        d_loss=losses.minimax_discriminator_loss, g_loss=losses.non_saturating_generator_loss, **kwargs
+    )
 
 
 def wgan_gp_step(**kwargs):

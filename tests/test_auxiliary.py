@@ -18,7 +18,9 @@ LABELS = jnp.array([1, 2, 0, 0])
 
 def test_acgan_tfgan_vectors():
     np.testing.assert_allclose(losses.classification_loss(GEN, LABELS), 3.84974, atol=1e-5)
-    np.testing.assert_allclose(losses.classification_loss(REAL, LABELS) + losses.classification_loss(GEN, LABELS), 9.43950, atol=1e-5)
+    np.testing.assert_allclose(
+        losses.classification_loss(REAL, LABELS) + losses.classification_loss(GEN, LABELS), 9.43950, atol=1e-5
+    )
 
 
 def test_classification_takes_logits_not_probabilities():
@@ -61,8 +63,12 @@ def test_salimans_k_logit_loss_by_hand_and_as_k_plus_one_with_zero_fake_logit():
     )
     np.testing.assert_allclose(losses.salimans_discriminator_loss(lab, labels, unl, fake), expected, rtol=1e-5)
     pad = lambda l: jnp.concatenate([l, jnp.zeros((l.shape[0], 1))], axis=1)
-    unsupervised_k1 = losses.k_plus_one_discriminator_loss(pad(lab), labels, pad(unl), pad(fake)) - losses.classification_loss(pad(lab), labels)
-    unsupervised_salimans = losses.salimans_discriminator_loss(lab, labels, unl, fake) - losses.classification_loss(lab, labels)
+    unsupervised_k1 = losses.k_plus_one_discriminator_loss(
+        pad(lab), labels, pad(unl), pad(fake)
+    ) - losses.classification_loss(pad(lab), labels)
+    unsupervised_salimans = losses.salimans_discriminator_loss(lab, labels, unl, fake) - losses.classification_loss(
+        lab, labels
+    )
     np.testing.assert_allclose(unsupervised_salimans, unsupervised_k1, rtol=1e-5)
 
 
@@ -92,7 +98,10 @@ def test_feature_matching_and_reconstruction_terms():
     # TF-GAN's cycle_consistency_loss vector is 5.25, the average of the two terms; ours sums them.
     np.testing.assert_allclose(
         losses.cycle_consistency_loss(
-            jnp.array([[1.0, 2, 3], [4, 5, 6]]), jnp.array([[7.0, 8, 9], [10, 11, 12]]), jnp.array([1.0, 9]), jnp.array([-2.0, 3])
+            jnp.array([[1.0, 2, 3], [4, 5, 6]]),
+            jnp.array([[7.0, 8, 9], [10, 11, 12]]),
+            jnp.array([1.0, 9]),
+            jnp.array([-2.0, 3]),
         ),
         2 * 5.25,
     )
@@ -115,7 +124,10 @@ def test_historical_average_running_mean_and_penalty():
         (lambda l: losses.classification_loss(l, LABELS), (GEN / 4,)),
         (lambda l: losses.salimans_discriminator_loss(l, LABELS, l * 0.5, -l), (GEN / 4,)),
         (lambda l: losses.k_plus_one_discriminator_loss(l, LABELS, l * 0.5, -l), (GEN / 4,)),
-        (lambda m, s: losses.gaussian_code_loss(m, s, jnp.ones_like(m)), (jnp.array([[0.2, 0.1]]), jnp.array([[0.1, -0.3]]))),
+        (
+            lambda m, s: losses.gaussian_code_loss(m, s, jnp.ones_like(m)),
+            (jnp.array([[0.2, 0.1]]), jnp.array([[0.1, -0.3]])),
+        ),
     ],
 )
 def test_auxiliary_gradients_match_finite_differences(fn, args):
@@ -127,4 +139,11 @@ def test_remaining_terms_gradients_and_jit():
     for fn in (losses.l1_loss, losses.identity_loss, lambda x, y: losses.cycle_consistency_loss(x, y, y, x)):
         check_grads(fn, (a, b), order=1, modes=["rev"], atol=1e-2, rtol=1e-2)
         np.testing.assert_allclose(jax.jit(fn)(a, b), fn(a, b), rtol=1e-6)
-    check_grads(lambda p: techniques.historical_average_penalty({"w": p}, {"w": b}), (a,), order=2, modes=["rev"], atol=1e-2, rtol=1e-2)
+    check_grads(
+        lambda p: techniques.historical_average_penalty({"w": p}, {"w": b}),
+        (a,),
+        order=2,
+        modes=["rev"],
+        atol=1e-2,
+        rtol=1e-2,
+    )

@@ -28,7 +28,9 @@ def _convolutions_in_ynn_fusions(hlo_text):
 
 
 def _conv_kernel_gradient(x, w):
-    conv = lambda w: jax.lax.conv_general_dilated(x, w, (2, 2), ((1, 1), (1, 1)), dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    conv = lambda w: jax.lax.conv_general_dilated(
+        x, w, (2, 2), ((1, 1), (1, 1)), dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
     return jax.grad(lambda w: jax.numpy.sum(conv(w) ** 2))(w)
 
 
@@ -54,7 +56,7 @@ def test_compiler_options_only_on_cpu_and_bad_choice_is_named():
 
 
 def test_program_steps_compile_with_the_configured_convolutions():
-    from jaxgan.config import base_config, ConfigError, validate
+    from jaxgan.config import ConfigError, base_config, validate
     from jaxgan.run import Program
 
     config = base_config()
@@ -80,8 +82,8 @@ def test_init_state_is_compiled_unoptimized_and_equals_eager_initialization():
     optimizing each initializer's threefry); the values are op-by-op initialization's, per seed."""
     from jaxgan.config import base_config
     from jaxgan.games import get
-    from jaxgan.state import create
     from jaxgan.run import Program
+    from jaxgan.state import create
 
     assert backend.init_compiler_options(backend="cpu") == {"xla_backend_optimization_level": 0}
     assert backend.init_compiler_options(backend="gpu") is None
@@ -128,8 +130,7 @@ def test_gpu_choices_are_the_ones_measured_on_the_h200():
 
 
 def test_auto_resolves_through_the_backend_choices():
-    from experiments import dcgan, wgan_gp
-
+    from experiments.images import dcgan, wgan_gp
     from jaxgan.nets.family import critic_convolution, upsampling
 
     plain, penalized = dcgan.get_config().model, wgan_gp.get_config().model
@@ -208,8 +209,7 @@ def test_transposed_convolution_forms_share_parameters_and_values(net):
 
 
 def test_translation_games_refuse_an_upsampling_they_do_not_have():
-    from experiments import cyclegan
-
+    from experiments.translation import cyclegan
     from jaxgan.config import ConfigError, validate
 
     config = cyclegan.get_config()

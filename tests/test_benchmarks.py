@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import pytest
 
 from benchmarks import throughput
+from experiments import load_recipe
 from jaxgan import bench
 
 
@@ -58,11 +59,10 @@ def test_compare_takes_the_median_of_per_round_ratios(monkeypatch):
 @pytest.mark.parametrize("recipe, keys", [("cgan", {"x", "y"}), ("improved_gan_ssl", {"x", "x_labeled", "y_labeled"}),
                                           ("pix2pix", {"source", "target"})])
 def test_random_batches_have_the_keys_each_game_takes(recipe, keys):
-    import importlib
 
     from jaxgan.run import Program
 
-    config = importlib.import_module(f"experiments.{recipe}").get_config()
+    config = load_recipe(recipe).get_config()
     config.data.batch_size = 4
     program = Program(config)
     batch = bench.random_batch(program, config, 4, jax.random.key(0))
@@ -101,8 +101,9 @@ def test_device_script_runs_every_section_on_cpu_at_a_tiny_size(tmp_path):
     """benchmarks/device.py end to end at toy sizes, so it is ready whenever a GPU is."""
     import os
 
-    from benchmarks import device
     from conftest import SHARED_DATASETS
+
+    from benchmarks import device
 
     data_dir = os.path.join(SHARED_DATASETS, "mnist")
     device.main(["--size", "tiny", "--out", str(tmp_path), "--budget-s", "900", "--torch-python", "none",
@@ -112,7 +113,11 @@ def test_device_script_runs_every_section_on_cpu_at_a_tiny_size(tmp_path):
     assert {"env", "peak", "train", "compile_phase", "targets", "choices", "compile"} <= {r["section"] for r in rows}
     assert not [r for r in rows if r.get("status") == "failed"]
     env = rows[0]
-    assert env["platform"] == "cpu" and env["versions"]["jax"] == jax.__version__ and env["choices"]["upsample"] == "transpose"
+    assert (
+        env["platform"] == "cpu"
+        and env["versions"]["jax"] == jax.__version__
+        and env["choices"]["upsample"] == "transpose"
+    )
     train = next(r for r in rows if r["section"] == "train")
     if os.path.isdir(data_dir):
         assert train["status"] == "done" and train["steps"] == 4 and "fid" in train["summary"]
@@ -120,7 +125,9 @@ def test_device_script_runs_every_section_on_cpu_at_a_tiny_size(tmp_path):
     else:
         assert train["status"] == "skipped" and data_dir in train["reason"]
     targets = {r["dtype"]: r for r in rows if r["section"] == "targets"}
-    assert set(targets) == {"float32", "bfloat16"} and all(r["status"] == "done" and r["finite"] for r in targets.values())
+    assert set(targets) == {"float32", "bfloat16"} and all(
+        r["status"] == "done" and r["finite"] for r in targets.values()
+    )
     assert targets["bfloat16"]["overrides"]["model.dtype"] == "bfloat16"
     # the same computation in another dtype: the same FLOPs (plus the dtype conversions)
     assert targets["bfloat16"]["gflop_per_step"] == pytest.approx(targets["float32"]["gflop_per_step"], rel=0.03)
@@ -175,9 +182,9 @@ def _check_row(row, peaks, *, batch, seeds=1):
 
 
 @pytest.mark.parametrize("recipe, overrides, seeds, batches", [
-    ("gan_ns_2d.py", ["--config.train.fused_steps=10", "--config.num_seeds=3"], 3, [4, 8]),
-    ("cgan.py", ["--config.model.g_width=8", "--config.model.d_width=8"], 1, [4]),
-    ("pix2pix.py", ["--config.model.g_width=8", "--config.model.d_width=8"], 1, [4]),
+    ("two_d/gan_ns_2d.py", ["--config.train.fused_steps=10", "--config.num_seeds=3"], 3, [4, 8]),
+    ("labels/cgan.py", ["--config.model.g_width=8", "--config.model.d_width=8"], 1, [4]),
+    ("translation/pix2pix.py", ["--config.model.g_width=8", "--config.model.d_width=8"], 1, [4]),
 ])
 def test_bench_times_a_recipe_and_writes_every_field(tmp_path, capsys, small_peak, recipe, overrides, seeds, batches):
     header, rows, printed = _bench(tmp_path, capsys, "--config", f"experiments/{recipe}", *overrides,
@@ -198,7 +205,7 @@ def test_bench_times_a_recipe_and_writes_every_field(tmp_path, capsys, small_pea
 def test_bench_flops_are_one_iteration_of_the_unfused_step(tmp_path, capsys, small_peak):
     """A fused step of 10 iterations reports the FLOPs of one (counted on the unfused step),
     equal to the unfused recipe's, and the time of one iteration."""
-    base = ["--config", "experiments/gan_ns_2d.py", "--config.num_seeds=1", "--batch", "16", "--devices", "1"]
+    base = ["--config", "experiments/two_d/gan_ns_2d.py", "--config.num_seeds=1", "--batch", "16", "--devices", "1"]
     _, (fused,), _ = _bench(tmp_path, capsys, *base, "--config.train.fused_steps=10")
     (tmp_path / "bench.jsonl").unlink()
     _, (single,), _ = _bench(tmp_path, capsys, *base, "--config.train.fused_steps=1")
@@ -213,7 +220,7 @@ def test_bench_asks_for_more_virtual_cpu_devices_in_a_fresh_process(tmp_path):
     import sys
 
     out = tmp_path / "bench.jsonl"
-    done = subprocess.run([sys.executable, "-m", "jaxgan.cli", "bench", "--config", "experiments/gan_ns_2d.py",
+    done = subprocess.run([sys.executable, "-m", "jaxgan.cli", "bench", "--config", "experiments/two_d/gan_ns_2d.py",
                            "--config.num_seeds=1", "--config.train.fused_steps=1", "--batch", "16", "--steps", "1",
                            "--devices", "8", "--out", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -222,9 +229,9 @@ def test_bench_asks_for_more_virtual_cpu_devices_in_a_fresh_process(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--config", "experiments/dcgan.py", "--config.model.widht=8"], "unknown config key 'model.widht'"),
+    (["--config", "experiments/images/dcgan.py", "--config.model.widht=8"], "unknown config key 'model.widht'"),
     (["--config", "experiments/nope.py"], "config file 'experiments/nope.py' does not exist"),
-    (["--config", "experiments/dcgan.py", "--config.data.batch_size=6", "--devices", "4"], "not divisible"),
+    (["--config", "experiments/images/dcgan.py", "--config.data.batch_size=6", "--devices", "4"], "not divisible"),
 ])
 def test_bench_bad_recipe_is_the_same_one_line_error_as_train(capsys, args, message):
     from jaxgan import cli
@@ -239,7 +246,7 @@ def _recipes():
     import os
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    paths = sorted(glob.glob(os.path.join(root, "experiments", "*.py")))
+    paths = sorted(glob.glob(os.path.join(root, "experiments", "*", "*.py")))
     return [os.path.relpath(p, root) for p in paths if "def get_config" in open(p).read()]
 
 

@@ -45,8 +45,12 @@ def test_an_unwritable_cache_folder_is_a_user_error_naming_the_way_out(tmp_path)
 
 def _jaxgan(*arguments, **environment):
     # Not the test session's cache settings (conftest): the commands' own defaults.
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("JAX_COMPILATION_CACHE_DIR", "JAXGAN_COMPILATION_CACHE", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in ("JAX_COMPILATION_CACHE_DIR", "JAXGAN_COMPILATION_CACHE", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
+    }
     done = subprocess.run([sys.executable, "-m", "jaxgan.cli", *arguments], capture_output=True, text=True,
                           env={**env, **environment})
     assert done.returncode == 0, done.stderr
@@ -59,7 +63,7 @@ def _entries(folder):
 
 def test_a_relaunch_reads_every_program_from_the_cache_and_off_writes_nothing(tmp_path):
     cache, other, workdir = tmp_path / "cache", tmp_path / "other", tmp_path / "run"
-    config = ["--config", "experiments/gan_ns_2d.py", "--config.num_seeds=1", "--config.train.fused_steps=10",
+    config = ["--config", "experiments/two_d/gan_ns_2d.py", "--config.num_seeds=1", "--config.train.fused_steps=10",
               "--config.train.log_every=0", "--config.train.plot_every=0", "--config.eval.num_samples=200",
               "--config.train.progress=False", "--workdir", str(workdir)]
     _jaxgan("train", *config, "--config.train.num_steps=10", "--compilation-cache", str(cache))

@@ -36,7 +36,9 @@ def test_source_is_deterministic_resumable_and_process_split_invariant():
     resumed.set_state({"position": 1})
     np.testing.assert_array_equal(resumed.next(2)["x"], first[:, 1:])
     halves = [
-        SyntheticSource("grid", batch_size=8, n_critic=2, seed=3, num_streams=2, process_index=p, process_count=2).next(3)["x"]
+        SyntheticSource("grid", batch_size=8, n_critic=2, seed=3, num_streams=2, process_index=p, process_count=2).next(
+            3
+        )["x"]
         for p in range(2)
     ]
     np.testing.assert_array_equal(np.concatenate(halves, axis=3), first)
@@ -126,6 +128,7 @@ def test_mean_and_stderr():
 
 def test_tests_find_the_official_files_through_jaxgan_datasets_or_skip_saying_how(monkeypatch, tmp_path):
     import conftest
+
     from experiments import datasets_dir
 
     monkeypatch.setenv("JAXGAN_DATASETS", str(tmp_path))

@@ -7,11 +7,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import shared_dataset_dir as _dataset_dir
 
 from jaxgan.data.idx import load_idx_split, read_idx
 from jaxgan.metrics import domain_classifier as dc
-
-from conftest import shared_dataset_dir as _dataset_dir
 
 
 def test_read_idx_round_trip_and_errors(tmp_path):

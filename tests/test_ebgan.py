@@ -9,9 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-
 from conftest import max_abs_diff, run_jit_sharded, run_pmap, run_single, shared_dataset_dir
-from jaxgan import losses, parallel, state as state_lib
+
+from jaxgan import losses, parallel
+from jaxgan import state as state_lib
 from jaxgan.config import ConfigError, validate
 from jaxgan.games import make_ebgan_step
 from jaxgan.nets import AutoencoderDiscriminator, MLPGenerator
@@ -48,7 +49,11 @@ def test_autoencoder_energy_is_its_mean_squared_reconstruction_error():
     np.testing.assert_allclose(out["embedding"], code, rtol=1e-5, atol=1e-6)
 
 
-def ebgan_state(axis_name=None, tx=optax.adam(1e-3, b1=0.5)):
+# One optimizer object for every state: optimizers are static fields compared by identity.
+EBGAN_ADAM = optax.adam(1e-3, b1=0.5)
+
+
+def ebgan_state(axis_name=None, tx=EBGAN_ADAM):
     return state_lib.create(generator=MLPGenerator(hidden=(16,), output_dim=6, norm="batch", axis_name=axis_name),
                             discriminator=AutoencoderDiscriminator(hidden=(12, 4)), g_tx=tx, d_tx=tx,
                             latent_shape=(3,), sample_x=jnp.zeros((2, 6)), key=0)
@@ -88,7 +93,7 @@ def test_step_is_the_same_on_every_device_layout(form):
 def test_recipe_validates_builds_and_trains():
     from jaxgan.run import Program, make_source
 
-    config = importlib.import_module("experiments.ebgan").get_config()
+    config = importlib.import_module("experiments.images.ebgan").get_config()
     config.data.source, config.data.dir = "idx", shared_dataset_dir("mnist")
     validate(config)
     program = Program(config)
@@ -108,7 +113,7 @@ def test_recipe_validates_builds_and_trains():
     ({"game.class_weight": 2.0}, "game.class_weight=2.0 is for game.name in ['acgan', 'aae'], not 'ebgan'"),
 ])
 def test_bad_ebgan_configs_are_rejected(overrides, message):
-    config = importlib.import_module("experiments.ebgan").get_config()
+    config = importlib.import_module("experiments.images.ebgan").get_config()
     config.data.source, config.data.dir = "idx", "/nowhere"
     for key, value in overrides.items():
         group, name = key.split(".")

@@ -4,8 +4,8 @@ protocol record of an image run's evaluation."""
 import jax
 import numpy as np
 import pytest
-
 from conftest import shared_dataset_dir
+
 from jaxgan.evaluation import FeatureNetwork, MetricSettings, compute_metrics, extract, in_batches
 from jaxgan.metrics import stacked_mnist
 

@@ -113,6 +113,7 @@ def test_swd_ignores_brightness_and_contrast_and_separates_noise_from_digits():
     """Every level is normalized per channel and set, so an affine change of the fakes' values
     leaves the distance unchanged; noise is far from real images and real from real is close."""
     from conftest import shared_dataset_dir
+
     from jaxgan.data.images import open_images, to_model_range
 
     test = open_images("mnist", "test", source="idx", path=shared_dataset_dir("mnist"))

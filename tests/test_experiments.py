@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from experiments import mode_coverage
+from experiments.studies import mode_coverage
 
 
 def test_main_job_writes_table_plots_and_results(tmp_path, capsys):
@@ -46,13 +46,17 @@ def test_wgan_gp_covers_the_grid_at_the_papers_modes_and_kl_over_10_seeds(tmp_pa
 def test_pacgan_recipe_has_the_papers_networks_batch_and_training_set(packing):
     """fjxmlzn/PacGAN 2D config: G 2-400x4-2 (BatchNorm, no hidden bias), D 3 x 200 maxout with 5
     pieces on m packed points, Adam(1e-4, 0.8), 100 packs per batch, 100,000 packs per seed."""
-    from experiments import pacgan_2d
+    from experiments.two_d import pacgan_2d
     from jaxgan.config import validate
     from jaxgan.games import build_models
 
     config = validate(pacgan_2d.get_config(packing))
     assert config.data.batch_size == 100 * packing and config.data.train_size == 100_000 * packing
-    assert (config.optimizer.g.learning_rate, config.optimizer.g.b1) == (config.optimizer.d.learning_rate, config.optimizer.d.b1) == (1e-4, 0.8)
+    assert (
+        (config.optimizer.g.learning_rate, config.optimizer.g.b1)
+        == (config.optimizer.d.learning_rate, config.optimizer.d.b1)
+        == (1e-4, 0.8)
+    )
     generator, critic = build_models(config)
     g = generator.init(jax.random.key(0), jnp.zeros((4, 2)), train=False)["params"]
     kernels = [g[f"Dense_{k}"]["kernel"].shape for k in range(5)]
@@ -60,5 +64,9 @@ def test_pacgan_recipe_has_the_papers_networks_batch_and_training_set(packing):
     assert all("bias" not in g[f"Dense_{k}"] for k in range(4)) and "bias" in g["Dense_4"]
     d = critic.init(jax.random.key(0), jnp.zeros((4 * packing, 2)), train=False)["params"]
     d = d.get("inner", d)
-    assert [d[f"Maxout_{k}"]["Dense_0"]["kernel"].shape for k in range(3)] == [(2 * packing, 1000), (200, 1000), (200, 1000)]
+    assert [d[f"Maxout_{k}"]["Dense_0"]["kernel"].shape for k in range(3)] == [
+        (2 * packing, 1000),
+        (200, 1000),
+        (200, 1000),
+    ]
     assert d["Dense_0"]["kernel"].shape == (200, 1)

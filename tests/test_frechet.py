@@ -52,7 +52,9 @@ def test_closed_forms():
     assert frechet.frechet_distance(m, c, m, c) == pytest.approx(0.0, abs=1e-9)
     np.testing.assert_allclose(frechet.frechet_distance(m, c, m + 2.0, c), 4.0 * 10, rtol=1e-9)
     # Isotropic: d^2 = ||dm||^2 + D (s1 - s2)^2 for S = s^2 I
-    np.testing.assert_allclose(frechet.frechet_distance(np.zeros(5), 4 * np.eye(5), np.ones(5), np.eye(5)), 5 + 5 * (2 - 1) ** 2)
+    np.testing.assert_allclose(
+        frechet.frechet_distance(np.zeros(5), 4 * np.eye(5), np.ones(5), np.eye(5)), 5 + 5 * (2 - 1) ** 2
+    )
 
 
 def test_errors_name_the_problem():

@@ -12,15 +12,22 @@ import pytest
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import restored_state, with_overrides
 
-from jaxgan import cli, games, losses, state as state_lib
+from experiments import load_recipe
+from jaxgan import cli, games, losses
+from jaxgan import state as state_lib
 from jaxgan.config import ConfigError, base_config, validate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.labeled import SemiSupervisedSource, choose_labeled_subset
 from jaxgan.evaluation.labels import class_grid_latents, code_statistics, digits_found, matched_accuracy
-from jaxgan.games import (make_aae_step, make_acgan_step, make_cgan_step, make_infogan_step,
-                          make_semi_supervised_step)
+from jaxgan.games import make_aae_step, make_acgan_step, make_cgan_step, make_infogan_step, make_semi_supervised_step
 from jaxgan.latents import Prior
-from jaxgan.nets import AdversarialAutoencoder, AuxiliaryDiscriminator, CodeDiscriminators, MLPDiscriminator, MLPGenerator
+from jaxgan.nets import (
+    AdversarialAutoencoder,
+    AuxiliaryDiscriminator,
+    CodeDiscriminators,
+    MLPDiscriminator,
+    MLPGenerator,
+)
 from jaxgan.optimizers import phased_optimizer
 from jaxgan.run import Program, build_optimizers, train
 
@@ -118,9 +125,13 @@ def test_acgan_step_uses_class_logits_and_is_deterministic():
     batch = {"x": images(16), "y": labels(16)}
     new, metrics = step(state, batch)
     out = d.apply({"params": state.d_params}, batch["x"][0], train=False)
-    np.testing.assert_allclose(metrics["class_real"], losses.classification_loss(out["class_logits"], batch["y"][0]), rtol=1e-5)
+    np.testing.assert_allclose(
+        metrics["class_real"], losses.classification_loss(out["class_logits"], batch["y"][0]), rtol=1e-5
+    )
     np.testing.assert_allclose(metrics["real_logit"], jnp.mean(out["logit"]), rtol=1e-5)
-    np.testing.assert_allclose(metrics["d_total"], metrics["d_loss"] + metrics["class_real"] + metrics["class_fake"], rtol=1e-5)
+    np.testing.assert_allclose(
+        metrics["d_total"], metrics["d_loss"] + metrics["class_real"] + metrics["class_fake"], rtol=1e-5
+    )
     again, metrics_again = step(state, batch)
     assert max_abs_diff(new, again) == 0.0 and max_abs_diff(metrics, metrics_again) == 0.0
     with pytest.raises(ValueError, match=r"keys \['x', 'y'\]"):
@@ -237,8 +248,15 @@ def test_aae_step_reconstruction_and_code_discriminators():
     prior = Prior(noise_dim=3, num_classes=10)
     autoencoder = AdversarialAutoencoder(image_shape=SHAPE, code_dim=3, num_classes=10, infer_class=True, hidden=(16,))
     codes = {"style": jnp.zeros((1, 3)), "category": jnp.zeros((1, 10))}
-    state = state_lib.create(generator=autoencoder, discriminator=CodeDiscriminators(hidden=(16,)), g_tx=ADAM, d_tx=ADAM,
-                             latent_shape=(13,), sample_x=codes, key=0)
+    state = state_lib.create(
+        generator=autoencoder,
+        discriminator=CodeDiscriminators(hidden=(16,)),
+        g_tx=ADAM,
+        d_tx=ADAM,
+        latent_shape=(13,),
+        sample_x=codes,
+        key=0,
+    )
     assert set(state.g_params) >= {"encoder_layers_0", "decoder_layers_0", "class_out", "style_out"}
     assert set(state.d_params) == {"category", "style"}
     step = jax.jit(make_aae_step(mode="semi_supervised", prior=prior))
@@ -250,8 +268,9 @@ def test_aae_step_reconstruction_and_code_discriminators():
     decoded = autoencoder.apply(variables, jnp.concatenate([jax.nn.softmax(out["class_logits"]), out["style"]], 1))
     np.testing.assert_allclose(metrics["reconstruction"], jnp.mean(jnp.square(decoded - x[0])), rtol=1e-5)
     labeled = autoencoder.apply(variables, batch["x_labeled"][0], method="encode")
-    np.testing.assert_allclose(metrics["class_labeled"], losses.classification_loss(labeled["class_logits"], batch["y_labeled"][0]),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        metrics["class_labeled"], losses.classification_loss(labeled["class_logits"], batch["y_labeled"][0]), rtol=1e-5
+    )
     assert int(new.step) == 1 and max_abs_diff(new.g_params, state.g_params) > 0
     with pytest.raises(ValueError, match="needs a prior with num_classes"):
         make_aae_step(mode="supervised", prior=Prior(noise_dim=3))
@@ -285,8 +304,11 @@ def test_aae_phased_step_is_three_sequential_updates():
 
     def adversarial(p):
         out = encode(p, x)
-        logits = discriminators.apply({"params": new.d_params},
-                                      {"style": out["style"], "category": jax.nn.softmax(out["class_logits"])}, train=True)
+        logits = discriminators.apply(
+            {"params": new.d_params},
+            {"style": out["style"], "category": jax.nn.softmax(out["class_logits"])},
+            train=True,
+        )
         return sum(jnp.mean(jax.nn.softplus(-logits[k])) for k in logits)  # -log sigmoid(D)
 
     def classification(p):
@@ -302,8 +324,9 @@ def test_aae_phased_step_is_three_sequential_updates():
     np.testing.assert_allclose(metrics["g_loss"], adversarial(p1), rtol=1e-5)  # unweighted, at the phase's start
     np.testing.assert_allclose(metrics["class_labeled"], classification(p2), rtol=1e-5)
     # D's update saw the codes of the reconstruction-updated encoder: the sequential order
-    summed = make_aae_step(mode="semi_supervised", prior=prior)(state.replace(g_tx=ADAM, g_opt_state=ADAM.init(state.g_params)),
-                                                               batch)[0]
+    summed = make_aae_step(mode="semi_supervised", prior=prior)(
+        state.replace(g_tx=ADAM, g_opt_state=ADAM.init(state.g_params)), batch
+    )[0]
     assert max_abs_diff(summed.d_params, new.d_params) > 1e-6
 
 
@@ -369,12 +392,15 @@ class CountingImages(ArrayImages):
 
 def test_labeled_subset_limits_label_reads():
     rng = np.random.default_rng(0)
-    data = CountingImages(rng.integers(0, 256, (2000, 6, 6, 1), dtype=np.uint8), rng.integers(0, 10, 2000).astype(np.int32),
-                          origin="counting")
+    data = CountingImages(
+        rng.integers(0, 256, (2000, 6, 6, 1), dtype=np.uint8),
+        rng.integers(0, 10, 2000).astype(np.int32),
+        origin="counting",
+    )
     source = SemiSupervisedSource(data, batch_size=50, labeled_batch_size=20, num_labeled=40, num_classes=10, seed=7,
                                   num_streams=2)
     selection_reads = list(data.label_reads)
-    for (indices, subset_labels, read) in source.subsets:
+    for indices, subset_labels, _ in source.subsets:
         assert len(indices) == 40 and np.all(np.bincount(subset_labels, minlength=10) == 4)
         np.testing.assert_array_equal(subset_labels, data.labels[indices])
     assert len(selection_reads) == sum(s[2] for s in source.subsets)
@@ -384,7 +410,9 @@ def test_labeled_subset_limits_label_reads():
         assert batch["x_labeled"].shape == (2, 2, 1, 20, 6, 6, 1) and "y" not in batch
         for stream, (indices, subset_labels, _) in enumerate(source.subsets):
             lookup = {data.images[i].tobytes(): label for i, label in zip(indices, subset_labels)}
-            for image, label in zip(batch["x_labeled"][stream].reshape(-1, 6, 6, 1), batch["y_labeled"][stream].reshape(-1)):
+            for image, label in zip(
+                batch["x_labeled"][stream].reshape(-1, 6, 6, 1), batch["y_labeled"][stream].reshape(-1)
+            ):
                 raw = np.round((image + 1.0) * 127.5).astype(np.uint8)
                 assert lookup[raw.tobytes()] == label  # a subset image with its own label
                 seen.add((stream, raw.tobytes()))
@@ -437,14 +465,28 @@ def game_config(game, **overrides):
     return with_overrides(config, overrides)
 
 
-@pytest.mark.parametrize("game, overrides", [
-    ("semi_supervised", {"game.g_objective": "feature_matching", "model.d_hidden_noise": 0.5, "model.d_weight_norm": True}),
-    ("aae", {"game.aae_mode": "semi_supervised"}),
-    ("aae", {"game.aae_mode": "semi_supervised", "game.aae_phases": True, "optimizer.g.name": "sgd",
-             "optimizer.g.momentum": 0.9, "optimizer.g.learning_rate": 0.01}),
-    ("cgan", {"game.conditioning": "concat"}),
-    ("infogan", {"game.q_norm": "batch", "game.continuous_codes": 2}),
-])
+@pytest.mark.parametrize(
+    "game, overrides",
+    [
+        (
+            "semi_supervised",
+            {"game.g_objective": "feature_matching", "model.d_hidden_noise": 0.5, "model.d_weight_norm": True},
+        ),
+        ("aae", {"game.aae_mode": "semi_supervised"}),
+        (
+            "aae",
+            {
+                "game.aae_mode": "semi_supervised",
+                "game.aae_phases": True,
+                "optimizer.g.name": "sgd",
+                "optimizer.g.momentum": 0.9,
+                "optimizer.g.learning_rate": 0.01,
+            },
+        ),
+        ("cgan", {"game.conditioning": "concat"}),
+        ("infogan", {"game.q_norm": "batch", "game.continuous_codes": 2}),
+    ],
+)
 def test_games_train_and_resume_exactly(tmp_path, game, overrides):
     """Through the ordinary loop: the labeled subset is recorded, the game's measures are
     reported, and a resumed run (labeled batches and noise included) equals a straight one."""
@@ -515,9 +557,8 @@ def test_bad_game_configs_are_rejected(game, overrides, message):
 
 @pytest.mark.parametrize("recipe", ["cgan", "acgan", "sgan", "improved_gan_ssl", "infogan", "aae"])
 def test_recipes_validate_build_and_take_a_step(recipe):
-    import importlib
 
-    config = importlib.import_module(f"experiments.{recipe}").get_config()
+    config = load_recipe(recipe).get_config()
     config.data.source = "idx"
     config.data.dir = shared_dataset_dir("mnist")
     validate(config)

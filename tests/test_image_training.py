@@ -5,9 +5,9 @@ import json
 import os
 
 import numpy as np
-
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import restored_state, tiny_config, with_overrides
+
 from jaxgan import cli
 from jaxgan.config import base_config
 from jaxgan.run import Program, train

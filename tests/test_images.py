@@ -8,13 +8,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
 from conftest import shared_dataset_dir
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from jaxgan.data.images import ArrayImages, ImageSource, load_folder, load_npz, open_images
 from jaxgan.nets import DCGANDiscriminator, DCGANGenerator, ResNetDiscriminator, ResNetGenerator
 from jaxgan.nets.dcgan import UPSAMPLING, depth_to_space
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _images(n=50, shape=(6, 6, 1)):
@@ -137,11 +137,28 @@ def test_tfds_prepare_offline_then_read_without_network(tmp_path, monkeypatch):
 
     # the documented launch, on the prepared data, still offline (a tiny width and 2 steps)
     workdir = tmp_path / "run"
-    assert cli.main(["train", "--config", os.path.join(ROOT, "experiments", "dcgan.py"), "--config.data.name=mnist",
-                     f"--config.data.dir={tmp_path}", "--config.model.g_width=4", "--config.model.d_width=4",
-                     "--config.data.batch_size=16", "--config.train.num_steps=2", "--config.eval.num_samples=50",
-                     "--config.eval.num_reference=100", "--config.eval.batch_size=50", "--config.train.progress=False",
-                     "--workdir", str(workdir)]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--config",
+                os.path.join(ROOT, "experiments", "images", "dcgan.py"),
+                "--config.data.name=mnist",
+                f"--config.data.dir={tmp_path}",
+                "--config.model.g_width=4",
+                "--config.model.d_width=4",
+                "--config.data.batch_size=16",
+                "--config.train.num_steps=2",
+                "--config.eval.num_samples=50",
+                "--config.eval.num_reference=100",
+                "--config.eval.batch_size=50",
+                "--config.train.progress=False",
+                "--workdir",
+                str(workdir),
+            ]
+        )
+        == 0
+    )
     assert os.path.exists(workdir / "samples" / "step_00000002.png")
 
 
@@ -217,11 +234,16 @@ def test_sngan_resnet_shapes():
 
 @pytest.mark.parametrize("model", ["dcgan", "resnet"])
 def test_spectral_norm_keeps_normalized_weights_at_unit_norm_after_training(model):
-    from jaxgan import losses, state as state_lib
+    from jaxgan import losses
+    from jaxgan import state as state_lib
     from jaxgan.games import make_gan_step
 
     if model == "dcgan":
-        g, d, shape = DCGANGenerator(size=28, channels=1, width=4), DCGANDiscriminator(size=28, width=8, norm="none", spectral_norm=True), (28, 28, 1)
+        g, d, shape = (
+            DCGANGenerator(size=28, channels=1, width=4),
+            DCGANDiscriminator(size=28, width=8, norm="none", spectral_norm=True),
+            (28, 28, 1),
+        )
     else:
         g, d, shape = ResNetGenerator(channels=3, width=8), ResNetDiscriminator(width=8), (32, 32, 3)
     import optax
@@ -259,7 +281,9 @@ def test_phase_decomposed_transpose_equals_conv_transpose():
     reference = nn.ConvTranspose(4, (4, 4), (2, 2), padding="SAME")
     np.testing.assert_allclose(layer.apply(variables, x), reference.apply(variables, x), rtol=1e-5, atol=1e-5)
     grad = lambda module: jax.grad(lambda v: jnp.sum(jnp.sin(module.apply(v, x))))(variables)
-    np.testing.assert_allclose(grad(layer)["params"]["kernel"], grad(reference)["params"]["kernel"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        grad(layer)["params"]["kernel"], grad(reference)["params"]["kernel"], rtol=1e-4, atol=1e-4
+    )
 
 
 @pytest.mark.parametrize("height, width", [(8, 8), (7, 7), (5, 6), (1, 1), (28, 28)])
@@ -289,14 +313,15 @@ def test_matmul_critic_has_the_xla_critics_parameters_and_outputs():
     variables = xla.init(jax.random.key(1), x, train=True)
     shapes = lambda tree: jax.tree.map(jnp.shape, tree)
     assert shapes(matmul.init(jax.random.key(1), x, train=True)) == shapes(variables)
-    np.testing.assert_allclose(matmul.apply(variables, x, train=True), xla.apply(variables, x, train=True), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        matmul.apply(variables, x, train=True), xla.apply(variables, x, train=True), rtol=1e-5, atol=1e-5
+    )
     with pytest.raises(ValueError, match="'fft'"):
         DCGANDiscriminator(size=28, width=8, conv="fft").init(jax.random.key(1), x, train=True)
 
 
 def test_critic_convolution_is_matmul_exactly_when_a_gradient_penalty_is_on():
-    from experiments import dcgan, wgan, wgan_gp
-
+    from experiments.images import dcgan, wgan, wgan_gp
     from jaxgan.config import ConfigError, validate
     from jaxgan.games import build_models
 

@@ -17,7 +17,9 @@ def _torch_state_dict(flat, rng):
         collection, *path, leaf = name.split("/")
         torch_path = ".".join(path)
         if path == ["fc"]:
-            out[f"fc.{'weight' if leaf == 'kernel' else 'bias'}"] = rng.normal(size=shape[::-1] if leaf == "kernel" else shape)
+            out[f"fc.{'weight' if leaf == 'kernel' else 'bias'}"] = rng.normal(
+                size=shape[::-1] if leaf == "kernel" else shape
+            )
         elif leaf == "kernel":
             h, w, i, o = shape
             out[f"{torch_path}.weight"] = rng.normal(size=(o, i, h, w)) * 0.1
@@ -62,7 +64,9 @@ def test_converted_asymmetric_kernel_matches_a_numpy_convolution():
     x = rng.normal(size=(2, 9, 11, 3)).astype(np.float32)
     ours = inception.BasicConv(5, (1, 7), padding=(0, 3)).apply(
         {"params": variables["params"]["b"], "batch_stats": variables["batch_stats"]["b"]}, x)
-    np.testing.assert_allclose(ours, _reference_basic_conv(x, weight, gamma, beta, mean, var, (0, 3)), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        ours, _reference_basic_conv(x, weight, gamma, beta, mean, var, (0, 3)), rtol=1e-4, atol=1e-4
+    )
 
 
 def test_average_pool_branch_excludes_padding():

@@ -119,7 +119,9 @@ def test_pacgan_maxout_critic_has_the_papers_parameter_count():
         expected = (2 * packing * 1000 + 1000) + 2 * (200 * 1000 + 1000) + (200 + 1)
         assert count == expected
     with pytest.raises(ValueError, match="maxout_pieces > 0 takes no norm"):
-        MLPDiscriminator(hidden=(8,), maxout_pieces=2, norm="layer").init(jax.random.key(0), jnp.zeros((2, 2)), train=False)
+        MLPDiscriminator(hidden=(8,), maxout_pieces=2, norm="layer").init(
+            jax.random.key(0), jnp.zeros((2, 2)), train=False
+        )
 
 
 def test_config_builds_the_maxout_critic_and_packs_its_input():
@@ -132,7 +134,10 @@ def test_config_builds_the_maxout_critic_and_packs_its_input():
     assert isinstance(critic, Packed) and critic.num_packed == 2 and critic.inner.maxout_pieces == 5
     x = jnp.zeros((4, 2))
     params = critic.init(jax.random.key(0), x, train=False)["params"]
-    assert params["inner"]["Maxout_0"]["Dense_0"]["kernel"].shape == (4, 1000)  # 2 packed points of 2 coordinates -> 200 units x 5 pieces
+    assert params["inner"]["Maxout_0"]["Dense_0"]["kernel"].shape == (
+        4,
+        1000,
+    )  # 2 packed points of 2 coordinates -> 200 units x 5 pieces
 
 
 def test_init_std_draws_every_mlp_kernel_from_n_0_std_and_biases_at_zero():
@@ -146,7 +151,12 @@ def test_init_std_draws_every_mlp_kernel_from_n_0_std_and_biases_at_zero():
     generator, critic = build_models(validate(config))
     g = generator.init(jax.random.key(0), jnp.zeros((2, 2)), train=False)["params"]
     d = critic.init(jax.random.key(1), jnp.zeros((2, 2)), train=False)["params"]
-    kernels = [g["Dense_1"]["kernel"], g["Dense_2"]["kernel"], d["Maxout_1"]["Dense_0"]["kernel"], d["Dense_0"]["kernel"]]
+    kernels = [
+        g["Dense_1"]["kernel"],
+        g["Dense_2"]["kernel"],
+        d["Maxout_1"]["Dense_0"]["kernel"],
+        d["Dense_0"]["kernel"],
+    ]
     for kernel in kernels:
         assert float(jnp.std(kernel)) == pytest.approx(0.02, rel=0.1) and abs(float(jnp.mean(kernel))) < 0.003
     assert float(jnp.max(jnp.abs(d["Maxout_0"]["Dense_0"]["bias"]))) == 0.0

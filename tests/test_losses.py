@@ -42,7 +42,11 @@ def test_minimax_generator_gradient_saturates_and_non_saturating_does_not():
 
 def test_losses_are_stable_at_extreme_logits():
     extreme = jnp.array([-1e4, 1e4])
-    for loss in (losses.minimax_discriminator_loss, losses.minimax_generator_loss, losses.non_saturating_generator_loss):
+    for loss in (
+        losses.minimax_discriminator_loss,
+        losses.minimax_generator_loss,
+        losses.non_saturating_generator_loss,
+    ):
         value, grad = jax.value_and_grad(lambda l: loss(l, l))(extreme)
         assert np.isfinite(value) and np.all(np.isfinite(grad)), loss.__name__
 
@@ -191,7 +195,9 @@ def test_least_squares_at_targets_and_hinge_at_margins():
         losses.least_squares_discriminator_loss(jnp.full(3, b), jnp.full(3, a), a=a, b=b), 0.0, atol=1e-7
     )
     np.testing.assert_allclose(losses.least_squares_generator_loss(None, jnp.full(3, c), c=c), 0.0, atol=1e-7)
-    np.testing.assert_allclose(losses.least_squares_discriminator_loss(jnp.full(2, 3.0), jnp.full(2, 2.0)), 0.5 * 4 + 0.5 * 4)
+    np.testing.assert_allclose(
+        losses.least_squares_discriminator_loss(jnp.full(2, 3.0), jnp.full(2, 2.0)), 0.5 * 4 + 0.5 * 4
+    )
     assert float(losses.hinge_discriminator_loss(jnp.array([1.0, 4.0]), jnp.array([-1.0, -3.0]))) == 0.0
     np.testing.assert_allclose(losses.hinge_discriminator_loss(jnp.zeros(2), jnp.zeros(2)), 2.0)
     np.testing.assert_allclose(losses.hinge_discriminator_loss(jnp.array([0.5]), jnp.array([-0.25])), 0.5 + 0.75)
@@ -204,14 +210,18 @@ def test_relativistic_losses_against_hand_computed_vectors():
     pairs = {
         losses.relativistic_discriminator_loss: np.mean(softplus(-(r - f))),
         losses.relativistic_generator_loss: np.mean(softplus(-(f - r))),
-        losses.relativistic_average_discriminator_loss: np.mean(softplus(-(r - f.mean()))) + np.mean(softplus(f - r.mean())),
-        losses.relativistic_average_generator_loss: np.mean(softplus(-(f - r.mean()))) + np.mean(softplus(r - f.mean())),
+        losses.relativistic_average_discriminator_loss: np.mean(softplus(-(r - f.mean())))
+        + np.mean(softplus(f - r.mean())),
+        losses.relativistic_average_generator_loss: np.mean(softplus(-(f - r.mean())))
+        + np.mean(softplus(r - f.mean())),
     }
     for loss, expected in pairs.items():
         np.testing.assert_allclose(loss(jnp.asarray(r), jnp.asarray(f)), expected, rtol=1e-6, err_msg=loss.__name__)
     # Equal critics: every relativistic loss is log 2 per term.
     np.testing.assert_allclose(losses.relativistic_discriminator_loss(jnp.ones(4), jnp.ones(4)), LOG2, rtol=1e-6)
-    np.testing.assert_allclose(losses.relativistic_average_generator_loss(jnp.ones(4), jnp.ones(4)), 2 * LOG2, rtol=1e-6)
+    np.testing.assert_allclose(
+        losses.relativistic_average_generator_loss(jnp.ones(4), jnp.ones(4)), 2 * LOG2, rtol=1e-6
+    )
     with pytest.raises(ValueError, match="pair real and fake"):
         losses.relativistic_discriminator_loss(jnp.ones(3), jnp.ones(4))
 
@@ -229,7 +239,9 @@ def test_relativistic_losses_against_hand_computed_vectors():
     ],
 )
 def test_more_loss_gradients_match_finite_differences(loss):
-    check_grads(loss, (jnp.array([0.3, -1.2, 2.0]), jnp.array([1.1, 0.05, -0.7])), order=2, modes=["rev"], atol=1e-2, rtol=1e-2)
+    check_grads(
+        loss, (jnp.array([0.3, -1.2, 2.0]), jnp.array([1.1, 0.05, -0.7])), order=2, modes=["rev"], atol=1e-2, rtol=1e-2
+    )
 
 
 def _linear(w):
@@ -241,7 +253,9 @@ def test_lipschitz_penalty_is_one_sided():
     fake = jax.random.normal(jax.random.key(2), (8, 2))
     key = jax.random.key(0)
     assert float(losses.lipschitz_penalty(_linear(jnp.array([0.3, 0.4])), real, fake, key=key)) == 0.0
-    np.testing.assert_allclose(losses.lipschitz_penalty(_linear(jnp.array([3.0, 4.0])), real, fake, key=key), 16.0, rtol=1e-6)
+    np.testing.assert_allclose(
+        losses.lipschitz_penalty(_linear(jnp.array([3.0, 4.0])), real, fake, key=key), 16.0, rtol=1e-6
+    )
 
 
 def test_divergence_penalty_of_quadratic_critic():
@@ -253,10 +267,13 @@ def test_divergence_penalty_of_quadratic_critic():
     expected = 0.5 * k * (
         np.mean((2 * c * np.linalg.norm(real, axis=1)) ** p) + np.mean((2 * c * np.linalg.norm(fake, axis=1)) ** p)
     )
-    np.testing.assert_allclose(losses.divergence_penalty(critic, real, fake, key=jax.random.key(0)), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        losses.divergence_penalty(critic, real, fake, key=jax.random.key(0)), expected, rtol=1e-5
+    )
     np.testing.assert_allclose(
         losses.divergence_penalty(critic, real, fake, key=jax.random.key(0), k=1.0, p=2.0),
-        0.5 * (np.mean((2 * c * np.linalg.norm(real, axis=1)) ** 2) + np.mean((2 * c * np.linalg.norm(fake, axis=1)) ** 2)),
+        0.5
+        * (np.mean((2 * c * np.linalg.norm(real, axis=1)) ** 2) + np.mean((2 * c * np.linalg.norm(fake, axis=1)) ** 2)),
         rtol=1e-5,
     )
 
@@ -268,8 +285,12 @@ def test_r1_r2_of_quadratic_critic():
     fake = jax.random.normal(jax.random.key(2), (6, 2))
     critic = lambda x: 0.5 * jnp.einsum("bi,ij,bj->b", x, a, x)
     key = jax.random.key(0)
-    np.testing.assert_allclose(losses.r1_penalty(critic, real, fake, key=key), 0.5 * np.mean(np.sum(np.square(real @ a), 1)), rtol=1e-5)
-    np.testing.assert_allclose(losses.r2_penalty(critic, real, fake, key=key), 0.5 * np.mean(np.sum(np.square(fake @ a), 1)), rtol=1e-5)
+    np.testing.assert_allclose(
+        losses.r1_penalty(critic, real, fake, key=key), 0.5 * np.mean(np.sum(np.square(real @ a), 1)), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        losses.r2_penalty(critic, real, fake, key=key), 0.5 * np.mean(np.sum(np.square(fake @ a), 1)), rtol=1e-5
+    )
 
 
 def test_dragan_penalty_of_linear_critic_and_perturbation():
@@ -288,7 +309,14 @@ def test_dragan_penalty_of_linear_critic_and_perturbation():
 
 @pytest.mark.parametrize(
     "penalty",
-    [losses.gradient_penalty, losses.lipschitz_penalty, losses.divergence_penalty, losses.dragan_penalty, losses.r1_penalty, losses.r2_penalty],
+    [
+        losses.gradient_penalty,
+        losses.lipschitz_penalty,
+        losses.divergence_penalty,
+        losses.dragan_penalty,
+        losses.r1_penalty,
+        losses.r2_penalty,
+    ],
 )
 def test_penalties_second_order_gradients_and_jit_vmap(penalty):
     real = jax.random.normal(jax.random.key(1), (5, 2))

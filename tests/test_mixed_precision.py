@@ -9,8 +9,17 @@ import pytest
 from conftest import max_abs_diff
 
 from jaxgan import losses
-from jaxgan.nets import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, PatchGAN,
-                         ResNetDiscriminator, ResNetGenerator, ResNetTranslator, UNetGenerator)
+from jaxgan.nets import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    PatchGAN,
+    ResNetDiscriminator,
+    ResNetGenerator,
+    ResNetTranslator,
+    UNetGenerator,
+)
 
 NETWORKS = {
     # name: (module builder taking dtype, input)
@@ -86,8 +95,7 @@ def test_penalty_norm_is_summed_in_float32_for_a_bf16_critic():
 
 
 def _one_wgan_gp_step(dtype, d_conv):
-    from experiments import wgan_gp
-
+    from experiments.images import wgan_gp
     from jaxgan.run import Program
 
     config = wgan_gp.get_config()
@@ -117,8 +125,16 @@ def test_bfloat16_wgan_gp_step_is_finite_and_close_to_float32(d_conv):
               if jnp.issubdtype(leaf.dtype, jnp.floating)]
     assert floats and all(leaf.dtype == jnp.float32 for leaf in floats)
     for name in ("d_loss", "wgan_gp", "d_total", "g_loss"):
-        assert abs(m_half[name] - m_full[name]) <= max(0.02 * abs(m_full[name]), 0.02), (name, m_half[name], m_full[name])
+        assert abs(m_half[name] - m_full[name]) <= max(0.02 * abs(m_full[name]), 0.02), (
+            name,
+            m_half[name],
+            m_full[name],
+        )
     # The critic's update (two Adam steps) in bf16 against float32's: relative L2 error 0.096 measured.
-    update = lambda params: jnp.concatenate([(p - s).ravel() for p, s in zip(jax.tree.leaves(params), jax.tree.leaves(start))])
-    relative = float(jnp.linalg.norm(update(half.d_params) - update(full.d_params)) / jnp.linalg.norm(update(full.d_params)))
+    update = lambda params: jnp.concatenate(
+        [(p - s).ravel() for p, s in zip(jax.tree.leaves(params), jax.tree.leaves(start))]
+    )
+    relative = float(
+        jnp.linalg.norm(update(half.d_params) - update(full.d_params)) / jnp.linalg.norm(update(full.d_params))
+    )
     assert relative <= 0.25, relative

@@ -18,8 +18,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_training_code_imports_neither_tfds_nor_tensorboardx_nor_torch():
-    code = ("import sys, jaxgan.run, jaxgan.cli, jaxgan.config, jaxgan.evaluation, benchmarks.throughput; "
-            "print(sorted(m for m in ('tensorflow_datasets', 'tensorboardX', 'tensorflow', 'torch') if m in sys.modules))")
+    code = (
+        "import sys, jaxgan.run, jaxgan.cli, jaxgan.config, jaxgan.evaluation, benchmarks.throughput; "
+        "print(sorted(m for m in ('tensorflow_datasets', 'tensorboardX', 'tensorflow', 'torch') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -35,7 +37,9 @@ def test_metrics_without_tensorboardx(monkeypatch, tmp_path):
     writer.close()
     assert read_jsonl(str(tmp_path / "metrics.jsonl")) == [{"step": 3, "d_loss": 0.5}]
     assert not (tmp_path / "tensorboard").exists()
-    with pytest.raises(MissingDependencyError, match=r"'tensorboardX'.*pip install tensorboardX.*train\.tensorboard=False"):
+    with pytest.raises(
+        MissingDependencyError, match=r"'tensorboardX'.*pip install tensorboardX.*train\.tensorboard=False"
+    ):
         MetricWriter(str(tmp_path), tensorboard=True)
 
 
@@ -46,9 +50,22 @@ def test_tfds_source_without_tensorflow_datasets_names_the_offline_way(monkeypat
 
 
 def _train_2d(tmp_path, *extra):
-    return cli.main(["train", "--config", os.path.join(ROOT, "experiments", "gan_ns_2d.py"), "--config.train.num_steps=2",
-                     "--config.train.fused_steps=1", "--config.train.log_every=1", "--config.train.checkpoint_every=2", "--config.eval.num_samples=10",
-                     "--config.train.progress=False", *extra, "--workdir", str(tmp_path)])
+    return cli.main(
+        [
+            "train",
+            "--config",
+            os.path.join(ROOT, "experiments", "two_d", "gan_ns_2d.py"),
+            "--config.train.num_steps=2",
+            "--config.train.fused_steps=1",
+            "--config.train.log_every=1",
+            "--config.train.checkpoint_every=2",
+            "--config.eval.num_samples=10",
+            "--config.train.progress=False",
+            *extra,
+            "--workdir",
+            str(tmp_path),
+        ]
+    )
 
 
 def test_train_without_tensorboardx_is_one_clear_error_or_runs_with_tensorboard_off(monkeypatch, tmp_path, capsys):
@@ -76,7 +93,7 @@ def _run_script_functions(*calls):
 
 
 @pytest.mark.parametrize("command, extras", [
-    ("main", []), ("python -m experiments.mode_coverage", []), ("jaxgan train --config x.py", []),
+    ("main", []), ("python -m experiments.studies.mode_coverage", []), ("jaxgan train --config x.py", []),
     ("jaxgan bench --config x.py", []), ("jaxgan data prepare mnist", ["prepare"]), ("test -x", ["dev"]),
 ])
 def test_run_installs_only_the_extras_a_command_needs(command, extras):
@@ -84,8 +101,12 @@ def test_run_installs_only_the_extras_a_command_needs(command, extras):
 
 
 def test_run_reinstalls_only_when_an_extra_is_missing():
-    checks = ['extras_cover "" "" && echo core-covered', 'extras_cover "dev" "prepare" || echo prepare-missing',
-              'extras_cover "dev,prepare" "prepare" && echo prepare-covered', 'extras_cover "" "dev" || echo dev-missing']
+    checks = [
+        'extras_cover "" "" && echo core-covered',
+        'extras_cover "dev" "prepare" || echo prepare-missing',
+        'extras_cover "dev,prepare" "prepare" && echo prepare-covered',
+        'extras_cover "" "dev" || echo dev-missing',
+    ]
     assert _run_script_functions(*checks) == ["core-covered", "prepare-missing", "prepare-covered", "dev-missing"]
 
 

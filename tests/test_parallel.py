@@ -10,8 +10,16 @@ import jax
 import numpy as np
 import optax
 import pytest
-from conftest import (max_abs_diff, ns_step, real_batches, run_jit_sharded, run_pmap, run_single, small_state,
-                      wgan_gp_step)
+from conftest import (
+    max_abs_diff,
+    ns_step,
+    real_batches,
+    run_jit_sharded,
+    run_pmap,
+    run_single,
+    small_state,
+    wgan_gp_step,
+)
 
 from jaxgan import losses, parallel
 from jaxgan.games import Penalty, make_gan_step
@@ -22,8 +30,14 @@ SGD = optax.sgd(0.05, momentum=0.9)
 def ragan_all_penalties_step(**kwargs):
     penalties = [
         Penalty(name, fn, 0.5)
-        for name, fn in [("gp", losses.gradient_penalty), ("lp", losses.lipschitz_penalty), ("div", losses.divergence_penalty),
-                         ("dragan", losses.dragan_penalty), ("r1", losses.r1_penalty), ("r2", losses.r2_penalty)]
+        for name, fn in [
+            ("gp", losses.gradient_penalty),
+            ("lp", losses.lipschitz_penalty),
+            ("div", losses.divergence_penalty),
+            ("dragan", losses.dragan_penalty),
+            ("r1", losses.r1_penalty),
+            ("r2", losses.r2_penalty),
+        ]
     ]
     return make_gan_step(
         d_loss=losses.relativistic_average_discriminator_loss,
@@ -43,7 +57,9 @@ CASES = {
     "wgan_gp": dict(make=wgan_gp_step, g_norm="batch", d_norm="none", tx=None, n_critic=3),
     # Batch-coupled terms (RaGAN's batch means, DRAGAN's batch std) and every penalty. Only the
     # jit form promises equality here: under pmap such terms see the device's shard (documented).
-    "ragan_all_penalties": dict(make=ragan_all_penalties_step, g_norm="none", d_norm="none", tx=SGD, n_critic=2, forms=("jit_sharded",)),
+    "ragan_all_penalties": dict(
+        make=ragan_all_penalties_step, g_norm="none", d_norm="none", tx=SGD, n_critic=2, forms=("jit_sharded",)
+    ),
 }
 
 

@@ -92,8 +92,8 @@ def test_a_dataset_is_one_table_entry(monkeypatch):
     """A new image dataset (here a stand-in KMNIST read from MNIST-layout files) is one entry of
     `data.IMAGE_DATASETS`: the name, shape, classes, feature network and readable sources follow."""
     from jaxgan import data
-    from jaxgan.evaluation import feature_network_name
     from jaxgan.data.images import ImageSpec
+    from jaxgan.evaluation import feature_network_name
 
     monkeypatch.setitem(data.IMAGE_DATASETS, "kmnist", ImageSpec(28, 1, classes=10, idx=True, feature_network="mnist"))
     config = base_config()

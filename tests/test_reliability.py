@@ -28,7 +28,7 @@ from test_train import ROOT, _write_recipe, restored_state, tiny_config
 
 from jaxgan import checkpoint as checkpoint_lib
 from jaxgan import cli
-from jaxgan.checkpoint import CHECKSUM_FILE, CheckpointError, Checkpointer, NonFiniteStateError
+from jaxgan.checkpoint import CHECKSUM_FILE, Checkpointer, CheckpointError, NonFiniteStateError
 from jaxgan.errors import DataError, UsageError
 from jaxgan.run import train
 from jaxgan.workdir import HISTORY_FILE, LOCK_FILE
@@ -241,7 +241,11 @@ def test_a_config_change_on_resume_needs_consent_and_is_recorded(tmp_path, capsy
     assert cli.main([*changed, "--config.model.g_hidden=(32, 16)", "--allow-config-change",
                      "--config.optimizer.d.learning_rate=0.01", "--config.train.num_steps=20"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "holds networks of other shapes" in err and "g_params/BatchNorm_0/bias is (16,) there, (32,) here" in err
+    assert (
+        err.count("\n") == 0
+        and "holds networks of other shapes" in err
+        and "g_params/BatchNorm_0/bias is (16,) there, (32,) here" in err
+    )
     assert Checkpointer(os.path.join(workdir, "checkpoints")).intact_steps() == [10, 15, 20]
 
 
@@ -280,8 +284,13 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
 
 
 def _launch(recipe, workdir, *extra):
-    return subprocess.Popen([sys.executable, "-m", "jaxgan.cli", "train", "--config", recipe, "--workdir", workdir, *extra],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "jaxgan.cli", "train", "--config", recipe, "--workdir", workdir, *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _steps_on_disk(directory):
@@ -359,10 +368,16 @@ def _one_line_error(capsys, argv, code=2):
 RECIPE_FAULTS = {
     "missing_file": (None, "config file {path!r} does not exist"),
     "syntax_error": ("def get_config(:\n", "{path}, line 1: syntax error"),
-    "wrong_type": ("from jaxgan.config import base_config\ndef get_config():\n    c = base_config()\n    c.seed = 'zero'\n"
-                   "    return c\n", "{path}, line 4: get_config() raised TypeError: Could not override field 'seed'"),
+    "wrong_type": (
+        "from jaxgan.config import base_config\ndef get_config():\n    c = base_config()\n    c.seed = 'zero'\n"
+        "    return c\n",
+        "{path}, line 4: get_config() raised TypeError: Could not override field 'seed'",
+    ),
     "no_get_config": ("x = 1\n", "has no get_config() function"),
-    "not_a_config": ("def get_config():\n    return {'seed': 0}\n", "returned a dict, not an ml_collections ConfigDict"),
+    "not_a_config": (
+        "def get_config():\n    return {'seed': 0}\n",
+        "returned a dict, not an ml_collections ConfigDict",
+    ),
     "import_error": ("import no_such_module\n", "{path}, line 1: importing the config file raised ModuleNotFoundError"),
 }
 
@@ -450,8 +465,8 @@ def _idx_gz(path, array):
 def _mnist_folder(folder, count=64):
     os.makedirs(folder, exist_ok=True)
     rng = np.random.default_rng(0)
-    for split, (images, labels) in {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-                                    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}.items():
+    for images, labels in {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+                                    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}.values():
         _idx_gz(os.path.join(folder, images), rng.integers(0, 256, (count, 28, 28)))
         _idx_gz(os.path.join(folder, labels), rng.integers(0, 10, (count,)))
     return os.path.join(folder, "train-images-idx3-ubyte.gz")
@@ -484,7 +499,7 @@ def test_a_bad_mnist_file_is_named(tmp_path, how, message):
 def test_a_bad_mnist_file_stops_train_with_one_line(tmp_path, capsys):
     path = _mnist_folder(str(tmp_path / "mnist"))
     _garble(path, "truncated")
-    err = _one_line_error(capsys, ["train", "--config", os.path.join(ROOT, "experiments", "dcgan.py"),
+    err = _one_line_error(capsys, ["train", "--config", os.path.join(ROOT, "experiments", "images", "dcgan.py"),
                                    "--config.data.name=mnist", "--config.data.source=idx",
                                    f"--config.data.dir={tmp_path / 'mnist'}", "--workdir", str(tmp_path / "run")])
     assert f"{path} ends early" in err

@@ -44,8 +44,12 @@ def test_kid_equals_unbiased_mmd_with_one_full_subset():
     mean, std = metrics.kernel_inception_distance(x, y, key=jax.random.key(0), num_subsets=1, subset_size=12)
     np.testing.assert_allclose(mean, _mmd2_loops(x, y), rtol=1e-9)
     same = rng.standard_normal((400, 4))
-    near_zero, _ = metrics.kernel_inception_distance(same[:200], same[200:], key=jax.random.key(1), num_subsets=20, subset_size=100)
-    far, _ = metrics.kernel_inception_distance(same[:200], same[200:] + 1.0, key=jax.random.key(1), num_subsets=20, subset_size=100)
+    near_zero, _ = metrics.kernel_inception_distance(
+        same[:200], same[200:], key=jax.random.key(1), num_subsets=20, subset_size=100
+    )
+    far, _ = metrics.kernel_inception_distance(
+        same[:200], same[200:] + 1.0, key=jax.random.key(1), num_subsets=20, subset_size=100
+    )
     assert abs(near_zero) < 0.05 < far
 
 

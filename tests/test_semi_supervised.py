@@ -83,8 +83,9 @@ def test_debiased_ema_is_the_corrected_average():
         average = techniques.update_debiased_ema(average, {"w": theta}, decay, jnp.asarray(t))
         raw = decay * raw + (1 - decay) * np.asarray(theta)
         np.testing.assert_allclose(average["w"], raw / (1 - decay**t), rtol=1e-5)
-    np.testing.assert_allclose(techniques.update_debiased_ema({"w": jnp.zeros(2)}, {"w": thetas[0]}, decay, jnp.asarray(1))["w"],
-                               thetas[0])
+    np.testing.assert_allclose(
+        techniques.update_debiased_ema({"w": jnp.zeros(2)}, {"w": thetas[0]}, decay, jnp.asarray(1))["w"], thetas[0]
+    )
 
 
 def test_unlabeled_weight_scales_only_the_unlabeled_and_fake_terms():
@@ -140,7 +141,7 @@ def test_bad_semi_supervised_settings_are_rejected(overrides, message):
 
 
 def test_data_init_batch_is_seeded_real_images():
-    from experiments.improved_gan_ssl import get_config
+    from experiments.labels.improved_gan_ssl import get_config
     from jaxgan.run import data_init_batch
 
     config = get_config()

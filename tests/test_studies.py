@@ -9,7 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from experiments import gan_ns_2d, pacgan_2d, pacgan_study, stacked_mnist, study
+from experiments.images import stacked_mnist
+from experiments.studies import pacgan_study, study
+from experiments.two_d import gan_ns_2d, pacgan_2d
 
 
 @pytest.mark.parametrize("max_steps, expected", [
@@ -107,12 +109,22 @@ def test_stacked_mnist_recipe_packs_channels_and_batches_64_packs(packing):
     assert images.shape == (2, 28, 28, 3)
     params = critic.init(jax.random.key(0), jnp.zeros((packing, 28, 28, 3)), train=False)["params"]
     params = params.get("inner", params)
-    assert params["Conv_0"]["kernel"].shape == (4, 4, 3 * packing, config.model.d_width)  # m images' channels side by side
+    assert params["Conv_0"]["kernel"].shape == (
+        4,
+        4,
+        3 * packing,
+        config.model.d_width,
+    )  # m images' channels side by side
 
 
 def test_stacked_mnist_wgan_gp_row_is_gdpps_and_rejects_packing():
     config = stacked_mnist.get_config(1, loss="wasserstein")
-    assert (config.penalties.wgan_gp, config.n_critic, config.model.d_norm, config.train.num_steps) == (10.0, 5, "layer", 15_000)
+    assert (config.penalties.wgan_gp, config.n_critic, config.model.d_norm, config.train.num_steps) == (
+        10.0,
+        5,
+        "layer",
+        15_000,
+    )
     with pytest.raises(ValueError, match="packing=2"):
         stacked_mnist.get_config(2, loss="wasserstein")
     with pytest.raises(ValueError, match="'hinge'"):
@@ -121,7 +133,8 @@ def test_stacked_mnist_wgan_gp_row_is_gdpps_and_rejects_packing():
 
 def _accelerator_report(tmp_path, monkeypatch, plan, name="coverage"):
     from conftest import shared_dataset_dir
-    from experiments import accelerator_studies
+
+    from experiments.studies import accelerator_studies
 
     data_dir = os.path.dirname(shared_dataset_dir("mnist"))
     monkeypatch.setitem(accelerator_studies.PLANS, name, plan)
@@ -141,7 +154,7 @@ def test_accelerator_studies_run_a_2d_and_a_stacked_mnist_row_on_the_cpu(tmp_pat
 
 @pytest.mark.slow
 def test_accelerator_studies_run_their_whole_plan_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
-    from experiments import accelerator_studies
+    from experiments.studies import accelerator_studies
 
     report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["coverage"])
     for row in ("| ring | PacGAN4 | 200 |", "| grid | WGAN-GP (ours, same nets) | 200 |", "| DCGAN | 8 | 20 |",
@@ -163,7 +176,7 @@ def test_a_study_stops_at_its_deadline_and_reports_what_it_reached(tmp_path):
 
 
 def test_labels_study_merges_single_seed_programs_on_the_steps_all_reached():
-    from experiments import labels_study
+    from experiments.studies import labels_study
 
     def run(seed, steps, complete):
         curve = [{"step": s, "summary": {"fid": {}}, "per_seed": [{"fid": 100.0 * seed + s}]} for s in steps]
@@ -182,7 +195,7 @@ def test_labels_study_merges_single_seed_programs_on_the_steps_all_reached():
 
 
 def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_paper(tmp_path, monkeypatch):
-    from experiments import labels_study
+    from experiments.studies import labels_study
 
     def evaluation(step, errors):
         return {"step": step, "per_seed": [{"test_error": e, "test_error_raw": 2 * e, "fid": 10.0 * (i + 1)}
@@ -235,7 +248,7 @@ def test_labels_study_table_reports_the_final_evaluation_per_seed_beside_the_pap
 
 
 def test_labels_study_probe_changes_the_recipe_names_the_change_and_reports_no_gate():
-    from experiments import labels_study
+    from experiments.studies import labels_study
 
     changes = labels_study.parse_changes(["game.classification_learning_rate=1e-3", "game.aae_phases=True",
                                           "optimizer.g.name=sgd"])
@@ -280,7 +293,7 @@ def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_th
 
 @pytest.mark.slow
 def test_accelerator_labels_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
-    from experiments import accelerator_studies
+    from experiments.studies import accelerator_studies
 
     report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["labels"], name="labels")
     for row in ("| ACGAN, DCGAN width 8 | 20 (64) | 2 |", "| CGAN, DCGAN width 8 | 20 (64) | 2 |",

@@ -53,7 +53,9 @@ def test_discriminator_loss_at_optimum_equals_two_log_two_minus_two_js():
     shift = 1.5
     real = jax.random.normal(jax.random.key(0), (200_000,))
     fake = shift + jax.random.normal(jax.random.key(1), (200_000,))
-    logit = lambda x: theory.optimal_discriminator_logit(theory.gaussian_log_density(x, 0, 1), theory.gaussian_log_density(x, shift, 1))
+    logit = lambda x: theory.optimal_discriminator_logit(
+        theory.gaussian_log_density(x, 0, 1), theory.gaussian_log_density(x, shift, 1)
+    )
     loss = losses.minimax_discriminator_loss(logit(real), logit(fake))
     js = theory.js_divergence(_log_n(0, 1), _log_n(shift, 1), GRID)
     np.testing.assert_allclose(loss, 2 * math.log(2) - 2 * js, atol=1e-2)

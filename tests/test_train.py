@@ -14,6 +14,7 @@ import pytest
 from conftest import max_abs_diff
 from ml_collections import ConfigDict
 
+from experiments import load_recipe
 from jaxgan import cli
 from jaxgan.checkpoint import Checkpointer
 from jaxgan.config import ConfigError, base_config, validate
@@ -190,16 +191,31 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
         (lambda c: c.eval.__setitem__("metrics", "fid,bogus"), "unknown metric(s) ['bogus']"),
         (lambda c: c.eval.__setitem__("metrics", "fid,is"), "needs class logits"),
         (lambda c: (c.data.update(name="cifar10"), c.eval.__setitem__("metrics", "fid")), "set eval.inception_weights"),
-        (lambda c: (c.data.update(name="cifar10"), c.model.update(name="dcgan"), c.eval.__setitem__("feature_network", "mnist")),
-         "takes 28x28 grey images"),
+        (
+            lambda c: (
+                c.data.update(name="cifar10"),
+                c.model.update(name="dcgan"),
+                c.eval.__setitem__("feature_network", "mnist"),
+            ),
+            "takes 28x28 grey images",
+        ),
         (lambda c: (c.data.update(name="celeb_a"), c.model.update(name="resnet")), "is for 32x32 images"),
-        (lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.game.update(name="aae"),
-                    c.model.update(dtype="bfloat16")), "the AAE networks compute in float32 only"),
+        (
+            lambda c: (
+                c.data.update(name="mnist", source="idx", dir="/x"),
+                c.game.update(name="aae"),
+                c.model.update(dtype="bfloat16"),
+            ),
+            "the AAE networks compute in float32 only",
+        ),
         (lambda c: c.model.__setitem__("dtype", "float16"), "model.dtype='float16' is not one of"),
         (lambda c: c.__setitem__("n_critic", 0), "n_critic must be a positive integer"),
         (lambda c: c.__setitem__("ema_decay", 1.0), "ema_decay must be in"),
         (lambda c: c.__setitem__("loss", "wasserstein"), "needs a Lipschitz constraint"),
-        (lambda c: (c.penalties.__setitem__("wgan_gp", 10.0), c.model.__setitem__("d_norm", "batch")), "BatchNorm in the critic"),
+        (
+            lambda c: (c.penalties.__setitem__("wgan_gp", 10.0), c.model.__setitem__("d_norm", "batch")),
+            "BatchNorm in the critic",
+        ),
         (lambda c: (c.penalties.__setitem__("wgan_gp", 10.0), c.__setitem__("clip_bound", 0.01)), "choose one"),
         (lambda c: c.train.__setitem__("fused_steps", 3), "multiple of train.fused_steps=3"),
         (lambda c: c.optimizer.g.__setitem__("name", "adamw"), "optimizer.g.name='adamw'"),
@@ -208,14 +224,26 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
         (lambda c: c.__setitem__("historical_averaging", -1.0), "historical_averaging is a weight"),
         (lambda c: c.model.__setitem__("d_maxout_pieces", -1), "model.d_maxout_pieces=-1 must be an integer >= 0"),
         (lambda c: c.data.__setitem__("train_size", -5), "data.train_size must be >= 0"),
-        (lambda c: (c.data.update(name="mnist", source="idx", dir="/x", train_size=100), c.model.update(name="dcgan")),
-         "fixes the training set of the 2D mixtures"),
+        (
+            lambda c: (
+                c.data.update(name="mnist", source="idx", dir="/x", train_size=100),
+                c.model.update(name="dcgan"),
+            ),
+            "fixes the training set of the 2D mixtures",
+        ),
         (lambda c: c.model.update(d_maxout_pieces=5, d_norm="layer"), "set model.d_norm='none'"),
-        (lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.model.update(name="dcgan", d_maxout_pieces=5)),
-         "model.d_maxout_pieces=5 is an option of the MLP networks"),
+        (
+            lambda c: (
+                c.data.update(name="mnist", source="idx", dir="/x"),
+                c.model.update(name="dcgan", d_maxout_pieces=5),
+            ),
+            "model.d_maxout_pieces=5 is an option of the MLP networks",
+        ),
         (lambda c: c.model.update(d_dense=(1024,)), "model.d_dense=(1024,) is an option of the DCGAN networks"),
-        (lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.model.update(name="dcgan", g_dense=(0,))),
-         "model.g_dense=(0,) must be a tuple of positive layer widths"),
+        (
+            lambda c: (c.data.update(name="mnist", source="idx", dir="/x"), c.model.update(name="dcgan", g_dense=(0,))),
+            "model.g_dense=(0,) must be a tuple of positive layer widths",
+        ),
     ],
 )
 def test_config_errors_are_clear(mutate, message):
@@ -233,10 +261,9 @@ def test_config_type_errors_are_clear():
 
 
 def test_recipes_validate():
-    import importlib
 
     for name in ("gan_ns_2d", "gan_minimax_2d", "wgan_gp_2d", "pacgan_ns_2d", "pacgan_2d", "stacked_mnist"):
-        validate(importlib.import_module(f"experiments.{name}").get_config())
+        validate(load_recipe(name).get_config())
 
 
 def test_locked_base_config_rejects_typos_in_recipes():
@@ -261,19 +288,35 @@ def test_training_loop_gives_the_same_run_on_one_device_jit_mesh_and_pmap(tmp_pa
     "overrides",
     [
         {"model.packing": 2, "loss": "hinge", "model.d_spectral_norm": True, "data.train_size": 40},
-        {"model.d_minibatch_kernels": 8, "model.d_minibatch_std": True, "historical_averaging": 0.01, "loss": "least_squares",
-         "model.d_maxout_pieces": 3},
-        {"loss": "relativistic_average", "penalties.r1": 1.0, "penalties.wgan_lp": 1.0, "penalties.wgan_div": 1.0,
-         "penalties.dragan": 1.0, "penalties.r2": 1.0, "model.g_norm": "none"},
+        {
+            "model.d_minibatch_kernels": 8,
+            "model.d_minibatch_std": True,
+            "historical_averaging": 0.01,
+            "loss": "least_squares",
+            "model.d_maxout_pieces": 3,
+        },
+        {
+            "loss": "relativistic_average",
+            "penalties.r1": 1.0,
+            "penalties.wgan_lp": 1.0,
+            "penalties.wgan_div": 1.0,
+            "penalties.dragan": 1.0,
+            "penalties.r2": 1.0,
+            "model.g_norm": "none",
+        },
     ],
     ids=["pacgan_sn_hinge_fixed_set", "minibatch_layers_maxout_hist_avg_lsgan", "ragan_all_penalties"],
 )
 def test_technique_configs_train_and_resume_exactly(tmp_path, overrides):
     """Every technique the config exposes trains through the same loop, finitely, and resumes
     bit for bit (its extra state -- spectral-norm vectors, parameter averages -- included)."""
-    straight = tiny_config(**overrides, **{"train.num_steps": 6, "train.checkpoint_every": 3, "train.fused_steps": 3, "train.log_every": 3})
+    straight = tiny_config(
+        **overrides, **{"train.num_steps": 6, "train.checkpoint_every": 3, "train.fused_steps": 3, "train.log_every": 3}
+    )
     train(straight, str(tmp_path / "a"))
-    half = tiny_config(**overrides, **{"train.num_steps": 3, "train.checkpoint_every": 3, "train.fused_steps": 3, "train.log_every": 3})
+    half = tiny_config(
+        **overrides, **{"train.num_steps": 3, "train.checkpoint_every": 3, "train.fused_steps": 3, "train.log_every": 3}
+    )
     train(half, str(tmp_path / "b"))
     train(straight, str(tmp_path / "b"))
     a, _ = restored_state(straight, str(tmp_path / "a"))

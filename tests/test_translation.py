@@ -14,17 +14,19 @@ from conftest import max_abs_diff, shared_dataset_dir
 from PIL import Image
 from test_train import restored_state, with_overrides
 
-from jaxgan import backend, cli, parallel, state as state_lib
+from experiments import load_recipe
+from jaxgan import backend, cli, parallel
+from jaxgan import state as state_lib
 from jaxgan.config import ConfigError, base_config, validate
-from jaxgan.optimizers import learning_rate
 from jaxgan.data.images import ArrayImages
 from jaxgan.data.translation import TranslationSource, edge_map, open_translation, pad_to
+from jaxgan.evaluation.translation import mean_abs_error, psnr
+from jaxgan.games import apply, make_cyclegan_step, make_pix2pix_step
 from jaxgan.nets import CycleGenerators, DomainDiscriminators, PatchGAN, ResNetTranslator, UNetGenerator
 from jaxgan.nets.translation import patchgan_layers, receptive_field
+from jaxgan.optimizers import learning_rate
 from jaxgan.run import train
-from jaxgan.games import apply, make_cyclegan_step, make_pix2pix_step
 from jaxgan.techniques import init_pool, query_pool
-from jaxgan.evaluation.translation import mean_abs_error, psnr
 
 ADAM = optax.adam(1e-3, b1=0.5)
 
@@ -135,7 +137,9 @@ def test_history_pool_fills_then_mixes_stored_and_new_images():
             if value != float(new[k, 0, 0, 0]):
                 swapped += 1
                 assert value in before | {float(new[i, 0, 0, 0]) for i in range(k)}  # an image from the history
-                assert float(new[k, 0, 0, 0]) in stored or any(float(out[m, 0, 0, 0]) == float(new[k, 0, 0, 0]) for m in range(k + 1, 3))
+                assert float(new[k, 0, 0, 0]) in stored or any(
+                    float(out[m, 0, 0, 0]) == float(new[k, 0, 0, 0]) for m in range(k + 1, 3)
+                )
             total += 1
         assert int(pool["count"]) == 4
     total -= 1  # the very first image of t = 1 filled the last slot
@@ -170,7 +174,9 @@ def cycle_state(pool_size=2, norm="instance"):
 
 
 def pair_batch(n, keys=("a", "b")):
-    return {k: jax.random.uniform(jax.random.key(i + 7), (1, n, 16, 16, 1), minval=-1, maxval=1) for i, k in enumerate(keys)}
+    return {
+        k: jax.random.uniform(jax.random.key(i + 7), (1, n, 16, 16, 1), minval=-1, maxval=1) for i, k in enumerate(keys)
+    }
 
 
 def test_cyclegan_terms_match_hand_computation():
@@ -178,11 +184,17 @@ def test_cyclegan_terms_match_hand_computation():
     batch = pair_batch(3)
     a, b = batch["a"][0], batch["b"][0]
     _, metrics = jax.jit(make_cyclegan_step(cycle_weight=10.0, identity_weight=5.0))(state, batch)
-    run = lambda x, method=None: np.asarray(apply(state.generator, state.g_params, {}, x, train=True, method=method)[0], np.float64)
+    run = lambda x, method=None: np.asarray(
+        apply(state.generator, state.g_params, {}, x, train=True, method=method)[0], np.float64
+    )
     fake_b, fake_a = run(a), run(b, "b_to_a")
-    cycle = np.mean(np.abs(run(jnp.asarray(fake_b), "b_to_a") - np.asarray(a))) + np.mean(np.abs(run(jnp.asarray(fake_a)) - np.asarray(b)))
+    cycle = np.mean(np.abs(run(jnp.asarray(fake_b), "b_to_a") - np.asarray(a))) + np.mean(
+        np.abs(run(jnp.asarray(fake_a)) - np.asarray(b))
+    )
     identity = np.mean(np.abs(run(b) - np.asarray(b))) + np.mean(np.abs(run(a, "b_to_a") - np.asarray(a)))
-    logits = state.discriminator.apply({"params": state.d_params}, {"a": jnp.asarray(fake_a), "b": jnp.asarray(fake_b)}, train=True)
+    logits = state.discriminator.apply(
+        {"params": state.d_params}, {"a": jnp.asarray(fake_a), "b": jnp.asarray(fake_b)}, train=True
+    )
     adversarial = sum(np.mean(np.square(np.asarray(logits[k], np.float64) - 1.0)) for k in ("a", "b"))
     np.testing.assert_allclose(metrics["cycle"], cycle, rtol=1e-5)
     np.testing.assert_allclose(metrics["identity"], identity, rtol=1e-5)
@@ -392,7 +404,10 @@ def test_translation_trains_resumes_exactly_and_translates(tmp_path, capsys, gam
                      "--output", str(tmp_path / "out3")]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["checkpoint_step"] == 3
     if game == "pix2pix":
-        assert cli.main(["translate", "--checkpoint", str(tmp_path / "a"), "--input", str(folder), "--direction", "b2a"]) == 2
+        assert (
+            cli.main(["translate", "--checkpoint", str(tmp_path / "a"), "--input", str(folder), "--direction", "b2a"])
+            == 2
+        )
         assert "b2a needs a cyclegan run" in capsys.readouterr().err
 
 
@@ -447,8 +462,9 @@ def test_tfds_cycle_gan_sets_are_read_per_domain_and_resized():
 
 @pytest.mark.parametrize("kernel_size", [3, 4, 5])
 def test_phase_decomposed_transposed_convolution_equals_flax(kernel_size):
-    from jaxgan.nets.dcgan import conv_transpose_stride2
     import flax.linen as nn
+
+    from jaxgan.nets.dcgan import conv_transpose_stride2
 
     layer = nn.ConvTranspose(5, (kernel_size, kernel_size), (2, 2), padding="SAME", use_bias=False)
     x = jax.random.normal(jax.random.key(0), (2, 6, 7, 3))
@@ -459,11 +475,10 @@ def test_phase_decomposed_transposed_convolution_equals_flax(kernel_size):
 
 @pytest.mark.parametrize("recipe", ["pix2pix", "cyclegan"])
 def test_recipes_validate_build_and_keep_the_papers_settings(recipe):
-    import importlib
 
     from jaxgan.games import get
 
-    config = validate(importlib.import_module(f"experiments.{recipe}").get_config())
+    config = validate(load_recipe(recipe).get_config())
     game = get(config.game.name)
     generator, discriminator = game.models(config)
     assert config.optimizer.g.learning_rate == config.optimizer.d.learning_rate == 2e-4
@@ -478,13 +493,17 @@ def test_recipes_validate_build_and_keep_the_papers_settings(recipe):
         assert config.optimizer.d.schedule == "linear_decay" and config.optimizer.d.decay_start == 0.5
 
 
-def test_cli_loads_recipes_that_import_their_package_from_any_folder(tmp_path):
-    """`jaxgan train --config experiments/pix2pix.py` works from the `jaxgan` script, whose
-    sys.path does not hold the repository (recipes import experiments.translation_common)."""
+def test_cli_loads_a_copy_of_a_recipe_from_any_folder(tmp_path):
+    """A recipe imports only jaxgan (its shared defaults are `jaxgan.presets`): a copy of
+    experiments/translation/cyclegan.py in a folder of its own loads from the `jaxgan` script, whose
+    sys.path does not hold the repository."""
+    import shutil
     import subprocess
     import sys
 
-    recipe = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments", "cyclegan.py")
+    recipe = str(tmp_path / "my_cyclegan.py")
+    shutil.copy(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments", "translation",
+                             "cyclegan.py"), recipe)
     code = ("import sys; sys.path = [p for p in sys.path if p not in ('', '.')]; from jaxgan import cli; "
             f"c = cli._parse_train_config(['--config', {recipe!r}, '--config.translation.pool_size=7']); "
             "print(c.game.name, c.translation.pool_size)")

@@ -67,10 +67,14 @@ def validate(data: Any) -> None:
         raise ConfigError(f"data.train_size={data.train_size} fixes the training set of the 2D mixtures; "
                           f"data.name={data.name!r} is a dataset with its own training split")
     if (data.name in ("npz", "folder") or data.source == "idx") and not data.dir:
-        raise ConfigError(f"data.name={data.name!r} with data.source={data.source!r} needs data.dir (the files to read)")
+        raise ConfigError(
+            f"data.name={data.name!r} with data.source={data.source!r} needs data.dir (the files to read)"
+        )
     spec = IMAGE_DATASETS.get(data.name)
     if not is_translation_data(data) and data.source == "idx" and not (spec and spec.idx):
-        raise ConfigError(f"data.source='idx' reads the official MNIST-layout files; data.name={data.name!r} is not one")
+        raise ConfigError(
+            f"data.source='idx' reads the official MNIST-layout files; data.name={data.name!r} is not one"
+        )
 
 
 def known_shape(data: Any) -> tuple[int, ...] | None:

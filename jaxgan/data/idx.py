@@ -14,7 +14,14 @@ import numpy as np
 
 from jaxgan.errors import DataError, MissingDataError
 
-_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_TYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 # Where the official files of each IDX dataset are published (the four *-ubyte.gz files each).
 OFFICIAL_SOURCES = {
     "mnist": "https://storage.googleapis.com/cvdf-datasets/mnist/ (mirror of yann.lecun.com/exdb/mnist)",

@@ -178,7 +178,9 @@ def load_folder(path):
         except OSError as error:  # PIL's UnidentifiedImageError and truncated files are OSErrors
             raise DataError(f"{path}/{name} is not a readable image: {error}") from error
         if images and array.shape != images[0].shape:
-            raise DataError(f"{path}/{name} is {array.shape}, but {files[0]} is {images[0].shape}; resize them to one size")
+            raise DataError(
+                f"{path}/{name} is {array.shape}, but {files[0]} is {images[0].shape}; resize them to one size"
+            )
         images.append(array)
     return ArrayImages(np.stack(images), origin=path)
 
@@ -192,7 +194,9 @@ def open_images(name, split, *, source, path):
     if source == "folder":
         return load_folder(path)
     if name not in IMAGE_DATASETS:
-        raise DataError(f"unknown image dataset {name!r}; expected one of {sorted(IMAGE_DATASETS)} (or source 'npz'/'folder')")
+        raise DataError(
+            f"unknown image dataset {name!r}; expected one of {sorted(IMAGE_DATASETS)} (or source 'npz'/'folder')"
+        )
     spec = IMAGE_DATASETS[name]
     if name == "stacked_mnist":
         from jaxgan.metrics.stacked_mnist import StackedImages

@@ -30,7 +30,9 @@ def choose_labeled_subset(images, *, num_labeled, num_classes, seed, chunk=256):
         labels = np.asarray(images.take_labels(block))
         read += len(block)
         if labels.min() < 0 or labels.max() >= num_classes:
-            raise DataError(f"{images.origin} has labels outside [0, {num_classes}): {sorted(set(labels.tolist()))[:12]}")
+            raise DataError(
+                f"{images.origin} has labels outside [0, {num_classes}): {sorted(set(labels.tolist()))[:12]}"
+            )
         for index, label in zip(block, labels):
             if counts[label] < per_class:
                 counts[label] += 1

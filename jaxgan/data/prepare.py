@@ -23,7 +23,9 @@ def prepare(name, *, data_dir, manual_dir=None):
             "preparing a TFDS dataset needs TensorFlow (its image encoder): pip install 'jaxgan[prepare]' "
             "(tensorflow-cpu); reading a prepared dataset does not"
         ) from error
-    tfds = require("tensorflow_datasets", feature="jaxgan data prepare", instead="use data.source='idx', 'npz' or 'folder'")
+    tfds = require(
+        "tensorflow_datasets", feature="jaxgan data prepare", instead="use data.source='idx', 'npz' or 'folder'"
+    )
 
     if manual_dir is not None and not os.path.isdir(manual_dir):
         raise MissingDataError(f"--from {manual_dir!r} is not a directory")

@@ -89,7 +89,9 @@ def _draw_from_set(stream_keys, points, start, example_offset, *, count, n_criti
     epochs = first_epoch + jnp.arange((count * n_critic * global_batch) // size + 2)
 
     def one_stream(key, stream_points):
-        perms = jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(jax.random.fold_in(key, _EPOCH), e), size))(epochs)
+        perms = jax.vmap(
+            lambda e: jax.random.permutation(jax.random.fold_in(jax.random.fold_in(key, _EPOCH), e), size)
+        )(epochs)
         return stream_points[perms[counter // size - first_epoch, counter % size]]
 
     return jax.vmap(one_stream)(stream_keys, points)

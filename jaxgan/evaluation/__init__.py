@@ -13,10 +13,27 @@
 """
 
 from jaxgan.evaluation.context import Context, MetricSettings, Sampler
-from jaxgan.evaluation.features import (FeatureNetwork, dataset_batches, domain_network, extract,
-                                        feature_network_name, in_batches, map_in_batches)
-from jaxgan.evaluation.registry import (DEFAULTS, EVAL_KEY_SALT, EVALUATORS, Evaluations, Evaluator, describe,
-                                        eval_key, requested, selected, validate)
+from jaxgan.evaluation.features import (
+    FeatureNetwork,
+    dataset_batches,
+    domain_network,
+    extract,
+    feature_network_name,
+    in_batches,
+    map_in_batches,
+)
+from jaxgan.evaluation.registry import (
+    DEFAULTS,
+    EVAL_KEY_SALT,
+    EVALUATORS,
+    Evaluations,
+    Evaluator,
+    describe,
+    eval_key,
+    requested,
+    selected,
+    validate,
+)
 from jaxgan.evaluation.samples import FEATURE_METRICS, compute_metrics, metric_protocol
 
 __all__ = ["DEFAULTS", "EVALUATORS", "EVAL_KEY_SALT", "FEATURE_METRICS", "Context", "Evaluations", "Evaluator",

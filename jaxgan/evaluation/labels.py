@@ -196,13 +196,19 @@ def _test_error(logits, labels):
 
 def _aae_values(config, state, test_x, test_y, workdir, step, seed_index):
     game = config.game
-    encode = jax.jit(lambda x: apply(state.generator, state.g_params, state.g_state, x, train=False, method="encode")[0])
+    encode = jax.jit(
+        lambda x: apply(state.generator, state.g_params, state.g_state, x, train=False, method="encode")[0]
+    )
     out = map_in_batches(encode, test_x, config.eval.batch_size)
     values = code_statistics(out["style"])
     if game.aae_mode == "unsupervised":
         latents = out["style"]
     else:
-        y = jax.nn.one_hot(test_y, game.num_classes) if game.aae_mode == "supervised" else jax.nn.softmax(out["class_logits"])
+        y = (
+            jax.nn.one_hot(test_y, game.num_classes)
+            if game.aae_mode == "supervised"
+            else jax.nn.softmax(out["class_logits"])
+        )
         latents = np.concatenate([np.asarray(y), out["style"]], axis=1)
     decoder = jax.jit(lambda z: apply(state.generator, state.g_params, state.g_state, z, train=False)[0])
     reconstructions = map_in_batches(decoder, latents, config.eval.batch_size)

@@ -24,10 +24,25 @@ import numpy as np
 
 from jaxgan.data import IMAGE_DATASETS, MIXTURES
 from jaxgan.evaluation.context import Context, MetricSettings
-from jaxgan.evaluation.features import (domain_network, extract, fake_features, in_batches, network, reference,
-                                        reference_images)
-from jaxgan.metrics import (accumulate, empty_stats, frechet_distance_from_stats, inception_score,
-                            kernel_inception_distance, manifold_metrics, mode_coverage, stacked_mnist)
+from jaxgan.evaluation.features import (
+    domain_network,
+    extract,
+    fake_features,
+    in_batches,
+    network,
+    reference,
+    reference_images,
+)
+from jaxgan.metrics import (
+    accumulate,
+    empty_stats,
+    frechet_distance_from_stats,
+    inception_score,
+    kernel_inception_distance,
+    manifold_metrics,
+    mode_coverage,
+    stacked_mnist,
+)
 
 Evaluate = Callable[[Context], tuple[list[dict], dict]]
 """An evaluator's function: `evaluate(ctx) -> (one {name: value} per seed, protocol dict)`."""
@@ -190,5 +205,13 @@ def modes(ctx: Context) -> tuple[list[dict], dict]:
     return per_seed, {"modes": {"classifier": classifier.protocol, "num_modes": IMAGE_DATASETS[c.data.name].modes}}
 
 
-__all__ = ["FEATURE_METRICS", "Evaluate", "FeatureMetric", "compute_metrics", "metric_protocol", "modes", "on_features", "on_images"]
-
+__all__ = [
+    "FEATURE_METRICS",
+    "Evaluate",
+    "FeatureMetric",
+    "compute_metrics",
+    "metric_protocol",
+    "modes",
+    "on_features",
+    "on_images",
+]

@@ -141,8 +141,12 @@ def cycle_translation(ctx: Context) -> tuple[list[dict], dict]:
     d, batch = config.data, config.eval.batch_size
     a, b, protocol = _held_out(config, use_ema)
     predict, accuracy = domain_classifier(d.name, d.source, d.dir, d.image_size)
-    protocol["domain_classifier"] = {"model": "logistic regression on pixels", "train_per_domain": DOMAIN_TRAIN_PER_SIDE,
-                                     "adam_steps": DOMAIN_STEPS, "held_out_accuracy": accuracy}
+    protocol["domain_classifier"] = {
+        "model": "logistic regression on pixels",
+        "train_per_domain": DOMAIN_TRAIN_PER_SIDE,
+        "adam_steps": DOMAIN_STEPS,
+        "held_out_accuracy": accuracy,
+    }
     per_seed = []
     for seed_index, seed_state in enumerate(ctx.sampler.seed_states()):
         params = seed_state.ema_params if use_ema else seed_state.g_params

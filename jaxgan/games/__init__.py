@@ -27,7 +27,16 @@ from jaxgan.games.infogan import make_infogan_step
 from jaxgan.games.pix2pix import make_pix2pix_step
 from jaxgan.games.semi_supervised import make_semi_supervised_step
 from jaxgan.games.spec import Config, Game, Step, plain_game
-from jaxgan.games.steps import Penalty, apply, decode, fuse_steps, generate, normal_latent, player_update, scan_or_unroll
+from jaxgan.games.steps import (
+    Penalty,
+    apply,
+    decode,
+    fuse_steps,
+    generate,
+    normal_latent,
+    player_update,
+    scan_or_unroll,
+)
 
 # config.game.name -> its `Game` spec: the one place the run machinery learns which games exist.
 GAMES = {game.name: game for game in (gan.GAME, conditional.CGAN, conditional.ACGAN, semi_supervised.GAME,

@@ -14,9 +14,21 @@ from jaxgan import data
 from jaxgan.data.labeled import SemiSupervisedSource
 from jaxgan.games.settings import family_networks, image_source, optional, reject, reject_translation_data
 from jaxgan.games.spec import Batch, Game, Step, leading_axes, no_phases, random_images
-from jaxgan.games.steps import (NOISE_SALT, Penalty, apply, check_batch, check_critic_updates, critic_keys,
-                                example_keys, generator_key, global_indices, mean_over_devices, player_update,
-                                scan_or_unroll, step_key)
+from jaxgan.games.steps import (
+    NOISE_SALT,
+    Penalty,
+    apply,
+    check_batch,
+    check_critic_updates,
+    critic_keys,
+    example_keys,
+    generator_key,
+    global_indices,
+    mean_over_devices,
+    player_update,
+    scan_or_unroll,
+    step_key,
+)
 from jaxgan.latents import Prior
 from jaxgan.nets.heads import AuxiliaryDiscriminator
 from jaxgan.techniques import ema, update_debiased_ema

@@ -10,10 +10,19 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan import data
-from jaxgan.games.settings import one_of, optional, positive_int, reject, weights
-from jaxgan.games.steps import CRITIC, apply, check_batch, example_keys, global_indices, mean_over_devices, player_update, step_key
 from jaxgan.games._labeled import draws as prior_draws
 from jaxgan.games._labeled import labeled_game, validate_cross_entropy
+from jaxgan.games.settings import one_of, optional, positive_int, reject, weights
+from jaxgan.games.steps import (
+    CRITIC,
+    apply,
+    check_batch,
+    example_keys,
+    global_indices,
+    mean_over_devices,
+    player_update,
+    step_key,
+)
 from jaxgan.latents import Prior
 from jaxgan.losses import classification_loss, l2_loss, minimax_discriminator_loss, non_saturating_generator_loss
 from jaxgan.nets.aae import AdversarialAutoencoder, CodeDiscriminators
@@ -84,7 +93,11 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phas
     def decoder_input(out, batch):
         if mode == "unsupervised":
             return out["style"]
-        y = jax.nn.one_hot(batch["y"], prior.num_classes) if mode == "supervised" else jax.nn.softmax(out["class_logits"])
+        y = (
+            jax.nn.one_hot(batch["y"], prior.num_classes)
+            if mode == "supervised"
+            else jax.nn.softmax(out["class_logits"])
+        )
         return jnp.concatenate([y, out["style"]], axis=1)
 
     def adversarial_loss(logits_real, logits_fake, side):
@@ -153,8 +166,12 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phas
             state.g_params, state.g_opt_state)
         d_value, d_params, d_state, d_opt_state = d_update(state, g_params, batch, drawn)
         terms["g_loss"], g_params, g_opt_state = phase(
-            "regularization", lambda p: encoder_adversarial_loss(state, d_params, d_state, encode(state, p, batch["x"])),
-            adversarial_weight, g_params, g_opt_state)
+            "regularization",
+            lambda p: encoder_adversarial_loss(state, d_params, d_state, encode(state, p, batch["x"])),
+            adversarial_weight,
+            g_params,
+            g_opt_state,
+        )
         if mode == "semi_supervised":
             terms["class_labeled"], g_params, g_opt_state = phase(
                 "classification", lambda p: class_loss(state, p, batch), class_weight, g_params, g_opt_state)

@@ -8,9 +8,16 @@ a class head).
 
 import jax.numpy as jnp
 
+from jaxgan.games._labeled import (
+    Rules,
+    class_prior,
+    common_step_options,
+    image_example,
+    labeled_game,
+    labeled_models,
+    make_labeled_step,
+)
 from jaxgan.games.settings import config_losses, config_penalties, one_of, positive_int, weights
-from jaxgan.games._labeled import (Rules, class_prior, common_step_options, image_example, labeled_game,
-                                   labeled_models, make_labeled_step)
 from jaxgan.losses import classification_loss, minimax_discriminator_loss, non_saturating_generator_loss
 from jaxgan.nets.heads import CONDITIONING
 

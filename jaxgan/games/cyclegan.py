@@ -16,10 +16,21 @@ from jaxgan import data
 from jaxgan.games.settings import optional
 from jaxgan.games.spec import Step
 from jaxgan.games.steps import NOISE_SALT, apply, mean_over_devices, player_update, step_key
-from jaxgan.games.translation import (BATCH_KEYS, TRANSLATION_DEFAULTS, check_image_batch, patch_discriminator,
-                                      patches, translation_game, translator)
-from jaxgan.losses import (cycle_consistency_loss, identity_loss, least_squares_discriminator_loss,
-                           least_squares_generator_loss)
+from jaxgan.games.translation import (
+    BATCH_KEYS,
+    TRANSLATION_DEFAULTS,
+    check_image_batch,
+    patch_discriminator,
+    patches,
+    translation_game,
+    translator,
+)
+from jaxgan.losses import (
+    cycle_consistency_loss,
+    identity_loss,
+    least_squares_discriminator_loss,
+    least_squares_generator_loss,
+)
 from jaxgan.nets.translation import CycleGenerators, DomainDiscriminators
 from jaxgan.techniques import ema, init_pool, query_pool
 
@@ -82,7 +93,9 @@ def make_cyclegan_step(*, cycle_weight: float = 10.0, identity_weight: float = 5
             total = adversarial + cycle_weight * cycle
             terms = {"g_loss": adversarial, "cycle": cycle}
             if identity_weight:
-                terms["identity"] = identity_loss(real_b, run(real_b, None, 4)) + identity_loss(real_a, run(real_a, "b_to_a", 5))
+                terms["identity"] = identity_loss(real_b, run(real_b, None, 4)) + identity_loss(
+                    real_a, run(real_a, "b_to_a", 5)
+                )
                 total = total + identity_weight * terms["identity"]
             terms["g_total"] = total
             return total, (terms, fake_a, fake_b, collections)
@@ -101,7 +114,9 @@ def make_cyclegan_step(*, cycle_weight: float = 10.0, identity_weight: float = 5
             pooled[name] = _local_slice(drawn, batch_size, axis_name)
 
         def d_loss_fn(params):
-            real_logits, d_state = apply(state.discriminator, params, state.d_state, {"a": real_a, "b": real_b}, train=True)
+            real_logits, d_state = apply(
+                state.discriminator, params, state.d_state, {"a": real_a, "b": real_b}, train=True
+            )
             fake_logits, d_state = apply(state.discriminator, params, d_state, pooled, train=True)
             losses = {name: least_squares_discriminator_loss(patches(real_logits[name]), patches(fake_logits[name]))
                       for name in ("a", "b")}
@@ -112,8 +127,16 @@ def make_cyclegan_step(*, cycle_weight: float = 10.0, identity_weight: float = 5
         d_params, d_opt_state = player_update(state.d_tx, d_grads, state.d_opt_state, state.d_params,
                                               axis_name=axis_name)
         state = state.replace(
-            step=state.step + 1, g_params=g_params, g_state=g_state, g_opt_state=g_opt_state, d_params=d_params,
-            d_state=d_state, d_opt_state=d_opt_state, extras=pools, ema_params=ema(ema_decay, state.ema_params, g_params))
+            step=state.step + 1,
+            g_params=g_params,
+            g_state=g_state,
+            g_opt_state=g_opt_state,
+            d_params=d_params,
+            d_state=d_state,
+            d_opt_state=d_opt_state,
+            extras=pools,
+            ema_params=ema(ema_decay, state.ema_params, g_params),
+        )
         return state, {"d_loss": d_value, "d_a": d_terms["a"], "d_b": d_terms["b"], **terms}
 
     return step

@@ -15,8 +15,19 @@ from jax import lax
 
 from jaxgan.games.settings import one_of, optional, reject, weights
 from jaxgan.games.spec import Game, Step, plain_game
-from jaxgan.games.steps import (CRITIC, GENERATOR, apply, check_batch, example_keys, global_indices, latents,
-                                mean_over_devices, normal_latent, player_update, step_key)
+from jaxgan.games.steps import (
+    CRITIC,
+    GENERATOR,
+    apply,
+    check_batch,
+    example_keys,
+    global_indices,
+    latents,
+    mean_over_devices,
+    normal_latent,
+    player_update,
+    step_key,
+)
 from jaxgan.losses import energy_discriminator_loss, energy_generator_loss, pulling_away_term
 from jaxgan.nets.ebgan import AutoencoderDiscriminator
 from jaxgan.techniques import ema
@@ -111,5 +122,10 @@ def _step(config, axis_name=None):
 
 
 GAME: Game = plain_game(
-    "ebgan", step=_step, defaults={"game.margin": 1.0, "game.pullaway_weight": 0.1}, validate=_validate,
-    discriminator=lambda config: AutoencoderDiscriminator(hidden=tuple(config.model.d_hidden)), model_keys=("d_hidden",))
+    "ebgan",
+    step=_step,
+    defaults={"game.margin": 1.0, "game.pullaway_weight": 0.1},
+    validate=_validate,
+    discriminator=lambda config: AutoencoderDiscriminator(hidden=tuple(config.model.d_hidden)),
+    model_keys=("d_hidden",),
+)

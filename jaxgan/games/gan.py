@@ -17,9 +17,22 @@ from jax import lax
 
 from jaxgan.games.settings import config_losses, config_penalties, optional
 from jaxgan.games.spec import Game, Step, plain_game
-from jaxgan.games.steps import (NOISE_SALT, Penalty, apply, check_critic_updates, critic_keys, example_keys,
-                                generator_key, global_indices, latents, mean_over_devices, normal_latent,
-                                player_update, scan_or_unroll, step_key)
+from jaxgan.games.steps import (
+    NOISE_SALT,
+    Penalty,
+    apply,
+    check_critic_updates,
+    critic_keys,
+    example_keys,
+    generator_key,
+    global_indices,
+    latents,
+    mean_over_devices,
+    normal_latent,
+    player_update,
+    scan_or_unroll,
+    step_key,
+)
 from jaxgan.techniques import clip_weights, ema, historical_average_penalty, update_running_average
 
 

@@ -6,12 +6,16 @@ Batches: {"x": (n_critic, B, ...)}.
 
 import jax.numpy as jnp
 
-from jaxgan.games.settings import config_losses, config_penalties, one_of, reject, weights
 from jaxgan.games._labeled import Rules, common_step_options, labeled_game, labeled_models, make_labeled_step
+from jaxgan.games.settings import config_losses, config_penalties, one_of, reject, weights
 from jaxgan.latents import NOISES, Prior
+from jaxgan.losses import (
+    categorical_code_loss,
+    gaussian_code_loss,
+    minimax_discriminator_loss,
+    non_saturating_generator_loss,
+)
 from jaxgan.nets.heads import Q_NORMS
-from jaxgan.losses import (categorical_code_loss, gaussian_code_loss, minimax_discriminator_loss,
-                           non_saturating_generator_loss)
 
 BATCH_KEYS = ("x",)
 
@@ -39,7 +43,7 @@ def make_infogan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_sa
     Args:
       prior: `latents.Prior`: `num_classes` values of the categorical code, `continuous_codes`.
       info_weights: (lambda_cat, lambda_cont); the paper's text suggests (1, 0.1) for MNIST, the
-        authors' code uses (1, 1) (`info_reg_coeff`; experiments/infogan.py).
+        authors' code uses (1, 1) (`info_reg_coeff`; experiments/labels/infogan.py).
 
     Returns:
       `step(state, batch) -> (state, metrics)`; metrics `d_loss`, `d_total`, `g_loss`,

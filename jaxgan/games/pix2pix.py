@@ -14,10 +14,18 @@ from jaxgan import data
 from jaxgan.games.settings import optional
 from jaxgan.games.spec import Step
 from jaxgan.games.steps import NOISE_SALT, apply, mean_over_devices, player_update, step_key
-from jaxgan.games.translation import (BATCH_KEYS, TRANSLATION_DEFAULTS, check_image_batch, patch_discriminator,
-                                      patches, translation_game, translator)
+from jaxgan.games.translation import (
+    BATCH_KEYS,
+    TRANSLATION_DEFAULTS,
+    check_image_batch,
+    patch_discriminator,
+    patches,
+    translation_game,
+    translator,
+)
 from jaxgan.losses import l1_loss, minimax_discriminator_loss, non_saturating_generator_loss
 from jaxgan.techniques import ema
+
 
 def make_pix2pix_step(*, l1_weight: float = 100.0, d_scale: float = 0.5, ema_decay: float | None = None,
                       axis_name: str | None = None) -> Step:
@@ -54,7 +62,9 @@ def make_pix2pix_step(*, l1_weight: float = 100.0, d_scale: float = 0.5, ema_dec
             loss = minimax_discriminator_loss(patches(real_logits), patches(fake_logits))
             return d_scale * loss, (loss, d_state, jnp.mean(real_logits), jnp.mean(fake_logits))
 
-        (_, (d_value, d_state, real_mean, fake_mean)), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(state.d_params)
+        (_, (d_value, d_state, real_mean, fake_mean)), d_grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
+            state.d_params
+        )
         d_value, real_mean, fake_mean = mean_over_devices((d_value, real_mean, fake_mean), axis_name)
         d_params, d_opt_state = player_update(state.d_tx, d_grads, state.d_opt_state, state.d_params,
                                               axis_name=axis_name)

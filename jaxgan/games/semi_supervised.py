@@ -7,11 +7,23 @@ Batches: {"x": unlabeled (n_critic, B, ...), "x_labeled": (n_critic, L, ...),
 
 import jax
 
+from jaxgan.games._labeled import (
+    Rules,
+    common_step_options,
+    labeled_game,
+    labeled_models,
+    make_labeled_step,
+    noise_prior,
+    validate_cross_entropy,
+)
 from jaxgan.games.settings import config_losses, one_of, optional, positive_int, reject, weights
-from jaxgan.games._labeled import (Rules, common_step_options, labeled_game, labeled_models, make_labeled_step,
-                                   noise_prior, validate_cross_entropy)
-from jaxgan.losses import (classification_loss, feature_matching_loss, k_plus_one_discriminator_loss,
-                           non_saturating_generator_loss, salimans_discriminator_loss)
+from jaxgan.losses import (
+    classification_loss,
+    feature_matching_loss,
+    k_plus_one_discriminator_loss,
+    non_saturating_generator_loss,
+    salimans_discriminator_loss,
+)
 
 BATCH_KEYS = ("x", "x_labeled", "y_labeled")
 HEADS = {"k_plus_one": k_plus_one_discriminator_loss, "salimans": salimans_discriminator_loss}

@@ -106,7 +106,9 @@ def check_batch(game: str, batch: dict, keys: tuple[str, ...], n_critic: int) ->
         raise ValueError(f"game {game!r} takes a batch with keys {list(keys)}, got {sorted(batch)}")
     for name in keys:
         if batch[name].shape[0] != n_critic:
-            raise ValueError(f"batch[{name!r}] must have leading axis n_critic={n_critic}, got shape {batch[name].shape}")
+            raise ValueError(
+                f"batch[{name!r}] must have leading axis n_critic={n_critic}, got shape {batch[name].shape}"
+            )
     for name in ("y", "y_labeled"):
         if name in batch and not jnp.issubdtype(batch[name].dtype, jnp.integer):
             raise TypeError(f"batch[{name!r}] must hold integer class labels, got dtype {batch[name].dtype}")

@@ -4,7 +4,6 @@ the `translation` config group; their checks, data source, batches and the `Game
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from jaxgan import data
 from jaxgan.data import Source
@@ -37,19 +36,9 @@ def check_image_batch(game, batch, keys):
         if len(shape) != 5 or shape[0] != 1:
             raise ValueError(f"batch[{name!r}] must be (1, B, H, W, C) (one critic update of NHWC images), got {shape}")
     if game == "pix2pix" and shapes["source"][:4] != shapes["target"][:4]:
-        raise ValueError(f"pix2pix pairs: source {shapes['source']} and target {shapes['target']} must match in B, H, W")
-
-
-def check_image_batch(game, batch, keys):
-    """Raise unless `batch` has exactly `keys`, each (1, B, H, W, C); pairs must match in B, H, W."""
-    if sorted(batch) != sorted(keys):
-        raise ValueError(f"game {game!r} takes a batch with keys {list(keys)}, got {sorted(batch)}")
-    shapes = {name: batch[name].shape for name in keys}
-    for name, shape in shapes.items():
-        if len(shape) != 5 or shape[0] != 1:
-            raise ValueError(f"batch[{name!r}] must be (1, B, H, W, C) (one critic update of NHWC images), got {shape}")
-    if game == "pix2pix" and shapes["source"][:4] != shapes["target"][:4]:
-        raise ValueError(f"pix2pix pairs: source {shapes['source']} and target {shapes['target']} must match in B, H, W")
+        raise ValueError(
+            f"pix2pix pairs: source {shapes['source']} and target {shapes['target']} must match in B, H, W"
+        )
 
 
 def translation_choice(config, key):
@@ -108,8 +97,10 @@ def validate_translation(config):
     reject(not translation_data.is_translation_data(d.name),
            f"game.name={game!r} needs translation data (data.name one of {sorted(translation_data.TASKS)}, "
            f"{translation_data.PAIRS_NPZ!r} or 'cycle_gan/NAME'), got {d.name!r}")
-    reject(game == "pix2pix" and not translation_data.is_paired(d.name),
-           f"game.name='pix2pix' learns from aligned pairs; data.name={d.name!r} is unpaired (use game.name='cyclegan')")
+    reject(
+        game == "pix2pix" and not translation_data.is_paired(d.name),
+        f"game.name='pix2pix' learns from aligned pairs; data.name={d.name!r} is unpaired (use game.name='cyclegan')",
+    )
     reject(d.name.startswith(translation_data.CYCLE_GAN_PREFIX) and d.source != "tfds",
            f"data.name={d.name!r} is a TFDS dataset: data.source must be 'tfds', got {d.source!r}")
     reject(d.name in translation_data.TASKS and d.source not in ("idx", "tfds"),
@@ -134,15 +125,6 @@ def validate_translation(config):
                                 f"divisible by {2**depth}")
     else:
         reject(size % 4, f"the ResNet translator downsamples twice; image size {size} must be divisible by 4")
-
-
-def translation_source(config, **common):
-    d = config.data
-    a, b = translation_data.open_translation(d.name, "train", source=d.source, directory=d.dir,
-                                             image_size=d.image_size)
-    # CycleGAN reads even paired data in independent orders: it must not see the pairing.
-    return TranslationSource(a, b, paired=config.game.name == "pix2pix" and translation_data.is_paired(d.name),
-                             **common)
 
 
 def translation_source(config: Config, **common) -> Source:

@@ -52,9 +52,14 @@ from jaxgan.losses.penalties import (
     r1_penalty,
     r2_penalty,
 )
-
-from jaxgan.losses.registry import (ADVERSARIAL, PENALTIES, adversarial_losses, loss_hyperparameters, penalty,
-                                    penalty_hyperparameters)
+from jaxgan.losses.registry import (
+    ADVERSARIAL,
+    PENALTIES,
+    adversarial_losses,
+    loss_hyperparameters,
+    penalty,
+    penalty_hyperparameters,
+)
 
 __all__ = [
     "ADVERSARIAL",

@@ -139,7 +139,9 @@ def hinge_generator_loss(real_logits, fake_logits):
 def _paired(real_logits, fake_logits):
     real, fake = _flat(real_logits), _flat(fake_logits)
     if real.shape != fake.shape:
-        raise ValueError(f"relativistic losses pair real and fake examples: shapes {real.shape} and {fake.shape} differ")
+        raise ValueError(
+            f"relativistic losses pair real and fake examples: shapes {real.shape} and {fake.shape} differ"
+        )
     return real, fake
 
 

@@ -77,7 +77,9 @@ def gaussian_code_loss(mean, log_std, codes):
     -E[log Q(c | x)] = mean over the batch of sum_d [(c_d - mu_d)^2 / (2 s_d^2) + log s_d + log(2 pi)/2].
     Shapes (B, D) each; `log_std = 0` gives the fixed-variance form the paper used."""
     if not mean.shape == log_std.shape == codes.shape:
-        raise ValueError(f"mean, log_std and codes must share a shape, got {mean.shape}, {log_std.shape}, {codes.shape}")
+        raise ValueError(
+            f"mean, log_std and codes must share a shape, got {mean.shape}, {log_std.shape}, {codes.shape}"
+        )
     nll = 0.5 * jnp.square((codes - mean) * jnp.exp(-log_std)) + log_std + 0.5 * jnp.log(2 * jnp.pi)
     return jnp.mean(jnp.sum(nll.reshape(nll.shape[0], -1), axis=1))
 

@@ -1,13 +1,19 @@
-"""Evaluation metrics, pure math computed on the host in float64 (`jaxgan.evaluation` runs them
-on a trained run's samples)."""
+"""Evaluation metrics, pure math computed on the host (`jaxgan.evaluation` runs them on a
+trained run's samples). One module per metric: frechet (FID), scores (IS, KID), manifold
+(precision/recall, density/coverage), mode_coverage, stacked_mnist, swd (sliced Wasserstein);
+the feature networks: domain_classifier, inception."""
 
-from jaxgan.metrics import stacked_mnist, swd
-from jaxgan.metrics.frechet import (FeatureStats, accumulate, empty_stats, frechet_distance,
-                                    frechet_distance_from_stats, merge)
+from jaxgan.metrics.frechet import (
+    FeatureStats,
+    accumulate,
+    empty_stats,
+    frechet_distance,
+    frechet_distance_from_stats,
+    merge,
+)
 from jaxgan.metrics.manifold import density_coverage, knn_radii, manifold_metrics, precision_recall
 from jaxgan.metrics.mode_coverage import mean_and_stderr, mode_coverage
 from jaxgan.metrics.scores import inception_score, kernel_inception_distance
-from jaxgan.metrics.swd import sliced_wasserstein_distance
 
 __all__ = [
     "FeatureStats",
@@ -24,7 +30,4 @@ __all__ = [
     "merge",
     "mode_coverage",
     "precision_recall",
-    "sliced_wasserstein_distance",
-    "stacked_mnist",
-    "swd",
 ]

@@ -1,7 +1,7 @@
 """Small classifiers for MNIST-like data: their logits give class accuracy and an Inception-Score
 analogue, their penultimate features a domain FID. Weights ship with the package
 (`jaxgan/metrics/weights/<name>.npz`, plain arrays, no pickle) and are made by
-`experiments/train_domain_classifier.py` on the official training sets."""
+`experiments/studies/train_domain_classifier.py` on the official training sets."""
 
 import hashlib
 import json
@@ -75,7 +75,9 @@ def load(name):
     """(model, params, metadata) of a shipped classifier: 'mnist' or 'fashion_mnist'."""
     path = weights_path(name)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"{path} is missing; make it with experiments/train_domain_classifier.py --dataset {name}")
+        raise FileNotFoundError(
+            f"{path} is missing; make it with experiments/studies/train_domain_classifier.py --dataset {name}"
+        )
     with open(os.path.splitext(path)[0] + ".json") as f:
         metadata = json.load(f)
     return DomainClassifier(), load_params(path), metadata

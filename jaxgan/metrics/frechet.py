@@ -34,7 +34,9 @@ def accumulate(stats, features):
         raise ValueError(f"expected features of shape (B, {stats.total.shape[0]}), got {features.shape}")
     if not np.all(np.isfinite(features)):
         raise ValueError("features contain NaN or inf")
-    return FeatureStats(stats.count + features.shape[0], stats.total + features.sum(0), stats.outer + features.T @ features)
+    return FeatureStats(
+        stats.count + features.shape[0], stats.total + features.sum(0), stats.outer + features.T @ features
+    )
 
 
 def merge(a, b):
@@ -70,7 +72,9 @@ def frechet_distance(mean1, cov1, mean2, cov2):
     cov1, cov2 = np.asarray(cov1, np.float64), np.asarray(cov2, np.float64)
     if mean1.shape != mean2.shape or cov1.shape != cov2.shape or cov1.shape != mean1.shape * 2:
         raise ValueError(f"shape mismatch: means {mean1.shape}, {mean2.shape}; covariances {cov1.shape}, {cov2.shape}")
-    value = float(np.sum(np.square(mean1 - mean2)) + np.trace(cov1) + np.trace(cov2) - 2.0 * trace_sqrt_product(cov1, cov2))
+    value = float(
+        np.sum(np.square(mean1 - mean2)) + np.trace(cov1) + np.trace(cov2) - 2.0 * trace_sqrt_product(cov1, cov2)
+    )
     return max(value, 0.0)
 
 

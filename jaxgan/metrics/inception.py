@@ -211,7 +211,10 @@ def load_variables(path):
     missing = sorted(set(expected) - set(arrays))
     extra = sorted(set(arrays) - set(expected))
     if missing or extra:
-        raise ValueError(f"{path}: not FID Inception-v3 weights; missing {missing[:5]} ({len(missing)}), unexpected {extra[:5]} ({len(extra)})")
+        raise ValueError(
+            f"{path}: not FID Inception-v3 weights; missing {missing[:5]} "
+            f"({len(missing)}), unexpected {extra[:5]} ({len(extra)})"
+        )
     for name, shape in expected.items():
         if arrays[name].shape != shape:
             raise ValueError(f"{path}: {name} has shape {arrays[name].shape}, expected {shape}")

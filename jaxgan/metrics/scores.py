@@ -56,7 +56,9 @@ def kernel_inception_distance(real_features, fake_features, *, key, num_subsets=
         raise ValueError(f"KID needs at least 2 samples per set, got {real.shape[0]} and {fake.shape[0]}")
     key_real, key_fake = jax.random.split(key)
     # subset s of each set: the first `size` entries of a permutation drawn from split(key, S)[s]
-    draw = lambda key, n: np.asarray(jax.vmap(lambda k: jax.random.permutation(k, n)[:size])(jax.random.split(key, num_subsets)))
+    draw = lambda key, n: np.asarray(
+        jax.vmap(lambda k: jax.random.permutation(k, n)[:size])(jax.random.split(key, num_subsets))
+    )
     rows_real, rows_fake = draw(key_real, real.shape[0]), draw(key_fake, fake.shape[0])
     values = [_unbiased_mmd2(real[i], fake[j]) for i, j in zip(rows_real, rows_fake)]
     return float(np.mean(values)), float(np.std(values))

@@ -2,7 +2,7 @@
 discriminators on the code."""
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import flax.linen as nn
 import jax.numpy as jnp

@@ -51,7 +51,9 @@ def kernel_layer(module, x, size, op):
     (float32 when the module has none): the body of the layers that compute a convolution their
     own way."""
     dtype = getattr(module, "dtype", jnp.float32)
-    kernel = module.param("kernel", nn.initializers.lecun_normal(), (size, size, x.shape[-1], module.features), jnp.float32)
+    kernel = module.param(
+        "kernel", nn.initializers.lecun_normal(), (size, size, x.shape[-1], module.features), jnp.float32
+    )
     y = op(x.astype(dtype), kernel.astype(dtype))
     if module.use_bias:
         y = y + module.param("bias", nn.initializers.zeros, (module.features,), jnp.float32).astype(dtype)

@@ -32,7 +32,16 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.nets.conv import Conv4x4Stride2, kernel_layer
-from jaxgan.nets.family import DTYPES, Family, Option, critic_convolution, layer_widths, positive_int, reject, upsampling
+from jaxgan.nets.family import (
+    DTYPES,
+    Family,
+    Option,
+    critic_convolution,
+    layer_widths,
+    positive_int,
+    reject,
+    upsampling,
+)
 from jaxgan.techniques import spectral_norm
 
 SIZES = (28, 32, 64)

@@ -1,7 +1,7 @@
 """EBGAN's discriminator: an autoencoder whose reconstruction error is the energy (Zhao et al.
 2017, Sec. 2.3)."""
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import flax.linen as nn
 import jax.numpy as jnp

@@ -4,7 +4,7 @@
 parameters stay float32 and outputs are float32."""
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import flax.linen as nn
 import jax

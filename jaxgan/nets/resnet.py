@@ -34,7 +34,9 @@ class GeneratorBlock(nn.Module):
 
     @nn.compact
     def __call__(self, x, *, train):
-        bn = lambda: nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=self.axis_name, dtype=self.dtype)
+        bn = lambda: nn.BatchNorm(
+            use_running_average=not train, momentum=0.9, axis_name=self.axis_name, dtype=self.dtype
+        )
         h = _upsample_nearest(nn.relu(bn()(x)))
         h = nn.Conv(self.features, (3, 3), padding="SAME", dtype=self.dtype)(h)
         h = nn.Conv(self.features, (3, 3), padding="SAME", dtype=self.dtype)(nn.relu(bn()(h)))

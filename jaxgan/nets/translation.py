@@ -128,7 +128,9 @@ class UNetGenerator(nn.Module):
         form = _form(self.upsample)
         norm = lambda y: _norm(self.norm, train, self.axis_name, self.dtype)(y)
         if x.shape[1] % 2**self.depth or x.shape[2] % 2**self.depth:
-            raise ValueError(f"UNetGenerator(depth={self.depth}) needs H and W divisible by {2**self.depth}, got {x.shape[1:3]}")
+            raise ValueError(
+                f"UNetGenerator(depth={self.depth}) needs H and W divisible by {2**self.depth}, got {x.shape[1:3]}"
+            )
         widths = [self.width * min(2**i, 8) for i in range(self.depth)]
         bias = self.norm == "none"
         skips = []

@@ -21,8 +21,14 @@ from jaxgan.config import validate
 from jaxgan.data import MIXTURES
 from jaxgan.evaluation import Evaluations, eval_key
 from jaxgan.run.program import Program, ProgramSampler, data_init_batch, make_source
-from jaxgan.workdir import (WorkdirLock, check_config_change, describe_holder, read_run_config, record_config,
-                            truncate_metrics)
+from jaxgan.workdir import (
+    WorkdirLock,
+    check_config_change,
+    describe_holder,
+    read_run_config,
+    record_config,
+    truncate_metrics,
+)
 from jaxgan.writers import MetricWriter
 
 
@@ -241,7 +247,9 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
                 if bad is not None:
                     name, index, seed = bad
                     where = f" (seed {config.seed + seed})" if seed is not None else ""
-                    raise NonFiniteError(f"non-finite {name} at step {step + index + 1}{where}; stopping: {last_good()}")
+                    raise NonFiniteError(
+                        f"non-finite {name} at step {step + index + 1}{where}; stopping: {last_good()}"
+                    )
                 step += fused
                 progress.update(fused)
                 if due(t.log_every):
@@ -308,7 +316,9 @@ def save_samples_figure(config, samples, path, *, step, max_panels=10):
         if samples.shape[0] == 1:
             save_image_grid(samples[0, :64], path, rows=8)
         else:
-            save_image_grid(samples[:max_panels, :8].reshape(-1, *samples.shape[2:]), path, rows=min(samples.shape[0], max_panels))
+            save_image_grid(
+                samples[:max_panels, :8].reshape(-1, *samples.shape[2:]), path, rows=min(samples.shape[0], max_panels)
+            )
         return
     mixture = MIXTURES[config.data.name]
     panels = [(s, mixture, f"seed {config.seed + i}, step {step}") for i, s in enumerate(samples[:max_panels])]

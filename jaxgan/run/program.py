@@ -212,6 +212,8 @@ def data_init_batch(config, size=500):
         return None
     images = data.open_split(config.data, "train")
     if len(images) < size:
-        raise DataError(f"data-dependent initialization reads {size} training images; {images.origin} has {len(images)}")
+        raise DataError(
+            f"data-dependent initialization reads {size} training images; {images.origin} has {len(images)}"
+        )
     order = np.random.default_rng([config.seed, DATA_INIT_SALT]).permutation(len(images))[:size]
     return jnp.asarray(to_model_range(images.take(np.sort(order))))

@@ -1,0 +1,17 @@
+"""DCGAN (Radford et al. 2016, Sec. 3-4): the non-saturating GAN loss (Goodfellow et al. 2014,
+Sec. 3) with the all-convolutional BatchNorm generator and discriminator.
+
+    ./run jaxgan data prepare mnist --from $JAXGAN_DATASETS/mnist     # offline; or omit --from
+    ./run jaxgan train --config experiments/images/dcgan.py --config.data.name=mnist --workdir runs/dcgan_mnist
+
+Paper settings: Adam(2e-4, beta1 0.5), batch 128, z ~ 100-d, BatchNorm in both networks except
+G's output and D's input layer, LeakyReLU(0.2) in D. Deviations, flagged: weights start from
+Flax's LeCun-normal init, not N(0, 0.02); 2x upsampling by the measured-fastest layer on CPU
+(model.upsample='auto'; 'transpose' is the paper's 4x4 stride-2 transposed conv).
+"""
+
+from jaxgan import presets
+
+
+def get_config():
+    return presets.image(loss="non_saturating", learning_rate=2e-4, b1=0.5, b2=0.999, batch_size=128)

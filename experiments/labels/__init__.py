@@ -1,0 +1,1 @@
+"""Recipes of the games with labels, codes or an autoencoder."""

@@ -1,0 +1,185 @@
+"""The reproduction studies at the papers' lengths, for an accelerator, in priority order within a
+time budget. Two plans:
+  coverage: PacGAN's 2D table to 400k iterations (10 seeds per row) and Stacked MNIST to PacGAN's
+    100k iterations (WGAN-GP: GDPP's 15k);
+  labels: the label, code and autoencoder games of `experiments.studies.labels_study` at their full
+    lengths (`labels_study.FULL_STEPS`: Improved-GAN's 300 epochs with 5 labeled subsets,
+    InfoGAN's 5,000 iterations, ...).
+
+    benchmarks/fetch_wheels.sh                          # here, with PyPI: .whl/ (ml-collections), .device_data/mnist
+    benchmarks/device.sh --module experiments.studies.accelerator_studies \
+        --budget-s 540   # there (carry .whl, .device_data)
+    benchmarks/device.sh --module experiments.studies.accelerator_studies --plan labels --budget-s 540
+    ./run python -m experiments.studies.accelerator_studies --size tiny --data-dir $JAXGAN_DATASETS \
+        --out /tmp/acc   # CPU check
+
+The coverage plan, in order (each item runs the study's rows; a row's segments end at log-spaced
+steps, see `experiments.studies.study.train_to`, and none starts after the budget):
+  1. grid-25: GAN and PacGAN4 (the paper's headline pair);
+  2. Stacked MNIST: PacDCGAN2 and DCGAN (width 64);
+  3. ring-8: GAN and PacGAN2;
+  4. grid-25: PacGAN2, PacGAN3, WGAN-GP and GAN + R1 (ours, same networks);
+  5. Stacked MNIST: WGAN-GP (15k iterations);
+  6. ring-8: PacGAN3, PacGAN4, WGAN-GP and GAN + R1.
+The labels plan: semi-supervised Improved-GAN (5 subsets), InfoGAN (5 seeds), ACGAN and CGAN,
+the semi-supervised AAE (3 seeds each).
+Then the plan's tables and curves are written again from every row's workdir, and `--out`
+gets report.md: the device, the versions, the budget used and the tables. What the budget did not
+reach is visible there: a row's iterations column is the step it reached. The workdirs under
+`--out` resume, so a second call with the same `--out` (on a machine that kept it) continues.
+
+`--size tiny` runs the same plan with 200 2D iterations, 20 Stacked MNIST iterations at width 8,
+20 iterations of each label row (its DCGAN networks at width 8) and 2 seeds, so that a test can
+run it on the CPU.
+"""
+
+import argparse
+import os
+import platform
+import time
+
+import jax
+
+from experiments import datasets_dir
+from experiments.studies import labels_study, pacgan_study, stacked_mnist_study
+
+SIZES = {
+    "full": {"steps_2d": 400_000, "steps_stacked": 100_000, "seeds": 10, "width": 64, "first_eval": 1000,
+             "steps_labels": None, "label_seeds": {"ssl": 5, "infogan": 5}, "label_first": 600, "label_width": 0},
+    "tiny": {"steps_2d": 200, "steps_stacked": 20, "seeds": 2, "width": 8, "first_eval": 20,
+             "steps_labels": 20, "label_seeds": {}, "label_first": 10, "label_width": 8},
+}
+PLANS = {
+    "coverage": (
+        ("2d", "grid", "gan,pacgan4"),
+        ("stacked", None, "pacdcgan2,dcgan"),
+        ("2d", "ring", "gan,pacgan2"),
+        ("2d", "grid", "pacgan2,pacgan3,wgan_gp,ns_r1"),
+        ("stacked", None, "wgan_gp"),
+        ("2d", "ring", "pacgan3,pacgan4,wgan_gp,ns_r1"),
+    ),
+    "labels": (
+        ("labels", None, "ssl"),
+        ("labels", None, "infogan"),
+        ("labels", None, "acgan"),
+        ("labels", None, "cgan"),
+        ("labels", None, "aae_ssl"),
+    ),
+}
+LABEL_SEEDS = 3
+
+
+def _study_arguments(kind, dataset, rows, size, out, budget_s, data_dir):
+    if kind == "labels":
+        row = rows.split(",")[0] if "," not in rows else None
+        steps = size["steps_labels"] or (labels_study.FULL_STEPS[row] if row else max(labels_study.FULL_STEPS.values()))
+        seeds = size["label_seeds"].get(row, LABEL_SEEDS if size["steps_labels"] is None else size["seeds"])
+        return labels_study.main, [
+            "--rows",
+            rows,
+            "--steps",
+            str(steps),
+            "--seeds",
+            str(seeds),
+            "--first",
+            str(size["label_first"]),
+            "--width",
+            str(size["label_width"]),
+            "--data-dir",
+            data_dir,
+            "--out",
+            os.path.join(out, "labels"),
+            "--budget-s",
+            str(budget_s),
+        ]
+    if kind == "2d":
+        return pacgan_study.main, [
+            "--steps",
+            str(size["steps_2d"]),
+            "--seeds",
+            str(size["seeds"]),
+            "--rows",
+            rows,
+            "--datasets",
+            dataset,
+            "--out",
+            os.path.join(out, "pacgan"),
+            "--budget-s",
+            str(budget_s),
+        ]
+    return stacked_mnist_study.main, [
+        "--steps",
+        str(size["steps_stacked"]),
+        "--seeds",
+        str(size["seeds"]),
+        "--rows",
+        rows,
+        "--width",
+        str(size["width"]),
+        "--first-eval",
+        str(size["first_eval"]),
+        "--data-dir",
+        data_dir,
+        "--out",
+        os.path.join(out, "stacked_mnist"),
+        "--budget-s",
+        str(budget_s),
+    ]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--plan", choices=sorted(PLANS), default="coverage")
+    parser.add_argument(
+        "--budget-s", type=float, default=540.0, help="start no training segment after this many seconds"
+    )
+    parser.add_argument("--data-dir", default=None, help="a folder with mnist/ (default $JAXGAN_DATASETS)")
+    parser.add_argument("--out", default="results/accelerator_studies")
+    args = parser.parse_args(argv)
+    size = SIZES[args.size]
+    data_dir = args.data_dir or datasets_dir()
+    has_mnist = os.path.isdir(os.path.join(data_dir, "mnist"))
+    os.makedirs(args.out, exist_ok=True)
+    started = time.perf_counter()
+    for kind, dataset, rows in PLANS[args.plan]:
+        left = args.budget_s - (time.perf_counter() - started)
+        if left <= 0:
+            print(f"budget spent: skipping {kind} {dataset or ''} {rows}")
+            continue
+        if kind in ("stacked", "labels") and not has_mnist:
+            print(f"no MNIST files in {data_dir}/mnist: skipping the {kind} rows {rows}")
+            continue
+        run, arguments = _study_arguments(kind, dataset, rows, size, args.out, left, data_dir)
+        run(arguments)
+    used = time.perf_counter() - started
+    # every row's table and curves again, from the workdirs, training nothing
+    tables = {}
+    if args.plan == "coverage":
+        tables["PacGAN Table 1 (2D)"] = _study_arguments(
+            "2d", "ring,grid", ",".join(pacgan_study.ROWS), size, args.out, 0, data_dir
+        )
+        if has_mnist:
+            tables["Stacked MNIST"] = _study_arguments(
+                "stacked", None, ",".join(stacked_mnist_study.ROWS), size, args.out, 0, data_dir
+            )
+    elif has_mnist:
+        tables["Labels, codes and autoencoders (MNIST)"] = _study_arguments(
+            "labels", None, ",".join(rows for _, _, rows in PLANS["labels"]), size, args.out, 0, data_dir)
+    sections = []
+    for title, (run, arguments) in tables.items():
+        report = run(arguments)
+        sections.append(f"## {title}\n\n{report or 'no row reached its first evaluation'}")
+    device = jax.devices()[0]
+    header = (
+        f"# The reproduction studies on {device.device_kind} ({jax.device_count()} x {device.platform})\n\n"
+        f"jax {jax.__version__}, Python {platform.python_version()}; size {args.size}; budget {args.budget_s:.0f} s, "
+        f"used {used:.0f} s.\n"
+    )
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write(header + "\n" + "\n\n".join(sections) + "\n")
+    print(f"Wrote {args.out}/report.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Recipes of the image-to-image translation games."""

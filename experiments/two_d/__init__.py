@@ -1,0 +1,1 @@
+"""Recipes on the 2D Gaussian mixtures (mode coverage)."""
