@@ -15,7 +15,7 @@ from jaxgan.nets.layers import Maxout, WeightNormDense, norm_layer
 from jaxgan.techniques import MinibatchDiscrimination, MinibatchStdDev, spectral_norm
 
 NORMS = ("none", "batch", "layer")
-ACTIVATIONS = {"relu": nn.relu, "leaky_relu": lambda h: nn.leaky_relu(h, 0.2), "softplus": nn.softplus}
+ACTIVATIONS = {"relu": nn.relu, "leaky_relu": lambda h: nn.leaky_relu(h, 0.2), "softplus": nn.softplus, "tanh": nn.tanh}
 
 
 def activation_fn(name):
