@@ -16,7 +16,7 @@ player update, batch checks, the critic loop); `games.settings` what the specs r
 Adding a game: a module with its step factory and `GAME`, one line in `GAMES` below.
 """
 
-from jaxgan.games import aae, conditional, cyclegan, ebgan, gan, infogan, pix2pix, semi_supervised
+from jaxgan.games import aae, conditional, cyclegan, ebgan, gan, infogan, pix2pix, semi_supervised, unrolled
 from jaxgan.games._labeled import make_labeled_step
 from jaxgan.games.aae import make_aae_step
 from jaxgan.games.conditional import make_acgan_step, make_cgan_step
@@ -40,7 +40,7 @@ from jaxgan.games.steps import (
 
 # config.game.name -> its `Game` spec: the one place the run machinery learns which games exist.
 GAMES = {game.name: game for game in (gan.GAME, conditional.CGAN, conditional.ACGAN, semi_supervised.GAME,
-                                      infogan.GAME, aae.GAME, pix2pix.GAME, cyclegan.GAME, ebgan.GAME)}
+                                      infogan.GAME, aae.GAME, pix2pix.GAME, cyclegan.GAME, ebgan.GAME, unrolled.GAME)}
 
 
 def get(name: str) -> Game:
