@@ -126,7 +126,7 @@ def test_test_error_uses_the_averaged_discriminator_and_reports_the_raw_one():
      "game.d_average_decay=0.99 is for game.name in ['semi_supervised'], not 'acgan'"),
     ({"game.unlabeled_weight": -1.0}, "game.unlabeled_weight is a weight"),
     ({"optimizer.d.eps": 0.0}, "optimizer.d.eps and eps_root must be >= 0 and not both 0"),
-    ({"model.d_activation": "tanh"}, "model.d_activation='tanh' is not one of"),
+    ({"model.d_activation": "gelu"}, "model.d_activation='gelu' is not one of"),
     ({"model.name": "dcgan", "model.g_activation": "softplus"}, "is an option of the MLP networks"),
     ({"model.d_weight_norm_data_init": True, "model.d_spectral_norm": True}, "choose one"),
 ])
