@@ -81,7 +81,7 @@ CHOICES = {
 _PLATFORMS = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "rocm": "gpu", "tpu": "tpu"}
 
 
-def platform(backend=None):
+def platform(backend=None) -> str:
     """The CHOICES key of `backend` (a backend or platform name; default: JAX's default backend)."""
     name = (backend or jax.default_backend()).lower()
     if name not in _PLATFORMS:

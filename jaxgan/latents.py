@@ -33,10 +33,10 @@ class Prior(NamedTuple):
     noise: str = "normal"
 
     @property
-    def latent_dim(self):
+    def latent_dim(self) -> int:
         return self.num_classes + self.continuous_codes + self.noise_dim
 
-    def draw(self, key):
+    def draw(self, key) -> dict[str, jax.Array]:
         """One example's {"y": int32 (), "c": (C,), "z": (Z,)} from `key` (each part from its own
         fold, so adding codes does not change the noise)."""
         if self.noise not in NOISES:
@@ -52,19 +52,19 @@ class Prior(NamedTuple):
             "z": z,
         }
 
-    def latent(self, draws):
+    def latent(self, draws) -> jax.Array:
         """The generator input `[one_hot(y), c, z]` of draws with any leading batch shape."""
         parts = [draws["c"], draws["z"]]
         if self.num_classes:
             parts.insert(0, jax.nn.one_hot(draws["y"], self.num_classes))
         return jnp.concatenate(parts, axis=-1)
 
-    def sample_latent(self, key, shape=None):
+    def sample_latent(self, key, shape=None) -> jax.Array:
         """`games.generate`'s prior: one latent vector from `key` (shape is implied)."""
         del shape
         return self.latent(self.draw(key))
 
-    def latents_for_labels(self, key, labels):
+    def latents_for_labels(self, key, labels) -> jax.Array:
         """Latents (N, latent_dim) whose class part is `labels` (N,) and whose codes and noise
         are drawn from `fold_in(key, i)` as in `sample_latent`; equal noise for equal i."""
         draws = jax.vmap(lambda i: self.draw(jax.random.fold_in(key, i)))(jnp.arange(labels.shape[0]))

@@ -19,6 +19,9 @@ XLA's own Eigen convolutions instead of YNNPACK's) and donate the state where
 XLA's defaults.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -31,7 +34,7 @@ from jaxgan.errors import ConfigError
 DATA_AXIS = "data"
 
 
-def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None):
+def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None) -> None:
     """Start JAX's multi-host runtime (`jax.distributed.initialize`); call before any other JAX
     call. With no arguments JAX reads the cluster environment (SLURM, TPU pods, ...)."""
     jax.distributed.initialize(
@@ -39,7 +42,7 @@ def initialize_distributed(coordinator_address=None, num_processes=None, process
     )
 
 
-def make_mesh(devices=None):
+def make_mesh(devices=None) -> jax.sharding.Mesh:
     """A 1D `("data",)` mesh over `devices` (default: all devices of all processes)."""
     devices = jax.devices() if devices is None else list(devices)
     return jax.make_mesh(
@@ -47,12 +50,12 @@ def make_mesh(devices=None):
     )
 
 
-def batch_sharding(mesh, example_axis):
+def batch_sharding(mesh, example_axis) -> jax.sharding.NamedSharding:
     """Sharding that splits an array along `example_axis` over the data axis."""
     return NamedSharding(mesh, P(*([None] * example_axis), DATA_AXIS))
 
 
-def check_divisible(global_batch_size, num_devices):
+def check_divisible(global_batch_size, num_devices) -> None:
     if global_batch_size % num_devices:
         raise ConfigError(
             f"batch size {global_batch_size} is not divisible by the {num_devices} devices "
@@ -64,13 +67,13 @@ def _donated(backend=None):
     return (0,) if choices(backend).donate_state else ()
 
 
-def single_device(step, *, cpu_convolutions="eigen"):
+def single_device(step, *, cpu_convolutions="eigen") -> Callable:
     """`jax.jit(step)` with the state (argument 0) donated (where the backend's choices say so),
     compiled with `backend.compiler_options(cpu_convolutions)`."""
     return jax.jit(step, donate_argnums=_donated(), compiler_options=compiler_options(cpu_convolutions))
 
 
-def data_parallel(step, mesh, *, example_axis, cpu_convolutions="eigen"):
+def data_parallel(step, mesh, *, example_axis, cpu_convolutions="eigen") -> Callable:
     """`jax.jit` of `step(state, batch)` with the batch sharded along `example_axis` and the state
     and metrics replicated; the state is donated (where the backend's choices say so); compiled with
     `backend.compiler_options(cpu_convolutions)`."""
@@ -98,7 +101,7 @@ def _process_local_to_global(x, sharding):
     return jax.make_array_from_process_local_data(sharding, np.asarray(x))
 
 
-def replicate_state(state, mesh):
+def replicate_state(state, mesh) -> Any:
     """Place a state replicated on every device of `mesh` (every process passes the same state)."""
     sharding = NamedSharding(mesh, P())
     if jax.process_count() == 1:
@@ -106,7 +109,7 @@ def replicate_state(state, mesh):
     return jax.tree.map(lambda x: _process_local_to_global(x, sharding), state)
 
 
-def shard_batch(batch, mesh, *, example_axis):
+def shard_batch(batch, mesh, *, example_axis) -> Any:
     """Place a host batch on the mesh, split along `example_axis`.
 
     With one process `batch` is the global batch. With several, each process passes its own
@@ -119,18 +122,18 @@ def shard_batch(batch, mesh, *, example_axis):
     return jax.tree.map(lambda x: _process_local_to_global(x, sharding), batch)
 
 
-def replicate(tree, devices=None):
+def replicate(tree, devices=None) -> Any:
     """Stack `tree` along a new leading device axis for `jax.pmap`."""
     devices = jax.local_devices() if devices is None else devices
     return jax.tree.map(lambda x: jnp.broadcast_to(x, (len(devices),) + x.shape), tree)
 
 
-def unreplicate(tree):
+def unreplicate(tree) -> Any:
     """The copy on the first device of a replicated tree."""
     return jax.tree.map(lambda x: x[0], tree)
 
 
-def pmap_step(step, *, example_axis, devices=None):
+def pmap_step(step, *, example_axis, devices=None) -> Callable:
     """`jax.pmap` form: `(replicated_state, global_batch) -> (replicated_state, metrics)`.
 
     `step` must come from `make_step(..., axis_name=DATA_AXIS)`. The global batch (host or

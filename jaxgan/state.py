@@ -78,7 +78,7 @@ def create(
     extras=None,
     d_average=False,
     init_x=None,
-):
+) -> TrainState:
     """Initialize a `TrainState`.
 
     Args:

@@ -14,22 +14,22 @@ import jax.numpy as jnp
 import numpy as np
 
 
-def optimal_discriminator(p_real, p_fake):
+def optimal_discriminator(p_real, p_fake) -> jax.Array:
     """D*(x) = p_r(x) / (p_r(x) + p_g(x)) from density values (arrays of equal shape)."""
     return p_real / (p_real + p_fake)
 
 
-def optimal_discriminator_logit(log_p_real, log_p_fake):
+def optimal_discriminator_logit(log_p_real, log_p_fake) -> jax.Array:
     """logit D*(x) = log p_r(x) - log p_g(x): the stable form, from log-densities."""
     return log_p_real - log_p_fake
 
 
-def gaussian_log_density(x, mean, std):
+def gaussian_log_density(x, mean, std) -> jax.Array:
     """log N(x; mean, std^2), elementwise (1D)."""
     return -0.5 * jnp.square((x - mean) / std) - jnp.log(std) - 0.5 * jnp.log(2 * jnp.pi)
 
 
-def kl_gaussians(mean1, std1, mean2, std2):
+def kl_gaussians(mean1, std1, mean2, std2) -> jax.Array:
     """KL(N(m1, s1^2) || N(m2, s2^2)) = log(s2/s1) + (s1^2 + (m1 - m2)^2) / (2 s2^2) - 1/2.
     Broadcasts, so diagonal multivariate Gaussians are `jnp.sum(kl_gaussians(...))`."""
     return jnp.log(std2 / std1) + (jnp.square(std1) + jnp.square(mean1 - mean2)) / (2 * jnp.square(std2)) - 0.5
@@ -39,13 +39,13 @@ def _trapezoid(values, grid):
     return jnp.sum(0.5 * (values[1:] + values[:-1]) * jnp.diff(grid))
 
 
-def expectation(log_p, values, grid):
+def expectation(log_p, values, grid) -> jax.Array:
     """E_p[f] = integral p f by the trapezoid rule, from log p and f evaluated on `grid`."""
     p = jnp.exp(log_p)
     return _trapezoid(jnp.where(p > 0, p * values, 0.0), grid)
 
 
-def kl_divergence(log_p, log_q, grid):
+def kl_divergence(log_p, log_q, grid) -> jax.Array:
     """KL(p || q) = integral p log(p / q) by the trapezoid rule on `grid`, from log-densities
     evaluated on the grid. Terms where p underflows to 0 contribute 0."""
     p = jnp.exp(log_p)
@@ -53,13 +53,13 @@ def kl_divergence(log_p, log_q, grid):
     return _trapezoid(integrand, grid)
 
 
-def js_divergence(log_p, log_q, grid):
+def js_divergence(log_p, log_q, grid) -> jax.Array:
     """JS(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2, in nats (at most log 2)."""
     log_m = jnp.logaddexp(log_p, log_q) - jnp.log(2.0)
     return 0.5 * kl_divergence(log_p, log_m, grid) + 0.5 * kl_divergence(log_q, log_m, grid)
 
 
-def normal_expectation_rule(breakpoints, *, reach=12.0, panels=8, nodes=16):
+def normal_expectation_rule(breakpoints, *, reach=12.0, panels=8, nodes=16) -> tuple[jax.Array, jax.Array]:
     """(z, w): nodes and weights with sum(w * f(z)) ~= E_{z ~ N(0, 1)} f(z) for an f that is smooth
     except at `breakpoints` (e.g. a steep sigmoid's step).
 
@@ -82,7 +82,7 @@ def normal_expectation_rule(breakpoints, *, reach=12.0, panels=8, nodes=16):
     return z.ravel(), (half[:, None] * unit_weights * density).ravel()
 
 
-def shifted_generator_objectives(shift, *, std=1.0):
+def shifted_generator_objectives(shift, *, std=1.0) -> dict:
     """Generator losses and their gradients w.r.t. a shift theta of p_g = N(theta, s^2) away from
     p_r = N(0, s^2), each against its optimal adversary, which is held fixed when differentiating
     (the alternating-optimization view: G sees D's current function).

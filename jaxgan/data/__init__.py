@@ -88,35 +88,35 @@ def known_shape(data: Any) -> tuple[int, ...] | None:
     return None
 
 
-def is_image(data):
+def is_image(data) -> bool:
     """Whether `data.name` is an image dataset (not one of the 2D mixtures)."""
     return data.name not in MIXTURES
 
 
-def is_translation_data(data):
+def is_translation_data(data) -> bool:
     """Whether `data.name` is paired or unpaired image-to-image translation data."""
     return _translation.is_translation_data(data.name)
 
 
-def num_classes(data):
+def num_classes(data) -> int:
     """The number of class labels an example of `data.name` carries (0: none)."""
     spec = IMAGE_DATASETS.get(data.name)
     return spec.classes if spec is not None else 0
 
 
-def open_split(data, split):
+def open_split(data, split) -> Any:
     """Random-access real images of `split` ("train" / "test") of an image dataset."""
     source = data.name if data.name in ("npz", "folder") else data.source
     return open_images(data.name, split, source=source, path=data.dir or None)
 
 
-def translation_shapes(data):
+def translation_shapes(data) -> tuple:
     """(source / domain A shape, target / domain B shape) of translation data."""
     return _translation.translation_shapes(data.name, source=data.source, directory=data.dir,
                                            image_size=data.image_size)
 
 
-def example_shape(data):
+def example_shape(data) -> tuple[int, ...]:
     """Shape of one example: (2,) for the 2D mixtures, (H, W, C) for images (the target domain
     of translation data)."""
     if not is_image(data):

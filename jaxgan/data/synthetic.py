@@ -23,12 +23,12 @@ class Mixture(NamedTuple):
     std: float
 
 
-def ring(num_modes=8, radius=1.0, std=0.01):
+def ring(num_modes=8, radius=1.0, std=0.01) -> Mixture:
     angles = 2.0 * np.pi * np.arange(num_modes) / num_modes
     return Mixture(radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), std)
 
 
-def grid(values=(-4.0, -2.0, 0.0, 2.0, 4.0), std=0.05):
+def grid(values=(-4.0, -2.0, 0.0, 2.0, 4.0), std=0.05) -> Mixture:
     xs, ys = np.meshgrid(np.asarray(values), np.asarray(values), indexing="ij")
     return Mixture(np.stack([xs.ravel(), ys.ravel()], axis=1), std)
 
@@ -36,7 +36,7 @@ def grid(values=(-4.0, -2.0, 0.0, 2.0, 4.0), std=0.05):
 MIXTURES = {"ring": ring(), "grid": grid()}
 
 
-def sample_mixture(key, mixture, num):
+def sample_mixture(key, mixture, num) -> jax.Array:
     """`num` samples (num, 2) float32: a uniformly chosen mode plus isotropic Gaussian noise."""
     centers = jnp.asarray(mixture.centers, jnp.float32)
     mode_key, noise_key = jax.random.split(key)
@@ -69,7 +69,7 @@ def _draw(stream_keys, start, example_offset, *, mixture_name, count, n_critic, 
 _TRAINING_SET, _EPOCH = 0x7E57, 0xE90C
 
 
-def training_set(stream_key, mixture_name, size):
+def training_set(stream_key, mixture_name, size) -> jax.Array:
     """The fixed training set (size, 2) of one stream: `size` draws from the mixture."""
     return sample_mixture(jax.random.fold_in(stream_key, _TRAINING_SET), MIXTURES[mixture_name], size)
 

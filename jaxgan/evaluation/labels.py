@@ -36,16 +36,16 @@ from jaxgan.metrics import domain_classifier
 SAMPLES_PER_CLASS = 1000
 
 
-def predicted_classes(logits):
+def predicted_classes(logits) -> np.ndarray:
     return np.argmax(np.asarray(logits), axis=-1)
 
 
-def class_accuracy(predicted, requested):
+def class_accuracy(predicted, requested) -> float:
     """Fraction of samples classified as the class they were generated for."""
     return float(np.mean(np.asarray(predicted) == np.asarray(requested)))
 
 
-def matched_accuracy(predicted, codes, num_classes):
+def matched_accuracy(predicted, codes, num_classes) -> tuple[float, list[int]]:
     """Accuracy under the best one-to-one map code value -> class (Hungarian on the confusion
     counts); returns (accuracy, matching list where matching[code] = class)."""
     from scipy.optimize import linear_sum_assignment
@@ -56,13 +56,13 @@ def matched_accuracy(predicted, codes, num_classes):
     return float(confusion[rows, cols].sum() / confusion.sum()), [int(c) for c in cols[np.argsort(rows)]]
 
 
-def digits_found(per_code_accuracy):
+def digits_found(per_code_accuracy) -> int:
     """How many code values draw their matched digit in most of their samples (> 50%): each such
     code has a digit of its own (the matching is one-to-one), so 10 means all ten were found."""
     return int(np.sum(np.asarray(per_code_accuracy) > 0.5))
 
 
-def code_statistics(codes):
+def code_statistics(codes) -> dict:
     """Codes (N, D) against the prior N(0, I): ||mean||, max |cov - I|, Frechet distance."""
     from jaxgan.metrics.frechet import frechet_distance
 
@@ -82,7 +82,7 @@ def _test_split(config):
     return to_model_range(images.take(everything)), np.asarray(images.take_labels(everything))
 
 
-def class_grid_latents(prior, key, num_classes, per_class):
+def class_grid_latents(prior, key, num_classes, per_class) -> jax.Array:
     """Latents for a class-by-row grid: row k is class k, column j shares noise fold_in(key, j)."""
     noise_index = np.tile(np.arange(per_class), num_classes)
     draws = jax.vmap(lambda i: prior.draw(jax.random.fold_in(key, i)))(jnp.asarray(noise_index))
@@ -161,7 +161,7 @@ def autoencoder_measure(ctx: Context) -> tuple[list[dict], dict]:
     return per_seed, {"test_split": {"n": int(len(test_y))}}
 
 
-def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500):
+def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500) -> dict:
     """Test error of a semi-supervised D's classifier (argmax of its first `num_classes` logits).
 
     With a moving average of D's parameters in the state (`param_averages["d_ema"]`, game

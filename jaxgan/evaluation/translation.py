@@ -20,6 +20,7 @@ rows of (source, translation, target) or (a, G(a), F(G(a))) and (b, F(b), G(F(b)
 
 import functools
 import os
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -36,17 +37,17 @@ DOMAIN_TRAIN_PER_SIDE = 5000
 DOMAIN_STEPS = 300
 
 
-def to_unit(images):
+def to_unit(images) -> np.ndarray:
     """Model range [-1, 1] -> pixels in [0, 1]."""
     return (np.asarray(images, np.float64) + 1.0) / 2.0
 
 
-def mean_abs_error(target, prediction):
+def mean_abs_error(target, prediction) -> float:
     """Mean absolute pixel error of images in [-1, 1], measured on the [0, 1] pixel scale."""
     return float(np.mean(np.abs(to_unit(target) - to_unit(prediction))))
 
 
-def psnr(target, prediction, *, max_mse=1e-10):
+def psnr(target, prediction, *, max_mse=1e-10) -> float:
     """Peak signal-to-noise ratio (dB), pixels in [0, 1]: mean over images of
     10 log10(1 / MSE_image); an exact image counts as MSE `max_mse` (100 dB)."""
     mse = np.mean(np.square(to_unit(target) - to_unit(prediction)).reshape(len(target), -1), axis=1)
@@ -58,7 +59,7 @@ def _translator(state, params, method=None):
 
 
 @functools.lru_cache(maxsize=4)
-def domain_classifier(name, source, directory, image_size):
+def domain_classifier(name, source, directory, image_size) -> tuple[Callable, float]:
     """(predict(x) -> P(domain B), held-out accuracy): logistic regression on pixels, trained by
     full-batch Adam (lr 1e-2, `DOMAIN_STEPS` steps) on the first `DOMAIN_TRAIN_PER_SIDE` training
     images of each domain."""
@@ -162,7 +163,7 @@ def cycle_translation(ctx: Context) -> tuple[list[dict], dict]:
     return per_seed, protocol
 
 
-def save_translation_grid(rows, path, *, columns=16):
+def save_translation_grid(rows, path, *, columns=16) -> None:
     """Rows of image triples: for each group of three arrays (input, output, third), `columns`
     examples side by side, the three stacked as consecutive grid rows."""
     from jaxgan.plots import save_image_grid

@@ -7,10 +7,12 @@ this module runs them: n_critic critic updates, then one generator update and th
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from jaxgan import data
+from jaxgan.data import Source
 from jaxgan.data.labeled import SemiSupervisedSource
 from jaxgan.games.settings import family_networks, image_source, optional, reject, reject_translation_data
 from jaxgan.games.spec import Batch, Game, Step, leading_axes, no_phases, random_images
@@ -55,7 +57,7 @@ class Rules(NamedTuple):
     labeled_input: bool = False
 
 
-def draws(prior, keys):
+def draws(prior, keys) -> dict[str, jax.Array]:
     """The prior's draws {"y", "c", "z"} per example key, from `fold_in(key, 0)`."""
     return jax.vmap(lambda k: prior.draw(jax.random.fold_in(k, 0)))(keys)
 
@@ -176,7 +178,7 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
 
 # The parts of the labeled games' `Game` specs they share.
 
-def labeled_models(config, axis_name=None, **head):
+def labeled_models(config, axis_name=None, **head) -> tuple[nn.Module, nn.Module]:
     """The generator and an `AuxiliaryDiscriminator` with the `head` options (conditioning,
     class_head, codes) on the discriminator body of `model.name`."""
     m = config.model
@@ -187,18 +189,18 @@ def labeled_models(config, axis_name=None, **head):
         axis_name=axis_name, **head)
 
 
-def image_example(config):
+def image_example(config) -> jax.Array:
     return jnp.zeros((config.model.packing,) + data.example_shape(config.data), jnp.float32)
 
 
-def common_step_options(config, axis_name, *, per_example_head=True):
+def common_step_options(config, axis_name, *, per_example_head=True) -> dict:
     """The step options every labeled game takes from the config; `per_example_head=False` for a
     head with batch statistics of its own (InfoGAN's Q with `game.q_norm="batch"`)."""
     return dict(n_critic=config.n_critic, ema_decay=optional(config.ema_decay),
                 joint_batches=per_example_head and per_example_discriminator(config.model), axis_name=axis_name)
 
 
-def per_example_discriminator(model):
+def per_example_discriminator(model) -> bool:
     """Whether D scores each example on its own (no BatchNorm, minibatch features, packing or
     spectral norm, whose power iteration advances once per call), so that one D pass over
     concatenated batches is the same function as one pass per batch (`joint_batches`)."""
@@ -206,7 +208,7 @@ def per_example_discriminator(model):
             and not model.d_minibatch_kernels and not model.d_minibatch_std and model.packing == 1)
 
 
-def validate_labeled(config, labels):
+def validate_labeled(config, labels) -> None:
     """What every game with labels, codes or an autoencoder needs: image data; the dataset's
     labels when training reads them (`labels` "all" / "subset"); none of the unconditional GAN's
     own options."""
@@ -228,7 +230,7 @@ def validate_labeled(config, labels):
                                                            f"exceeds game.num_labeled={game.num_labeled}")
 
 
-def validate_cross_entropy(config):
+def validate_cross_entropy(config) -> None:
     """For the games whose discriminator is a classifier: a BCE / cross-entropy loss, no penalties."""
     name = config.game.name
     reject(config.loss not in ("non_saturating", "minimax"),
@@ -238,7 +240,7 @@ def validate_cross_entropy(config):
     reject(penalties, f"penalties {penalties} are not available for game.name={name!r}")
 
 
-def labeled_source(config, labels, **common):
+def labeled_source(config, labels, **common) -> Source:
     """The training source of a game reading `labels` ("all", "subset" or "none")."""
     if labels == "subset":
         g = config.game
@@ -247,11 +249,11 @@ def labeled_source(config, labels, **common):
     return image_source(config, with_labels=labels == "all", **common)
 
 
-def class_prior(config):
+def class_prior(config) -> Prior:
     return Prior(noise_dim=config.model.latent_dim, num_classes=config.game.num_classes)
 
 
-def noise_prior(config):
+def noise_prior(config) -> Prior:
     return Prior(noise_dim=config.model.latent_dim)
 
 

@@ -13,6 +13,7 @@ from jaxgan import data
 from jaxgan.games._labeled import draws as prior_draws
 from jaxgan.games._labeled import labeled_game, validate_cross_entropy
 from jaxgan.games.settings import one_of, optional, positive_int, reject, weights
+from jaxgan.games.spec import Step
 from jaxgan.games.steps import (
     CRITIC,
     apply,
@@ -33,7 +34,7 @@ BATCH_KEYS = {"unsupervised": ("x",), "supervised": ("x", "y"), "semi_supervised
 
 
 def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phased=False, ema_decay=None,
-                  axis_name=None):
+                  axis_name=None) -> Step:
     """A step of an adversarial autoencoder (Makhzani et al. 2016).
 
     Per step (`phased=False`, one update of the autoencoder per step):

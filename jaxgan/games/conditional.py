@@ -18,6 +18,7 @@ from jaxgan.games._labeled import (
     make_labeled_step,
 )
 from jaxgan.games.settings import config_losses, config_penalties, one_of, positive_int, weights
+from jaxgan.games.spec import Step
 from jaxgan.losses import classification_loss, minimax_discriminator_loss, non_saturating_generator_loss
 from jaxgan.nets.heads import CONDITIONING
 
@@ -30,7 +31,7 @@ def _check_prior(game, prior):
 
 
 def make_cgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_saturating_generator_loss, penalties=(),
-                   n_critic=1, ema_decay=None, joint_batches=False, axis_name=None):
+                   n_critic=1, ema_decay=None, joint_batches=False, axis_name=None) -> Step:
     """A CGAN step (Mirza & Osindero 2014, Eq. 2): min_G max_D V(D, G) with D(x, y) and G(z, y).
 
     Args:
@@ -60,7 +61,7 @@ def make_cgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satur
 
 def make_acgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_saturating_generator_loss,
                     class_weight=1.0, classify_fakes=True, penalties=(), n_critic=1, ema_decay=None,
-                    joint_batches=False, axis_name=None):
+                    joint_batches=False, axis_name=None) -> Step:
     """An ACGAN step (Odena et al. 2017, Eq. 1-2): D(x) -> (logit, class logits). D minimizes
     adversarial + w * (L_C(real) + L_C(fake)); G minimizes its adversarial loss + w * L_C(fake),
     with L_C the cross-entropy on class logits and w = `class_weight`.

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 
 from jaxgan.games._labeled import Rules, common_step_options, labeled_game, labeled_models, make_labeled_step
 from jaxgan.games.settings import config_losses, config_penalties, one_of, reject, weights
+from jaxgan.games.spec import Step
 from jaxgan.latents import NOISES, Prior
 from jaxgan.losses import (
     categorical_code_loss,
@@ -20,7 +21,7 @@ from jaxgan.nets.heads import Q_NORMS
 BATCH_KEYS = ("x",)
 
 
-def info_terms(out, draws, prior):
+def info_terms(out, draws, prior) -> dict:
     """InfoGAN's -L_I terms (Chen et al. 2016, Eq. 5) for the codes the prior has:
     `info_categorical` = -log Q(c_cat | x) and `info_continuous` = -log Q(c_cont | x) under a
     fixed unit-variance Gaussian Q (the paper's choice)."""
@@ -35,7 +36,7 @@ def info_terms(out, draws, prior):
 
 def make_infogan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_saturating_generator_loss,
                       info_weights=(1.0, 0.1), penalties=(), n_critic=1, ema_decay=None, joint_batches=False,
-                      axis_name=None):
+                      axis_name=None) -> Step:
     """An InfoGAN step (Chen et al. 2016, Eq. 6): both players add
     info_weights[0] * (-log Q(c_cat | x)) + info_weights[1] * (-log Q(c_cont | x)) on the fakes
     to their adversarial losses.

@@ -17,6 +17,7 @@ from jaxgan.games._labeled import (
     validate_cross_entropy,
 )
 from jaxgan.games.settings import config_losses, one_of, optional, positive_int, reject, weights
+from jaxgan.games.spec import Step
 from jaxgan.losses import (
     classification_loss,
     feature_matching_loss,
@@ -32,7 +33,7 @@ G_OBJECTIVES = ("adversarial", "feature_matching")
 
 def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversarial",
                               g_loss=non_saturating_generator_loss, unlabeled_weight=1.0, d_average_decay=None,
-                              n_critic=1, ema_decay=None, joint_batches=False, axis_name=None):
+                              n_critic=1, ema_decay=None, joint_batches=False, axis_name=None) -> Step:
     """A semi-supervised GAN step.
 
     Args:

@@ -3,6 +3,7 @@ the `translation` config group; their checks, data source, batches and the `Game
 
 from typing import Any
 
+import flax.linen as nn
 import jax
 
 from jaxgan import data
@@ -21,13 +22,13 @@ MODEL_KEYS = ("g_width", "d_width", "upsample")
 BATCH_KEYS = {"pix2pix": ("source", "target"), "cyclegan": ("a", "b")}
 
 
-def patches(logits):
+def patches(logits) -> jax.Array:
     """Patch logits (B, h, w, 1) -> (B * h * w,): every patch is one example of the loss, whose mean
     over the batch is then the mean over images and patches (Isola et al. 2017, Sec. 3.2.2)."""
     return logits.reshape(-1)
 
 
-def check_image_batch(game, batch, keys):
+def check_image_batch(game, batch, keys) -> None:
     """Raise unless `batch` has exactly `keys`, each (1, B, H, W, C); pairs must match in B, H, W."""
     if sorted(batch) != sorted(keys):
         raise ValueError(f"game {game!r} takes a batch with keys {list(keys)}, got {sorted(batch)}")
@@ -41,7 +42,7 @@ def check_image_batch(game, batch, keys):
         )
 
 
-def translation_choice(config, key):
+def translation_choice(config, key) -> str:
     """translation.generator / translation.norm with "auto" resolved for the game: Pix2Pix's U-Net
     with BatchNorm, CycleGAN's ResNet with InstanceNorm."""
     value = config.translation[key]
@@ -51,13 +52,13 @@ def translation_choice(config, key):
     return {"generator": "unet" if pix2pix else "resnet", "norm": "batch" if pix2pix else "instance"}[key]
 
 
-def unet_depth(config):
+def unet_depth(config) -> int:
     """translation.unet_depth, with 0 = log2(image size) (a 1 x 1 bottleneck, the paper's)."""
     depth = config.translation.unet_depth
     return depth or int(data.translation_shapes(config.data)[0][0]).bit_length() - 1
 
 
-def translator(config, out_channels, axis_name=None):
+def translator(config, out_channels, axis_name=None) -> nn.Module:
     """The generator of one direction: a U-Net or a ResNet translator."""
     t, m = config.translation, config.model
     norm, dtype, upsample = translation_choice(config, "norm"), DTYPES[m.dtype], upsampling(m)
@@ -68,7 +69,7 @@ def translator(config, out_channels, axis_name=None):
                             axis_name=axis_name, dtype=dtype, upsample=upsample)
 
 
-def patch_discriminator(config, axis_name=None):
+def patch_discriminator(config, axis_name=None) -> nn.Module:
     return PatchGAN(width=config.model.d_width, num_layers=config.translation.patch_layers,
                     norm=translation_choice(config, "norm"), axis_name=axis_name, dtype=DTYPES[config.model.dtype])
 
@@ -77,7 +78,7 @@ def patch_discriminator(config, axis_name=None):
 DEFINING_LOSS = {"pix2pix": "non_saturating", "cyclegan": "least_squares"}
 
 
-def validate_translation(config):
+def validate_translation(config) -> None:
     """What both translation games need: translation data of a square shape, their own loss, one
     critic update and networks that fit the images."""
     t, d, game = config.translation, config.data, config.game.name

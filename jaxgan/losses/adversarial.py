@@ -19,7 +19,7 @@ def _flat(logits):
     return logits
 
 
-def minimax_discriminator_loss(real_logits, fake_logits, *, label_smoothing=0.0):
+def minimax_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array, *, label_smoothing=0.0) -> jax.Array:
     """Discriminator side of the GAN value function (Goodfellow et al. 2014, Eq. 1).
 
     L_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]
@@ -44,7 +44,7 @@ def minimax_discriminator_loss(real_logits, fake_logits, *, label_smoothing=0.0)
     return jnp.mean(real_term) + jnp.mean(jax.nn.softplus(fake))
 
 
-def minimax_generator_loss(real_logits, fake_logits):
+def minimax_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """The true, saturating minimax generator loss (Goodfellow et al. 2014, Eq. 1).
 
     L_G = E_z[log(1 - D(G(z)))] = -mean(softplus(fake_logits)), minimized by G.
@@ -62,7 +62,7 @@ def minimax_generator_loss(real_logits, fake_logits):
     return -jnp.mean(jax.nn.softplus(_flat(fake_logits)))
 
 
-def non_saturating_generator_loss(real_logits, fake_logits):
+def non_saturating_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """The non-saturating generator loss (Goodfellow et al. 2014, Sec. 3).
 
     L_G = -E_z[log D(G(z))] = mean(softplus(-fake_logits)). `real_logits` is unused.
@@ -75,7 +75,7 @@ def non_saturating_generator_loss(real_logits, fake_logits):
     return jnp.mean(jax.nn.softplus(-_flat(fake_logits)))
 
 
-def wasserstein_discriminator_loss(real_logits, fake_logits):
+def wasserstein_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """Critic loss of WGAN (Arjovsky et al. 2017, Eq. 3 / Algorithm 1).
 
     L_D = E_z[f(G(z))] - E_x[f(x)]; the critic output f is linear (no sigmoid). Its negation
@@ -88,7 +88,7 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
     return jnp.mean(_flat(fake_logits)) - jnp.mean(_flat(real_logits))
 
 
-def wasserstein_generator_loss(real_logits, fake_logits):
+def wasserstein_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """Generator loss of WGAN (Arjovsky et al. 2017, Algorithm 1): L_G = -E_z[f(G(z))].
 
     `real_logits` is unused.
@@ -97,7 +97,7 @@ def wasserstein_generator_loss(real_logits, fake_logits):
     return -jnp.mean(_flat(fake_logits))
 
 
-def least_squares_discriminator_loss(real_logits, fake_logits, *, a=0.0, b=1.0):
+def least_squares_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array, *, a=0.0, b=1.0) -> jax.Array:
     """LSGAN discriminator loss (Mao et al. 2017, Eq. 2): targets b for real, a for fake.
 
     L_D = 1/2 E_x[(D(x) - b)^2] + 1/2 E_z[(D(G(z)) - a)^2], on the raw (linear) outputs.
@@ -111,7 +111,7 @@ def least_squares_discriminator_loss(real_logits, fake_logits, *, a=0.0, b=1.0):
     return 0.5 * jnp.mean(jnp.square(real - b)) + 0.5 * jnp.mean(jnp.square(fake - a))
 
 
-def least_squares_generator_loss(real_logits, fake_logits, *, c=1.0):
+def least_squares_generator_loss(real_logits: jax.Array, fake_logits: jax.Array, *, c=1.0) -> jax.Array:
     """LSGAN generator loss (Mao et al. 2017, Eq. 2): L_G = 1/2 E_z[(D(G(z)) - c)^2].
 
     `real_logits` is unused.
@@ -120,7 +120,7 @@ def least_squares_generator_loss(real_logits, fake_logits, *, c=1.0):
     return 0.5 * jnp.mean(jnp.square(_flat(fake_logits) - c))
 
 
-def hinge_discriminator_loss(real_logits, fake_logits):
+def hinge_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """Hinge discriminator loss (Lim & Ye 2017; Miyato et al. 2018, Eq. 16).
 
     L_D = E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]; zero once real logits are >= 1 and
@@ -130,7 +130,7 @@ def hinge_discriminator_loss(real_logits, fake_logits):
     return jnp.mean(jax.nn.relu(1.0 - real)) + jnp.mean(jax.nn.relu(1.0 + fake))
 
 
-def hinge_generator_loss(real_logits, fake_logits):
+def hinge_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """Hinge-GAN generator loss (Miyato et al. 2018, Eq. 17): L_G = -E_z[D(G(z))]. Same value as
     the Wasserstein generator loss; named separately so recipes read as the papers do."""
     return wasserstein_generator_loss(real_logits, fake_logits)
@@ -145,7 +145,7 @@ def _paired(real_logits, fake_logits):
     return real, fake
 
 
-def relativistic_discriminator_loss(real_logits, fake_logits):
+def relativistic_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """RSGAN discriminator loss (Jolicoeur-Martineau 2018, Eq. for RSGAN, Sec. 4.1):
     L_D = -E_{(x, z)}[log sigmoid(C(x) - C(G(z)))] = mean(softplus(-(real - fake))),
     real and fake examples paired by position."""
@@ -153,13 +153,13 @@ def relativistic_discriminator_loss(real_logits, fake_logits):
     return jnp.mean(jax.nn.softplus(fake - real))
 
 
-def relativistic_generator_loss(real_logits, fake_logits):
+def relativistic_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """RSGAN generator loss: L_G = -E[log sigmoid(C(G(z)) - C(x))] = mean(softplus(real - fake))."""
     real, fake = _paired(real_logits, fake_logits)
     return jnp.mean(jax.nn.softplus(real - fake))
 
 
-def relativistic_average_discriminator_loss(real_logits, fake_logits):
+def relativistic_average_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """RaGAN discriminator loss (Jolicoeur-Martineau 2018, Sec. 4.2):
     L_D = -E_x[log sigmoid(C(x) - E C(G(z)))] - E_z[log(1 - sigmoid(C(G(z)) - E C(x)))]
         = mean(softplus(-(real - mean(fake)))) + mean(softplus(fake - mean(real)))."""
@@ -167,14 +167,14 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
     return jnp.mean(jax.nn.softplus(jnp.mean(fake) - real)) + jnp.mean(jax.nn.softplus(fake - jnp.mean(real)))
 
 
-def relativistic_average_generator_loss(real_logits, fake_logits):
+def relativistic_average_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """RaGAN generator loss: the discriminator loss with the roles of real and fake swapped,
     L_G = mean(softplus(-(fake - mean(real)))) + mean(softplus(real - mean(fake)))."""
     real, fake = _flat(real_logits), _flat(fake_logits)
     return jnp.mean(jax.nn.softplus(jnp.mean(real) - fake)) + jnp.mean(jax.nn.softplus(real - jnp.mean(fake)))
 
 
-def energy_discriminator_loss(real_energy, fake_energy, *, margin=1.0):
+def energy_discriminator_loss(real_energy: jax.Array, fake_energy: jax.Array, *, margin=1.0) -> jax.Array:
     """EBGAN's discriminator loss (Zhao et al. 2017, Eq. 1): E[D(x)] + E[max(0, m - D(G(z)))],
     with energies D >= 0 (an autoencoder's reconstruction error) and margin m > 0. The hinge is
     per example, as in the paper's L_D(x, z); PyTorch-GAN's ebgan.py takes it of the batch-mean
@@ -182,7 +182,7 @@ def energy_discriminator_loss(real_energy, fake_energy, *, margin=1.0):
     return jnp.mean(_flat(real_energy)) + jnp.mean(jax.nn.relu(margin - _flat(fake_energy)))
 
 
-def energy_generator_loss(real_energy, fake_energy):
+def energy_generator_loss(real_energy: jax.Array, fake_energy: jax.Array) -> jax.Array:
     """EBGAN's generator loss (Zhao et al. 2017, Eq. 2): E[D(G(z))]."""
     del real_energy
     return jnp.mean(_flat(fake_energy))

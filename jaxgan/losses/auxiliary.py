@@ -18,7 +18,7 @@ def _check_class_logits(logits, labels=None):
         raise TypeError(f"labels must be integers (class indices), got dtype {labels.dtype}")
 
 
-def classification_loss(class_logits, labels):
+def classification_loss(class_logits: jax.Array, labels: jax.Array) -> jax.Array:
     """Mean softmax cross-entropy -log softmax(l)_y of class logits (B, K) at integer labels (B,).
 
     The ACGAN auxiliary loss (Odena et al. 2017, Eq. 2, L_C): both players minimize it, D on real
@@ -30,7 +30,8 @@ def classification_loss(class_logits, labels):
     return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(class_logits, labels))
 
 
-def k_plus_one_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_logits, *, unlabeled_weight=1.0):
+def k_plus_one_discriminator_loss(labeled_logits: jax.Array, labels: jax.Array, unlabeled_logits: jax.Array,
+                                  fake_logits: jax.Array, *, unlabeled_weight: float = 1.0) -> jax.Array:
     """Semi-supervised discriminator with K + 1 classes, the last one "fake" (Odena 2016;
     Salimans et al. 2016, Sec. 5). Logits (B, K + 1).
 
@@ -48,7 +49,8 @@ def k_plus_one_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake
     return supervised + unlabeled_weight * (unsupervised_real + classification_loss(fake_logits, fake_labels))
 
 
-def salimans_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_logits, *, unlabeled_weight=1.0):
+def salimans_discriminator_loss(labeled_logits: jax.Array, labels: jax.Array, unlabeled_logits: jax.Array,
+                                fake_logits: jax.Array, *, unlabeled_weight: float = 1.0) -> jax.Array:
     """Semi-supervised discriminator with K logits (Salimans et al. 2016, Sec. 5): the fake logit
     is fixed at 0, so D(x) = Z(x) / (Z(x) + 1) with Z = sum_k exp l_k, i.e. logit D = logsumexp(l).
 
@@ -65,14 +67,14 @@ def salimans_discriminator_loss(labeled_logits, labels, unlabeled_logits, fake_l
     return classification_loss(labeled_logits, labels) + unlabeled_weight * unsupervised
 
 
-def categorical_code_loss(code_logits, codes):
+def categorical_code_loss(code_logits: jax.Array, codes: jax.Array) -> jax.Array:
     """InfoGAN mutual-information term for a categorical code (Chen et al. 2016, Eq. 4-5):
     -E[log Q(c | G(z, c))], the negative of the variational lower bound L_I up to the constant
     entropy H(c). `code_logits` (B, K) from the Q head, `codes` (B,) the sampled categories."""
     return classification_loss(code_logits, codes)
 
 
-def gaussian_code_loss(mean, log_std, codes):
+def gaussian_code_loss(mean: jax.Array, log_std: jax.Array, codes: jax.Array) -> jax.Array:
     """InfoGAN term for continuous codes with a factored Gaussian Q (Chen et al. 2016, Sec. 5):
     -E[log Q(c | x)] = mean over the batch of sum_d [(c_d - mu_d)^2 / (2 s_d^2) + log s_d + log(2 pi)/2].
     Shapes (B, D) each; `log_std = 0` gives the fixed-variance form the paper used."""
@@ -84,7 +86,7 @@ def gaussian_code_loss(mean, log_std, codes):
     return jnp.mean(jnp.sum(nll.reshape(nll.shape[0], -1), axis=1))
 
 
-def feature_matching_loss(real_features, fake_features):
+def feature_matching_loss(real_features: jax.Array, fake_features: jax.Array) -> jax.Array:
     """Feature matching (Salimans et al. 2016, Sec. 3.1): ||E_x f(x) - E_z f(G(z))||_2^2 over an
     intermediate layer's features (B, ...), flattened per example."""
     real = real_features.reshape(real_features.shape[0], -1)
@@ -94,29 +96,29 @@ def feature_matching_loss(real_features, fake_features):
     return jnp.sum(jnp.square(jnp.mean(real, axis=0) - jnp.mean(fake, axis=0)))
 
 
-def l1_loss(target, prediction):
+def l1_loss(target: jax.Array, prediction: jax.Array) -> jax.Array:
     """Mean absolute error, the L1 reconstruction term (Pix2Pix, Isola et al. 2017, Eq. 3)."""
     return jnp.mean(jnp.abs(target - prediction))
 
 
-def l2_loss(target, prediction):
+def l2_loss(target: jax.Array, prediction: jax.Array) -> jax.Array:
     """Mean squared error, the L2 reconstruction term (e.g. AAE reconstruction, context encoders)."""
     return jnp.mean(jnp.square(target - prediction))
 
 
-def cycle_consistency_loss(x, x_cycled, y, y_cycled):
+def cycle_consistency_loss(x: jax.Array, x_cycled: jax.Array, y: jax.Array, y_cycled: jax.Array) -> jax.Array:
     """CycleGAN cycle loss (Zhu et al. 2017, Eq. 2): E||F(G(x)) - x||_1 + E||G(F(y)) - y||_1,
     each term a mean absolute error. (TF-GAN averages the two terms: half of this value.)"""
     return l1_loss(x, x_cycled) + l1_loss(y, y_cycled)
 
 
-def identity_loss(y, g_of_y):
+def identity_loss(y: jax.Array, g_of_y: jax.Array) -> jax.Array:
     """CycleGAN identity loss (Zhu et al. 2017, Sec. 5.2, from Taigman et al. 2017):
     E||G(y) - y||_1 for y already in G's target domain."""
     return l1_loss(y, g_of_y)
 
 
-def pulling_away_term(embeddings):
+def pulling_away_term(embeddings: jax.Array) -> jax.Array:
     """EBGAN's pulling-away term (Zhao et al. 2017, Eq. 7) on a batch of embeddings S (N, E):
     f_PT = 1 / (N (N - 1)) sum_{i != j} (S_i . S_j / (|S_i| |S_j|))^2, the mean squared cosine
     similarity of distinct pairs; it pushes a batch of fakes apart in D's code space."""

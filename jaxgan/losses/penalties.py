@@ -1,4 +1,4 @@
-"""Penalties on the critic and parameter transforms.
+"""Penalties on the critic.
 
 A penalty is `penalty(critic, real, fake, *, key, **hyperparameters) -> scalar`, where
 `critic` maps a batch (B, ...) to logits (B,). Randomness is drawn per example from `key`,
@@ -7,11 +7,16 @@ step factory passes per-example keys derived from each example's global index, s
 data-parallel step draws exactly the numbers a single-device step draws.
 """
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 
+Critic = Callable[[jax.Array], jax.Array]
+"""A critic as a function: a batch (B, ...) -> logits (B,)."""
 
-def example_keys(key, batch_size):
+
+def example_keys(key, batch_size) -> jax.Array:
     """B per-example keys from `key`: one typed key (split) or already a (B,) vector of keys."""
     if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         raise TypeError(
@@ -62,7 +67,7 @@ def _interpolates(real, fake, key):
     return eps * real + (1.0 - eps) * fake
 
 
-def gradient_penalty(critic, real, fake, *, key, target=1.0):
+def gradient_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array, target=1.0) -> jax.Array:
     """Two-sided gradient penalty of WGAN-GP (Gulrajani et al. 2017, Eq. 3 and Algorithm 1).
 
     x_hat_i = eps_i x_i + (1 - eps_i) x~_i with eps_i ~ U[0, 1] drawn per example;
@@ -82,7 +87,7 @@ def gradient_penalty(critic, real, fake, *, key, target=1.0):
     return jnp.mean(jnp.square(norms - target))
 
 
-def lipschitz_penalty(critic, real, fake, *, key, target=1.0):
+def lipschitz_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array, target=1.0) -> jax.Array:
     """One-sided penalty of WGAN-LP (Petzka et al. 2018, Eq. 8): E[max(0, ||grad f(x_hat)|| - 1)^2]
     at the same per-example interpolates as WGAN-GP. Zero wherever the critic is 1-Lipschitz, so
     it does not push gradients *up* to norm 1 as the two-sided penalty does.
@@ -92,7 +97,7 @@ def lipschitz_penalty(critic, real, fake, *, key, target=1.0):
     return jnp.mean(jnp.square(jax.nn.relu(norms - target)))
 
 
-def divergence_penalty(critic, real, fake, *, key, k=2.0, p=6.0):
+def divergence_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array, k=2.0, p=6.0) -> jax.Array:
     """WGAN-div penalty (Wu et al. 2018, Eq. 14 / Algorithm 1, k = 2, p = 6):
     k E_{x ~ P_u}[||grad f(x)||^p] with P_u the equal mixture of the real and fake batches, i.e.
     k/2 (E_real ||grad f||^p + E_fake ||grad f||^p). It is the whole regularizer: its weight in
@@ -106,7 +111,8 @@ def divergence_penalty(critic, real, fake, *, key, k=2.0, p=6.0):
     return 0.5 * k * (on_real + on_fake)
 
 
-def dragan_penalty(critic, real, fake, *, key, std=0.5, target=1.0):
+def dragan_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array, std=0.5,
+                   target=1.0) -> jax.Array:
     """DRAGAN penalty (Kodali et al. 2017, Eq. 1 / Algorithm 1): E[(||grad D(x + delta)|| - k)^2]
     around the real data, delta_i ~ N(0, (std * sigma)^2 I) drawn per example, with sigma the
     standard deviation of the real batch (the paper's c, scaled to the data as in the authors'
@@ -119,14 +125,14 @@ def dragan_penalty(critic, real, fake, *, key, std=0.5, target=1.0):
     return jnp.mean(jnp.square(_gradient_norms(critic, perturbed) - target))
 
 
-def r1_penalty(critic, real, fake, *, key):
+def r1_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array) -> jax.Array:
     """R1 (Mescheder et al. 2018, Eq. 9): 1/2 E_real[||grad D(x)||^2]; weight gamma gives the
     paper's gamma/2 factor. `fake` and `key` are unused."""
     del fake, key
     return 0.5 * jnp.mean(_squared_gradient_norms(critic, real))
 
 
-def r2_penalty(critic, real, fake, *, key):
+def r2_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array) -> jax.Array:
     """R2 (Mescheder et al. 2018, Eq. 10): 1/2 E_fake[||grad D(x~)||^2]. `real`, `key` unused."""
     del real, key
     return 0.5 * jnp.mean(_squared_gradient_norms(critic, fake))

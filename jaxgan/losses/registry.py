@@ -5,6 +5,7 @@ plus one line here, and a run's config can set them (`loss_options.<loss>.<name>
 
 import functools
 import inspect
+from collections.abc import Callable
 
 from jaxgan.losses import adversarial, penalties
 
@@ -29,23 +30,23 @@ PENALTIES = {
 }
 
 
-def hyperparameters(fn):
+def hyperparameters(fn) -> dict:
     """{name: default} of `fn`'s keyword-only arguments with defaults (not the penalty's `key`)."""
     return {name: p.default for name, p in inspect.signature(fn).parameters.items()
             if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
 
 
-def loss_hyperparameters(name):
+def loss_hyperparameters(name) -> dict:
     """{name: default} of both sides of the adversarial loss `name`."""
     d_loss, g_loss = _lookup(ADVERSARIAL, name, "loss")
     return {**hyperparameters(d_loss), **hyperparameters(g_loss)}
 
 
-def penalty_hyperparameters(name):
+def penalty_hyperparameters(name) -> dict:
     return hyperparameters(_lookup(PENALTIES, name, "penalty"))
 
 
-def adversarial_losses(name, **options):
+def adversarial_losses(name, **options) -> tuple[Callable, Callable]:
     """(d_loss, g_loss) of `name` with `options` bound to the side(s) that take them, e.g.
     `adversarial_losses("least_squares", a=-1.0, b=1.0, c=0.0)`."""
     d_loss, g_loss = _lookup(ADVERSARIAL, name, "loss")
@@ -53,7 +54,7 @@ def adversarial_losses(name, **options):
     return _bind(d_loss, options), _bind(g_loss, options)
 
 
-def penalty(name, **options):
+def penalty(name, **options) -> Callable:
     """The penalty `name` with `options` bound, e.g. `penalty("wgan_div", k=2.0, p=6.0)`."""
     fn = _lookup(PENALTIES, name, "penalty")
     _check_options(options, hyperparameters(fn), f"penalty {name!r}")

@@ -23,11 +23,11 @@ class FeatureStats(NamedTuple):
     outer: np.ndarray
 
 
-def empty_stats(dim):
+def empty_stats(dim) -> FeatureStats:
     return FeatureStats(0, np.zeros(dim, np.float64), np.zeros((dim, dim), np.float64))
 
 
-def accumulate(stats, features):
+def accumulate(stats, features) -> FeatureStats:
     """Add a batch of features (B, D) (any float dtype; summed in float64)."""
     features = np.asarray(features, np.float64)
     if features.ndim != 2 or features.shape[1] != stats.total.shape[0]:
@@ -39,12 +39,12 @@ def accumulate(stats, features):
     )
 
 
-def merge(a, b):
+def merge(a, b) -> FeatureStats:
     """Statistics of the union of two streams (e.g. two devices or processes)."""
     return FeatureStats(a.count + b.count, a.total + b.total, a.outer + b.outer)
 
 
-def mean_and_covariance(stats):
+def mean_and_covariance(stats) -> tuple[np.ndarray, np.ndarray]:
     """Mean (D,) and unbiased covariance (D, D) (divided by n - 1, as numpy.cov)."""
     if stats.count < 2:
         raise ValueError(f"need at least 2 samples for a covariance, got {stats.count}")
@@ -58,7 +58,7 @@ def _psd_sqrt(matrix):
     return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
 
 
-def trace_sqrt_product(cov1, cov2):
+def trace_sqrt_product(cov1, cov2) -> float:
     """tr((S_1 S_2)^(1/2)) for symmetric PSD S_1, S_2, via eigenvalues of S_1^(1/2) S_2 S_1^(1/2)."""
     root = _psd_sqrt(np.asarray(cov1, np.float64))
     middle = root @ np.asarray(cov2, np.float64) @ root
@@ -66,7 +66,7 @@ def trace_sqrt_product(cov1, cov2):
     return float(np.sum(np.sqrt(np.clip(eigenvalues, 0.0, None))))
 
 
-def frechet_distance(mean1, cov1, mean2, cov2):
+def frechet_distance(mean1, cov1, mean2, cov2) -> float:
     """Squared Frechet distance between N(mean1, cov1) and N(mean2, cov2), in float64."""
     mean1, mean2 = np.asarray(mean1, np.float64), np.asarray(mean2, np.float64)
     cov1, cov2 = np.asarray(cov1, np.float64), np.asarray(cov2, np.float64)
@@ -78,5 +78,5 @@ def frechet_distance(mean1, cov1, mean2, cov2):
     return max(value, 0.0)
 
 
-def frechet_distance_from_stats(stats1, stats2):
+def frechet_distance_from_stats(stats1, stats2) -> float:
     return frechet_distance(*mean_and_covariance(stats1), *mean_and_covariance(stats2))

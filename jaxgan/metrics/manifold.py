@@ -25,7 +25,7 @@ def _knn_squared_radii(features, ks):
     return out
 
 
-def knn_radii(features, k):
+def knn_radii(features, k) -> np.ndarray:
     """Distance from each point to its k-th nearest neighbour in the same set (itself excluded)."""
     features = np.asarray(features, np.float64)
     if not 1 <= k < features.shape[0]:
@@ -43,7 +43,7 @@ def _check(real, fake, ks):
     return real, fake
 
 
-def manifold_metrics(real_features, fake_features, *, pr_k=3, dc_k=5):
+def manifold_metrics(real_features, fake_features, *, pr_k=3, dc_k=5) -> dict:
     """Precision and recall (Kynkaanniemi et al. 2019, Eq. 1-2; k = pr_k): precision is the
     fraction of fake samples inside the union of the real samples' k-NN balls, recall the fraction
     of real samples inside the union of the fake samples' balls. Density and coverage (Naeem et al.
@@ -71,11 +71,11 @@ def manifold_metrics(real_features, fake_features, *, pr_k=3, dc_k=5):
     }
 
 
-def precision_recall(real_features, fake_features, *, k=3):
+def precision_recall(real_features, fake_features, *, k=3) -> dict:
     values = manifold_metrics(real_features, fake_features, pr_k=k, dc_k=k)
     return {"precision": values["precision"], "recall": values["recall"]}
 
 
-def density_coverage(real_features, fake_features, *, k=5):
+def density_coverage(real_features, fake_features, *, k=5) -> dict:
     values = manifold_metrics(real_features, fake_features, pr_k=k, dc_k=k)
     return {"density": values["density"], "coverage": values["coverage"]}

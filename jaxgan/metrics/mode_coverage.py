@@ -10,7 +10,7 @@ sum_k q_k log(K q_k), in [0, log K]; with no high-quality sample it is +inf.
 import numpy as np
 
 
-def mode_coverage(samples, centers, std, *, threshold=3.0):
+def mode_coverage(samples, centers, std, *, threshold=3.0) -> dict:
     """Returns {"modes": int, "high_quality": fraction in [0, 1], "reverse_kl": float}.
 
     samples: (N, 2); centers: (K, 2); std: the mixture's standard deviation.
@@ -34,7 +34,7 @@ def mode_coverage(samples, centers, std, *, threshold=3.0):
     return {"modes": int(np.sum(counts > 0)), "high_quality": float(np.mean(good)), "reverse_kl": reverse_kl}
 
 
-def mean_and_stderr(values):
+def mean_and_stderr(values) -> tuple[float, float]:
     """Mean and standard error of the mean (sample std with ddof=1, over sqrt(n)); s.e. 0 for n=1.
 
     Infinite values (a reverse KL with no high-quality sample) give (inf, inf), not NaN.

@@ -5,7 +5,7 @@ import numpy as np
 from scipy.special import log_softmax
 
 
-def inception_score(logits, *, splits=10):
+def inception_score(logits, *, splits=10) -> tuple[float, float]:
     """Inception Score (Salimans et al. 2016, Sec. 4): exp(E_x KL(p(y|x) || p(y))), with p(y) the
     mean prediction of each split; returns (mean, std) over `splits` contiguous splits.
 
@@ -43,7 +43,8 @@ def _unbiased_mmd2(x, y):
     )
 
 
-def kernel_inception_distance(real_features, fake_features, *, key, num_subsets=100, subset_size=1000):
+def kernel_inception_distance(real_features: np.ndarray, fake_features: np.ndarray, *, key: jax.Array,
+                              num_subsets: int = 100, subset_size: int = 1000) -> tuple[float, float]:
     """KID (Binkowski et al. 2018, Sec. 3): the unbiased MMD^2 with the kernel
     k(x, y) = (x.y / d + 1)^3, averaged over `num_subsets` random subsets of `subset_size` from each
     set (drawn without replacement from `key`); returns (mean, std) over subsets."""

@@ -29,24 +29,24 @@ class StackedImages:
         return self.triples.shape[0]
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return (28, 28, 3)
 
-    def take(self, indices):
+    def take(self, indices) -> np.ndarray:
         triples = self.triples[np.asarray(indices)]
         return np.stack([self.digits[triples[..., c]] for c in range(3)], axis=-1)
 
-    def take_labels(self, indices):
+    def take_labels(self, indices) -> np.ndarray:
         return mode_index(self.digit_labels[self.triples[np.asarray(indices)]])
 
 
-def mode_index(digits):
+def mode_index(digits) -> np.ndarray:
     """(..., 3) digit labels -> mode index 100*d0 + 10*d1 + d2 in [0, 1000)."""
     digits = np.asarray(digits)
     return (100 * digits[..., 0] + 10 * digits[..., 1] + digits[..., 2]).astype(np.int32)
 
 
-def channels_as_digits(images):
+def channels_as_digits(images) -> np.ndarray:
     """(B, 28, 28, 3) -> (3B, 28, 28, 1): every channel as one grey digit (for the classifier);
     rows [c*B, (c+1)*B) hold channel c."""
     images = np.asarray(images)
@@ -55,7 +55,7 @@ def channels_as_digits(images):
     return np.concatenate([images[..., c : c + 1] for c in range(3)], axis=0)
 
 
-def count_modes(predicted_digits):
+def count_modes(predicted_digits) -> dict:
     """Modes covered and KL(p || uniform over 1000) from predicted digits (N, 3).
 
     p is the histogram of the N predicted triples; KL = sum_m p_m log(1000 p_m), 0 for a perfectly

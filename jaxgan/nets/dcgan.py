@@ -27,6 +27,8 @@ convolution libraries handle natively. Which form is faster depends on the backe
 `model.upsample="auto"` takes `jaxgan.backend.choices().upsample`.
 """
 
+from collections.abc import Callable
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -59,13 +61,13 @@ def _plan(size):
     return {28: (7, 2), 32: (4, 3), 64: (4, 4)}[size]
 
 
-def depth_to_space(x, block=2):
+def depth_to_space(x, block=2) -> jax.Array:
     b, h, w, c = x.shape
     x = x.reshape(b, h, w, block, block, c // (block * block))
     return x.transpose(0, 1, 3, 2, 4, 5).reshape(b, h * block, w * block, c // (block * block))
 
 
-def conv_transpose_dilated(x, kernel):
+def conv_transpose_dilated(x, kernel) -> jax.Array:
     """`nn.ConvTranspose(features, (k, k), (2, 2), padding="SAME")` applied with `kernel` (k, k, C,
     F): XLA's input-dilated convolution, the computation flax's layer runs."""
     return jax.lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
@@ -78,7 +80,7 @@ def _interleave_phases(phases):
     return stacked.reshape(b, 2 * h, 2 * w, c)
 
 
-def conv_transpose_stride2(x, kernel):
+def conv_transpose_stride2(x, kernel) -> jax.Array:
     """`nn.ConvTranspose(features, (k, k), (2, 2), padding="SAME")` applied with `kernel` (k, k, C,
     F), by phase decomposition: output phase a of each spatial axis is a correlation of the
     undilated input with the taps t = P - a (mod 2) of the kernel, P = (k + 1) // 2, tap t reading
@@ -103,7 +105,7 @@ def conv_transpose_stride2(x, kernel):
     return _interleave_phases(phases)
 
 
-def transposed_op(form):
+def transposed_op(form) -> Callable:
     """The function (x, kernel) -> y of a stride-2 "SAME" transposed convolution in `form`:
     "phases" (`conv_transpose_stride2`) or "dilated" (`conv_transpose_dilated`)."""
     ops = {"phases": conv_transpose_stride2, "dilated": conv_transpose_dilated}
@@ -260,7 +262,7 @@ OPTIONS = {
 }
 
 
-def build(model, shape, *, image, features_only, axis_name, penalized):
+def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     dtype = DTYPES[model.dtype]
     generator = DCGANGenerator(size=shape[0], channels=shape[-1], width=model.g_width, upsample=upsampling(model),
                                axis_name=axis_name, dtype=dtype, dense=tuple(model.g_dense))
@@ -272,7 +274,7 @@ def build(model, shape, *, image, features_only, axis_name, penalized):
     return generator, discriminator
 
 
-def validate(model, shape, image):
+def validate(model, shape, image) -> None:
     if shape is not None:
         reject(shape[0] not in SIZES, f"model.name='dcgan' builds {SIZES}-pixel images; the data are "
                                       f"{shape[0]}x{shape[1]}")

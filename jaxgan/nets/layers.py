@@ -2,12 +2,14 @@
 Kingma 2016) and linear maxout (Goodfellow et al. 2013). The techniques' layers (minibatch
 discrimination, packing, virtual batch norm) are in `jaxgan.techniques`."""
 
+from collections.abc import Callable
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 
-def norm_layer(kind, *, train, axis_name=None, dtype=jnp.float32):
+def norm_layer(kind, *, train, axis_name=None, dtype=jnp.float32) -> Callable:
     """A normalization layer by name: "batch" (batch statistics while training, running averages
     otherwise; averaged over the pmap axis `axis_name`), "layer", "instance" (per example and
     channel over space) or "none" (identity). Outputs in `dtype`; flax computes the statistics

@@ -4,7 +4,7 @@
 parameters stay float32 and outputs are float32."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import flax.linen as nn
 import jax
@@ -18,13 +18,13 @@ NORMS = ("none", "batch", "layer")
 ACTIVATIONS = {"relu": nn.relu, "leaky_relu": lambda h: nn.leaky_relu(h, 0.2), "softplus": nn.softplus, "tanh": nn.tanh}
 
 
-def activation_fn(name):
+def activation_fn(name) -> Callable:
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
     return ACTIVATIONS[name]
 
 
-def kernel_init(init_std):
+def kernel_init(init_std) -> Callable:
     """Flax's default (LeCun normal) for `init_std` 0, else N(0, init_std^2), the DCGAN / PacGAN
     convention (0.02). Under Adam a layer's relative change per step is about lr / |w|, so this
     scale sets how fast each layer learns, not only where it starts."""
@@ -198,7 +198,7 @@ OPTIONS = {
 }
 
 
-def build(model, shape, *, image, features_only, axis_name, penalized):
+def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     """The MLP pair; on images G's output is reshaped to `shape` through tanh."""
     dtype = DTYPES[model.dtype]
     generator = MLPGenerator(hidden=tuple(model.g_hidden), output_dim=shape[0], norm=model.g_norm, axis_name=axis_name,
@@ -214,7 +214,7 @@ def build(model, shape, *, image, features_only, axis_name, penalized):
     return generator, discriminator
 
 
-def validate(model, shape, image):
+def validate(model, shape, image) -> None:
     reject(model.d_weight_norm_data_init and model.d_spectral_norm,
            "model.d_weight_norm_data_init and d_spectral_norm are two normalizations of the same layers: choose one")
     reject(model.d_maxout_pieces and (model.d_norm != "none" or model.d_spectral_norm or model.d_weight_norm

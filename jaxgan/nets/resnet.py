@@ -129,13 +129,13 @@ OPTIONS = {
 }
 
 
-def build(model, shape, *, image, features_only, axis_name, penalized):
+def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     dtype = DTYPES[model.dtype]
     return (ResNetGenerator(channels=shape[-1], width=model.g_width, axis_name=axis_name, dtype=dtype),
             ResNetDiscriminator(width=model.d_width, features_only=features_only, dtype=dtype))
 
 
-def validate(model, shape, image):
+def validate(model, shape, image) -> None:
     if shape is not None:
         reject(tuple(shape[:2]) != (32, 32), f"model.name='resnet' (SNGAN ResNet) is for 32x32 images; the data are "
                                              f"{shape[0]}x{shape[1]}")

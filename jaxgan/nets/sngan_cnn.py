@@ -85,14 +85,14 @@ OPTIONS = {
 }
 
 
-def build(model, shape, *, image, features_only, axis_name, penalized):
+def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     dtype = DTYPES[model.dtype]
     return (SNGANGenerator(size=shape[0], channels=shape[-1], width=model.g_width, upsample=upsampling(model),
                            axis_name=axis_name, dtype=dtype),
             SNGANDiscriminator(width=model.d_width, features_only=features_only, dtype=dtype))
 
 
-def validate(model, shape, image):
+def validate(model, shape, image) -> None:
     if shape is not None:
         reject(shape[0] % 8 or shape[1] % 8 or shape[0] != shape[1],
                f"model.name='sngan_cnn' (SNGAN's standard CNN) builds square images whose side is a multiple of 8; "

@@ -155,7 +155,7 @@ class _SignalFlag:
             signal.signal(sig, handler)
 
 
-def train(config, workdir, *, step=None, allow_config_change=False):
+def train(config, workdir, *, step=None, allow_config_change=False) -> dict:
     """Train `config` in `workdir`, resuming from its newest intact checkpoint if there is one
     (or from checkpoint `step`; newer ones are then moved aside).
 
@@ -293,7 +293,7 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
     }
 
 
-def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_ema, name=None, samples=None):
+def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_ema, name=None, samples=None) -> dict:
     """Evaluate (`evaluation.Evaluations`), write `eval/<name or step_N>.json` (values + protocol)
     and TensorBoard scalars. `samples`: the evaluation's samples when drawn already."""
     evaluation = evaluations.evaluate(sampler, key=key, use_ema=use_ema, step=step, workdir=workdir, samples=samples)
@@ -306,7 +306,7 @@ def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_e
     return evaluation
 
 
-def save_samples_figure(config, samples, path, *, step, max_panels=10):
+def save_samples_figure(config, samples, path, *, step, max_panels=10) -> None:
     """2D: one scatter over the modes per seed. Images: an 8x8 grid of the first seed's samples
     (with several seeds, one row of 8 per seed)."""
     from jaxgan.plots import save_image_grid, scatter_grid

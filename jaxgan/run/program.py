@@ -78,7 +78,7 @@ class Program:
         self._sample = jax.jit(sample, static_argnums=(2, 3), compiler_options=options)
         self._decode = jax.jit(decode_latents, static_argnums=(2,), compiler_options=options)
 
-    def init_state(self, init_x=None):
+    def init_state(self, init_x=None) -> TrainState:
         """A fresh state in checkpoint form (seed-stacked when num_seeds > 1). `init_x`: the real
         batch every seed's discriminator is initialized with (`data_init_batch`), for configs
         with data-dependent initialization; None: zeros (enough for a checkpoint template)."""
@@ -99,22 +99,22 @@ class Program:
         keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
         return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])
 
-    def to_device(self, state):
+    def to_device(self, state) -> TrainState:
         if self.mode == "jit":
             return parallel.replicate_state(state, self.mesh)
         if self.mode == "pmap":
             return parallel.replicate(state, self.devices)
         return state if self.devices is None else jax.device_put(state, self.devices[0])
 
-    def from_device(self, state):
+    def from_device(self, state) -> TrainState:
         return parallel.unreplicate(state) if self.mode == "pmap" else state
 
-    def place_batch(self, batch):
+    def place_batch(self, batch) -> dict:
         if self.mode == "jit":
             return parallel.shard_batch(batch, self.mesh, example_axis=self.example_axis)
         return batch if self.devices is None or self.mode == "pmap" else jax.device_put(batch, self.devices[0])
 
-    def decode(self, state, latents, use_ema=None):
+    def decode(self, state, latents, use_ema=None) -> np.ndarray:
         """Generator outputs (S, N, ...) of given latents (N, latent_dim) for every seed, in
         batches of `eval.batch_size`."""
         use_ema = self.default_use_ema() if use_ema is None else use_ema
@@ -124,17 +124,17 @@ class Program:
                   for s in range(0, latents.shape[0], batch)]
         return np.concatenate(chunks, axis=1)
 
-    def seed_states(self, state):
+    def seed_states(self, state) -> list[TrainState]:
         """The train state of each seed (host copies), for evaluating its networks."""
         state = jax.device_get(self.from_device(state))
         if self.num_seeds == 1:
             return [state]
         return [jax.tree.map(lambda x, s=s: x[s], state) for s in range(self.num_seeds)]
 
-    def default_use_ema(self):
+    def default_use_ema(self) -> bool:
         return self.config.ema_decay > 0
 
-    def samples(self, state, key, num=None, use_ema=None):
+    def samples(self, state, key, num=None, use_ema=None) -> np.ndarray:
         """Generator samples (S, N, ...) for every seed (S = 1 when training one seed); by default
         `eval.num_samples` from the EMA generator when EMA is on. They are drawn in batches of
         `eval.batch_size` (batch b from `fold_in(key, b)`), so memory does not grow with N.
@@ -204,7 +204,7 @@ def _with_rate(opt, rate):
 DATA_INIT_SALT = 0xD1A1  # keeps the init batch's order independent of the batch permutations
 
 
-def data_init_batch(config, size=500):
+def data_init_batch(config, size=500) -> jax.Array | None:
     """The real batch that data-dependent initialization reads (`model.d_weight_norm_data_init`):
     `size` training images in an order drawn from `config.seed` (the Improved-GAN code: the first
     500 of its seeded permutation), or None when the config does not initialize from data."""

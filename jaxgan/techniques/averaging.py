@@ -12,11 +12,13 @@
                           config `historical_averaging` = w (0 = off).
 """
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
 
-def ema(decay: float | None, ema_params, params):
+def ema(decay: float | None, ema_params, params) -> Any:
     """`decay * ema + (1 - decay) * params`; `params` itself when `decay` is None (no EMA)."""
     if decay is None:
         return params
@@ -30,13 +32,13 @@ def historical_average_penalty(params, average) -> jax.Array:
                                                             strict=True))
 
 
-def update_running_average(average, params, count):
+def update_running_average(average, params, count) -> Any:
     """The mean of `count` parameter vectors from the mean of the first `count - 1`:
     avg + (params - avg) / count."""
     return jax.tree.map(lambda a, p: a + (p - a) / count, average, params)
 
 
-def update_debiased_ema(average, params, decay, count):
+def update_debiased_ema(average, params, decay, count) -> Any:
     """The bias-corrected exponential moving average after `count` updates (Kingma & Ba 2015,
     Sec. 3): avg_t = E_t / (1 - decay^t) with E_t = decay E_{t-1} + (1 - decay) theta_t, E_0 = 0,
     computed as avg_t = avg_{t-1} + w_t (theta_t - avg_{t-1}), w_t = (1 - decay) / (1 - decay^t).

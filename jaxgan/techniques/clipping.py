@@ -4,11 +4,13 @@ parameters are clipped to [-c, c] after each critic update, a crude Lipschitz co
 Config: `clip_bound` = c (0 = off; the paper: 0.01).
 """
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
 
-def clip_weights(params, *, bound: float):
+def clip_weights(params, *, bound: float) -> Any:
     """Every parameter clipped to [-bound, bound]; returns a new pytree."""
     if not bound > 0:
         raise ValueError(f"clip bound must be positive, got {bound}")

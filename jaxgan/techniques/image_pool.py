@@ -12,13 +12,13 @@ import jax.numpy as jnp
 from jax import lax
 
 
-def init_pool(size, image_shape, dtype=jnp.float32):
+def init_pool(size, image_shape, dtype=jnp.float32) -> dict:
     """An empty history pool for `size` images of `image_shape`:
     {"images": zeros (size, *image_shape), "count": int32 number stored (<= size)}."""
     return {"images": jnp.zeros((int(size),) + tuple(image_shape), dtype), "count": jnp.zeros((), jnp.int32)}
 
 
-def query_pool(pool, images, key):
+def query_pool(pool, images, key) -> tuple[jax.Array, dict]:
     """Shrivastava et al. 2017 (Sec. 2.3), as used by CycleGAN (Zhu et al. 2017, Sec. 4): the
     images the discriminator sees, drawn from a history of generated images.
 
