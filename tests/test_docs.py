@@ -21,6 +21,8 @@ from jaxgan.config import validate
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGES = ["README.md", *sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))), "experiments/README.md",
          "experiments/studies/README.md", "benchmarks/README.md"]
+# Recipes and studies document their launch commands in their docstrings.
+SCRIPTS = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "experiments", "*", "*.py")))
 
 
 def page_text(page):
@@ -69,8 +71,8 @@ def documented_commands():
     block or inline code of the pages, continuations joined, `$JAXGAN_DATASETS` and a block's
     `D=...` substituted."""
     found = []
-    for page in PAGES:
-        text = page_text(page).replace("\\\n", " ")
+    for page in PAGES + SCRIPTS:
+        text = page_text(page).replace("\\\\\n", " ").replace("\\\n", " ")
         defined = dict(re.findall(r'^(\w+)="([^"]*)"', text, re.M))
         for line in re.findall(r"(\./run (?:jaxgan|python -m) [^`|#\n]*)", text):
             line = re.sub(r"\$(\w+)", lambda m: defined.get(m.group(1), "${" + m.group(1) + "}"), line.strip())

@@ -35,6 +35,9 @@ VARIANTS = {
     "pacgan_ns_2d": "PacGAN2 (non-saturating)",
     "wgan_gp_2d": "WGAN-GP",
 }
+# Rows run only when named with --variants (the main job's table is the four above).
+OPTIONAL_VARIANTS = {"unrolled_gan_2d": "Unrolled GAN (5 steps)"}
+TITLES = {**VARIANTS, **OPTIONAL_VARIANTS}
 DATASETS = ("ring", "grid")
 METRICS = (
     ("modes", "modes", "{:.1f}"),
@@ -75,7 +78,7 @@ def _cell(summary, name, fmt):
 def format_table(results, seeds):
     header = "| variant | " + " | ".join(f"{d}: {label}" for d in DATASETS for _, label, _ in METRICS) + " |"
     lines = [header, "|" + "---|" * (1 + len(DATASETS) * len(METRICS))]
-    for variant, title in VARIANTS.items():
+    for variant, title in TITLES.items():
         if not any((variant, d) in results for d in DATASETS):
             continue
         cells = []
@@ -100,15 +103,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--steps-scale", type=float, default=1.0, help="multiply every recipe's num_steps")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated subset of {list(VARIANTS)}")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"comma-separated subset of {list(VARIANTS) + list(OPTIONAL_VARIANTS)}")
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--out", default="results/mode_coverage")
     args = parser.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
     datasets = [d for d in args.datasets.split(",") if d]
     for v in variants:
-        if v not in VARIANTS:
-            parser.error(f"unknown variant {v!r}; expected some of {list(VARIANTS)}")
+        if v not in VARIANTS and v not in OPTIONAL_VARIANTS:
+            parser.error(f"unknown variant {v!r}; expected some of {list(VARIANTS) + list(OPTIONAL_VARIANTS)}")
     for d in datasets:
         if d not in DATASETS:
             parser.error(f"unknown dataset {d!r}; expected some of {list(DATASETS)}")
@@ -124,7 +128,7 @@ def main(argv=None):
 
     table = format_table(results, args.seeds)
     timing_lines = [
-        f"- {VARIANTS[v]} / {d}: {r['num_steps']} steps x {args.seeds} seeds in {r['wall_s']:.0f} s "
+        f"- {TITLES[v]} / {d}: {r['num_steps']} steps x {args.seeds} seeds in {r['wall_s']:.0f} s "
         f"(first call incl. compile {r['timing']['first_call_s']:.1f} s; "
         f"{r['timing']['steps_per_s']:.1f} steps/s of all seeds together)"
         for (v, d), r in results.items()
@@ -147,7 +151,7 @@ def main(argv=None):
             f,
             indent=2,
         )
-    panels = [(r["samples"][0], MIXTURES[d], f"{VARIANTS[v]}, {d} (seed 0)") for (v, d), r in results.items()]
+    panels = [(r["samples"][0], MIXTURES[d], f"{TITLES[v]}, {d} (seed 0)") for (v, d), r in results.items()]
     scatter_grid(panels, os.path.join(args.out, "samples.png"), columns=len(datasets))
     _loss_figure(results, os.path.join(args.out, "loss_curves.png"))
     _coverage_figure(results, os.path.join(args.out, "coverage_curves.png"))
@@ -169,7 +173,7 @@ def _coverage_figure(results, path):
                 curve = study.read_curve(r["workdir"])
                 lines.append(
                     (
-                        VARIANTS[variant],
+                        TITLES[variant],
                         [e["step"] for e in curve],
                         [scale * e["summary"][name]["mean"] for e in curve],
                         [scale * e["summary"][name]["stderr"] for e in curve],
@@ -191,7 +195,7 @@ def _loss_figure(results, path):
         steps = np.array([rec["step"] for rec in records])
         for col, key in enumerate(("d_loss", "g_loss")):
             axes[row, col].plot(steps, [float(rec[key]) for rec in records], lw=1)
-            axes[row, col].set_title(f"{VARIANTS[variant]}, {dataset}: {key} (mean over seeds)", fontsize=8)
+            axes[row, col].set_title(f"{TITLES[variant]}, {dataset}: {key} (mean over seeds)", fontsize=8)
     axes[-1, 0].set_xlabel("generator step")
     axes[-1, 1].set_xlabel("generator step")
     fig.tight_layout()

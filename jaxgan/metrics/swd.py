@@ -13,8 +13,11 @@ number of images (the paper uses 16384): compare values computed with the same c
 
 Every draw (patch positions, directions) comes from the given key. The pyramid is computed in
 float64, descriptors and projections in float32 (the authors' precision), projected a few
-directions at a time to bound memory (10,000 MNIST images: 1.28 million descriptors per set).
+directions at a time to bound memory (10,000 MNIST images: 1.28 million descriptors per set);
+sorting them is the cost (10,000 against 10,000 MNIST images: 40 s on 2 CPU cores).
 """
+
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import numpy as np
@@ -106,11 +109,13 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, key: jax.Array, *, repeats:
     if a.shape != b.shape or a.ndim != 2:
         raise ValueError(f"descriptor sets must be (M, D) of one shape, got {a.shape} and {b.shape}")
     total = 0.0
-    for k in jax.random.split(key, repeats):
-        d = random_directions(k, a.shape[1], directions)
-        for s in range(0, directions, chunk):
-            part = d[:, s:s + chunk]
-            total += float(np.sum(np.abs(np.sort(a @ part, axis=0) - np.sort(b @ part, axis=0)), dtype=np.float64))
+    with ThreadPoolExecutor(2) as pool:  # NumPy's sort releases the GIL: the two sets sort side by side
+        for k in jax.random.split(key, repeats):
+            d = random_directions(k, a.shape[1], directions)
+            for s in range(0, directions, chunk):
+                part = d[:, s:s + chunk]
+                sorted_a, sorted_b = pool.map(lambda m: np.sort(m, axis=0), (a @ part, b @ part))
+                total += float(np.sum(np.abs(sorted_a - sorted_b), dtype=np.float64))
     return total / (repeats * directions * len(a))
 
 
