@@ -16,8 +16,9 @@ import jax
 
 from experiments import datasets_dir
 from jaxgan.config import base_config
-from jaxgan.evaluation import Evaluator
-from jaxgan.run import Program, eval_key
+from jaxgan.evaluation import Evaluations, eval_key, extract, in_batches
+from jaxgan.evaluation.features import network, reference
+from jaxgan.run import Program, ProgramSampler
 
 
 def config_for(data_dir):
@@ -37,18 +38,20 @@ def main(argv=None):
     config = config_for(args.data_dir)
     program = Program(config)
     state = program.init_state()
-    evaluator = Evaluator(config)
+    evaluations = Evaluations(config)
+    sampler = ProgramSampler(program, state)
+    context = evaluations.context(sampler, key=eval_key(config), use_ema=True)
     started = time.perf_counter()
-    evaluator.reference()
+    reference(context)  # computed once per run, kept in the evaluations' run cache
     reference_s = time.perf_counter() - started
     timings = {"generate": [], "features": [], "metrics": [], "total": []}
     for repeat in range(args.repeats + 1):
         t0 = time.perf_counter()
         samples = program.samples(state, eval_key(config))
         t1 = time.perf_counter()
-        logits, features = evaluator.features(samples[0])
+        extract(network(context), in_batches(samples[0], config.eval.batch_size))
         t2 = time.perf_counter()
-        evaluation = evaluator.evaluate(samples, step=0, key=eval_key(config), use_ema=True)
+        evaluation = evaluations.evaluate(sampler, key=eval_key(config), use_ema=True, samples=samples)
         t3 = time.perf_counter()
         if repeat:  # the first round compiles
             timings["generate"].append(t1 - t0)

@@ -2,7 +2,9 @@
 forms, and one tiny model measured end to end (its numbers are not checked: timing belongs to
 benchmarks, never to tests)."""
 
+import glob
 import json
+import os
 
 import jax
 import jax.numpy as jnp
@@ -257,3 +259,26 @@ def test_bench_runs_every_recipe(tmp_path, capsys, small_peak, recipe):
     (batch 8, two timed calls; 21 recipes in 1 min 50 s on 2 cores)."""
     header, (row,), _ = _bench(tmp_path, capsys, "--config", recipe, "--batch", "8", "--devices", "1")
     _check_row(row, header["matmul_peaks"], batch=8, seeds=row["seeds"])
+
+
+BENCHMARKS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "*.py")))
+
+
+# torch_reference runs in a Python with torch installed (benchmarks.throughput --torch-python).
+@pytest.mark.parametrize("module", [m for m in BENCHMARKS if m not in ("__init__", "torch_reference")])
+def test_every_benchmark_imports_and_parses_its_arguments(module, monkeypatch):
+    """Every benchmark script imports (its library calls exist) and parses its default arguments."""
+    import argparse
+    import importlib
+
+    class Parsed(Exception):
+        pass
+
+    original = argparse.ArgumentParser.parse_args
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args",
+                        lambda self, args=None, namespace=None: (_ for _ in ()).throw(Parsed(original(self, args))))
+    loaded = importlib.import_module(f"benchmarks.{module}")
+    if hasattr(loaded, "main"):
+        with pytest.raises(Parsed):
+            loaded.main([])

@@ -30,7 +30,7 @@ Deviations, named:
   independently permuted batch).
 - Feature matching sums the squared mean differences over the 250 features (theirs: the mean).
   Under Adam this is their loss exactly when G's eps_root is 250^2 times theirs, as here.
-- The moving average of D is bias-corrected (`losses.update_debiased_ema`); theirs starts from
+- The moving average of D is bias-corrected (`techniques.update_debiased_ema`); theirs starts from
   zero uncorrected, which scales it by 1 - 0.9999^t (0.83 at 18,000 steps, 1.00 at 100,000).
 - The labeled subset is drawn by `data.labeled.choose_labeled_subset` from the run's seed
   (theirs: the first 10 per class of a seeded permutation), and labeled batches are drawn in

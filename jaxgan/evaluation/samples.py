@@ -16,6 +16,7 @@ A metric of two feature sets is a pure function `fn(real, fake, *, key, logits, 
 key) -> {name: value}`, hyperparameters as keyword defaults) by `on_images`.
 """
 
+import inspect
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -170,8 +171,6 @@ def on_images(fn: Callable[..., dict]) -> Evaluate:
     """The evaluator of `fn(real_images, fake_images, *, key, **hyperparameters) -> {name: value}`:
     each seed's samples against the reference images (as many as the smaller set holds); the
     protocol records `fn`'s hyperparameters (its keyword defaults)."""
-    import inspect
-
     hyperparameters = {k: p.default for k, p in inspect.signature(fn).parameters.items()
                        if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
 

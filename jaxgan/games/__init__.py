@@ -6,12 +6,13 @@ player update, batch checks, the critic loop); `games.settings` what the specs r
 
     gan              make_gan_step              unconditional; WGAN / -GP / LSGAN / hinge / RaGAN ...
     ebgan            make_ebgan_step            energy-based, autoencoder D, pulling-away term
+    unrolled         make_unrolled_step         G's loss through K unrolled D optimizer steps
     conditional      make_cgan_step, make_acgan_step
     semi_supervised  make_semi_supervised_step
     infogan          make_infogan_step
     aae              make_aae_step
-    pix2pix          make_pix2pix_step          (translation: what the translation games share)
-    cyclegan         make_cyclegan_step
+    pix2pix          make_pix2pix_step          paired translation
+    cyclegan         make_cyclegan_step         unpaired translation (translation.py: what both share)
 
 Adding a game: a module with its step factory and `GAME`, one line in `GAMES` below.
 """

@@ -54,7 +54,7 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phas
     autoencoder are trained jointly with SGD in two phases ... executed on each mini-batch", a
     third for the labeled mini-batch in Sec. 5): three updates of the autoencoder per step, in
     order, each from the parameters the previous one left and with its own optimizer state
-    (`state.g_tx` is then `run.phased_optimizer`, its rates per phase):
+    (`state.g_tx` is then `optimizers.phased_optimizer`, its rates per phase):
       1. reconstruction: encoder and decoder on the reconstruction error;
       2. regularization: D as above on the codes of the just-updated encoder, then the encoder
          on adversarial_weight * (-log D(enc(x))) against the updated D;

@@ -48,7 +48,7 @@ def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversar
         Improved-GAN code uses 0.5).
       d_average_decay: if set, a bias-corrected moving average of D's parameters in
         `state.param_averages["d_ema"]` (the Improved-GAN code tests its classifier with such an
-        average, decay 0.9999, not bias-corrected: see `losses.update_debiased_ema`).
+        average, decay 0.9999, not bias-corrected: see `techniques.update_debiased_ema`).
       n_critic, ema_decay, joint_batches, axis_name: as `games.make_labeled_step`.
 
     Returns:

@@ -167,7 +167,7 @@ def unconditional_batch(config: Config, key: jax.Array, *, batch_size: int, fuse
                                       process_count=jax.process_count())
         batch = source.next(fused)  # (seeds, fused, n_critic, B, 2)
         return batch if config.num_seeds > 1 else jax.tree.map(lambda x: x[0], batch)
-    keys = jax.random.split(key, 4)
+    keys = jax.random.split(key, 4)  # x from the first, as the labeled games' batches draw theirs
     return {"x": random_images(keys[0], leading_axes(config, fused), batch_size, data.example_shape(config.data))}
 
 

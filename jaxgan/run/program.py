@@ -62,7 +62,6 @@ class Program:
                                                cpu_convolutions=config.train.cpu_convolutions)
         else:
             self.step = parallel.pmap_step(step, example_axis=self.example_axis, devices=self.devices)
-        self.data_shape = data.example_shape(config.data)
         self.prior = self.game.prior(config)
         prior_sample = normal_latent if self.prior is None else self.prior.sample_latent
 
