@@ -18,13 +18,10 @@ import os
 import jax
 import numpy as np
 
-from experiments import datasets_dir, load_recipe
+from experiments import datasets_dir, load_recipe, recipe_names
 from jaxgan.bench import random_batch
 from jaxgan.config import validate
 from jaxgan.run import Program, data_init_batch
-
-RECIPES = ("dcgan", "wgan", "wgan_gp", "lsgan", "ragan", "sngan", "dragan", "wgan_div", "gan_ns_2d", "pacgan_2d",
-           "cgan", "acgan", "sgan", "improved_gan_ssl", "infogan", "aae", "pix2pix", "cyclegan")
 
 
 def digest(tree):
@@ -66,7 +63,7 @@ def hashes(recipe, data_dir, steps=2):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--recipes", default=",".join(RECIPES))
+    parser.add_argument("--recipes", default=",".join(sorted(recipe_names())), help="default: every recipe")
     parser.add_argument("--data-dir", default=datasets_dir())
     parser.add_argument("--out", default="results/state_hashes.json")
     parser.add_argument("--compare", default=None, help="an earlier --out file: exit 1 unless every hash is equal")
