@@ -10,6 +10,10 @@ beta1 0.5 and eps 1e-8, D's rate 1e-4 and G's 1e-3; batch 512; 5 unrolling steps
 iterations. Deviations, named: weights start from Flax's LeCun normal (theirs: orthogonal, gain
 1.4); the ring is the main job's (8 modes at angles 2 pi k / 8, radius 1, std 0.01: their
 `linspace(0, 2 pi, 8)` puts two of the 8 components on one mode).
+Measured (docs/results.md; ring-8, 10 seeds, 25,000 iterations, final checkpoint): 7.5 +- 0.3
+modes, 76.7 +- 6.9% high quality, reverse KL 0.15 +- 0.09; without unrolling
+(`--config.game.unroll_steps=0`) 7.9 +- 0.1, 79.7 +- 4.4%, 0.07 +- 0.05: on this ring the 0-step
+game does not collapse either.
 """
 
 from jaxgan import presets
