@@ -6,6 +6,8 @@
                   [--by-class [--per-class N]]   (conditional models: one row per class)
   jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,swd,modes] [--num-samples N]
                   [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
+  jaxgan evaluate --samples FOLDER|FILE.npz --dataset NAME [--data-source idx --data-dir DIR]
+                  [--metrics ...] [--value-range 0,1] [--out FILE.json]   (any codebase's images)
   jaxgan translate --checkpoint WORKDIR[/checkpoints/STEP] --input DIR [--output DIR]
                   [--direction a2b|b2a] [--raw]   (pix2pix / cyclegan runs)
   jaxgan bench    --config experiments/images/dcgan.py [--config.KEY=VALUE ...] [--batch 64,256]
@@ -149,8 +151,8 @@ def _restore(config, workdir, step):
     return program, state
 
 
-def _common(parser):
-    parser.add_argument("--workdir", required=True, help="run directory (checkpoints, logs, samples)")
+def _common(parser, *, workdir_required=True):
+    parser.add_argument("--workdir", required=workdir_required, help="run directory (checkpoints, logs, samples)")
     parser.add_argument("--distributed", action="store_true", help="call jax.distributed.initialize first")
     parser.add_argument("--coordinator", default=None, help="coordinator HOST:PORT for --distributed")
     parser.add_argument("--num-processes", type=int, default=None)
@@ -233,9 +235,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--per-class", type=_at_least(1), default=10, help="columns of the --by-class grid (noise shared down a column)"
     )
     evaluate = commands.add_parser(
-        "evaluate", help="evaluate a checkpoint; writes WORKDIR/eval/*.json with the protocol"
+        "evaluate", help="evaluate a checkpoint (writes WORKDIR/eval/*.json with the protocol), or score a folder "
+        "or .npz of images against a data set (--samples)"
     )
-    _common(evaluate)
+    _common(evaluate, workdir_required=False)
+    evaluate.add_argument("--samples", default=None,
+                          help="score these images instead of a run: a folder of image files or an .npz (uint8 "
+                          "[0, 255], or float [-1, 1]; --value-range for float [0, 1]); needs --dataset")
+    evaluate.add_argument("--dataset", default=None, help="with --samples: the data set to compare with (mnist, ...)")
+    evaluate.add_argument("--data-source", default="tfds", help="with --samples: where the data set is read from "
+                          "(tfds, idx, npz, folder; as data.source)")
+    evaluate.add_argument("--value-range", default="auto", help="with --samples: the range of float images: auto, "
+                          "0,1 or -1,1")
+    evaluate.add_argument("--out", default=None,
+                          help="with --samples: the JSON record (default: beside PATH, PATH.eval.json)")
     evaluate.add_argument("--step", type=_at_least(0), default=None, help="checkpoint step (default: newest intact)")
     evaluate.add_argument("--metrics", default=None, help=_metrics_help())
     evaluate.add_argument(
@@ -252,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--inception-weights", default=None, help="FID Inception .npz (see python -m jaxgan.metrics.inception)"
     )
     evaluate.add_argument("--data-dir", default=None, help="where the reference data are (default: the run's data.dir)")
-    evaluate.add_argument("--seed", type=int, default=None, help="sampling seed (default: the run's eval key)")
+    evaluate.add_argument("--seed", type=int, default=None,
+                          help="sampling seed, and the key of KID's subsets (default: the run's eval key)")
     evaluate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
     translate = commands.add_parser(
         "translate", help="translate a folder of images with a pix2pix / cyclegan checkpoint"
@@ -338,6 +352,11 @@ def _run(args, rest):
 
     if args.command == "train":
         return _train(_parse_train_config(rest), args)
+    if args.command == "evaluate" and (args.samples is None) == (args.workdir is None):
+        raise UsageError("evaluate needs either --workdir (a run) or --samples (a folder or .npz of images), not "
+                         f"{'both' if args.samples else 'neither'}")
+    if args.command == "evaluate" and args.samples is not None:
+        return _evaluate_samples(args)
     config = validate(read_run_config(args.workdir))
     if args.command == "sample":
         return _sample(config, args)
@@ -569,6 +588,46 @@ def _evaluate(config, args):
     summary = {k: v["mean"] for k, v in evaluation["summary"].items()}
     print(json.dumps({"step": step, "summary": summary, "seconds": round(time.perf_counter() - started, 2),
                       "record": os.path.join(args.workdir, "eval", f"evaluate_step_{step:08d}.json")}))
+    return 0
+
+
+def _samples_config(args):
+    """The config that scores --samples: the data set (its reference split) and the evaluation options."""
+    from jaxgan.config import base_config, validate
+
+    if args.dataset is None:
+        raise UsageError("evaluate --samples needs --dataset, the data set to compare the images with")
+    config = base_config()
+    config.data.name = args.dataset
+    config.data.source = args.data_source
+    config.data.dir = args.data_dir or ""
+    config.eval.num_samples = 2  # the images decide how many are scored; validated as positive
+    return _evaluation_config(validate(config), args)
+
+
+def _evaluate_samples(args):
+    import time
+
+    from jaxgan import data
+    from jaxgan.evaluation import Evaluations, eval_key
+    from jaxgan.evaluation.image_files import ImageSet, load_images
+
+    config = _samples_config(args)
+    shape = data.known_shape(config.data) or data.example_shape(config.data)
+    started = time.perf_counter()
+    images = ImageSet(load_images(args.samples, shape, value_range=args.value_range), args.samples)
+    import jax
+
+    key = eval_key(config) if args.seed is None else jax.random.key(args.seed)  # KID's subsets draw from it
+    evaluation = Evaluations(config).evaluate(images, key=key, use_ema=False, samples=images.images)
+    evaluation["protocol"].update(generator=None, checkpoint_step=None, seeds=list(range(images.num_seeds)),
+                                  sample_key=None, samples=os.path.abspath(args.samples))
+    out = args.out or args.samples.rstrip("/" + os.sep) + ".eval.json"
+    with open(out, "w") as f:
+        json.dump(evaluation, f, indent=2)
+    summary = {k: v["mean"] for k, v in evaluation["summary"].items()}
+    print(json.dumps({"samples": args.samples, "n": int(images.images.shape[1]), "summary": summary,
+                      "seconds": round(time.perf_counter() - started, 2), "record": out}))
     return 0
 
 

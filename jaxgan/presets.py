@@ -4,6 +4,7 @@ loads from any folder (`jaxgan train --config ~/my_recipe.py`).
 
     mlp_2d            the 2D mode-coverage recipes' MLPs and optimizer (gan_ns_2d and its variants)
     image             DCGAN-family networks on MNIST, Fashion-MNIST, CIFAR-10, CelebA-64
+    lucic_networks    Lucic et al. 2018's InfoGAN-style networks on any image recipe
     labeled           the label, code and autoencoder games on MNIST / Fashion-MNIST
     improved_gan_mnist  the Improved-GAN code's semi-supervised MNIST networks and optimizer
     translation       Pix2Pix and CycleGAN on the MNIST-made translation tasks
@@ -69,6 +70,25 @@ def image(*, loss: str, learning_rate: float, b1: float, b2: float, batch_size: 
     config.train.checkpoint_every = 1000
     config.eval.num_samples = 10_000
     config.eval.batch_size = 500
+    return config
+
+
+def lucic_networks(config: ConfigDict) -> ConfigDict:
+    """`config` with the InfoGAN-style networks every loss shares in Lucic et al. 2018 ("Are GANs
+    Created Equal?", Sec. 4 and App. A; InfoGAN's MNIST pair, Chen et al. 2016, App. C.1), the
+    same for MNIST and Fashion-MNIST, and their 64-d latent: G z -> FC 1024 -> FC 7x7x128 -> 4x4
+    stride-2 deconv 64 -> 4x4 stride-2 deconv 1, BatchNorm + ReLU after every hidden layer; D 4x4
+    stride-2 conv 64 -> conv 128 -> FC 1024 -> FC 1, LeakyReLU(0.2), normalization after conv 128
+    and FC 1024 as the config's `model.d_norm` says (BatchNorm in D was searched in the study;
+    gradient penalties need none). Deviations, named: G ends in tanh on data in [-1, 1] (theirs:
+    sigmoid on [0, 1], an affine change of the output); z ~ N(0, I) (theirs: U(-1, 1)); the 7x7x128
+    layer is batch-normalized per channel (compare_gan: per unit)."""
+    config.model.name = "dcgan"
+    config.model.latent_dim = 64
+    config.model.g_width = 32
+    config.model.d_width = 64
+    config.model.g_dense = (1024,)
+    config.model.d_dense = (1024,)
     return config
 
 

@@ -5,6 +5,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 from conftest import max_abs_diff, shared_dataset_dir
 from test_train import restored_state, tiny_config, with_overrides
 
@@ -60,6 +61,68 @@ def test_evaluate_command_has_its_own_batch_size_and_sample_count(tmp_path, caps
     assert (protocol["n_fake"], protocol["batch_size"], protocol["reference"]["n_real"]) == (120, 40, 200)
     assert cli.main(["sample", "--workdir", workdir, "--num", "16", "--out", str(tmp_path / "grid.png")]) == 0
     assert np.load(tmp_path / "grid.npz")["samples"].shape == (1, 16, 28, 28, 1)
+
+
+def _score(argv, capsys):
+    assert cli.main(["evaluate", *argv]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return json.load(open(out["record"]))
+
+
+def test_evaluate_samples_scores_files_as_the_workdir_route_scores_the_same_images(tmp_path, capsys):
+    from PIL import Image
+
+    workdir, mnist = str(tmp_path / "run"), shared_dataset_dir("mnist")
+    train(image_config(), workdir)
+    capsys.readouterr()
+    common = ["--metrics", "fid,kid,pr", "--num-reference", "300", "--batch-size", "50"]
+    through_run = _score(["--workdir", workdir, "--seed", "3", "--num-samples", "120", *common], capsys)
+    assert cli.main(["sample", "--workdir", workdir, "--seed", "3", "--num", "120", "--out",
+                     str(tmp_path / "drawn.png")]) == 0
+    capsys.readouterr()
+    scoring = ["--dataset", "mnist", "--data-source", "idx", "--data-dir", mnist, "--seed", "3", *common]
+    from_npz = _score(["--samples", str(tmp_path / "drawn.npz"), *scoring], capsys)
+    for name in ("fid", "kid", "precision", "recall"):  # the same images: the same numbers
+        assert from_npz["summary"][name]["mean"] == through_run["summary"][name]["mean"], name
+    assert from_npz["protocol"]["n_fake"] == 120 and from_npz["protocol"]["reference"]["n_real"] == 300
+    assert from_npz["protocol"]["samples"] == str(tmp_path / "drawn.npz")
+
+    folder = tmp_path / "pngs"  # the same images as 8-bit files: quantization moves FID a little
+    folder.mkdir()
+    drawn = np.load(tmp_path / "drawn.npz")["samples"][0]
+    for i, image in enumerate(np.round((drawn[..., 0] + 1) * 127.5).astype(np.uint8)):
+        Image.fromarray(image).save(folder / f"{i:04d}.png")
+    from_pngs = _score(["--samples", str(folder), *scoring], capsys)
+    fid = through_run["summary"]["fid"]["mean"]
+    assert from_pngs["summary"]["fid"]["mean"] == pytest.approx(fid, rel=0.01)
+    assert from_pngs["summary"]["fid"]["mean"] != fid
+    unit = tmp_path / "unit.npz"  # float [0, 1] images with the range given
+    np.savez(unit, images=(drawn + 1) / 2)
+    from_unit = _score(["--samples", str(unit), "--value-range", "0,1", *scoring], capsys)
+    assert from_unit["summary"]["fid"]["mean"] == pytest.approx(fid, rel=1e-4)
+
+
+@pytest.mark.parametrize("images, extra, message", [
+    (np.zeros((5, 32, 32, 1), np.uint8), [], "images of shape (1, 5, 32, 32, 1); expected (N, 28, 28, 1)"),
+    (np.full((5, 28, 28), 0.5, np.float32), [], "fit both [0, 1] and [-1, 1]; say which with --value-range"),
+    (np.full((5, 28, 28), 3.0, np.float32), ["--value-range", "0,1"], "span [3, 3], outside 0,1"),
+    (np.zeros((5, 28, 28), np.int32), [], "images of dtype int32; expected uint8 or float"),
+])
+def test_evaluate_samples_refuses_images_it_cannot_score(tmp_path, capsys, images, extra, message):
+    path = str(tmp_path / "x.npz")
+    np.savez(path, images=images)
+    code = cli.main(["evaluate", "--samples", path, "--dataset", "mnist", "--data-source", "idx", "--data-dir",
+                     shared_dataset_dir("mnist"), *extra])
+    assert code == 2 and message in capsys.readouterr().err
+
+
+def test_evaluate_needs_a_run_or_images_but_not_both(tmp_path, capsys):
+    assert cli.main(["evaluate"]) == 2
+    assert "either --workdir (a run) or --samples" in capsys.readouterr().err
+    assert cli.main(["evaluate", "--samples", str(tmp_path), "--workdir", str(tmp_path)]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert cli.main(["evaluate", "--samples", str(tmp_path)]) == 2
+    assert "needs --dataset" in capsys.readouterr().err
 
 
 def test_stacked_mnist_run_counts_its_modes(tmp_path):

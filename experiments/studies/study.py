@@ -28,12 +28,13 @@ def evaluation_steps(max_steps, *, first=1000):
         decade *= 10
 
 
-def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, deadline=None):
+def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, deadline=None, after_segment=None):
     """Train `config` in `workdir` to `max_steps`, stopping (checkpoint and evaluation) at each of
     `evaluation_steps(max_steps, first=first)` rounded down to whole fused calls. Segments whose
     evaluation the workdir already holds are skipped, so a rerun with a larger `max_steps`
     continues the run. With `deadline` (a `time.perf_counter()` value), no segment starts after it
-    and the result ends at the last evaluated step (None if there is none). Returns {"curve",
+    and the result ends at the last evaluated step (None if there is none). `after_segment(step)`
+    runs after each trained segment, while its checkpoint is the newest (extra evaluations). Returns {"curve",
     "final" (the evaluation at the last step reached), "complete" (whether that is `max_steps`),
     "samples" (None if nothing ran), "ms_per_iteration", "wall_s"}; `curve` holds every evaluation
     in the workdir (also `train.eval_every` ones) up to the final step."""
@@ -57,6 +58,8 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, dea
             per_iteration.append(1000 * result["timing"]["median_call_s"] / fused)
         log(f"{label}: step {target}: " + ", ".join(
             f"{k} {v['mean']:.4g}" for k, v in result["evaluation"]["summary"].items()) + f" ({elapsed:.0f} s)")
+        if after_segment is not None:
+            after_segment(target)
     curve = [e for e in read_curve(workdir) if e["step"] <= last]
     if not curve:
         return None  # the deadline came before the first evaluation

@@ -34,7 +34,14 @@ DEFAULTS = {
     "resize": "bilinear",  # Inception's input resize: bilinear or none
     "reference_split": "test",
     "num_reference": 0,  # reference images (0 = the whole split)
+    # The generator's BatchNorm statistics when sampling: "running" (the averages kept in training,
+    # which follow the raw weights) or "standing" (recomputed for the evaluated weights on
+    # eval.num_samples latents; Brock et al. 2019, App. C.1): what an EMA generator needs.
+    "bn_statistics": "running",
 }
+
+
+BN_STATISTICS = ("running", "standing")
 
 
 def _never(config: Any) -> bool:
@@ -145,9 +152,12 @@ def validate(config: Any) -> None:
     """Raise `ConfigError` for an `eval` group the run cannot evaluate with."""
     e = config.eval
     for key, choices in (("feature_network", NETWORKS), ("resize", ("bilinear", "none")),
-                         ("reference_split", ("train", "test"))):
+                         ("reference_split", ("train", "test")), ("bn_statistics", BN_STATISTICS)):
         if e[key] not in choices:
             raise ConfigError(f"eval.{key}={e[key]!r} is not one of {list(choices)}")
+    if e.bn_statistics == "standing" and data.is_translation_data(config.data):
+        raise ConfigError("eval.bn_statistics='standing' recomputes a generator's statistics from its latent prior; a "
+                          f"translation run ({config.data.name!r}) has none: keep 'running'")
     for key in ("batch_size", "num_samples"):
         if int(e[key]) != e[key] or e[key] < 1:
             raise ConfigError(f"eval.{key} must be a positive integer, got {e[key]!r}")
@@ -223,5 +233,6 @@ class Evaluations:
                     "generator": "ema" if ctx.use_ema else "raw", "seeds": [c.seed + s for s in range(c.num_seeds)],
                     "sample_key": f"fold_in(key({c.seed}), {EVAL_KEY_SALT:#x}), batch b: fold_in(., b)",
                     "batch_size": c.eval.batch_size, "checkpoint_step": int(ctx.step),
+                    "bn_statistics": c.eval.bn_statistics,
                     "n_fake": int(ctx.samples().shape[1])}
         return protocol

@@ -24,6 +24,8 @@ from jaxgan.state import TrainState
 CRITIC, GENERATOR = 0, 1
 # Disjoint from the per-example keys, which are folds of the same key with indices < 2**31.
 NOISE_SALT = 2**31 - 1
+# The key of `standing_statistics` at evaluation: fold_in(state.key, STANDING_SALT).
+STANDING_SALT = 2**31 - 2
 
 
 class Penalty(NamedTuple):
@@ -162,6 +164,36 @@ def generate(state: TrainState, key: jax.Array, num: int, *, use_ema: bool = Tru
     """
     keys = example_keys(key, jnp.arange(num))
     return decode(state, latents(state, keys, sample_latent), use_ema=use_ema)
+
+
+def standing_statistics(state: TrainState, key: jax.Array, *, num_batches: int, batch_size: int,
+                        use_ema: bool = True, sample_latent: Callable = normal_latent) -> Any:
+    """The generator's BatchNorm statistics recomputed for the parameters that will be evaluated:
+    the mean over `num_batches` batches of `batch_size` latents of each batch's statistics in
+    training mode ("standing statistics", Brock et al. 2019, App. C.1). The running averages kept
+    during training follow the raw parameters, not their EMA; with `use_ema=False` this
+    re-estimates them for the raw ones. Returns `state.g_state` with its `batch_stats` replaced; a
+    generator without BatchNorm gets its `g_state` back unchanged.
+
+    A training-mode pass stores `momentum * old + (1 - momentum) * statistic` in every leaf; a
+    pass from zeroed averages and one from averages of ones read each leaf's momentum, so the
+    batch statistics are recovered exactly whatever momentum the network's layers use."""
+    collections = state.g_state
+    if "batch_stats" not in collections:
+        return collections
+    params = state.ema_params if use_ema else state.g_params
+
+    def stored(k, fill):
+        filled = jax.tree.map(lambda x: jnp.full_like(x, fill), collections["batch_stats"])
+        start = {**collections, "batch_stats": filled}
+        inputs = latents(state, example_keys(k, jnp.arange(batch_size)), sample_latent)
+        return apply(state.generator, params, start, inputs, train=True)[1]["batch_stats"]
+
+    keys = jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(num_batches))
+    momentum = jax.tree.map(lambda one, zero: one - zero, stored(keys[0], 1.0), stored(keys[0], 0.0))
+    scaled = jax.lax.map(lambda k: stored(k, 0.0), keys)
+    statistics = jax.tree.map(lambda s, m: s.mean(axis=0) / (1.0 - m), scaled, momentum)
+    return {**collections, "batch_stats": statistics}
 
 
 def decode(state: TrainState, inputs: jax.Array, *, use_ema: bool = True) -> jax.Array:

@@ -16,6 +16,7 @@ from jaxgan.data import Source
 from jaxgan.data.images import to_model_range
 from jaxgan.errors import DataError
 from jaxgan.games import decode, fuse_steps, generate, normal_latent
+from jaxgan.games.steps import STANDING_SALT, standing_statistics
 from jaxgan.latents import Prior
 from jaxgan.optimizers import build_optimizer, phased_optimizer
 from jaxgan.state import TrainState, create
@@ -73,7 +74,15 @@ class Program:
             run = lambda s: decode(s, latents, use_ema=use_ema)
             return jax.vmap(run)(state) if seeded else run(state)[None]
 
+        def standing(state, use_ema):
+            e = config.eval
+            recompute = lambda s: s.replace(g_state=standing_statistics(
+                s, jax.random.fold_in(s.key, STANDING_SALT), num_batches=-(-e.num_samples // e.batch_size),
+                batch_size=e.batch_size, use_ema=use_ema, sample_latent=prior_sample))
+            return jax.vmap(recompute)(state) if seeded else recompute(state)
+
         options = backend.compiler_options(config.train.cpu_convolutions)
+        self._standing = jax.jit(standing, static_argnums=(1,), compiler_options=options)
         self._sample = jax.jit(sample, static_argnums=(2, 3), compiler_options=options)
         self._decode = jax.jit(decode_latents, static_argnums=(2,), compiler_options=options)
 
@@ -117,11 +126,20 @@ class Program:
         """Generator outputs (S, N, ...) of given latents (N, latent_dim) for every seed, in
         batches of `eval.batch_size`."""
         use_ema = self.default_use_ema() if use_ema is None else use_ema
-        state = self.from_device(state)
+        state = self.sampling_state(state, use_ema)
         batch = self.config.eval.batch_size
         chunks = [np.asarray(jax.device_get(self._decode(state, latents[s : s + batch], use_ema)))
                   for s in range(0, latents.shape[0], batch)]
         return np.concatenate(chunks, axis=1)
+
+    def sampling_state(self, state, use_ema) -> TrainState:
+        """The state generators sample from: with `eval.bn_statistics="standing"`, the generator's
+        BatchNorm statistics recomputed for the weights evaluated (`games.steps.standing_statistics`
+        on eval.num_samples latents from fold_in(state.key, STANDING_SALT)); else as trained."""
+        state = self.from_device(state)
+        if self.config.eval.bn_statistics == "standing":
+            state = self._standing(state, use_ema)
+        return state
 
     def seed_states(self, state) -> list[TrainState]:
         """The train state of each seed (host copies), for evaluating its networks."""
@@ -145,7 +163,7 @@ class Program:
         if inputs is not None:
             return self.decode(state, inputs, use_ema)
         batch = self.config.eval.batch_size
-        state = self.from_device(state)
+        state = self.sampling_state(state, use_ema)
         chunks = [np.asarray(jax.device_get(self._sample(state, jax.random.fold_in(key, b), batch, use_ema)))
                   for b in range(-(-num // batch))]
         out = np.concatenate(chunks, axis=1 if self.num_seeds > 1 else 0)

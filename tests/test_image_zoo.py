@@ -1,0 +1,183 @@
+"""The image zoo: Lucic et al. 2018's InfoGAN-style networks (`presets.lucic_networks`) checked
+against their layer list, and BatchNorm statistics recomputed for the evaluated generator."""
+
+import json
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from experiments import load_recipe
+from jaxgan import presets
+from jaxgan.config import validate
+from jaxgan.games import build_models
+
+# Lucic et al. 2018, App. A (InfoGAN, Chen et al. 2016, App. C.1), 28x28x1 images, z 64-d.
+# Linear and convolution layers before BatchNorm carry no bias (BatchNorm's shift replaces it).
+G_LAYERS = [("dense", 64, 1024), ("norm", 1024), ("dense", 1024, 7 * 7 * 128), ("norm", 128),
+            ("deconv4x4", 128, 64), ("norm", 64), ("deconv4x4+bias", 64, 1)]
+D_LAYERS = [("conv4x4+bias", 1, 64), ("conv4x4", 64, 128), ("norm", 128), ("dense", 7 * 7 * 128, 1024), ("norm", 1024),
+            ("dense+bias", 1024, 1)]
+# With LayerNorm in D (the gradient-penalty recipes; Gulrajani et al. 2017, Sec. 4): every layer
+# keeps its bias.
+D_LAYERS_LAYER_NORM = [("conv4x4+bias", 1, 64), ("conv4x4+bias", 64, 128), ("norm", 128),
+                       ("dense+bias", 7 * 7 * 128, 1024), ("norm", 1024), ("dense+bias", 1024, 1)]
+
+
+def _count(layers):
+    total = 0
+    for kind, *sizes in layers:
+        if kind == "norm":
+            total += 2 * sizes[0]  # scale and shift (BatchNorm or LayerNorm over channels)
+            continue
+        fan_in, fan_out = sizes
+        total += fan_in * fan_out * (16 if kind.startswith(("conv", "deconv")) else 1)
+        total += fan_out if kind.endswith("+bias") else 0
+    return total
+
+
+def _size(tree):
+    return sum(int(np.prod(x.shape)) for x in jax.tree.leaves(tree))
+
+
+@pytest.mark.parametrize("recipe, d_layers, d_count", [("dcgan", D_LAYERS, 6_558_017),
+                                                      ("wgan_gp", D_LAYERS_LAYER_NORM, 6_559_169)])
+def test_lucic_networks_have_the_papers_layers_on_any_recipe(recipe, d_layers, d_count):
+    config = validate(presets.lucic_networks(load_recipe(recipe).get_config()))
+    generator, critic = build_models(config)
+    g = generator.init(jax.random.key(0), jnp.zeros((2, 64)), train=False)
+    d = critic.init(jax.random.key(1), jnp.zeros((2, 28, 28, 1)), train=False)
+    assert _size(g["params"]) == _count(G_LAYERS) == 6_622_593
+    assert _size(d["params"]) == _count(d_layers) == d_count
+    assert g["params"]["Dense_1"]["kernel"].shape == (1024, 7 * 7 * 128)
+    assert d["params"]["Dense_0"]["kernel"].shape == (7 * 7 * 128, 1024)
+    images = generator.apply(g, jax.random.normal(jax.random.key(2), (2, 64)), train=False)
+    assert images.shape == (2, 28, 28, 1)
+    assert critic.apply(d, images, train=False).shape == (2,)
+
+
+def test_the_zoo_study_runs_end_to_end_at_tiny_size_and_scores_ema_and_raw(tmp_path):
+    from conftest import shared_dataset_dir
+
+    from experiments.studies import image_zoo
+
+    data_dir = os.path.dirname(shared_dataset_dir("mnist"))
+    report = image_zoo.main(["--rows", "dcgan,wgan_gp", "--networks", "recipe", "--datasets", "mnist",
+                             "--steps", "20", "--first-eval", "2", "--width", "8", "--num-samples", "200",
+                             "--data-dir", data_dir, "--out", str(tmp_path)])
+    results = json.load(open(tmp_path / "results.json"))
+    # 20 discriminator updates: 20 generator steps of dcgan, 4 of wgan_gp (n_critic 5).
+    assert [e["step"] for e in results["mnist_recipe_dcgan"]["curve"]] == [2, 4, 10, 20]
+    assert [e["step"] for e in results["mnist_recipe_wgan_gp"]["curve"]] == [2, 4]
+    for name in ("mnist_recipe_dcgan", "mnist_recipe_wgan_gp"):
+        final, raw = results[name]["final"], results[name]["raw"]
+        assert final["protocol"]["generator"] == "ema" and raw["protocol"]["generator"] == "raw"
+        assert raw["step"] == final["step"]
+        assert final["summary"]["fid"]["mean"] != raw["summary"]["fid"]["mean"]
+        assert final["protocol"]["n_fake"] == 200 and final["protocol"]["n_real"] == 10_000
+        assert (tmp_path / "grids" / f"{name}.png").exists()
+    assert "| mnist | recipe | DCGAN (NS GAN) | 20 (1) | 20 |" in report
+    assert "| mnist | recipe | WGAN-GP | 4 (5) | 20 |" in report and "| 20.3 |" in report
+    assert (tmp_path / "curves.png").exists() and (tmp_path / "wall_curves.png").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--rows", "dcgan,began"], "--rows: unknown ['began']"),
+    (["--networks", "infogan"], "--networks: unknown ['infogan']"),
+    (["--datasets", "cifar10"], "--datasets: unknown ['cifar10']"),
+    (["--steps", "0"], "must be positive"),
+])
+def test_the_zoo_study_rejects_unknown_rows_networks_and_data(argv, message, capsys):
+    from experiments.studies import image_zoo
+
+    with pytest.raises(SystemExit):
+        image_zoo.main(argv)
+    assert message in capsys.readouterr().err
+
+
+def _bn_generator_state():
+    import optax
+    from test_train import tiny_config
+
+    from jaxgan.state import create
+
+    config = validate(tiny_config(**{"model.g_norm": "batch", "ema_decay": 0.9}))
+    generator, critic = build_models(config)
+
+    state = create(generator=generator, discriminator=critic, g_tx=optax.sgd(0.1), d_tx=optax.sgd(0.1),
+                   latent_shape=(config.model.latent_dim,), sample_x=jnp.zeros((1, 2)), key=jax.random.key(0))
+    # EMA weights that differ from the raw ones, as after training
+    shifted = jax.tree.map(lambda p: p + 0.3 * jax.random.normal(jax.random.key(5), p.shape), state.g_params)
+    return state.replace(ema_params=shifted)
+
+
+@pytest.mark.parametrize("use_ema", [True, False])
+def test_standing_statistics_of_one_batch_make_inference_equal_training_mode(use_ema):
+    from jaxgan.games.steps import apply, decode, example_keys, latents, normal_latent, standing_statistics
+
+    state = _bn_generator_state()
+    key = jax.random.key(3)
+    stats = standing_statistics(state, key, num_batches=1, batch_size=64, use_ema=use_ema)
+    inputs = latents(state, example_keys(jax.random.fold_in(key, 0), jnp.arange(64)), normal_latent)
+    params = state.ema_params if use_ema else state.g_params
+    training_mode = apply(state.generator, params, state.g_state, inputs, train=True)[0]
+    standing = decode(state.replace(g_state=stats), inputs, use_ema=use_ema)
+    running = decode(state, inputs, use_ema=use_ema)
+    np.testing.assert_allclose(standing, training_mode, atol=2e-5)
+    assert float(jnp.max(jnp.abs(running - training_mode))) > 0.1  # the kept averages belong elsewhere
+
+
+def test_standing_statistics_average_the_batches_statistics():
+    from jaxgan.games.steps import example_keys, latents, normal_latent, standing_statistics
+
+    state = _bn_generator_state()
+    key = jax.random.key(4)
+    stats = standing_statistics(state, key, num_batches=3, batch_size=50)["batch_stats"]
+    kernel = state.ema_params["Dense_0"]["kernel"]  # the MLP: z -> Dense_0 (no bias) -> BatchNorm_0 -> ...
+    first = "BatchNorm_0"
+    means, variances = [], []
+    for b in range(3):
+        z = latents(state, example_keys(jax.random.fold_in(key, b), jnp.arange(50)), normal_latent)
+        h = np.asarray(z @ kernel, np.float64)
+        means.append(h.mean(axis=0))
+        variances.append(h.var(axis=0))
+    np.testing.assert_allclose(stats[first]["mean"], np.mean(means, axis=0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(stats[first]["var"], np.mean(variances, axis=0), rtol=1e-4, atol=1e-5)
+
+
+def test_standing_statistics_leave_a_generator_without_batch_norm_unchanged():
+    from jaxgan.games.steps import standing_statistics
+
+    state = _bn_generator_state().replace(g_state={})
+    assert standing_statistics(state, jax.random.key(0), num_batches=2, batch_size=8) == {}
+
+
+def test_a_run_samples_with_standing_statistics_when_asked():
+    from test_train import tiny_config
+
+    from jaxgan.games.steps import STANDING_SALT, standing_statistics
+    from jaxgan.run import Program
+
+    settings = {"model.g_norm": "batch", "ema_decay": 0.9, "eval.num_samples": 40, "eval.batch_size": 20}
+    standing = Program(validate(tiny_config(**settings, **{"eval.bn_statistics": "standing"})))
+    running = Program(validate(tiny_config(**settings)))
+    state = standing.init_state().replace(ema_params=_bn_generator_state().ema_params)
+    key = jax.random.key(9)
+    stats = standing_statistics(state, jax.random.fold_in(state.key, STANDING_SALT), num_batches=2, batch_size=20)
+    drawn = standing.samples(state, key, 40, use_ema=True)
+    np.testing.assert_allclose(drawn, running.samples(state.replace(g_state=stats), key, 40, use_ema=True), atol=1e-6)
+    assert float(np.max(np.abs(drawn - running.samples(state, key, 40, use_ema=True)))) > 0.01
+
+
+def test_standing_statistics_are_refused_where_there_is_no_latent_prior():
+    from jaxgan.config import ConfigError
+
+    config = load_recipe("pix2pix").get_config()
+    config.eval.bn_statistics = "standing"
+    with pytest.raises(ConfigError, match="a translation run .* has none: keep 'running'"):
+        validate(config)
+    config.eval.bn_statistics = "standings"
+    with pytest.raises(ConfigError, match=r"eval.bn_statistics='standings' is not one of \['running', 'standing'\]"):
+        validate(config)
