@@ -2,6 +2,7 @@
 forms, and one tiny model measured end to end (its numbers are not checked: timing belongs to
 benchmarks, never to tests)."""
 
+import filecmp
 import glob
 import json
 import os
@@ -265,6 +266,9 @@ BENCHMARKS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "*.py")))
 
 
+REQUIRED_ARGUMENTS = {"pytorch_gan": ["--repo", "PyTorch-GAN"]}
+
+
 # torch_reference runs in a Python with torch installed (benchmarks.throughput --torch-python).
 @pytest.mark.parametrize("module", [m for m in BENCHMARKS if m not in ("__init__", "torch_reference")])
 def test_every_benchmark_imports_and_parses_its_arguments(module, monkeypatch):
@@ -281,4 +285,81 @@ def test_every_benchmark_imports_and_parses_its_arguments(module, monkeypatch):
     loaded = importlib.import_module(f"benchmarks.{module}")
     if hasattr(loaded, "main"):
         with pytest.raises(Parsed):
-            loaded.main([])
+            loaded.main(REQUIRED_ARGUMENTS.get(module, []))
+
+
+def test_pytorch_gan_harness_maps_each_script_to_a_zoo_row_and_places_mnist_where_it_looks(tmp_path):
+    from conftest import shared_dataset_dir
+
+    from benchmarks import pytorch_gan
+    from experiments.studies import image_zoo
+
+    assert {row for row, _ in pytorch_gan.SCRIPTS.values() if row} <= set(image_zoo.ROWS)
+    repo = tmp_path / "repo"
+    (repo / "implementations" / "dcgan").mkdir(parents=True)
+    (repo / "implementations" / "dcgan" / "dcgan.py").write_text("print('their script')\n")
+    script = pytorch_gan.prepare(str(repo), "dcgan", shared_dataset_dir("mnist"), str(tmp_path / "out"))
+    # their scripts read "../../data/mnist" relative to their own folder
+    raw = os.path.join(os.path.dirname(script), "..", "..", "data", "mnist", "MNIST", "raw")
+    assert sorted(os.listdir(raw)) == sorted(pytorch_gan.MNIST_FILES)
+    assert open(script).read() == "print('their script')\n"
+    with pytest.raises(SystemExit, match="must be a checkout of eriklindernoren/PyTorch-GAN"):
+        pytorch_gan.prepare(str(repo), "wgan", shared_dataset_dir("mnist"), str(tmp_path / "out"))
+
+
+def test_pytorch_gan_stand_in_mnist_reads_the_official_files(tmp_path):
+    import importlib.util
+
+    from conftest import shared_dataset_dir
+
+    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "pytorch_gan_env", "torchvision", "datasets.py")
+    spec = importlib.util.spec_from_file_location("stand_in_datasets", path)
+    datasets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(datasets)
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in os.listdir(shared_dataset_dir("mnist")):
+        if name.endswith(".gz"):
+            os.symlink(os.path.join(shared_dataset_dir("mnist"), name), raw / name)
+    train, test = datasets.MNIST(str(tmp_path), train=True), datasets.MNIST(str(tmp_path), train=False, download=True)
+    assert (len(train), len(test)) == (60_000, 10_000)
+    image, label = train[0]
+    assert image.size == (28, 28) and label == 5  # MNIST's first training digit is a 5
+    assert [test[i][1] for i in range(5)] == [7, 2, 1, 0, 4]
+
+
+def test_pytorch_gan_table_puts_the_zoo_runs_of_the_same_d_steps_beside_theirs(tmp_path):
+    from benchmarks import pytorch_gan
+
+    for networks, n_critic, ema, raw in (("recipe", 5, 40.0, 45.0), ("lucic", 5, 12.5, None)):
+        workdir = tmp_path / "zoo" / "runs" / f"mnist_{networks}_wgan_gp"
+        (workdir / "eval").mkdir(parents=True)
+        (workdir / "config.json").write_text(json.dumps({"n_critic": n_critic}))
+        (workdir / "cost.json").write_text(json.dumps({"ms_per_iteration": 500.0}))
+        for name, fid in (("step", ema), ("raw_step", raw)):
+            if fid is not None:
+                record = json.dumps({"summary": {"fid": {"mean": fid}}})
+                (workdir / "eval" / f"{name}_{200:08d}.json").write_text(record)
+    results = {"wgan_gp": {"batches": 1000, "seconds": 80.0, "evaluation": {"summary": {"fid": {"mean": 60.0}}}}}
+    report = pytorch_gan.table(results, str(tmp_path / "zoo"), 1000)
+    assert "| wgan_gp | 1,000 | 60.00 | 80 | 40.00 / 45.00 | 100 | 12.50 / - | 100 |" in report
+
+
+@pytest.mark.skipif(not os.environ.get("JAXGAN_TORCH_PYTHON") or not os.environ.get("JAXGAN_PYTORCH_GAN_REPO"),
+                    reason="needs an interpreter with torch ($JAXGAN_TORCH_PYTHON) and a checkout of "
+                    "eriklindernoren/PyTorch-GAN ($JAXGAN_PYTORCH_GAN_REPO)")
+def test_pytorch_gan_harness_runs_their_script_unchanged_and_scores_its_samples(tmp_path):
+    from conftest import shared_dataset_dir
+
+    from benchmarks import pytorch_gan
+
+    data_dir = os.path.dirname(shared_dataset_dir("mnist"))
+    results = pytorch_gan.main(["--repo", os.environ["JAXGAN_PYTORCH_GAN_REPO"], "--scripts", "dcgan",
+                                "--batches", "6", "--num-samples", "100", "--data-dir", data_dir,
+                                "--out", str(tmp_path)])
+    record = results["dcgan"]
+    assert record["batches"] == 6 and record["options"]["img_size"] == 32
+    assert record["evaluation"]["protocol"]["n_fake"] == 100
+    assert 0 < record["evaluation"]["summary"]["fid"]["mean"] < 2000
+    assert filecmp.cmp(os.path.join(os.environ["JAXGAN_PYTORCH_GAN_REPO"], "implementations", "dcgan", "dcgan.py"),
+                       tmp_path / "runs" / "dcgan" / "implementations" / "dcgan" / "dcgan.py", shallow=False)
