@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares what travels to a device machine, on a machine with internet access to PyPI:
 #   .whl/           the wheels listed in benchmarks/wheels.txt, for CPython 3.12 on x86-64 Linux
-#   .device_data/   the official MNIST files for the training run of benchmarks.device
-#                   (from $JAXGAN_DATASETS/mnist, default ../shared/datasets/mnist)
+#   .device_data/   the official MNIST and Fashion-MNIST files for the device's training runs
+#                   (from $JAXGAN_DATASETS/{mnist,fashion_mnist}, default ../shared/datasets)
 # Both folders are git-ignored; name them in the device tool's `carry`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,10 +14,12 @@ grep -v '^\s*#' benchmarks/wheels.txt | grep -v '^\s*$' | while read -r requirem
     --platform manylinux2014_x86_64 -d .whl "$requirement"
 done
 datasets="${JAXGAN_DATASETS:-../shared/datasets}"
-if [ -d "$datasets/mnist" ]; then
-  rm -rf .device_data/mnist && mkdir -p .device_data/mnist
-  install -m 644 "$datasets"/mnist/*-ubyte.gz .device_data/mnist/
-else
-  echo "no MNIST files at $datasets/mnist: the training run of benchmarks.device will be skipped" >&2
-fi
-ls -la .whl .device_data/mnist 2>/dev/null
+for name in mnist fashion_mnist; do
+  if [ -d "$datasets/$name" ]; then
+    rm -rf ".device_data/$name" && mkdir -p ".device_data/$name"
+    install -m 644 "$datasets/$name"/*-ubyte.gz ".device_data/$name/"
+  else
+    echo "no $name files at $datasets/$name: the device's runs on it will be skipped" >&2
+  fi
+done
+ls -la .whl .device_data/mnist .device_data/fashion_mnist 2>/dev/null

@@ -299,3 +299,22 @@ def test_accelerator_labels_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, mo
     for row in ("| ACGAN, DCGAN width 8 | 20 (64) | 2 |", "| CGAN, DCGAN width 8 | 20 (64) | 2 |",
                 "| AAE semi-supervised, 100 labels | 20 (100) | 2 |"):
         assert row in report, row
+
+
+def test_accelerator_images_plan_runs_a_zoo_row_on_the_cpu(tmp_path, monkeypatch):
+    report = _accelerator_report(tmp_path, monkeypatch, (("zoo", "mnist:recipe", "dcgan,wgan_gp"),), name="images")
+    assert "## The image zoo (Lucic et al. 2018's protocol)" in report
+    assert "| mnist | recipe | DCGAN (NS GAN) | 20 (1) | 20 |" in report
+    assert "| mnist | recipe | WGAN-GP | 4 (5) | 20 |" in report
+    results = json.load(open(tmp_path / "image_zoo" / "results.json"))
+    assert results["mnist_recipe_dcgan"]["raw"]["protocol"]["generator"] == "raw"
+
+
+@pytest.mark.slow
+def test_accelerator_images_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
+    from experiments.studies import accelerator_studies
+
+    report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["images"], name="images")
+    for row in ("| fashion_mnist | lucic | LSGAN | 20 (1) | 20 |", "| mnist | recipe | EBGAN | 20 (1) | 20 |",
+                "| fashion_mnist | lucic | WGAN-div | 4 (5) | 20 |"):
+        assert row in report, row

@@ -1,15 +1,18 @@
 """The reproduction studies at the papers' lengths, for an accelerator, in priority order within a
-time budget. Two plans:
+time budget. Three plans:
   coverage: PacGAN's 2D table to 400k iterations (10 seeds per row) and Stacked MNIST to PacGAN's
     100k iterations (WGAN-GP: GDPP's 15k);
   labels: the label, code and autoencoder games of `experiments.studies.labels_study` at their full
     lengths (`labels_study.FULL_STEPS`: Improved-GAN's 300 epochs with 5 labeled subsets,
-    InfoGAN's 5,000 iterations, ...).
+    InfoGAN's 5,000 iterations, ...);
+  images: the image zoo (`experiments.studies.image_zoo`) at Lucic et al.'s full length (15,600
+    discriminator steps of 64), 3 seeds, both networks, MNIST and Fashion-MNIST.
 
     benchmarks/fetch_wheels.sh                          # here, with PyPI: .whl/ (ml-collections), .device_data/mnist
     benchmarks/device.sh --module experiments.studies.accelerator_studies \
         --budget-s 540   # there (carry .whl, .device_data)
     benchmarks/device.sh --module experiments.studies.accelerator_studies --plan labels --budget-s 540
+    benchmarks/device.sh --module experiments.studies.accelerator_studies --plan images --budget-s 540
     ./run python -m experiments.studies.accelerator_studies --size tiny --data-dir $JAXGAN_DATASETS \
         --out /tmp/acc   # CPU check
 
@@ -23,14 +26,18 @@ steps, see `experiments.studies.study.train_to`, and none starts after the budge
   6. ring-8: PacGAN3, PacGAN4, WGAN-GP and GAN + R1.
 The labels plan: semi-supervised Improved-GAN (5 subsets), InfoGAN (5 seeds), ACGAN and CGAN,
 the semi-supervised AAE (3 seeds each).
+The images plan: on Lucic et al.'s networks, MNIST then Fashion-MNIST, the losses of their table
+(NS and MM GAN, LSGAN, WGAN, WGAN-GP, DRAGAN); then the same on the recipes' own networks; then
+the rows their table lacks (WGAN-LP, WGAN-div, SNGAN, RaGAN, EBGAN) on both networks.
 Then the plan's tables and curves are written again from every row's workdir, and `--out`
 gets report.md: the device, the versions, the budget used and the tables. What the budget did not
 reach is visible there: a row's iterations column is the step it reached. The workdirs under
 `--out` resume, so a second call with the same `--out` (on a machine that kept it) continues.
 
 `--size tiny` runs the same plan with 200 2D iterations, 20 Stacked MNIST iterations at width 8,
-20 iterations of each label row (its DCGAN networks at width 8) and 2 seeds, so that a test can
-run it on the CPU.
+20 iterations of each label row (its DCGAN networks at width 8), 20 discriminator steps of each
+zoo row (the recipes' networks at width 8, 200 samples) and 2 seeds (1 for the zoo), so that a
+test can run it on the CPU.
 """
 
 import argparse
@@ -41,13 +48,16 @@ import time
 import jax
 
 from experiments import datasets_dir
-from experiments.studies import labels_study, pacgan_study, stacked_mnist_study
+from experiments.studies import image_zoo, labels_study, pacgan_study, stacked_mnist_study
 
 SIZES = {
     "full": {"steps_2d": 400_000, "steps_stacked": 100_000, "seeds": 10, "width": 64, "first_eval": 1000,
-             "steps_labels": None, "label_seeds": {"ssl": 5, "infogan": 5}, "label_first": 600, "label_width": 0},
+             "steps_labels": None, "label_seeds": {"ssl": 5, "infogan": 5}, "label_first": 600, "label_width": 0,
+             "steps_zoo": image_zoo.PAPER_D_STEPS, "zoo_seeds": 3, "zoo_first": 1000, "zoo_width": 0,
+             "zoo_samples": 10_000},
     "tiny": {"steps_2d": 200, "steps_stacked": 20, "seeds": 2, "width": 8, "first_eval": 20,
-             "steps_labels": 20, "label_seeds": {}, "label_first": 10, "label_width": 8},
+             "steps_labels": 20, "label_seeds": {}, "label_first": 10, "label_width": 8,
+             "steps_zoo": 20, "zoo_seeds": 1, "zoo_first": 4, "zoo_width": 8, "zoo_samples": 200},
 }
 PLANS = {
     "coverage": (
@@ -65,11 +75,26 @@ PLANS = {
         ("labels", None, "cgan"),
         ("labels", None, "aae_ssl"),
     ),
+    "images": (
+        ("zoo", "mnist:lucic", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
+        ("zoo", "fashion_mnist:lucic", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
+        ("zoo", "mnist:recipe", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
+        ("zoo", "fashion_mnist:recipe", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
+        ("zoo", "mnist,fashion_mnist:lucic,recipe", "wgan_lp,wgan_div,sngan,ragan,ebgan"),
+    ),
 }
 LABEL_SEEDS = 3
 
 
 def _study_arguments(kind, dataset, rows, size, out, budget_s, data_dir):
+    if kind == "zoo":
+        datasets, networks = dataset.split(":")
+        return image_zoo.main, [
+            "--rows", rows, "--networks", networks, "--datasets", datasets, "--steps", str(size["steps_zoo"]),
+            "--seeds", str(size["zoo_seeds"]), "--first-eval", str(size["zoo_first"]),
+            "--num-samples", str(size["zoo_samples"]), "--data-dir", data_dir, "--out", os.path.join(out, "image_zoo"),
+            "--budget-s", str(budget_s), *(["--width", str(size["zoo_width"])] if size["zoo_width"] else []),
+        ]
     if kind == "labels":
         row = rows.split(",")[0] if "," not in rows else None
         steps = size["steps_labels"] or (labels_study.FULL_STEPS[row] if row else max(labels_study.FULL_STEPS.values()))
@@ -147,7 +172,7 @@ def main(argv=None):
         if left <= 0:
             print(f"budget spent: skipping {kind} {dataset or ''} {rows}")
             continue
-        if kind in ("stacked", "labels") and not has_mnist:
+        if kind in ("stacked", "labels", "zoo") and not has_mnist:
             print(f"no MNIST files in {data_dir}/mnist: skipping the {kind} rows {rows}")
             continue
         run, arguments = _study_arguments(kind, dataset, rows, size, args.out, left, data_dir)
@@ -163,6 +188,9 @@ def main(argv=None):
             tables["Stacked MNIST"] = _study_arguments(
                 "stacked", None, ",".join(stacked_mnist_study.ROWS), size, args.out, 0, data_dir
             )
+    elif args.plan == "images" and has_mnist:
+        tables["The image zoo (Lucic et al. 2018's protocol)"] = _study_arguments(
+            "zoo", "mnist,fashion_mnist:lucic,recipe", ",".join(image_zoo.ROWS), size, args.out, 0, data_dir)
     elif has_mnist:
         tables["Labels, codes and autoencoders (MNIST)"] = _study_arguments(
             "labels", None, ",".join(rows for _, _, rows in PLANS["labels"]), size, args.out, 0, data_dir)
