@@ -181,3 +181,20 @@ def test_standing_statistics_are_refused_where_there_is_no_latent_prior():
     config.eval.bn_statistics = "standings"
     with pytest.raises(ConfigError, match=r"eval.bn_statistics='standings' is not one of \['running', 'standing'\]"):
         validate(config)
+
+
+def test_every_zoo_row_validates_on_both_networks_and_both_data_sets():
+    from experiments.studies import image_zoo
+
+    for row in image_zoo.ROWS:
+        for networks in image_zoo.NETWORKS:
+            if networks == "lucic" and row in image_zoo.RECIPE_NETWORKS_ONLY:
+                with pytest.raises(ValueError, match="discriminator is an autoencoder"):
+                    image_zoo.row_config(row, networks, "mnist", seeds=1, batch=64, data_dir="/data")
+                continue
+            for dataset in image_zoo.DATASETS:
+                config = validate(image_zoo.row_config(row, networks, dataset, seeds=1, batch=64, data_dir="/data"))
+                assert config.data.batch_size == 64 and config.eval.bn_statistics == "standing"
+                assert (config.model.get("g_dense") == (1024,)) == (networks == "lucic"), (row, networks)
+    minimax = image_zoo.row_config("dcgan_minimax", "recipe", "mnist", seeds=1, batch=64, data_dir="/data")
+    assert minimax.loss == "minimax" and load_recipe("dcgan").get_config().loss == "non_saturating"
