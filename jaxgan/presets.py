@@ -13,6 +13,7 @@ loads from any folder (`jaxgan train --config ~/my_recipe.py`).
 from ml_collections import ConfigDict
 
 from jaxgan.config import base_config
+from jaxgan.nets.registry import model_defaults, readers
 
 # The Improved-GAN MNIST protocol: 60,000 training images in batches of 100; the matched layer's width.
 IMPROVED_GAN_STEPS_PER_EPOCH = 600
@@ -74,21 +75,16 @@ def image(*, loss: str, learning_rate: float, b1: float, b2: float, batch_size: 
 
 
 def lucic_networks(config: ConfigDict) -> ConfigDict:
-    """`config` with the InfoGAN-style networks every loss shares in Lucic et al. 2018 ("Are GANs
-    Created Equal?", Sec. 4 and App. A; InfoGAN's MNIST pair, Chen et al. 2016, App. C.1), the
-    same for MNIST and Fashion-MNIST, and their 64-d latent: G z -> FC 1024 -> FC 7x7x128 -> 4x4
-    stride-2 deconv 64 -> 4x4 stride-2 deconv 1, BatchNorm + ReLU after every hidden layer; D 4x4
-    stride-2 conv 64 -> conv 128 -> FC 1024 -> FC 1, LeakyReLU(0.2), normalization after conv 128
-    and FC 1024 as the config's `model.d_norm` says (BatchNorm in D was searched in the study;
-    gradient penalties need none). Deviations, named: G ends in tanh on data in [-1, 1] (theirs:
-    sigmoid on [0, 1], an affine change of the output); z ~ N(0, I) (theirs: U(-1, 1)); the 7x7x128
-    layer is batch-normalized per channel (compare_gan: per unit)."""
-    config.model.name = "dcgan"
+    """`config` on the InfoGAN-style networks every loss shares in Lucic et al. 2018 ("Are GANs
+    Created Equal?", App. A), the same for MNIST and Fashion-MNIST (`model.name="lucic"`,
+    `jaxgan.nets.lucic`), with their 64-d latent; D's normalization stays the config's
+    `model.d_norm`. Deviation, named: z ~ N(0, I) (theirs: U(-1, 1))."""
+    defaults = model_defaults()
+    for key in list(config.model.keys()):  # the options only other families read go back to their defaults
+        if key in defaults and readers(key) and "lucic" not in readers(key):
+            config.model[key] = defaults[key]
+    config.model.name = "lucic"
     config.model.latent_dim = 64
-    config.model.g_width = 32
-    config.model.d_width = 64
-    config.model.g_dense = (1024,)
-    config.model.d_dense = (1024,)
     return config
 
 

@@ -26,6 +26,19 @@ D_LAYERS_LAYER_NORM = [("conv4x4+bias", 1, 64), ("conv4x4+bias", 64, 128), ("nor
                        ("dense+bias", 7 * 7 * 128, 1024), ("norm", 1024), ("dense+bias", 1024, 1)]
 
 
+def test_lucic_networks_build_28_pixel_images_only():
+    from jaxgan.config import ConfigError
+
+    config = presets.lucic_networks(load_recipe("dcgan").get_config())
+    config.data.name = "cifar10"
+    with pytest.raises(ConfigError, match="builds 28x28 images; the data are 32x32: use model.name='dcgan'"):
+        validate(config)
+    config = presets.lucic_networks(load_recipe("dcgan").get_config())
+    config.model.g_dense = (512,)  # the DCGAN family's option, which this family fixes
+    with pytest.raises(ConfigError, match=r"model.g_dense=\(512,\) is an option of the DCGAN networks"):
+        validate(config)
+
+
 def _count(layers):
     total = 0
     for kind, *sizes in layers:
@@ -46,6 +59,7 @@ def _size(tree):
                                                       ("wgan_gp", D_LAYERS_LAYER_NORM, 6_559_169)])
 def test_lucic_networks_have_the_papers_layers_on_any_recipe(recipe, d_layers, d_count):
     config = validate(presets.lucic_networks(load_recipe(recipe).get_config()))
+    assert config.model.name == "lucic" and config.model.latent_dim == 64
     generator, critic = build_models(config)
     g = generator.init(jax.random.key(0), jnp.zeros((2, 64)), train=False)
     d = critic.init(jax.random.key(1), jnp.zeros((2, 28, 28, 1)), train=False)
@@ -195,6 +209,6 @@ def test_every_zoo_row_validates_on_both_networks_and_both_data_sets():
             for dataset in image_zoo.DATASETS:
                 config = validate(image_zoo.row_config(row, networks, dataset, seeds=1, batch=64, data_dir="/data"))
                 assert config.data.batch_size == 64 and config.eval.bn_statistics == "standing"
-                assert (config.model.get("g_dense") == (1024,)) == (networks == "lucic"), (row, networks)
+                assert (config.model.name == "lucic") == (networks == "lucic"), (row, networks)
     minimax = image_zoo.row_config("dcgan_minimax", "recipe", "mnist", seeds=1, batch=64, data_dir="/data")
     assert minimax.loss == "minimax" and load_recipe("dcgan").get_config().loss == "non_saturating"
