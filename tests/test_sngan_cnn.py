@@ -55,7 +55,7 @@ def test_spectral_normalization_finds_each_layers_largest_singular_value():
 @pytest.mark.parametrize("overrides, message", [
     ({"data.name": "mnist", "data.source": "idx", "data.dir": "/x"},
      "whose side is a multiple of 8; the data are 28x28"),
-    ({"model.d_norm": "batch"}, "model.d_norm='batch' is an option of the MLP, DCGAN networks"),
+    ({"model.d_norm": "batch"}, "model.d_norm='batch' is an option of the MLP, DCGAN, Lucic et al. networks"),
     ({"model.g_width": 0}, "model.g_width=0 must be a positive integer"),
     ({"data.name": "grid"}, "model.name='sngan_cnn' is an image model"),
 ])
