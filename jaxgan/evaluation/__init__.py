@@ -10,6 +10,7 @@
   labels       class_accuracy, code_accuracy (InfoGAN), test_error (semi-supervised),
                autoencoder (AAE codes and reconstructions)
   translation  paired_translation (Pix2Pix), cycle_translation (CycleGAN)
+  image_files  images from a folder or .npz as a Sampler (`jaxgan evaluate --samples`)
 """
 
 from jaxgan.evaluation.context import Context, MetricSettings, Sampler
