@@ -131,14 +131,15 @@ def test_stacked_mnist_wgan_gp_row_is_gdpps_and_rejects_packing():
         stacked_mnist.get_config(1, loss="hinge")
 
 
-def _accelerator_report(tmp_path, monkeypatch, plan, name="coverage"):
+def _accelerator_report(tmp_path, monkeypatch, plan, name="coverage", budget_s=540):
     from conftest import shared_dataset_dir
 
     from experiments.studies import accelerator_studies
 
     data_dir = os.path.dirname(shared_dataset_dir("mnist"))
     monkeypatch.setitem(accelerator_studies.PLANS, name, plan)
-    accelerator_studies.main(["--size", "tiny", "--plan", name, "--data-dir", data_dir, "--out", str(tmp_path)])
+    accelerator_studies.main(["--size", "tiny", "--plan", name, "--data-dir", data_dir, "--out", str(tmp_path),
+                              "--budget-s", str(budget_s)])
     return open(tmp_path / "report.md").read()
 
 
@@ -314,7 +315,9 @@ def test_accelerator_images_plan_runs_a_zoo_row_on_the_cpu(tmp_path, monkeypatch
 def test_accelerator_images_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
     from experiments.studies import accelerator_studies
 
-    report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["images"], name="images")
+    # 42 tiny runs take about 10 min on 2 cores: a budget that lets every item start
+    report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["images"], name="images",
+                                 budget_s=3600)
     for row in ("| fashion_mnist | lucic | LSGAN | 20 (1) | 20 |", "| mnist | recipe | EBGAN | 20 (1) | 20 |",
                 "| fashion_mnist | lucic | WGAN-div | 4 (5) | 20 |"):
         assert row in report, row
