@@ -104,11 +104,7 @@ def row_config(row, networks, dataset, *, seeds, batch, data_dir, width=None):
     config.eval.metrics = "fid,kid,pr,dc,is"
     # The running averages follow the raw weights, not their EMA (measured: docs/results.md).
     config.eval.bn_statistics = "standing"
-    config.train.eval_every = 0
-    config.train.plot_every = 0
-    config.train.progress = False
-    config.train.tensorboard = False  # the study's record is eval/*.json and metrics.jsonl
-    return config
+    return study.record_only_evaluations(config)
 
 
 def generator_steps(config, d_steps):

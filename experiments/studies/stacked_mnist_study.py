@@ -52,11 +52,7 @@ def row_config(row, *, seeds, width, data_dir):
     config.model.d_width = width
     config.data.source = "idx"
     config.data.dir = os.path.join(data_dir, "mnist")
-    config.train.eval_every = 0
-    config.train.plot_every = 0
-    config.train.progress = False
-    config.train.tensorboard = False  # the study's record is eval/*.json and metrics.jsonl
-    return config
+    return study.record_only_evaluations(config)
 
 
 def row_steps(row, steps):

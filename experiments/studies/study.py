@@ -28,6 +28,16 @@ def evaluation_steps(max_steps, *, first=1000):
         decade *= 10
 
 
+def record_only_evaluations(config):
+    """`config` set for a study's run: no periodic evaluations, grids, progress bar or TensorBoard
+    (the study's record is eval/*.json and metrics.jsonl, written at the segments' ends)."""
+    config.train.eval_every = 0
+    config.train.plot_every = 0
+    config.train.progress = False
+    config.train.tensorboard = False
+    return config
+
+
 def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, deadline=None, after_segment=None):
     """Train `config` in `workdir` to `max_steps`, stopping (checkpoint and evaluation) at each of
     `evaluation_steps(max_steps, first=first)` rounded down to whole fused calls. Segments whose
