@@ -363,3 +363,20 @@ def test_pytorch_gan_harness_runs_their_script_unchanged_and_scores_its_samples(
     assert 0 < record["evaluation"]["summary"]["fid"]["mean"] < 2000
     assert filecmp.cmp(os.path.join(os.environ["JAXGAN_PYTORCH_GAN_REPO"], "implementations", "dcgan", "dcgan.py"),
                        tmp_path / "runs" / "dcgan" / "implementations" / "dcgan" / "dcgan.py", shallow=False)
+
+
+def test_step_parts_times_every_lucic_layer_pass_with_its_closed_form_flops():
+    """benchmarks.step_parts --layers: the 7 layers of Lucic et al.'s networks, 3 passes each; a fully
+    connected pass counts 2 B K N FLOPs, and the FLOP-weighted row is the sums' ratio."""
+    from benchmarks import step_parts
+
+    batch = 2
+    measured = step_parts.layers(batch, repeats=1)
+    assert len(measured) == 21 and {part for _, part in measured} == {"forward", "input gradient", "kernel gradient"}
+    for part in ("forward", "input gradient", "kernel gradient"):
+        assert measured["D FC 6272->1024", part][1] == 2 * batch * 6272 * 1024
+        assert measured["G FC 1024->6272", part][1] == 2 * batch * 1024 * 6272
+    conv_flops = measured["D conv 64->128, 14->7", "forward"][1]
+    assert 0.8 * 2 * batch * 7 * 7 * 16 * 64 * 128 < conv_flops <= 2 * batch * 7 * 7 * 16 * 64 * 128  # padding taps uncounted
+    lines = step_parts.layer_table(batch, 1, peak=1e11)
+    assert len(lines) == 2 + 21 + 1 and lines[-1].startswith("| all layers, FLOP-weighted |")

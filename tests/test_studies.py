@@ -50,6 +50,11 @@ def test_train_to_stops_at_each_evaluation_step_and_a_rerun_continues_the_same_r
     assert again["samples"] is None and again["final"] == first["final"]  # nothing retrained
     longer = study.train_to(_tiny_2d_config(), str(tmp_path / "run"), 50, first=10, log=lambda line: None)
     assert [e["step"] for e in longer["curve"]] == [10, 20, 30, 50]
+    # each trained segment's cost is kept as it ends (a run stopped mid-study keeps its wall time)
+    cost = json.load(open(tmp_path / "run" / "cost.json"))
+    assert [s["to_step"] for s in cost["segments"]] == [10, 20, 30, 50]
+    assert cost["ms_per_iteration"] == pytest.approx(np.median([s["ms_per_iteration"] for s in cost["segments"]]))
+    assert longer["ms_per_iteration"] == cost["ms_per_iteration"]
     # the stops and resumes change nothing: one straight run to 50 evaluates the same samples
     straight = study.train_to(_tiny_2d_config(), str(tmp_path / "straight"), 50, first=50, log=lambda line: None)
     assert straight["final"]["per_seed"] == longer["final"]["per_seed"]

@@ -50,7 +50,7 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, dea
     in the workdir (also `train.eval_every` ones) up to the final step."""
     fused = config.train.fused_steps
     last = max(fused, max_steps // fused * fused)
-    samples, per_iteration, wall = None, [], 0.0
+    samples, wall = None, 0.0
     for target in sorted({max(fused, s // fused * fused) for s in evaluation_steps(max_steps, first=first)}):
         if os.path.exists(os.path.join(workdir, "eval", f"step_{target:08d}.json")):
             continue
@@ -65,7 +65,7 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, dea
         wall += elapsed
         samples = result["samples"]
         if result["timing"]["calls"] > 1:
-            per_iteration.append(1000 * result["timing"]["median_call_s"] / fused)
+            _record_cost(workdir, target, 1000 * result["timing"]["median_call_s"] / fused)
         log(f"{label}: step {target}: " + ", ".join(
             f"{k} {v['mean']:.4g}" for k, v in result["evaluation"]["summary"].items()) + f" ({elapsed:.0f} s)")
         if after_segment is not None:
@@ -74,7 +74,7 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, dea
     if not curve:
         return None  # the deadline came before the first evaluation
     return {"curve": curve, "final": curve[-1], "complete": curve[-1]["step"] == last, "samples": samples,
-            "wall_s": wall, "ms_per_iteration": _cost(workdir, per_iteration)}
+            "wall_s": wall, "ms_per_iteration": _cost(workdir)}
 
 
 def short_run(config, workdir, *, steps, resume=False, log_every=100):
@@ -133,17 +133,29 @@ def read_curve(workdir):
     return sorted(curve, key=lambda e: e["step"])
 
 
-def _cost(workdir, per_iteration):
-    """The median milliseconds per iteration (all seeds together) of this invocation's segments,
-    kept in `workdir/cost.json` for reruns that train nothing."""
+def _record_cost(workdir, step, ms_per_iteration):
+    """Add one trained segment's median milliseconds per iteration (all seeds together) to
+    `workdir/cost.json`, as soon as it ends, so a run stopped in a later segment keeps its cost."""
     path = os.path.join(workdir, "cost.json")
-    if per_iteration:
-        with open(path, "w") as f:
-            json.dump({"ms_per_iteration": float(np.median(per_iteration))}, f)
+    segments = _cost_segments(path)
+    segments = [s for s in segments if s.get("to_step") != step] + [{"to_step": step, "ms_per_iteration": ms_per_iteration}]
+    with open(path, "w") as f:
+        json.dump({"segments": segments, "ms_per_iteration": float(np.median([s["ms_per_iteration"] for s in segments]))}, f)
+
+
+def _cost_segments(path):
     if not os.path.exists(path):
-        return float("nan")
+        return []
     with open(path) as f:
-        return json.load(f)["ms_per_iteration"]
+        recorded = json.load(f)
+    return recorded.get("segments", [{"ms_per_iteration": recorded["ms_per_iteration"]}])
+
+
+def _cost(workdir):
+    """The median over the run's trained segments (every invocation's) of their median
+    milliseconds per iteration, from `workdir/cost.json`; nan if none was recorded."""
+    segments = _cost_segments(os.path.join(workdir, "cost.json"))
+    return float(np.median([s["ms_per_iteration"] for s in segments])) if segments else float("nan")
 
 
 def cell(mean, stderr, fmt):
