@@ -377,6 +377,7 @@ def test_step_parts_times_every_lucic_layer_pass_with_its_closed_form_flops():
         assert measured["D FC 6272->1024", part][1] == 2 * batch * 6272 * 1024
         assert measured["G FC 1024->6272", part][1] == 2 * batch * 1024 * 6272
     conv_flops = measured["D conv 64->128, 14->7", "forward"][1]
-    assert 0.8 * 2 * batch * 7 * 7 * 16 * 64 * 128 < conv_flops <= 2 * batch * 7 * 7 * 16 * 64 * 128  # padding taps uncounted
+    closed_form = 2 * batch * 7 * 7 * 16 * 64 * 128
+    assert 0.8 * closed_form < conv_flops <= closed_form  # XLA leaves the taps on padding uncounted
     lines = step_parts.layer_table(batch, 1, peak=1e11)
     assert len(lines) == 2 + 21 + 1 and lines[-1].startswith("| all layers, FLOP-weighted |")

@@ -138,9 +138,11 @@ def _record_cost(workdir, step, ms_per_iteration):
     `workdir/cost.json`, as soon as it ends, so a run stopped in a later segment keeps its cost."""
     path = os.path.join(workdir, "cost.json")
     segments = _cost_segments(path)
-    segments = [s for s in segments if s.get("to_step") != step] + [{"to_step": step, "ms_per_iteration": ms_per_iteration}]
+    segments = [s for s in segments if s.get("to_step") != step]
+    segments.append({"to_step": step, "ms_per_iteration": ms_per_iteration})
+    median = float(np.median([s["ms_per_iteration"] for s in segments]))
     with open(path, "w") as f:
-        json.dump({"segments": segments, "ms_per_iteration": float(np.median([s["ms_per_iteration"] for s in segments]))}, f)
+        json.dump({"segments": segments, "ms_per_iteration": median}, f)
 
 
 def _cost_segments(path):
