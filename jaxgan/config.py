@@ -66,6 +66,7 @@ def base_config() -> ConfigDict:
         "n_critic": 1,
         "clip_bound": 0.0,  # WGAN's weight clipping (jaxgan.techniques.clipping); 0 = off
         "ema_decay": 0.0,  # the generator's EMA, evaluated instead of the raw one; 0 = off
+        "ema_rampup": 0.0,  # the EMA's half-life <= this fraction of the updates so far (EMARampup); 0 = off
         "historical_averaging": 0.0,  # Salimans et al. 2016, Sec. 3.3: its weight; 0 = off
         "optimizer": {"g": optimizers.defaults(1e-4), "d": optimizers.defaults(1e-4)},
         "train": {
@@ -163,6 +164,7 @@ def _validate_critic(config: Any) -> None:
     _check(config.data.batch_size % m.packing == 0, f"data.batch_size={config.data.batch_size} is not divisible by "
            f"model.packing={m.packing}")
     _check(0.0 <= config.ema_decay < 1.0, f"ema_decay must be in [0, 1) (0 turns EMA off), got {config.ema_decay}")
+    _check(config.ema_rampup >= 0, f"ema_rampup must be >= 0 (0 = a constant decay), got {config.ema_rampup}")
     _check(config.historical_averaging >= 0, f"historical_averaging is a weight and must be >= 0, got "
            f"{config.historical_averaging}")
     _check(config.clip_bound >= 0, f"clip_bound must be >= 0 (0 turns clipping off), got {config.clip_bound}")

@@ -95,6 +95,27 @@ def test_ema_follows_its_formula():
     assert max_abs_diff(no_ema.ema_params, no_ema.g_params) == 0.0
 
 
+def test_ema_rampup_decay_is_stylegan2_adas_and_the_step_applies_it_at_each_update():
+    """decay_t = min(decay, 0.5 ** (1 / (rampup t))): t = 1 at rampup 0.05 gives 0.5^20; the
+    ramp meets 0.999 where 0.05 t equals its half-life ln 0.5 / ln 0.999 = 692.8 updates."""
+    from jaxgan.techniques import EMARampup
+
+    ramp = EMARampup(0.999, 0.05)
+    assert float(ramp.at(1)) == pytest.approx(0.5 ** 20, rel=1e-5)
+    assert float(ramp.at(1000)) == pytest.approx(0.5 ** (1 / 50), rel=1e-6)
+    assert float(ramp.at(13_800)) < 0.999 and float(ramp.at(13_900)) == pytest.approx(0.999)
+    step = jax.jit(ns_step(ema_decay=EMARampup(0.9, 0.5)))
+    state = small_state()
+    ema_params = state.ema_params
+    for t, batch in enumerate(real_batches(3, 1, 8), start=1):
+        state, _ = step(state, batch)
+        decay = min(0.9, 0.5 ** (1 / (0.5 * t)))  # 0.25, 0.5, 0.63
+        ema_params = jax.tree.map(lambda e, p: decay * e + (1 - decay) * p, ema_params, state.g_params)
+        assert max_abs_diff(state.ema_params, ema_params) < 1e-6
+    with pytest.raises(ValueError, match="rampup must be > 0"):
+        ns_step(ema_decay=EMARampup(0.9, 0.0))
+
+
 def test_metrics_report_each_penalty_and_total():
     state = small_state(d_norm="none")
     _, metrics = jax.jit(wgan_gp_step(n_critic=2))(state, real_batches(1, 2, 8)[0])

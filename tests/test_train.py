@@ -211,6 +211,7 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
         (lambda c: c.model.__setitem__("dtype", "float16"), "model.dtype='float16' is not one of"),
         (lambda c: c.__setitem__("n_critic", 0), "n_critic must be a positive integer"),
         (lambda c: c.__setitem__("ema_decay", 1.0), "ema_decay must be in"),
+        (lambda c: c.__setitem__("ema_rampup", -0.05), "ema_rampup must be >= 0"),
         (lambda c: c.__setitem__("loss", "wasserstein"), "needs a Lipschitz constraint"),
         (
             lambda c: (c.penalties.__setitem__("wgan_gp", 10.0), c.model.__setitem__("d_norm", "batch")),

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 from jaxgan import data
 from jaxgan.data import Source
 from jaxgan.data.labeled import SemiSupervisedSource
-from jaxgan.games.settings import family_networks, image_source, optional, reject, reject_translation_data
+from jaxgan.games.settings import ema_settings, family_networks, image_source, reject, reject_translation_data
 from jaxgan.games.spec import Batch, Game, Step, leading_axes, no_phases, random_images
 from jaxgan.games.steps import (
     NOISE_SALT,
@@ -155,8 +155,9 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
 
         (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
         g_params, g_opt_state = player_update(state.g_tx, grads, state.g_opt_state, state.g_params, axis_name=axis_name)
-        return state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state,
-                             ema_params=ema(ema_decay, state.ema_params, g_params)), mean_over_devices(loss, axis_name)
+        state = state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state,
+                              ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1))
+        return state, mean_over_devices(loss, axis_name)
 
     def step(state, batch):
         check_batch(rules.name, batch, rules.batch_keys, n_critic)
@@ -196,7 +197,7 @@ def image_example(config) -> jax.Array:
 def common_step_options(config, axis_name, *, per_example_head=True) -> dict:
     """The step options every labeled game takes from the config; `per_example_head=False` for a
     head with batch statistics of its own (InfoGAN's Q with `game.q_norm="batch"`)."""
-    return dict(n_critic=config.n_critic, ema_decay=optional(config.ema_decay),
+    return dict(n_critic=config.n_critic, ema_decay=ema_settings(config),
                 joint_batches=per_example_head and per_example_discriminator(config.model), axis_name=axis_name)
 
 

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 from jaxgan import data
 from jaxgan.games._labeled import draws as prior_draws
 from jaxgan.games._labeled import labeled_game, validate_cross_entropy
-from jaxgan.games.settings import one_of, optional, positive_int, reject, weights
+from jaxgan.games.settings import ema_settings, one_of, positive_int, reject, weights
 from jaxgan.games.spec import Step
 from jaxgan.games.steps import (
     CRITIC,
@@ -188,7 +188,8 @@ def make_aae_step(*, mode, prior, adversarial_weight=1.0, class_weight=1.0, phas
         d_value, terms = mean_over_devices((d_value, terms), axis_name)
         state = state.replace(
             step=state.step + 1, d_params=d_params, d_state=d_state, d_opt_state=d_opt_state,
-            g_params=g_params, g_opt_state=g_opt_state, ema_params=ema(ema_decay, state.ema_params, g_params))
+            g_params=g_params, g_opt_state=g_opt_state,
+            ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1))
         return state, {"d_loss": d_value, "d_total": d_value, **terms}
 
     return step
@@ -241,7 +242,7 @@ def _example(config):
 def _step(config, axis_name=None):
     game = config.game
     return make_aae_step(mode=game.aae_mode, prior=_prior(config), adversarial_weight=game.adversarial_weight,
-                         class_weight=game.class_weight, phased=game.aae_phases, ema_decay=optional(config.ema_decay),
+                         class_weight=game.class_weight, phased=game.aae_phases, ema_decay=ema_settings(config),
                          axis_name=axis_name)
 
 

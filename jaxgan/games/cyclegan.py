@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxgan import data
-from jaxgan.games.settings import optional
+from jaxgan.games.settings import ema_settings
 from jaxgan.games.spec import Step
 from jaxgan.games.steps import NOISE_SALT, apply, mean_over_devices, player_update, step_key
 from jaxgan.games.translation import (
@@ -135,7 +135,7 @@ def make_cyclegan_step(*, cycle_weight: float = 10.0, identity_weight: float = 5
             d_state=d_state,
             d_opt_state=d_opt_state,
             extras=pools,
-            ema_params=ema(ema_decay, state.ema_params, g_params),
+            ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1),
         )
         return state, {"d_loss": d_value, "d_a": d_terms["a"], "d_b": d_terms["b"], **terms}
 
@@ -168,5 +168,5 @@ GAME = translation_game(
     models=_models,
     step=lambda config, axis_name=None: make_cyclegan_step(
         cycle_weight=config.translation.cycle_weight, identity_weight=config.translation.identity_weight,
-        ema_decay=optional(config.ema_decay), axis_name=axis_name),
+        ema_decay=ema_settings(config), axis_name=axis_name),
     discriminator_example=_example, extras=_pools, evaluator="cycle_translation")

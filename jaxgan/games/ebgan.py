@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxgan.games.settings import one_of, optional, reject, weights
+from jaxgan.games.settings import ema_settings, one_of, reject, weights
 from jaxgan.games.spec import Game, Step, plain_game
 from jaxgan.games.steps import (
     CRITIC,
@@ -98,7 +98,7 @@ def make_ebgan_step(*, margin: float = 1.0, pullaway_weight: float = 0.1, ema_de
                                               axis_name=axis_name)
         state = state.replace(step=state.step + 1, d_params=d_params, d_opt_state=d_opt_state, g_params=g_params,
                               g_state=g_state, g_opt_state=g_opt_state,
-                              ema_params=ema(ema_decay, state.ema_params, g_params))
+                              ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1))
         return state, mean_over_devices({**d_metrics, **g_metrics}, axis_name)
 
     return step
@@ -118,7 +118,7 @@ def _validate(config):
 
 def _step(config, axis_name=None):
     return make_ebgan_step(margin=config.game.margin, pullaway_weight=config.game.pullaway_weight,
-                           ema_decay=optional(config.ema_decay), axis_name=axis_name)
+                           ema_decay=ema_settings(config), axis_name=axis_name)
 
 
 GAME: Game = plain_game(

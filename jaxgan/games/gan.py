@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxgan.games.settings import config_losses, config_penalties, optional
+from jaxgan.games.settings import config_losses, config_penalties, ema_settings, optional
 from jaxgan.games.spec import Game, Step, plain_game
 from jaxgan.games.steps import (
     NOISE_SALT,
@@ -33,7 +33,14 @@ from jaxgan.games.steps import (
     scan_or_unroll,
     step_key,
 )
-from jaxgan.techniques import clip_weights, ema, historical_average_penalty, update_running_average
+from jaxgan.techniques import (
+    EMARampup,
+    check_ema,
+    clip_weights,
+    ema,
+    historical_average_penalty,
+    update_running_average,
+)
 
 
 def make_gan_step(
@@ -43,7 +50,7 @@ def make_gan_step(
     penalties: Sequence[Penalty] = (),
     n_critic: int = 1,
     clip_bound: float | None = None,
-    ema_decay: float | None = None,
+    ema_decay: float | EMARampup | None = None,
     historical_averaging: float | None = None,
     sample_latent: Callable = normal_latent,
     axis_name: str | None = None,
@@ -58,7 +65,8 @@ def make_gan_step(
       n_critic: critic updates per generator update (WGAN: 5), run by `scan_or_unroll` inside the
         step; the batch carries one real slice per critic update.
       clip_bound: if set, clip every critic parameter to [-c, c] after each critic update (WGAN).
-      ema_decay: if set, `ema <- decay * ema + (1 - decay) * g_params` after each G update.
+      ema_decay: if set, `ema <- decay * ema + (1 - decay) * g_params` after each G update; an
+        `EMARampup` ramps the decay up over the first updates.
       historical_averaging: if set, a weight w: each player's loss gets
         w * ||theta - mean of its past theta||^2 (Salimans et al. 2016, Sec. 3.3); the state
         must come from `create(..., track_param_averages=True)`.
@@ -76,8 +84,7 @@ def make_gan_step(
         raise ValueError(f"clip_bound must be positive or None, got {clip_bound!r}")
     if historical_averaging is not None and not historical_averaging > 0:
         raise ValueError(f"historical_averaging must be a positive weight or None, got {historical_averaging!r}")
-    if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
-        raise ValueError(f"ema_decay must be in [0, 1) or None, got {ema_decay!r}")
+    check_ema(ema_decay)
     penalties = tuple(Penalty(*p) for p in penalties)
     names = [p.name for p in penalties]
     reserved = {"d_loss", "d_total", "g_loss", "real_logit", "fake_logit", "historical_average"}
@@ -147,7 +154,7 @@ def make_gan_step(
         (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
         g_params, g_opt_state = player_update(state.g_tx, grads, state.g_opt_state, state.g_params, axis_name=axis_name)
         state = state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state,
-                              ema_params=ema(ema_decay, state.ema_params, g_params))
+                              ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1))
         if historical_averaging is not None:
             g_average = update_running_average(state.param_averages["g"], g_params, state.step + 2)
             state = state.replace(param_averages={**state.param_averages, "g": g_average})
@@ -184,7 +191,7 @@ def make_gan_step(
 def _step(config, axis_name=None):
     d_loss, g_loss = config_losses(config)
     return make_gan_step(d_loss=d_loss, g_loss=g_loss, penalties=config_penalties(config), n_critic=config.n_critic,
-                         clip_bound=optional(config.clip_bound), ema_decay=optional(config.ema_decay),
+                         clip_bound=optional(config.clip_bound), ema_decay=ema_settings(config),
                          historical_averaging=optional(config.historical_averaging), axis_name=axis_name)
 
 

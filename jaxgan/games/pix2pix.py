@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxgan import data
-from jaxgan.games.settings import optional
+from jaxgan.games.settings import ema_settings
 from jaxgan.games.spec import Step
 from jaxgan.games.steps import NOISE_SALT, apply, mean_over_devices, player_update, step_key
 from jaxgan.games.translation import (
@@ -82,7 +82,8 @@ def make_pix2pix_step(*, l1_weight: float = 100.0, d_scale: float = 0.5, ema_dec
                                               axis_name=axis_name)
         state = state.replace(
             step=state.step + 1, g_params=g_params, g_state=g_state, g_opt_state=g_opt_state, d_params=d_params,
-            d_state=d_state, d_opt_state=d_opt_state, ema_params=ema(ema_decay, state.ema_params, g_params))
+            d_state=d_state, d_opt_state=d_opt_state,
+            ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1))
         return state, {"d_loss": d_value, "g_loss": adversarial, "l1": l1, "g_total": g_total,
                        "real_logit": real_mean, "fake_logit": fake_mean}
 
@@ -98,5 +99,5 @@ GAME = translation_game(
     models=lambda config, axis_name=None: (translator(config, data.translation_shapes(config.data)[1][-1], axis_name),
                                            patch_discriminator(config, axis_name)),
     step=lambda config, axis_name=None: make_pix2pix_step(l1_weight=config.translation.l1_weight,
-                                                          ema_decay=optional(config.ema_decay), axis_name=axis_name),
+                                                          ema_decay=ema_settings(config), axis_name=axis_name),
     discriminator_example=_zeros, evaluator="paired_translation")

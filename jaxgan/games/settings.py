@@ -11,6 +11,7 @@ from jaxgan.data.images import ImageSource
 from jaxgan.errors import ConfigError
 from jaxgan.games.steps import Penalty
 from jaxgan.nets.registry import build_networks
+from jaxgan.techniques import EMARampup
 
 
 def config_losses(config: Any) -> tuple:
@@ -36,6 +37,14 @@ def penalized(config: Any) -> bool:
 def optional(value: float) -> float | None:
     """A config's 0 ("off") as None, the step factories' off."""
     return value or None
+
+
+def ema_settings(config: Any) -> float | EMARampup | None:
+    """The step factories' `ema_decay` of `config`: None (off), the constant `ema_decay`, or with
+    `ema_rampup` > 0 an `EMARampup`."""
+    if not config.ema_decay:
+        return None
+    return EMARampup(config.ema_decay, config.ema_rampup) if config.ema_rampup else config.ema_decay
 
 
 def family_networks(config: Any, axis_name: str | None = None, *, features_only: bool = False) -> tuple[nn.Module,

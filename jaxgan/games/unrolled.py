@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import optax
 from jax import lax
 
-from jaxgan.games.settings import config_losses, optional, reject
+from jaxgan.games.settings import config_losses, ema_settings, reject
 from jaxgan.games.spec import Game, Step, plain_game
 from jaxgan.games.steps import (
     GENERATOR,
@@ -101,7 +101,7 @@ def make_unrolled_step(*, d_loss: Callable, g_loss: Callable, unroll_steps: int 
                                               axis_name=axis_name)
         state = state.replace(step=state.step + 1, d_params=d_params, d_opt_state=d_opt_state, g_params=g_params,
                               g_state=g_state, g_opt_state=g_opt_state,
-                              ema_params=ema(ema_decay, state.ema_params, g_params))
+                              ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1))
         metrics = {"d_loss": d_value, "g_loss": g_value, "real_logit": jnp.mean(real_logits),
                    "fake_logit": jnp.mean(fake_logits)}
         return state, mean_over_devices(metrics, axis_name)
@@ -119,7 +119,7 @@ def _validate(config):
 def _step(config, axis_name=None):
     d_loss, g_loss = config_losses(config)
     return make_unrolled_step(d_loss=d_loss, g_loss=g_loss, unroll_steps=config.game.unroll_steps,
-                              ema_decay=optional(config.ema_decay), axis_name=axis_name)
+                              ema_decay=ema_settings(config), axis_name=axis_name)
 
 
 GAME: Game = plain_game("unrolled", step=_step, defaults={"game.unroll_steps": 5}, validate=_validate)

@@ -8,7 +8,8 @@ the train state).
     virtual_batch_norm    VirtualBatchNorm                 Salimans et al. 2016, Sec. 3.5
     spectral_norm         normalized                       Miyato et al. 2018
     clipping              clip_weights                     WGAN (Arjovsky et al. 2017)
-    averaging             ema, historical_average_penalty, Yazici et al. 2019; Salimans et al.
+    averaging             ema, EMARampup,                  Yazici et al. 2019; Karras et al.
+                          historical_average_penalty,      2020 (rampup); Salimans et al.
                           update_running_average,          2016, Sec. 3.3
                           update_debiased_ema
     image_pool            init_pool, query_pool            Shrivastava et al. 2017 (CycleGAN)
@@ -22,7 +23,14 @@ a `TECHNIQUES` entry when a config key switches it on, and the games that compos
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from jaxgan.techniques.averaging import ema, historical_average_penalty, update_debiased_ema, update_running_average
+from jaxgan.techniques.averaging import (
+    EMARampup,
+    check_ema,
+    ema,
+    historical_average_penalty,
+    update_debiased_ema,
+    update_running_average,
+)
 from jaxgan.techniques.clipping import clip_weights
 from jaxgan.techniques.image_pool import init_pool, query_pool
 from jaxgan.techniques.minibatch import MinibatchDiscrimination, MinibatchStdDev
@@ -74,6 +82,6 @@ def switched_on(config: Any) -> dict[str, dict[str, Any]]:
     return {name: settings for name, t in TECHNIQUES.items() if (settings := dict(t.settings(config)))}
 
 
-__all__ = ["TECHNIQUES", "MinibatchDiscrimination", "MinibatchStdDev", "Packed", "Technique", "VirtualBatchNorm",
-           "clip_weights", "ema", "historical_average_penalty", "init_pool", "normalized", "pack", "query_pool",
-           "switched_on", "update_debiased_ema", "update_running_average"]
+__all__ = ["TECHNIQUES", "EMARampup", "MinibatchDiscrimination", "MinibatchStdDev", "Packed", "Technique",
+           "VirtualBatchNorm", "check_ema", "clip_weights", "ema", "historical_average_penalty", "init_pool",
+           "normalized", "pack", "query_pool", "switched_on", "update_debiased_ema", "update_running_average"]
