@@ -141,6 +141,15 @@ def read_raw(workdir, step):
         return json.load(f)
 
 
+def trained_ema(workdir):
+    """The EMA the run in `workdir` trained with, from its config.json: "0.999" (constant) or
+    "0.999 ramped 0.05" (`ema_rampup`; runs before the key existed had none)."""
+    with open(os.path.join(workdir, "config.json")) as f:
+        trained = json.load(f)
+    rampup = trained.get("ema_rampup", 0.0)
+    return f"{trained['ema_decay']:g}" + (f" ramped {rampup:g}" if rampup else "")
+
+
 def cells(summary, metrics=METRICS):
     """"mean +- s.e." of each metric (the mean alone for one seed)."""
     out = []
@@ -154,7 +163,7 @@ def cells(summary, metrics=METRICS):
 
 
 def format_table(results, *, seeds, batch, num_samples):
-    head = ["data", "networks", "row", "G steps (n_critic)", "D steps", "wall s", "FID EMA", "FID raw", "KID",
+    head = ["data", "networks", "row", "G steps (n_critic)", "D steps", "wall s", "EMA", "FID EMA", "FID raw", "KID",
             "precision", "recall", "density", "coverage", "IS", "Lucic best FID"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (row, networks, dataset), r in results.items():
@@ -164,15 +173,15 @@ def format_table(results, *, seeds, batch, num_samples):
         steps = final["step"]
         lines.append("| " + " | ".join([
             dataset, networks, ROWS[row][0], f"{steps:,} ({r['n_critic']})", f"{steps * r['n_critic']:,}",
-            f"{steps * r['ms_per_iteration'] / 1000:.0f}", *cells(final["summary"], ("fid",)), fid_raw,
+            f"{steps * r['ms_per_iteration'] / 1000:.0f}", r["ema"], *cells(final["summary"], ("fid",)), fid_raw,
             *cells(final["summary"], METRICS[1:]), "-" if paper is None else f"{paper}"]) + " |")
     lines += ["", f"Mean +- s.e. over {seeds} seed(s) of the final checkpoint, batch {batch}, {num_samples:,} samples "
               "of each seed against the 10,000 test images in the shipped domain classifier's features (FID EMA: the "
-              "generator's EMA, the recipes' evaluated generator; FID raw: the trained weights). Lucic et al.: "
-              "the best of 100 settings after 20 epochs, Inception features (compare rankings and spreads, "
-              "not values). wall s: the row's training time on this machine (generator steps times the median "
-              "step time, all seeds together; evaluations excluded). Both generators sample with BatchNorm "
-              "statistics recomputed for their weights (eval.bn_statistics='standing')."]
+              "generator's EMA, the recipes' evaluated generator, with the decay it trained with in the EMA "
+              "column; FID raw: the trained weights). Lucic et al.: the best of 100 settings after 20 epochs, "
+              "Inception features (compare rankings and spreads, not values). wall s: the row's training time "
+              "on this machine (generator steps times the median step time, all seeds together; evaluations "
+              "excluded). Both generators sample with BatchNorm statistics recomputed for their weights (eval.bn_statistics='standing')."]
     return "\n".join(lines)
 
 
@@ -270,6 +279,7 @@ def main(argv=None):
                     continue
                 result["raw"] = read_raw(workdir, result["final"]["step"])
                 result["n_critic"] = config.n_critic
+                result["ema"] = trained_ema(workdir)
                 results[(row, networks, dataset)] = result
                 if result["samples"] is not None:
                     save_image_grid(result["samples"][0][:64], os.path.join(args.out, "grids", f"{name}.png"), rows=8)
@@ -281,7 +291,7 @@ def main(argv=None):
     with open(os.path.join(args.out, "table.md"), "w") as f:
         f.write(report)
     with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({run_name(*key): {"final": r["final"], "raw": r["raw"], "n_critic": r["n_critic"],
+        json.dump({run_name(*key): {"final": r["final"], "raw": r["raw"], "n_critic": r["n_critic"], "ema": r["ema"],
                                     "ms_per_iteration": r["ms_per_iteration"], "complete": r["complete"],
                                     "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
                    for key, r in results.items()}, f, indent=2)
