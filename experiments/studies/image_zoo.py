@@ -181,7 +181,8 @@ def format_table(results, *, seeds, batch, num_samples):
               "column; FID raw: the trained weights). Lucic et al.: the best of 100 settings after 20 epochs, "
               "Inception features (compare rankings and spreads, not values). wall s: the row's training time "
               "on this machine (generator steps times the median step time, all seeds together; evaluations "
-              "excluded). Both generators sample with BatchNorm statistics recomputed for their weights (eval.bn_statistics='standing')."]
+              "excluded). Both generators sample with BatchNorm statistics recomputed for their weights "
+              "(eval.bn_statistics='standing')."]
     return "\n".join(lines)
 
 
