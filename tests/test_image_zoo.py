@@ -95,6 +95,7 @@ def test_the_zoo_study_runs_end_to_end_at_tiny_size_and_scores_ema_and_raw(tmp_p
     assert "| mnist | recipe | DCGAN (NS GAN) | 20 (1) | 20 |" in report and "| 0.999 ramped 0.05 |" in report
     assert "| mnist | recipe | WGAN-GP | 4 (5) | 20 |" in report and "| 20.3 |" in report
     assert (tmp_path / "curves.png").exists() and (tmp_path / "wall_curves.png").exists()
+    assert (tmp_path / "grids_mnist.png").exists() and not (tmp_path / "grids_fashion_mnist.png").exists()
 
 
 @pytest.mark.parametrize("argv, message", [

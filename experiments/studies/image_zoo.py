@@ -21,7 +21,8 @@ for its weights (`eval.bn_statistics="standing"`). A rerun with a larger `--step
 `--budget-s` no segment starts after the deadline. Writes under `--out` (default
 results/image_zoo): table.md (the final step of each run, mean +- s.e. over seeds, Lucic et
 al.'s best FID beside it), results.json, curves.png (FID against generator steps and against
-wall time), grids/<dataset>_<networks>_<row>.png (8x8 samples of seed 0's EMA generator) and
+wall time), grids/<dataset>_<networks>_<row>.png (8x8 samples of seed 0's EMA generator at the
+run's last trained step), grids_<dataset>.png (all of a data set's grids side by side) and
 the workdirs under runs/.
 """
 
@@ -201,6 +202,33 @@ def curves(results, path):
         study.curves_figure(list(panels.items()), path, paper_steps=longest, log_y=True)
 
 
+def grids_overview(results, out):
+    """grids_<dataset>.png in `out`: every row's 8x8 grid (grids/<run>.png, seed 0's EMA samples at
+    the run's last trained step) side by side, titled with its row, networks and step."""
+    import matplotlib.pyplot as plt
+
+    written = []
+    for dataset in DATASETS:
+        panels = [(key, r) for key, r in results.items() if key[2] == dataset
+                  and os.path.exists(os.path.join(out, "grids", f"{run_name(*key)}.png"))]
+        if not panels:
+            continue
+        columns = min(4, len(panels))
+        rows = -(-len(panels) // columns)
+        fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.85 * rows), squeeze=False)
+        for ax in axes.flat:
+            ax.axis("off")
+        for ax, ((row, networks, _), r) in zip(axes.flat, panels):
+            ax.imshow(plt.imread(os.path.join(out, "grids", f"{run_name(row, networks, dataset)}.png")), cmap="gray")
+            ax.set_title(f"{ROWS[row][0]}, {networks}\n{r['final']['step']:,} G steps", fontsize=8)
+        fig.tight_layout()
+        path = os.path.join(out, f"grids_{dataset}.png")
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
 def wall_curves(results, path):
     """FID (EMA) against training wall time (the row's cost per step times its steps)."""
     panels = {}
@@ -298,6 +326,7 @@ def main(argv=None):
                    for key, r in results.items()}, f, indent=2)
     curves(results, os.path.join(args.out, "curves.png"))
     wall_curves(results, os.path.join(args.out, "wall_curves.png"))
+    grids_overview(results, args.out)
     print(report)
     return report
 
