@@ -19,6 +19,11 @@ generator step every n_critic of them for the WGAN scripts) and draws the sample
 scripts do (generator in training mode; 32-pixel scripts resized to 28 as torchvision's
 Resize(28)). With `--zoo`, the table puts the zoo study's runs of the same variant and D steps
 beside theirs. Writes OUT/table.md and OUT/results.json.
+
+    ./run python -m benchmarks.pytorch_gan --report results/pytorch_gan,results/pytorch_gan_wgan \
+        --zoo results/image_zoo --out results/pytorch_gan_all
+
+rebuilds one table from earlier runs' results.json (each script at its own batches; no torch needed).
 """
 
 import argparse
@@ -32,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = os.path.join(HERE, "pytorch_gan_env")
 # their script -> (the zoo study's row of the same variant, n_critic of their script)
 SCRIPTS = {
-    "gan": (None, 1),  # their gan.py is an MLP GAN: no zoo row has its networks
+    "gan": ("dcgan", 1),  # their gan.py: the NS GAN loss on MLPs; ours: the same loss on our networks
     "dcgan": ("dcgan", 1),
     "lsgan": ("lsgan", 1),
     "wgan": ("wgan", 5),
@@ -125,13 +130,13 @@ def zoo_rows(zoo, row, d_steps):
     return found
 
 
-def table(results, zoo, batches):
+def table(results, zoo):
     lines = ["| variant (their script) | D batches of 64 | theirs: FID | theirs: train s | ours, recipe networks: "
              "FID EMA / raw | ours: train s | ours, Lucic networks: FID EMA / raw | ours: train s |",
              "|---|---|---|---|---|---|---|---|"]
     for script, r in results.items():
         row = SCRIPTS[script][0]
-        ours = zoo_rows(zoo, row, batches) if zoo and row else {}
+        ours = zoo_rows(zoo, row, r["batches"]) if zoo and row else {}
         cells = []
         for networks in ("recipe", "lucic"):
             if networks in ours:
@@ -150,7 +155,7 @@ def table(results, zoo, batches):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repo", required=True, help="a checkout of eriklindernoren/PyTorch-GAN")
+    parser.add_argument("--repo", help="a checkout of eriklindernoren/PyTorch-GAN")
     parser.add_argument("--torch-python", default=os.environ.get("JAXGAN_TORCH_PYTHON"),
                         help="an interpreter with torch (default $JAXGAN_TORCH_PYTHON)")
     parser.add_argument("--scripts", default=",".join(SCRIPTS), help=f"comma-separated subset of {list(SCRIPTS)}")
@@ -161,7 +166,13 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None, help="a folder with mnist/ (default $JAXGAN_DATASETS)")
     parser.add_argument("--zoo", default=None, help="the image_zoo study's --out, to put our runs beside theirs")
     parser.add_argument("--out", default="results/pytorch_gan")
+    parser.add_argument("--report", default=None, help="comma-separated OUT folders of earlier runs: one table of "
+                        "their results.json (trains nothing)")
     args = parser.parse_args(argv)
+    if args.report:
+        return write_report(merged_results(args.report.split(","), parser.error), args.zoo, args.out)
+    if not args.repo:
+        parser.error("--repo (a checkout of eriklindernoren/PyTorch-GAN) is needed to train their scripts")
     scripts = [s for s in args.scripts.split(",") if s]
     unknown = [s for s in scripts if s not in SCRIPTS]
     if unknown or not scripts:
@@ -188,10 +199,28 @@ def main(argv=None):
         results[script] = record
         print(json.dumps({"script": script, "batches": record["batches"], "seconds": round(record["seconds"], 1),
                           "fid": record["evaluation"]["summary"]["fid"]["mean"]}), flush=True)
-    report = table(results, args.zoo, args.batches)
-    with open(os.path.join(args.out, "table.md"), "w") as f:
+    return write_report(results, args.zoo, args.out)
+
+
+def merged_results(folders, error):
+    """{script: record} of the results.json in `folders` (a later folder's record of a script wins)."""
+    merged = {}
+    for folder in folders:
+        path = os.path.join(folder, "results.json")
+        if not os.path.exists(path):
+            error(f"--report: no results.json in {folder!r}")
+        with open(path) as f:
+            merged.update(json.load(f))
+    return merged
+
+
+def write_report(results, zoo, out):
+    """OUT/table.md and OUT/results.json of `results`; returns `results`."""
+    report = table(results, zoo)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "table.md"), "w") as f:
         f.write(report + "\n")
-    with open(os.path.join(args.out, "results.json"), "w") as f:
+    with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     print(report)
     return results

@@ -341,8 +341,20 @@ def test_pytorch_gan_table_puts_the_zoo_runs_of_the_same_d_steps_beside_theirs(t
                 record = json.dumps({"summary": {"fid": {"mean": fid}}})
                 (workdir / "eval" / f"{name}_{200:08d}.json").write_text(record)
     results = {"wgan_gp": {"batches": 1000, "seconds": 80.0, "evaluation": {"summary": {"fid": {"mean": 60.0}}}}}
-    report = pytorch_gan.table(results, str(tmp_path / "zoo"), 1000)
+    report = pytorch_gan.table(results, str(tmp_path / "zoo"))
     assert "| wgan_gp | 1,000 | 60.00 | 80 | 40.00 / 45.00 | 100 | 12.50 / - | 100 |" in report
+    # --report: one table from earlier runs' results.json, each script at its own batches
+    for folder, script, batches in (("a", "wgan_gp", 1000), ("b", "dcgan", 2000)):
+        (tmp_path / folder).mkdir()
+        record = {script: {**results["wgan_gp"], "batches": batches}}
+        (tmp_path / folder / "results.json").write_text(json.dumps(record))
+    merged = pytorch_gan.main(["--report", f"{tmp_path / 'a'},{tmp_path / 'b'}", "--zoo", str(tmp_path / "zoo"),
+                               "--out", str(tmp_path / "all")])
+    assert set(merged) == {"wgan_gp", "dcgan"}
+    table = (tmp_path / "all" / "table.md").read_text()
+    assert "| wgan_gp | 1,000 | 60.00 | 80 | 40.00 / 45.00 |" in table and "| dcgan | 2,000 | 60.00 | 80 | - |" in table
+    with pytest.raises(SystemExit):
+        pytorch_gan.main(["--report", str(tmp_path / "none"), "--out", str(tmp_path / "x")])
 
 
 @pytest.mark.skipif(not os.environ.get("JAXGAN_TORCH_PYTHON") or not os.environ.get("JAXGAN_PYTORCH_GAN_REPO"),
