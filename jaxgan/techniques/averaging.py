@@ -46,12 +46,14 @@ def check_ema(decay) -> None:
         raise ValueError(f"EMARampup.rampup must be > 0, got {decay.rampup!r}")
 
 
-def ema(decay: "float | EMARampup | None", ema_params, params, count=None) -> Any:
+def ema(decay: float | EMARampup | None, ema_params, params, count=None) -> Any:
     """`decay * ema + (1 - decay) * params`; `params` itself when `decay` is None (no EMA). With
     an `EMARampup`, the decay of generator update `count` (1-based: the state's step + 1)."""
     if decay is None:
         return params
     if isinstance(decay, EMARampup):
+        if count is None:
+            raise ValueError("an EMARampup needs the generator update's count (the state's step + 1)")
         decay = decay.at(count)
     return jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, ema_params, params)
 
