@@ -109,6 +109,8 @@ def score(samples, mnist_dir, *, seed):
 def zoo_rows(zoo, row, d_steps):
     """The zoo study's MNIST runs of `row` (both networks) at `d_steps` discriminator updates:
     {networks: (FID of the EMA generator, FID of the raw one, training seconds)}."""
+    from experiments.studies import study
+
     found = {}
     for networks in ("recipe", "lucic"):
         workdir = os.path.join(zoo, "runs", f"mnist_{networks}_{row}")
@@ -123,8 +125,7 @@ def zoo_rows(zoo, row, d_steps):
             if os.path.exists(path):
                 with open(path) as f:
                     records[name] = json.load(f)["summary"]["fid"]["mean"]
-        cost = os.path.join(workdir, "cost.json")
-        seconds = json.load(open(cost))["ms_per_iteration"] * step / 1000 if os.path.exists(cost) else float("nan")
+        seconds = study.run_cost(workdir) * step / 1000
         if "step" in records:
             found[networks] = (records["step"], records.get("raw_step"), seconds)
     return found

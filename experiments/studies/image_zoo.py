@@ -207,7 +207,6 @@ def grids_overview(results, out):
     the run's last trained step) side by side, titled with its row, networks and step."""
     import matplotlib.pyplot as plt
 
-    written = []
     for dataset in DATASETS:
         panels = [(key, r) for key, r in results.items() if key[2] == dataset
                   and os.path.exists(os.path.join(out, "grids", f"{run_name(*key)}.png"))]
@@ -222,11 +221,8 @@ def grids_overview(results, out):
             ax.imshow(plt.imread(os.path.join(out, "grids", f"{run_name(row, networks, dataset)}.png")), cmap="gray")
             ax.set_title(f"{ROWS[row][0]}, {networks}\n{r['final']['step']:,} G steps", fontsize=8)
         fig.tight_layout()
-        path = os.path.join(out, f"grids_{dataset}.png")
-        fig.savefig(path, dpi=100)
+        fig.savefig(os.path.join(out, f"grids_{dataset}.png"), dpi=100)
         plt.close(fig)
-        written.append(path)
-    return written
 
 
 def wall_curves(results, path):

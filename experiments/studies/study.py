@@ -74,7 +74,7 @@ def train_to(config, workdir, max_steps, *, first=1000, label="", log=print, dea
     if not curve:
         return None  # the deadline came before the first evaluation
     return {"curve": curve, "final": curve[-1], "complete": curve[-1]["step"] == last, "samples": samples,
-            "wall_s": wall, "ms_per_iteration": _cost(workdir)}
+            "wall_s": wall, "ms_per_iteration": run_cost(workdir)}
 
 
 def short_run(config, workdir, *, steps, resume=False, log_every=100):
@@ -153,7 +153,7 @@ def _cost_segments(path):
     return recorded.get("segments", [{"ms_per_iteration": recorded["ms_per_iteration"]}])
 
 
-def _cost(workdir):
+def run_cost(workdir):
     """The median over the run's trained segments (every invocation's) of their median
     milliseconds per iteration, from `workdir/cost.json`; nan if none was recorded."""
     segments = _cost_segments(os.path.join(workdir, "cost.json"))
