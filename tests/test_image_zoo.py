@@ -72,6 +72,31 @@ def test_lucic_networks_have_the_papers_layers_on_any_recipe(recipe, d_layers, d
     assert critic.apply(d, images, train=False).shape == (2,)
 
 
+@pytest.mark.parametrize("family", ["lucic", "dcgan"])
+def test_init_std_starts_every_kernel_from_n_0_002(family):
+    """`model.init_std=0.02` (the DCGAN paper's and compare_gan's N(0, 0.02)): every kernel of both
+    networks, the transposed and matmul-form convolutions included, has std 0.02 and biases 0;
+    at 0 the kernels keep Flax's LeCun normal (std 1/sqrt(fan_in))."""
+    config = presets.lucic_networks(load_recipe("dcgan").get_config()) if family == "lucic" else (
+        load_recipe("dcgan").get_config())
+    config.model.d_conv = "matmul"
+    for init_std in (0.02, 0.0):
+        config.model.init_std = init_std
+        generator, critic = build_models(validate(config))
+        size, latent = (28, 64) if family == "lucic" else (28, 100)
+        g = generator.init(jax.random.key(0), jnp.zeros((2, latent)), train=False)["params"]
+        d = critic.init(jax.random.key(1), jnp.zeros((2, size, size, 1)), train=False)["params"]
+        leaves = [(jax.tree_util.keystr(p), np.asarray(x)) for p, x in jax.tree_util.tree_leaves_with_path((g, d))]
+        kernels = [(name, x) for name, x in leaves if "kernel" in name]
+        assert len(kernels) >= 6  # DCGAN at 28 pixels: dense + 2 deconvs, 2 convs + dense
+        for name, x in kernels:
+            fan_in = int(np.prod(x.shape[:-1]))
+            expected = init_std or 1 / np.sqrt(fan_in)
+            if x.size >= 1000:
+                assert abs(x.std() / expected - 1) < 0.15, (name, x.std(), expected)
+        assert all(not x.any() for name, x in leaves if "bias" in name and "BatchNorm" not in name)
+
+
 def test_the_zoo_study_runs_end_to_end_at_tiny_size_and_scores_ema_and_raw(tmp_path):
     from conftest import shared_dataset_dir
 

@@ -166,8 +166,9 @@ def test_init_std_draws_every_mlp_kernel_from_n_0_std_and_biases_at_zero():
     config.model.init_std = -0.1
     with pytest.raises(ConfigError, match=r"model.init_std=-0.1 must be >= 0"):
         validate(config)
-    config.model.update(init_std=0.02, name="dcgan", d_maxout_pieces=0, g_norm="none", g_hidden=(256, 256, 256),
+    config.model.update(init_std=0.02, name="resnet", d_maxout_pieces=0, g_norm="none", g_hidden=(256, 256, 256),
                         d_hidden=(256, 256, 256))
-    config.data.name = "mnist"
-    with pytest.raises(ConfigError, match="model.init_std=0.02 is an option of the MLP networks"):
+    config.data.name = "cifar10"
+    with pytest.raises(ConfigError, match=r"model.init_std=0.02 is an option of the MLP, DCGAN, Lucic et al. networks "
+                                          r"\(model.name in \['mlp', 'dcgan', 'lucic'\]\), not of model.name='resnet'"):
         validate(config)

@@ -57,6 +57,9 @@ CASES = {
     "wgan_gp": dict(make=wgan_gp_step, g_norm="batch", d_norm="none", tx=None, n_critic=3),
     # Batch-coupled terms (RaGAN's batch means, DRAGAN's batch std) and every penalty. Only the
     # jit form promises equality here: under pmap such terms see the device's shard (documented).
+    # PacGAN's code: G's BatchNorm per pack slot (global per-slot statistics), simultaneous updates.
+    "per_slot_simultaneous": dict(make=lambda **kw: ns_step(generator_slots=2, simultaneous=True, **kw),
+                                  g_norm="batch", d_norm="none", tx=None, n_critic=1),
     "ragan_all_penalties": dict(
         make=ragan_all_penalties_step, g_norm="none", d_norm="none", tx=SGD, n_critic=2, forms=("jit_sharded",)
     ),

@@ -326,3 +326,43 @@ def test_accelerator_images_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, mo
     for row in ("| fashion_mnist | lucic | LSGAN | 20 (1) | 20 |", "| mnist | recipe | EBGAN | 20 (1) | 20 |",
                 "| fashion_mnist | lucic | WGAN-div | 4 (5) | 20 |"):
         assert row in report, row
+
+
+def test_pacgan_ablation_variants_are_the_authors_choices_one_at_a_time():
+    from experiments.studies import pacgan_ablation
+    from jaxgan.config import base_config
+
+    defaults = base_config()
+    authors = pacgan_ablation.variant_config("pacgan4", "authors", seeds=10).to_dict()
+    assert authors["model"] == pacgan_2d.get_config(4).to_dict()["model"]
+    assert authors["game"] == pacgan_2d.get_config(4).to_dict()["game"]
+    ours = pacgan_ablation.variant_config("pacgan4", "ours", seeds=10)
+    assert (ours.game.packing_bn, ours.game.updates, ours.model.init_std, ours.model.bn_momentum) == (
+        defaults.game.packing_bn, defaults.game.updates, defaults.model.init_std, defaults.model.bn_momentum)
+    def value(config, key):
+        group, name = key.split(".")
+        return config[group][name]
+
+    for variant, (key, authors_value) in (("per_slot_bn", ("game.packing_bn", "per_slot")),
+                                          ("simultaneous", ("game.updates", "simultaneous")),
+                                          ("init", ("model.init_std", 0.02)),
+                                          ("bn_momentum", ("model.bn_momentum", 0.95))):
+        config = pacgan_ablation.variant_config("gan", variant, seeds=10)
+        different = {k for k in pacgan_ablation.OURS if value(config, k) != value(ours, k)}
+        assert different == {key} and value(config, key) == authors_value, variant
+    assert ("gan", "per_slot_bn") not in pacgan_ablation.runs(["gan", "pacgan4"], ["ours", "per_slot_bn"])
+
+
+def test_pacgan_ablation_writes_every_run_beside_table_1(tmp_path):
+    from experiments.studies import pacgan_ablation
+
+    pacgan_ablation.main(["--steps", "100", "--seeds", "2", "--rows", "gan,pacgan4", "--variants", "ours,per_slot_bn",
+                          "--out", str(tmp_path)])
+    for name in ("table.md", "results.json", "curves.png"):
+        assert os.path.getsize(tmp_path / name) > 0, name
+    results = json.load(open(tmp_path / "results.json"))
+    assert sorted(results) == ["gan/ours", "pacgan4/ours", "pacgan4/per_slot_bn"]
+    assert all(r["final"]["step"] == 100 and len(r["final"]["per_seed"]) == 2 for r in results.values())
+    table = open(tmp_path / "table.md").read()
+    assert "| PacGAN4 | paper (Table 1) | 400,000 | 24.8 +- 0.2 | 93.6 +- 0.6 | 0.04 +- 0.01 | - |" in table
+    assert table.count("| PacGAN4 | per_slot_bn | 100 |") == 1

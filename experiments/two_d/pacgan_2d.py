@@ -5,22 +5,31 @@ synthetic_data_experiments/2D{Grid,Ring}_GAN&PacGAN/config.py).
     ./run jaxgan train --config experiments/two_d/pacgan_2d.py --config.model.packing=1 --config.data.batch_size=100 \\
         --config.data.train_size=100000 --config.data.name=ring --workdir runs/gan_ring   # the paper's "GAN" row
 
-As in the paper's code:
+As in the paper's code (read from `pacgan_task.py`, `pacgan/bricks.py`, `pacgan/extensions.py` and
+ALI's `ali/algorithms.py`), each difference from jaxgan's defaults an option, the authors' choice
+the default here (`experiments.studies.pacgan_ablation` measures each):
   - generator: 2 -> 400 -> 400 -> 400 -> 400 -> 2, BatchNorm (no bias) and ReLU per hidden layer,
-    a linear output; z ~ N(0, I_2);
+    a linear output; z ~ N(0, I_2). The generator runs on each of the m pack slots' 100 latents on
+    its own, so BatchNorm normalizes each slot separately (`game.packing_bn="per_slot"`; "joint"
+    normalizes all 100 m together), and the running averages move by 0.05 of the mean of the
+    slots' batch statistics per update (`model.bn_momentum=0.95`; jaxgan's default 0.9);
   - discriminator: three linear maxout layers of 200 units with 5 pieces, a linear output, on
     m packed samples (m * 2 inputs); `model.packing` = m (1 = the plain GAN row, 2-4 = PacGANm);
+  - every kernel from N(0, 0.02^2), biases 0 (`model.init_std=0.02`; 0 = Flax's LeCun normal);
   - the non-saturating loss (the code's generator loss softplus(D(x)) + softplus(-D(G(z))) has
-    the non-saturating gradient); Adam(1e-4, beta1 0.8) for both players;
+    the non-saturating gradient); Adam(1e-4, beta1 0.8) for both players, updated simultaneously:
+    both gradients at the same parameters on the same batch and latents, as ALI's training
+    algorithm (`game.updates="simultaneous"`; "alternating": D first, G through the new D);
   - batches of 100 packs (`data.batch_size` = 100 m points) from a fixed training set of
     100,000 packs per seed (`data.train_size` = 100,000 m points), 400 epochs = 400k iterations;
-  - evaluation: 2,500 samples, a mode is covered by a sample within 3 standard deviations
-    (PacGAN's "high quality"), reverse KL over modes.
-Deviations: weights use Flax's default initialization (the code's is N(0, 0.02), biases 0:
-`--config.model.init_std=0.02`; on grid PacGAN4 had 13.0 modes / 1.4% high quality at 4k
-iterations with it (3 seeds) and 12.5 / 1.6% without (10 seeds); the study's rows ran without it);
-the generator's BatchNorm normalizes over all 100 m latents of a batch (the code normalizes each of
-the m pack slots' 100 latents separately); `train.num_steps` defaults to a CPU budget, not 400k.
+  - evaluation: 2,500 samples drawn with the BatchNorm running averages (the authors'
+    `GraphLogger` applies the generator outside the batch-normalization context), a mode is
+    covered by a sample within 3 standard deviations (PacGAN's "high quality"), reverse KL over
+    modes.
+Deviations, named: the training set holds 100,000 m distinct points read m per pack (theirs: m
+slot-wise draws with replacement from 100,000 points; both are i.i.d. draws from the mixture);
+their BatchNorm averages standard deviations (ours variances) with epsilon 1e-4 (ours 1e-5);
+`train.num_steps` defaults to a CPU budget, not 400k.
 """
 
 from jaxgan.config import base_config
@@ -50,6 +59,10 @@ def get_config(packing=4):
     config.model.g_norm = "batch"
     config.model.d_hidden = (200, 200, 200)
     config.model.d_maxout_pieces = 5
+    config.model.init_std = 0.02
+    config.model.bn_momentum = 0.95
+    config.game.packing_bn = "per_slot"
+    config.game.updates = "simultaneous"
     for side in ("g", "d"):
         config.optimizer[side].learning_rate = 1e-4
         config.optimizer[side].b1 = 0.8

@@ -1,6 +1,7 @@
 """The unconditional GAN (Goodfellow et al. 2014) and its variants that change only the losses,
 the critic's constraint or the update schedule: WGAN (clipping, n_critic), WGAN-GP / LP / div,
-DRAGAN, R1 / R2, LSGAN, hinge, RSGAN / RaGAN, historical averaging.
+DRAGAN, R1 / R2, LSGAN, hinge, RSGAN / RaGAN, historical averaging, PacGAN (packing, with the
+generator's BatchNorm per pack slot), and simultaneous updates (ALI's and PacGAN's code).
 
 `make_gan_step(...)` returns `step(state, batch) -> (state, metrics)` where
 `batch = {"x": real}` with `real` of shape (n_critic, B, ...): critic update c uses `real[c]`.
@@ -15,7 +16,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jaxgan.games.settings import config_losses, config_penalties, ema_settings, optional
+from jaxgan.games.settings import config_losses, config_penalties, ema_settings, one_of, optional, reject
 from jaxgan.games.spec import Game, Step, plain_game
 from jaxgan.games.steps import (
     NOISE_SALT,
@@ -39,8 +40,12 @@ from jaxgan.techniques import (
     clip_weights,
     ema,
     historical_average_penalty,
+    per_slot,
     update_running_average,
 )
+
+PACKING_BN = ("joint", "per_slot")
+UPDATES = ("alternating", "simultaneous")
 
 
 def make_gan_step(
@@ -53,6 +58,8 @@ def make_gan_step(
     ema_decay: float | EMARampup | None = None,
     historical_averaging: float | None = None,
     sample_latent: Callable = normal_latent,
+    generator_slots: int = 1,
+    simultaneous: bool = False,
     axis_name: str | None = None,
 ) -> Step:
     """Compose a GAN training step.
@@ -71,6 +78,13 @@ def make_gan_step(
         w * ||theta - mean of its past theta||^2 (Salimans et al. 2016, Sec. 3.3); the state
         must come from `create(..., track_param_averages=True)`.
       sample_latent: `sample_latent(key, shape) -> z`, the prior (default N(0, I)).
+      generator_slots: m > 1: the generator runs on each of the m pack slots' examples on their
+        own (`techniques.per_slot`), so its BatchNorm normalizes each slot separately, as
+        PacGAN's code applies its generator to m latent batches (Lin et al. 2018; fjxmlzn/PacGAN).
+      simultaneous: both players' gradients at the step's starting parameters, on the same real
+        batch and the same latents, applied together (ALI's `ali_algorithm`, which PacGAN's
+        code trains with; Dumoulin et al. 2017). False: D is updated first and G's gradient is
+        taken through the updated D (alternating). Needs n_critic = 1.
       axis_name: only for `jax.pmap`: the mapped axis; gradients, metrics and example indices
         are then global. Use `jaxgan.parallel.pmap_step`, which sets it.
 
@@ -80,6 +94,10 @@ def make_gan_step(
       `g_loss`, `real_logit`, `fake_logit`, and `historical_average` (the critic's) when enabled.
     """
     check_critic_updates(n_critic)
+    if simultaneous and n_critic != 1:
+        raise ValueError(f"simultaneous updates take one critic update per step, got n_critic={n_critic}")
+    if int(generator_slots) != generator_slots or generator_slots < 1:
+        raise ValueError(f"generator_slots must be a positive integer, got {generator_slots!r}")
     if clip_bound is not None and not clip_bound > 0:
         raise ValueError(f"clip_bound must be positive or None, got {clip_bound!r}")
     if historical_averaging is not None and not historical_averaging > 0:
@@ -91,12 +109,16 @@ def make_gan_step(
     if len(set(names)) != len(names) or reserved & set(names):
         raise ValueError(f"penalty names must be unique and not one of {sorted(reserved)}, got {names}")
 
+    def generator_pass(state, params, z):
+        run = lambda inputs: apply(state.generator, params, state.g_state, inputs, train=True)
+        return per_slot(run, z, generator_slots) if generator_slots > 1 else run(z)
+
     def critic_update(state, carry, inputs):
         d_params, d_state, d_opt_state, d_average = carry
         real, key, update_index = inputs
         keys = example_keys(key, global_indices(real.shape[0], axis_name))
         z = latents(state, keys, sample_latent)
-        fake, _ = apply(state.generator, state.g_params, state.g_state, z, train=True)
+        fake, _ = generator_pass(state, state.g_params, z)
         fake = lax.stop_gradient(fake)
 
         noise = jax.random.fold_in(key, NOISE_SALT)
@@ -141,7 +163,7 @@ def make_gan_step(
         noise = jax.random.fold_in(key, NOISE_SALT)
 
         def loss_fn(params):
-            fake, g_state = apply(state.generator, params, state.g_state, z, train=True)
+            fake, g_state = generator_pass(state, params, z)
             fake_logits, _ = apply(state.discriminator, state.d_params, state.d_state, fake, train=True,
                                    noise_key=jax.random.fold_in(noise, 1))
             real_logits, _ = apply(state.discriminator, state.d_params, state.d_state, real, train=True,
@@ -172,15 +194,19 @@ def make_gan_step(
         # Critic update c of this step is the critic's (step * n_critic + c + 1)-th update overall.
         update_index = state.step * n_critic + jnp.arange(n_critic) + 1
         d_average = state.param_averages.get("d", {})
+        keys = critic_keys(key, n_critic)
         (d_params, d_state, d_opt_state, d_average), critic_metrics = scan_or_unroll(
             lambda carry, inputs: critic_update(state, carry, inputs),
             (state.d_params, state.d_state, state.d_opt_state, d_average),
-            (real, critic_keys(key, n_critic), update_index),
+            (real, keys, update_index),
         )
+        if simultaneous:  # G's gradient through the D it played against, on the critic's latents
+            state, g_loss_value = generator_update(state, real[-1], keys[-1])
         state = state.replace(d_params=d_params, d_state=d_state, d_opt_state=d_opt_state)
         if historical_averaging is not None:
             state = state.replace(param_averages={**state.param_averages, "d": d_average})
-        state, g_loss_value = generator_update(state, real[-1], generator_key(key))
+        if not simultaneous:
+            state, g_loss_value = generator_update(state, real[-1], generator_key(key))
         metrics = jax.tree.map(jnp.mean, critic_metrics)
         metrics["g_loss"] = g_loss_value
         return state.replace(step=state.step + 1), metrics
@@ -190,13 +216,23 @@ def make_gan_step(
 
 def _step(config, axis_name=None):
     d_loss, g_loss = config_losses(config)
+    slots = config.model.packing if config.game.packing_bn == "per_slot" else 1
     return make_gan_step(d_loss=d_loss, g_loss=g_loss, penalties=config_penalties(config), n_critic=config.n_critic,
                          clip_bound=optional(config.clip_bound), ema_decay=ema_settings(config),
-                         historical_averaging=optional(config.historical_averaging), axis_name=axis_name)
+                         historical_averaging=optional(config.historical_averaging), generator_slots=slots,
+                         simultaneous=config.game.updates == "simultaneous", axis_name=axis_name)
+
+
+def _validate(config):
+    one_of(config.game.packing_bn, PACKING_BN, "game.packing_bn")
+    one_of(config.game.updates, UPDATES, "game.updates")
+    reject(config.game.updates == "simultaneous" and config.n_critic != 1,
+           f"game.updates='simultaneous' takes one critic update per step; n_critic must be 1, got {config.n_critic}")
 
 
 GAME: Game = plain_game(
-    "gan", step=_step,
+    "gan", step=_step, validate=_validate,
+    defaults={"game.packing_bn": "joint", "game.updates": "alternating"},
     techniques=("gradient_penalties", "packing", "clipping", "historical_averaging", "minibatch_discrimination",
                 "minibatch_std", "spectral_norm"),
     state_options=lambda config: {"track_param_averages": config.historical_averaging > 0})

@@ -15,6 +15,8 @@ convolution is about 10% faster, hence `DCGANDiscriminator(conv="xla")` by defau
 import flax.linen as nn
 import jax.numpy as jnp
 
+from jaxgan.nets.layers import kernel_init
+
 
 def space_to_depth(x, block=2):
     """(B, H, W, C) -> (B, H/block, W/block, block*block*C), channel order (row, column, c)."""
@@ -47,12 +49,13 @@ def conv4x4_stride2(x, kernel):
 
 def kernel_layer(module, x, size, op):
     """`op(x, kernel)` plus bias with nn.Conv's parameters (kernel (size, size, C, features),
-    LeCun normal; bias zeros if `module.use_bias`), float32 parameters computed in `module.dtype`
-    (float32 when the module has none): the body of the layers that compute a convolution their
-    own way."""
+    LeCun normal, or N(0, init_std^2) when the module has an `init_std` > 0; bias zeros if
+    `module.use_bias`), float32 parameters computed in `module.dtype` (float32 when the module
+    has none): the body of the layers that compute a convolution their own way."""
     dtype = getattr(module, "dtype", jnp.float32)
     kernel = module.param(
-        "kernel", nn.initializers.lecun_normal(), (size, size, x.shape[-1], module.features), jnp.float32
+        "kernel", kernel_init(getattr(module, "init_std", 0.0)), (size, size, x.shape[-1], module.features),
+        jnp.float32,
     )
     y = op(x.astype(dtype), kernel.astype(dtype))
     if module.use_bias:
@@ -67,6 +70,7 @@ class Conv4x4Stride2(nn.Module):
     features: int
     use_bias: bool = True
     dtype: jnp.dtype = jnp.float32
+    init_std: float = 0.0
 
     @nn.compact
     def __call__(self, x):

@@ -40,10 +40,12 @@ from jaxgan.nets.family import (
     Option,
     critic_convolution,
     layer_widths,
+    non_negative,
     positive_int,
     reject,
     upsampling,
 )
+from jaxgan.nets.layers import kernel_init
 from jaxgan.techniques import spectral_norm
 
 SIZES = (28, 32, 64)
@@ -128,6 +130,7 @@ class ConvTranspose4x4Stride2(nn.Module):
     use_bias: bool = True
     dtype: jnp.dtype = jnp.float32
     form: str = "phases"
+    init_std: float = 0.0
 
     @nn.compact
     def __call__(self, x):
@@ -139,18 +142,22 @@ class Upsample2x(nn.Module):
     method: str = "transpose"
     use_bias: bool = True
     dtype: jnp.dtype = jnp.float32
+    init_std: float = 0.0
 
     @nn.compact
     def __call__(self, x):
+        init = kernel_init(self.init_std)
         if self.method in TRANSPOSED_FORMS:
             return ConvTranspose4x4Stride2(self.features, use_bias=self.use_bias, dtype=self.dtype,
-                                           form=TRANSPOSED_FORMS[self.method])(x)
+                                           form=TRANSPOSED_FORMS[self.method], init_std=self.init_std)(x)
         if self.method == "resize":
             b, h, w, c = x.shape
             x = jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
-            return nn.Conv(self.features, (3, 3), padding="SAME", use_bias=self.use_bias, dtype=self.dtype)(x)
+            return nn.Conv(self.features, (3, 3), padding="SAME", use_bias=self.use_bias, kernel_init=init,
+                           dtype=self.dtype)(x)
         if self.method == "depth_to_space":
-            x = nn.Conv(4 * self.features, (3, 3), padding="SAME", use_bias=self.use_bias, dtype=self.dtype)(x)
+            x = nn.Conv(4 * self.features, (3, 3), padding="SAME", use_bias=self.use_bias, kernel_init=init,
+                        dtype=self.dtype)(x)
             return depth_to_space(x)
         raise ValueError(f"unknown upsampling {self.method!r}; expected one of {UPSAMPLING}")
 
@@ -160,7 +167,8 @@ def _batch_norm(train, axis_name, dtype):
 
 
 class DCGANGenerator(nn.Module):
-    """z (B, latent_dim) -> images (B, size, size, channels) in [-1, 1]."""
+    """z (B, latent_dim) -> images (B, size, size, channels) in [-1, 1]. `init_std` > 0: every
+    kernel starts from N(0, init_std^2) (the DCGAN paper's 0.02), else Flax's LeCun normal."""
 
     size: int = 32
     channels: int = 3
@@ -169,30 +177,33 @@ class DCGANGenerator(nn.Module):
     axis_name: str | None = None
     dtype: jnp.dtype = jnp.float32
     dense: tuple[int, ...] = ()
+    init_std: float = 0.0
 
     @nn.compact
     def __call__(self, z, *, train: bool):
         start, stages = _plan(self.size)
         features = self.width * 2 ** stages
+        init = kernel_init(self.init_std)
         # Biases before BatchNorm are cancelled by its mean subtraction: leave them out.
         h = z
         for units in self.dense:
-            h = nn.Dense(units, use_bias=False, dtype=self.dtype)(h)
+            h = nn.Dense(units, use_bias=False, kernel_init=init, dtype=self.dtype)(h)
             h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
-        h = nn.Dense(start * start * features, use_bias=False, dtype=self.dtype)(h)
+        h = nn.Dense(start * start * features, use_bias=False, kernel_init=init, dtype=self.dtype)(h)
         h = h.reshape(z.shape[0], start, start, features)
         h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
         for _ in range(stages - 1):
             features //= 2
-            h = Upsample2x(features, self.upsample, use_bias=False, dtype=self.dtype)(h)
+            h = Upsample2x(features, self.upsample, use_bias=False, dtype=self.dtype, init_std=self.init_std)(h)
             h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
-        h = Upsample2x(self.channels, self.upsample, dtype=self.dtype)(h)
+        h = Upsample2x(self.channels, self.upsample, dtype=self.dtype, init_std=self.init_std)(h)
         return jnp.tanh(h.astype(jnp.float32))
 
 
 class DCGANDiscriminator(nn.Module):
     """images (B, size, size, C) -> logits (B,); with `features_only`, the flattened last
-    convolutional features (B, F) instead (for `AuxiliaryDiscriminator` heads)."""
+    convolutional features (B, F) instead (for `AuxiliaryDiscriminator` heads). `init_std` as
+    `DCGANGenerator`'s."""
 
     size: int = 32
     width: int = 64
@@ -203,6 +214,7 @@ class DCGANDiscriminator(nn.Module):
     features_only: bool = False
     conv: str = "xla"
     dense: tuple[int, ...] = ()
+    init_std: float = 0.0
 
     def _norm(self, h, train):
         if self.norm == "batch":
@@ -221,26 +233,30 @@ class DCGANDiscriminator(nn.Module):
         if x.ndim != 4 or x.shape[1] != self.size or x.shape[2] != self.size:
             raise ValueError(f"expected images (B, {self.size}, {self.size}, C), got shape {x.shape}")
         _, stages = _plan(self.size)
+        init = kernel_init(self.init_std)
         h = x.astype(self.dtype)
         for i in range(stages):
             normed = i > 0 and self.norm != "none"
             bias = not (normed and self.norm == "batch")
             if self.conv == "matmul":  # named as nn.Conv would be: the same parameter tree
-                conv = Conv4x4Stride2(self.width * 2**i, use_bias=bias, dtype=self.dtype, name=f"Conv_{i}")
+                conv = Conv4x4Stride2(self.width * 2**i, use_bias=bias, dtype=self.dtype, init_std=self.init_std,
+                                      name=f"Conv_{i}")
             else:
-                conv = nn.Conv(self.width * 2**i, (4, 4), (2, 2), padding="SAME", use_bias=bias, dtype=self.dtype)
+                conv = nn.Conv(self.width * 2**i, (4, 4), (2, 2), padding="SAME", use_bias=bias, kernel_init=init,
+                               dtype=self.dtype)
             h = self._layer(conv, h, train)
             if normed:
                 h = self._norm(h, train)
             h = nn.leaky_relu(h, 0.2)
         h = h.reshape(h.shape[0], -1)
         for units in self.dense:
-            h = self._layer(nn.Dense(units, use_bias=self.norm != "batch", dtype=self.dtype), h, train)
+            h = self._layer(nn.Dense(units, use_bias=self.norm != "batch", kernel_init=init, dtype=self.dtype), h,
+                            train)
             h = self._norm(h, train)
             h = nn.leaky_relu(h, 0.2)
         if self.features_only:
             return h.astype(jnp.float32)
-        return self._layer(nn.Dense(1, dtype=self.dtype), h, train)[:, 0].astype(jnp.float32)
+        return self._layer(nn.Dense(1, kernel_init=init, dtype=self.dtype), h, train)[:, 0].astype(jnp.float32)
 
 
 # The family (`model.name="dcgan"`): its `model.*` options and builder.
@@ -259,18 +275,21 @@ OPTIONS = {
                        "stride-2 transposed convolution (jaxgan.backend.choices)", choices=("auto", *UPSAMPLING)),
     "d_conv": Option("auto", "D's convolutions: 'xla' (nn.Conv) or 'matmul' (the same function as matrix "
                      "products); 'auto': the backend's measured choice", choices=("auto", *CONVOLUTIONS)),
+    "init_std": Option(0.0, "> 0: every kernel starts from N(0, init_std^2) (the DCGAN paper, compare_gan: 0.02); "
+                       "0: Flax's default (LeCun normal)", check=non_negative),
 }
 
 
 def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     dtype = DTYPES[model.dtype]
     generator = DCGANGenerator(size=shape[0], channels=shape[-1], width=model.g_width, upsample=upsampling(model),
-                               axis_name=axis_name, dtype=dtype, dense=tuple(model.g_dense))
+                               axis_name=axis_name, dtype=dtype, dense=tuple(model.g_dense),
+                               init_std=model.init_std)
     discriminator = DCGANDiscriminator(size=shape[0], width=model.d_width, norm=model.d_norm,
                                        spectral_norm=model.d_spectral_norm, axis_name=axis_name, dtype=dtype,
                                        features_only=features_only,
                                        conv=critic_convolution(model, penalized=penalized),
-                                       dense=tuple(model.d_dense))
+                                       dense=tuple(model.d_dense), init_std=model.init_std)
     return generator, discriminator
 
 

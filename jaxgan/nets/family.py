@@ -95,6 +95,10 @@ def non_negative(value: float) -> str | None:
     return "must be >= 0" if value < 0 else None
 
 
+def unit_interval(value: float) -> str | None:
+    return "must be in [0, 1)" if not 0 <= value < 1 else None
+
+
 def positive_int(value: int) -> str | None:
     return "must be a positive integer" if isinstance(value, bool) or int(value) != value or value < 1 else None
 

@@ -9,13 +9,23 @@ import jax
 import jax.numpy as jnp
 
 
-def norm_layer(kind, *, train, axis_name=None, dtype=jnp.float32) -> Callable:
+def kernel_init(init_std) -> Callable:
+    """Flax's default (LeCun normal) for `init_std` 0, else N(0, init_std^2), the DCGAN / PacGAN
+    convention (0.02). Under Adam a layer's relative change per step is about lr / |w|, so this
+    scale sets how fast each layer learns, not only where it starts."""
+    if init_std < 0:
+        raise ValueError(f"init_std must be >= 0 (0: Flax's default), got {init_std}")
+    return nn.initializers.normal(init_std) if init_std > 0 else nn.linear.default_kernel_init
+
+
+def norm_layer(kind, *, train, axis_name=None, dtype=jnp.float32, momentum=0.9) -> Callable:
     """A normalization layer by name: "batch" (batch statistics while training, running averages
-    otherwise; averaged over the pmap axis `axis_name`), "layer", "instance" (per example and
-    channel over space) or "none" (identity). Outputs in `dtype`; flax computes the statistics
-    in float32 whatever the dtype, and the scale and offset are float32 parameters."""
+    otherwise, `running <- momentum * running + (1 - momentum) * batch`; averaged over the pmap
+    axis `axis_name`), "layer", "instance" (per example and channel over space) or "none"
+    (identity). Outputs in `dtype`; flax computes the statistics in float32 whatever the dtype,
+    and the scale and offset are float32 parameters."""
     if kind == "batch":
-        return nn.BatchNorm(use_running_average=not train, momentum=0.9, axis_name=axis_name, dtype=dtype)
+        return nn.BatchNorm(use_running_average=not train, momentum=momentum, axis_name=axis_name, dtype=dtype)
     if kind == "layer":
         return nn.LayerNorm(dtype=dtype)
     if kind == "instance":

@@ -19,17 +19,18 @@ from jaxgan.nets.family import DTYPES, Family, critic_convolution, reject, upsam
 
 SIZE = 28
 G_WIDTH, D_WIDTH, HIDDEN = 32, 64, (1024,)  # 7x7x(4 x 32) = 7x7x128 after the FC layers; D: 64, 128
-OPTIONS = {key: dcgan.OPTIONS[key] for key in ("d_norm", "d_spectral_norm", "upsample", "d_conv")}
+OPTIONS = {key: dcgan.OPTIONS[key] for key in ("d_norm", "d_spectral_norm", "upsample", "d_conv", "init_std")}
 
 
 def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     dtype = DTYPES[model.dtype]
     generator = dcgan.DCGANGenerator(size=SIZE, channels=shape[-1], width=G_WIDTH, upsample=upsampling(model),
-                                     axis_name=axis_name, dtype=dtype, dense=HIDDEN)
+                                     axis_name=axis_name, dtype=dtype, dense=HIDDEN, init_std=model.init_std)
     discriminator = dcgan.DCGANDiscriminator(size=SIZE, width=D_WIDTH, norm=model.d_norm,
                                              spectral_norm=model.d_spectral_norm, axis_name=axis_name, dtype=dtype,
                                              features_only=features_only,
-                                             conv=critic_convolution(model, penalized=penalized), dense=HIDDEN)
+                                             conv=critic_convolution(model, penalized=penalized), dense=HIDDEN,
+                                             init_std=model.init_std)
     return generator, discriminator
 
 

@@ -10,8 +10,17 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.nets.family import DTYPES, Family, Option, layer_widths, non_negative, non_negative_int, reject
-from jaxgan.nets.layers import Maxout, WeightNormDense, norm_layer
+from jaxgan.nets.family import (
+    DTYPES,
+    Family,
+    Option,
+    layer_widths,
+    non_negative,
+    non_negative_int,
+    reject,
+    unit_interval,
+)
+from jaxgan.nets.layers import Maxout, WeightNormDense, kernel_init, norm_layer
 from jaxgan.techniques import MinibatchDiscrimination, MinibatchStdDev, spectral_norm
 
 NORMS = ("none", "batch", "layer")
@@ -24,19 +33,10 @@ def activation_fn(name) -> Callable:
     return ACTIVATIONS[name]
 
 
-def kernel_init(init_std) -> Callable:
-    """Flax's default (LeCun normal) for `init_std` 0, else N(0, init_std^2), the DCGAN / PacGAN
-    convention (0.02). Under Adam a layer's relative change per step is about lr / |w|, so this
-    scale sets how fast each layer learns, not only where it starts."""
-    if init_std < 0:
-        raise ValueError(f"init_std must be >= 0 (0: Flax's default), got {init_std}")
-    return nn.initializers.normal(init_std) if init_std > 0 else nn.linear.default_kernel_init
-
-
-def _norm(kind, train, axis_name, dtype):
+def _norm(kind, train, axis_name, dtype, momentum=0.9):
     if kind not in NORMS:
         raise ValueError(f"unknown norm {kind!r}; expected one of {NORMS}")
-    return norm_layer(kind, train=train, axis_name=axis_name, dtype=dtype)
+    return norm_layer(kind, train=train, axis_name=axis_name, dtype=dtype, momentum=momentum)
 
 
 class MLPGenerator(nn.Module):
@@ -49,6 +49,7 @@ class MLPGenerator(nn.Module):
     activation: "relu" (default) or "softplus" (the Improved-GAN MNIST generator) or "leaky_relu".
     output_weight_norm: the output layer is a `WeightNormDense` (trainable scale, starting at 1),
       as the Improved-GAN MNIST generator's `l2normalize` output layer.
+    bn_momentum: with norm "batch", the running averages' momentum (PacGAN's code: 0.95).
 
     Example:
       >>> g = MLPGenerator(hidden=(64, 64), output_dim=2)
@@ -63,6 +64,7 @@ class MLPGenerator(nn.Module):
     init_std: float = 0.0
     activation: str = "relu"
     output_weight_norm: bool = False
+    bn_momentum: float = 0.9
     dtype: jnp.dtype = jnp.float32
 
     @nn.compact
@@ -73,7 +75,7 @@ class MLPGenerator(nn.Module):
         for width in self.hidden:
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = nn.Dense(width, use_bias=self.norm != "batch", kernel_init=init, dtype=self.dtype)(h)
-            h = _norm(self.norm, train, self.axis_name, self.dtype)(h)
+            h = _norm(self.norm, train, self.axis_name, self.dtype, self.bn_momentum)(h)
             h = act(h)
         units = self.output_dim if self.output_shape is None else math.prod(self.output_shape)
         if self.output_weight_norm:
@@ -110,6 +112,7 @@ class MLPDiscriminator(nn.Module):
       layer before its noise (the head adds it, `AuxiliaryDiscriminator.feature_noise`), the
       layer the Improved-GAN code matches.
     init_std: if > 0, every kernel starts from N(0, init_std^2) (`kernel_init`); biases start at 0.
+    bn_momentum: with norm "batch", the running averages' momentum.
     """
 
     hidden: Sequence[int] = (256, 256, 256)
@@ -126,6 +129,7 @@ class MLPDiscriminator(nn.Module):
     init_std: float = 0.0
     activation: str = "leaky_relu"
     weight_norm_data_init: bool = False
+    bn_momentum: float = 0.9
     dtype: jnp.dtype = jnp.float32
 
     def _dense(self, width, h, train, use_bias=True, output=False):
@@ -155,7 +159,7 @@ class MLPDiscriminator(nn.Module):
                 continue
             # A bias before BatchNorm is cancelled by the mean subtraction: leave it out.
             h = self._dense(width, h, train, use_bias=self.norm != "batch")
-            h = act(_norm(self.norm, train, self.axis_name, self.dtype)(h))
+            h = act(_norm(self.norm, train, self.axis_name, self.dtype, self.bn_momentum)(h))
             if self.features_only and i == len(self.hidden) - 1:
                 break
             h = self._noise(h, self.hidden_noise, train)
@@ -195,6 +199,8 @@ OPTIONS = {
     "g_activation": Option("relu", "G's hidden activation", choices=tuple(ACTIVATIONS)),
     "d_activation": Option("leaky_relu", "D's hidden activation (leaky_relu: slope 0.2)", choices=tuple(ACTIVATIONS)),
     "g_output_weight_norm": Option(False, "G's output layer weight-normalized (Improved-GAN's MNIST generator)"),
+    "bn_momentum": Option(0.9, "the BatchNorm layers' running-average momentum: running <- bn_momentum * running + "
+                          "(1 - bn_momentum) * batch (PacGAN's code: 0.95)", check=unit_interval),
 }
 
 
@@ -203,14 +209,15 @@ def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[
     dtype = DTYPES[model.dtype]
     generator = MLPGenerator(hidden=tuple(model.g_hidden), output_dim=shape[0], norm=model.g_norm, axis_name=axis_name,
                              output_shape=shape if image else None, init_std=model.init_std,
-                             activation=model.g_activation, output_weight_norm=model.g_output_weight_norm, dtype=dtype)
+                             activation=model.g_activation, output_weight_norm=model.g_output_weight_norm,
+                             bn_momentum=model.bn_momentum, dtype=dtype)
     discriminator = MLPDiscriminator(
         hidden=tuple(model.d_hidden), norm=model.d_norm, axis_name=axis_name, spectral_norm=model.d_spectral_norm,
         maxout_pieces=model.d_maxout_pieces, minibatch_kernels=model.d_minibatch_kernels,
         minibatch_std=model.d_minibatch_std, weight_norm=model.d_weight_norm,
         weight_norm_data_init=model.d_weight_norm_data_init, activation=model.d_activation,
         input_noise=model.d_input_noise, hidden_noise=model.d_hidden_noise, features_only=features_only,
-        init_std=model.init_std, dtype=dtype)
+        init_std=model.init_std, bn_momentum=model.bn_momentum, dtype=dtype)
     return generator, discriminator
 
 

@@ -2,7 +2,7 @@
 and optax's chainable transformations are the models: pure functions and layers, any state in
 the train state).
 
-    packing               pack, Packed                     PacGAN (Lin et al. 2018)
+    packing               pack, Packed, per_slot           PacGAN (Lin et al. 2018)
     minibatch             MinibatchDiscrimination,         Salimans et al. 2016, Sec. 3.2;
                           MinibatchStdDev                  Karras et al. 2018, Sec. 3
     virtual_batch_norm    VirtualBatchNorm                 Salimans et al. 2016, Sec. 3.5
@@ -34,7 +34,7 @@ from jaxgan.techniques.averaging import (
 from jaxgan.techniques.clipping import clip_weights
 from jaxgan.techniques.image_pool import init_pool, query_pool
 from jaxgan.techniques.minibatch import MinibatchDiscrimination, MinibatchStdDev
-from jaxgan.techniques.packing import Packed, pack
+from jaxgan.techniques.packing import Packed, pack, per_slot
 from jaxgan.techniques.spectral_norm import normalized
 from jaxgan.techniques.virtual_batch_norm import VirtualBatchNorm
 
@@ -84,4 +84,5 @@ def switched_on(config: Any) -> dict[str, dict[str, Any]]:
 
 __all__ = ["TECHNIQUES", "EMARampup", "MinibatchDiscrimination", "MinibatchStdDev", "Packed", "Technique",
            "VirtualBatchNorm", "check_ema", "clip_weights", "ema", "historical_average_penalty", "init_pool",
-           "normalized", "pack", "query_pool", "switched_on", "update_debiased_ema", "update_running_average"]
+           "normalized", "pack", "per_slot", "query_pool", "switched_on", "update_debiased_ema",
+           "update_running_average"]
