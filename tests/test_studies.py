@@ -149,8 +149,10 @@ def _accelerator_report(tmp_path, monkeypatch, plan, name="coverage", budget_s=5
 
 
 def test_accelerator_studies_run_a_2d_and_a_stacked_mnist_row_on_the_cpu(tmp_path, monkeypatch):
-    report = _accelerator_report(tmp_path, monkeypatch, (("2d", "grid", "pacgan2"), ("stacked", None, "pacdcgan2")))
+    report = _accelerator_report(tmp_path, monkeypatch, (("2d", "grid", "pacgan2"), ("ablation", "grid", "gan"),
+                                                         ("stacked", None, "pacdcgan2")))
     assert "size tiny" in report and "## PacGAN Table 1 (2D)" in report and "## Stacked MNIST" in report
+    assert "| GAN | ours | 200 |" in report
     assert "| grid | PacGAN2 | 200 |" in report and "| 23.8 +- 0.7 |" in report
     assert "| PacDCGAN2 | 8 | 20 |" in report and "| 1000.0 +- 0.0 |" in report
     results = json.load(open(tmp_path / "stacked_mnist" / "results.json"))
@@ -163,7 +165,8 @@ def test_accelerator_studies_run_their_whole_plan_on_the_cpu_at_tiny_size(tmp_pa
     from experiments.studies import accelerator_studies
 
     report = _accelerator_report(tmp_path, monkeypatch, accelerator_studies.PLANS["coverage"])
-    for row in ("| ring | PacGAN4 | 200 |", "| grid | WGAN-GP (ours, same nets) | 200 |", "| DCGAN | 8 | 20 |",
+    for row in ("| ring | PacGAN4 | 200 |", "| grid | WGAN-GP (ours, same nets) | 200 |", "| PacGAN4 | ours | 200 |",
+                "| DCGAN | 8 | 20 |",
                 "| WGAN-GP | 8 | 20 |"):
         assert row in report, row
 
