@@ -15,8 +15,8 @@ Variants (fjxmlzn/PacGAN `pacgan_task.py`, ALI's `ali_algorithm`; see `pacgan_2d
   authors       all four: `pacgan_2d.py` as it is.
 
 Everything else is the protocol's: batches of 100 packs from a fixed set of 100,000 packs per
-seed, Adam(1e-4, 0.8), the non-saturating loss, 2,500 samples per seed drawn with the running
-averages, PacGAN's three measures at log-spaced steps (1k, 2k, 5k, 10k, 20k, ...). Each (row,
+seed, Adam(1e-4, 0.8), the non-saturating loss, 2,500 samples per seed drawn with BatchNorm
+statistics of the evaluated weights (the authors' evaluation, in every variant), PacGAN's three measures at log-spaced steps (1k, 2k, 5k, 10k, 20k, ...). Each (row,
 variant) trains `--seeds` seeds in one vmapped program through the shared study runner
 (`study.train_to`: resumable, deadline-bounded segments; a rerun with a larger `--steps`
 continues). Writes to `--out` (default results/pacgan_ablation): table.md (the final step of each

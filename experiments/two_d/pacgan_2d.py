@@ -22,10 +22,12 @@ the default here (`experiments.studies.pacgan_ablation` measures each):
     algorithm (`game.updates="simultaneous"`; "alternating": D first, G through the new D);
   - batches of 100 packs (`data.batch_size` = 100 m points) from a fixed training set of
     100,000 packs per seed (`data.train_size` = 100,000 m points), 400 epochs = 400k iterations;
-  - evaluation: 2,500 samples drawn with the BatchNorm running averages (the authors'
-    `GraphLogger` applies the generator outside the batch-normalization context), a mode is
-    covered by a sample within 3 standard deviations (PacGAN's "high quality"), reverse KL over
-    modes.
+  - evaluation: 2,500 samples drawn with BatchNorm statistics of the evaluated weights
+    (`eval.bn_statistics="standing"`): the authors' `GraphLogger` samples with the population
+    averages right after their train-stream monitor has moved them 50 times (5,000 points in
+    batches of 100, `updates=bn_updates`) at those weights, which leaves 0.95^50 = 8% of the
+    averages kept in training; a mode is covered by a sample within 3 standard deviations
+    (PacGAN's "high quality"), reverse KL over modes.
 Deviations, named: the training set holds 100,000 m distinct points read m per pack (theirs: m
 slot-wise draws with replacement from 100,000 points; both are i.i.d. draws from the mixture);
 their BatchNorm averages standard deviations (ours variances) with epsilon 1e-4 (ours 1e-5);
@@ -71,4 +73,5 @@ def get_config(packing=4):
     config.train.log_every = 100
     config.train.checkpoint_every = 5000
     config.eval.num_samples = 2500
+    config.eval.bn_statistics = "standing"
     return config
