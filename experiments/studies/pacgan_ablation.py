@@ -14,15 +14,15 @@ Variants (fjxmlzn/PacGAN `pacgan_task.py`, ALI's `ali_algorithm`; see `pacgan_2d
   bn_momentum   + running averages at momentum 0.95 (`model.bn_momentum`);
   authors       all four: `pacgan_2d.py` as it is.
 
-Everything else is the protocol's: batches of 100 packs from a fixed set of 100,000 packs per
-seed, Adam(1e-4, 0.8), the non-saturating loss, 2,500 samples per seed drawn with BatchNorm
-statistics of the evaluated weights (the authors' evaluation, in every variant), PacGAN's three measures at log-spaced steps (1k, 2k, 5k, 10k, 20k, ...). Each (row,
-variant) trains `--seeds` seeds in one vmapped program through the shared study runner
-(`study.train_to`: resumable, deadline-bounded segments; a rerun with a larger `--steps`
-continues). Writes to `--out` (default results/pacgan_ablation): table.md (the final step of each
-run, mean +- s.e. over seeds, beside Table 1's 400k values), curves.png (modes, high-quality %,
-reverse KL against iterations, every run on one figure per measure), results.json and the
-workdirs under runs/.
+Everything else is the protocol's: batches of 100 packs from a fixed set of 100,000 packs per seed,
+Adam(1e-4, 0.8), the non-saturating loss, 2,500 samples per seed drawn with BatchNorm statistics of
+the evaluated weights (the authors' evaluation, in every variant), PacGAN's three measures at
+log-spaced steps (1k, 2k, 5k, 10k, 20k, ...). Each (row, variant) trains `--seeds` seeds in one
+vmapped program through the shared study runner (`study.train_to`: resumable, deadline-bounded
+segments; a rerun with a larger `--steps` continues). Writes to `--out` (default
+results/pacgan_ablation): table.md (the final step of each run, mean +- s.e. over seeds, beside
+Table 1's 400k values), curves.png (modes, high-quality %, reverse KL against iterations, every run
+on one figure per measure), results.json and the workdirs under runs/.
 """
 
 import argparse
