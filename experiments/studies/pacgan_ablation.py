@@ -117,14 +117,8 @@ def main(argv=None):
                         help="start no training segment after this many seconds (a rerun continues)")
     parser.add_argument("--out", default="results/pacgan_ablation")
     args = parser.parse_args(argv)
-    rows = [r for r in args.rows.split(",") if r]
-    variants = [v for v in args.variants.split(",") if v]
-    for r in rows:
-        if r not in ROWS:
-            parser.error(f"unknown row {r!r}; expected some of {list(ROWS)}")
-    for v in variants:
-        if v not in VARIANTS:
-            parser.error(f"unknown variant {v!r}; expected some of {list(VARIANTS)}")
+    rows = study.chosen(parser, args.rows, ROWS, "row")
+    variants = study.chosen(parser, args.variants, VARIANTS, "variant")
     if args.steps < 1 or args.seeds < 1:
         parser.error(f"--steps and --seeds must be positive, got {args.steps} and {args.seeds}")
     os.makedirs(args.out, exist_ok=True)

@@ -141,14 +141,8 @@ def main(argv=None):
                         help="start no training segment after this many seconds (a rerun continues)")
     parser.add_argument("--out", default="results/pacgan_study")
     args = parser.parse_args(argv)
-    rows = [r for r in args.rows.split(",") if r]
-    datasets = [d for d in args.datasets.split(",") if d]
-    for r in rows:
-        if r not in ROWS:
-            parser.error(f"unknown row {r!r}; expected some of {list(ROWS)}")
-    for d in datasets:
-        if d not in DATASETS:
-            parser.error(f"unknown dataset {d!r}; expected some of {list(DATASETS)}")
+    rows = study.chosen(parser, args.rows, ROWS, "row")
+    datasets = study.chosen(parser, args.datasets, DATASETS, "dataset")
     if args.steps < 1 or args.seeds < 1:
         parser.error(f"--steps and --seeds must be positive, got {args.steps} and {args.seeds}")
     os.makedirs(args.out, exist_ok=True)

@@ -160,6 +160,16 @@ def run_cost(workdir):
     return float(np.median([s["ms_per_iteration"] for s in segments])) if segments else float("nan")
 
 
+def chosen(parser, value, choices, what):
+    """The names of a comma-separated command-line `value`, each one of `choices`, else the
+    parser's error naming the unknown one (`what`: "row", "variant", ...)."""
+    names = [name for name in value.split(",") if name]
+    for name in names:
+        if name not in choices:
+            parser.error(f"unknown {what} {name!r}; expected some of {list(choices)}")
+    return names
+
+
 def cell(mean, stderr, fmt):
     """"mean +- s.e." with `fmt` (a format string such as "{:.1f}") for both."""
     return f"{fmt.format(mean)} +- {fmt.format(stderr)}"
