@@ -12,6 +12,7 @@ import pytest
 from experiments import load_recipe
 from jaxgan import presets
 from jaxgan.config import validate
+from jaxgan.errors import ConfigError
 from jaxgan.games import build_models
 
 # Lucic et al. 2018, App. A (InfoGAN, Chen et al. 2016, App. C.1), 28x28x1 images, z 64-d.
@@ -95,6 +96,36 @@ def test_init_std_starts_every_kernel_from_n_0_002(family):
             if x.size >= 1000:
                 assert abs(x.std() / expected - 1) < 0.15, (name, x.std(), expected)
         assert all(not x.any() for name, x in leaves if "bias" in name and "BatchNorm" not in name)
+
+
+@pytest.mark.parametrize("family", ["lucic", "dcgan"])
+def test_g_activation_leaky_relu_is_max_h_0_2h_on_the_same_parameters(family):
+    """`model.g_activation="leaky_relu"` (compare_gan's generator): the same parameter tree as
+    ReLU's, different images from it, and (Lucic's G, whose second layer is a bias-free dense)
+    that layer's output is max(h, 0.2 h) @ kernel of the first BatchNorm's output h."""
+    config = presets.lucic_networks(load_recipe("dcgan").get_config()) if family == "lucic" else (
+        load_recipe("dcgan").get_config())
+    z = jax.random.normal(jax.random.key(3), (16, config.model.latent_dim))
+    images, variables = {}, None
+    for activation in ("relu", "leaky_relu"):
+        config.model.g_activation = activation
+        generator, _ = build_models(validate(config))
+        variables = variables or generator.init(jax.random.key(0), z, train=False)
+        assert jax.tree.structure(generator.init(jax.random.key(0), z, train=False)) == jax.tree.structure(variables)
+        out, state = generator.apply(variables, z, train=True, mutable=["batch_stats", "intermediates"],
+                                     capture_intermediates=True)
+        images[activation] = np.asarray(out)
+        if family == "lucic":
+            h = np.asarray(state["intermediates"]["BatchNorm_0"]["__call__"][0])
+            assert (h < 0).mean() > 0.3
+            slope = 0.2 if activation == "leaky_relu" else 0.0
+            expected = np.maximum(h, slope * h) @ np.asarray(variables["params"]["Dense_1"]["kernel"])
+            got = np.asarray(state["intermediates"]["Dense_1"]["__call__"][0])
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    assert np.abs(images["relu"] - images["leaky_relu"]).max() > 1e-3
+    config.model.g_activation = "swish"
+    with pytest.raises(ConfigError, match="swish"):
+        validate(config)
 
 
 def test_the_zoo_study_runs_end_to_end_at_tiny_size_and_scores_ema_and_raw(tmp_path):

@@ -307,6 +307,25 @@ def test_dragan_penalty_of_linear_critic_and_perturbation():
     np.testing.assert_allclose(losses.dragan_penalty(critic, real, None, key=keys), expected, rtol=1e-5)
 
 
+def test_dragan_authors_perturbation_is_a_one_sided_push_interpolated_per_example():
+    # The authors' code: x + alpha * std * sigma * u, u ~ U[0, 1)^d, alpha ~ U[0, 1) per example;
+    # with f = 0.5 ||x||^2 the gradient is the point itself.
+    real = jax.random.normal(jax.random.key(1), (8, 3))
+    keys = jax.random.split(jax.random.key(0), 8)
+    critic = lambda x: 0.5 * jnp.sum(x**2, axis=1)
+    pushes = []
+    for k in keys:
+        noise_key, alpha_key = jax.random.split(k)
+        pushes.append(float(jax.random.uniform(alpha_key, ())) * np.asarray(jax.random.uniform(noise_key, (3,))))
+    points = np.asarray(real) + 0.5 * float(jnp.std(real)) * np.stack(pushes)
+    expected = np.mean((np.linalg.norm(points, axis=1) - 1.0) ** 2)
+    got = losses.dragan_penalty(critic, real, None, key=keys, perturbation="uniform_interpolated")
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert np.all(np.stack(pushes) >= 0)  # one-sided, unlike the paper's Gaussian
+    with pytest.raises(ValueError, match="'laplace'.*gaussian"):
+        losses.dragan_penalty(critic, real, None, key=keys, perturbation="laplace")
+
+
 @pytest.mark.parametrize(
     "penalty",
     [

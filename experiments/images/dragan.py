@@ -5,7 +5,9 @@ lambda E[(||grad D(x + delta)|| - 1)^2] around perturbed real data.
 
 Paper settings: lambda = 10, perturbations 0.5 * std(batch) * N(0, 1), Adam(1e-4, beta1 0.5,
 beta2 0.9), DCGAN networks without BatchNorm in D (the penalty needs per-example gradients;
-flagged deviation: layer normalization in its place).
+flagged deviation: layer normalization in its place). The authors' released code perturbs
+differently from the paper (a one-sided uniform push, interpolated):
+`--config.penalty_options.dragan.perturbation=uniform_interpolated`.
 """
 
 from jaxgan import presets

@@ -111,18 +111,35 @@ def divergence_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key:
     return 0.5 * k * (on_real + on_fake)
 
 
+DRAGAN_PERTURBATIONS = ("gaussian", "uniform_interpolated")
+
+
 def dragan_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array, std=0.5,
-                   target=1.0) -> jax.Array:
-    """DRAGAN penalty (Kodali et al. 2017, Eq. 1 / Algorithm 1): E[(||grad D(x + delta)|| - k)^2]
-    around the real data, delta_i ~ N(0, (std * sigma)^2 I) drawn per example, with sigma the
-    standard deviation of the real batch (the paper's c, scaled to the data as in the authors'
-    code, which perturbs by 0.5 * std). Multiply by lambda = 10. `fake` is unused.
+                   target=1.0, perturbation="gaussian") -> jax.Array:
+    """DRAGAN penalty (Kodali et al. 2017, Eq. 1 / Algorithm 1): E[(||grad D(x_hat)|| - k)^2] at
+    points x_hat near the real data, with sigma the standard deviation of the real batch (the
+    paper's c, scaled to the data as in the authors' code). Multiply by lambda = 10. `fake` is
+    unused. `perturbation` chooses the points:
+
+    - "gaussian" (the paper's Eq. 1): x_hat = x + delta, delta ~ N(0, (std * sigma)^2 I) per example.
+    - "uniform_interpolated" (the authors' released code, and compare_gan's and PyTorch-GAN's
+      copies of it): x_p = x + std * sigma * u with u ~ U[0, 1)^d (a one-sided push, mean
+      std * sigma / 2 per pixel), and x_hat = x + alpha (x_p - x), alpha ~ U[0, 1) per example.
     """
     del fake
+    if perturbation not in DRAGAN_PERTURBATIONS:
+        raise ValueError(f"unknown DRAGAN perturbation {perturbation!r}; expected one of {DRAGAN_PERTURBATIONS}")
     keys = example_keys(key, real.shape[0])
-    noise = jax.vmap(lambda k: jax.random.normal(k, real.shape[1:], real.dtype))(keys)
-    perturbed = real + std * jax.lax.stop_gradient(jnp.std(real)) * noise
-    return jnp.mean(jnp.square(_gradient_norms(critic, perturbed) - target))
+    scale = std * jax.lax.stop_gradient(jnp.std(real))
+    if perturbation == "gaussian":
+        noise = jax.vmap(lambda k: jax.random.normal(k, real.shape[1:], real.dtype))(keys)
+    else:
+        def push(k):
+            noise_key, alpha_key = jax.random.split(k)
+            return jax.random.uniform(alpha_key, (), real.dtype) * jax.random.uniform(noise_key, real.shape[1:],
+                                                                                       real.dtype)
+        noise = jax.vmap(push)(keys)
+    return jnp.mean(jnp.square(_gradient_norms(critic, real + scale * noise) - target))
 
 
 def r1_penalty(critic: Critic, real: jax.Array, fake: jax.Array, *, key: jax.Array) -> jax.Array:

@@ -45,7 +45,7 @@ from jaxgan.nets.family import (
     reject,
     upsampling,
 )
-from jaxgan.nets.layers import kernel_init
+from jaxgan.nets.layers import ACTIVATIONS, activation_fn, kernel_init
 from jaxgan.techniques import spectral_norm
 
 SIZES = (28, 32, 64)
@@ -168,7 +168,8 @@ def _batch_norm(train, axis_name, dtype):
 
 class DCGANGenerator(nn.Module):
     """z (B, latent_dim) -> images (B, size, size, channels) in [-1, 1]. `init_std` > 0: every
-    kernel starts from N(0, init_std^2) (the DCGAN paper's 0.02), else Flax's LeCun normal."""
+    kernel starts from N(0, init_std^2) (the DCGAN paper's 0.02), else Flax's LeCun normal.
+    `activation`: the hidden layers' (`nets.layers.ACTIVATIONS`; the paper's ReLU by default)."""
 
     size: int = 32
     channels: int = 3
@@ -178,24 +179,26 @@ class DCGANGenerator(nn.Module):
     dtype: jnp.dtype = jnp.float32
     dense: tuple[int, ...] = ()
     init_std: float = 0.0
+    activation: str = "relu"
 
     @nn.compact
     def __call__(self, z, *, train: bool):
         start, stages = _plan(self.size)
         features = self.width * 2 ** stages
         init = kernel_init(self.init_std)
+        act = activation_fn(self.activation)
         # Biases before BatchNorm are cancelled by its mean subtraction: leave them out.
         h = z
         for units in self.dense:
             h = nn.Dense(units, use_bias=False, kernel_init=init, dtype=self.dtype)(h)
-            h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
+            h = act(_batch_norm(train, self.axis_name, self.dtype)(h))
         h = nn.Dense(start * start * features, use_bias=False, kernel_init=init, dtype=self.dtype)(h)
         h = h.reshape(z.shape[0], start, start, features)
-        h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
+        h = act(_batch_norm(train, self.axis_name, self.dtype)(h))
         for _ in range(stages - 1):
             features //= 2
             h = Upsample2x(features, self.upsample, use_bias=False, dtype=self.dtype, init_std=self.init_std)(h)
-            h = nn.relu(_batch_norm(train, self.axis_name, self.dtype)(h))
+            h = act(_batch_norm(train, self.axis_name, self.dtype)(h))
         h = Upsample2x(self.channels, self.upsample, dtype=self.dtype, init_std=self.init_std)(h)
         return jnp.tanh(h.astype(jnp.float32))
 
@@ -277,6 +280,8 @@ OPTIONS = {
                      "products); 'auto': the backend's measured choice", choices=("auto", *CONVOLUTIONS)),
     "init_std": Option(0.0, "> 0: every kernel starts from N(0, init_std^2) (the DCGAN paper, compare_gan: 0.02); "
                        "0: Flax's default (LeCun normal)", check=non_negative),
+    "g_activation": Option("relu", "G's hidden activation (the DCGAN and InfoGAN papers: relu; compare_gan's code: "
+                           "leaky_relu)", choices=tuple(ACTIVATIONS)),
 }
 
 
@@ -284,7 +289,7 @@ def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[
     dtype = DTYPES[model.dtype]
     generator = DCGANGenerator(size=shape[0], channels=shape[-1], width=model.g_width, upsample=upsampling(model),
                                axis_name=axis_name, dtype=dtype, dense=tuple(model.g_dense),
-                               init_std=model.init_std)
+                               init_std=model.init_std, activation=model.g_activation)
     discriminator = DCGANDiscriminator(size=shape[0], width=model.d_width, norm=model.d_norm,
                                        spectral_norm=model.d_spectral_norm, axis_name=axis_name, dtype=dtype,
                                        features_only=features_only,

@@ -8,6 +8,15 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+ACTIVATIONS = {"relu": nn.relu, "leaky_relu": lambda h: nn.leaky_relu(h, 0.2), "softplus": nn.softplus, "tanh": nn.tanh}
+
+
+def activation_fn(name) -> Callable:
+    """A hidden activation by name (`ACTIVATIONS`; leaky_relu has slope 0.2)."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
 
 def kernel_init(init_std) -> Callable:
     """Flax's default (LeCun normal) for `init_std` 0, else N(0, init_std^2), the DCGAN / PacGAN

@@ -9,7 +9,8 @@ LeakyReLU -> FC 1, with `model.d_norm` ("batch" was one of the study's searched 
 gradient penalties need "none" or "layer"). The layers are the DCGAN family's (`nets.dcgan`),
 with one fully connected hidden layer on each side. Deviations, named: tanh on data in [-1, 1]
 (theirs: sigmoid on [0, 1]); the 7x7x128 layer is batch-normalized per channel (compare_gan: per
-unit); ReLU in G (the InfoGAN paper's; compare_gan's code uses LeakyReLU).
+unit); ReLU in G (the InfoGAN paper's; compare_gan's code uses LeakyReLU:
+`model.g_activation="leaky_relu"`).
 """
 
 import flax.linen as nn
@@ -19,13 +20,15 @@ from jaxgan.nets.family import DTYPES, Family, critic_convolution, reject, upsam
 
 SIZE = 28
 G_WIDTH, D_WIDTH, HIDDEN = 32, 64, (1024,)  # 7x7x(4 x 32) = 7x7x128 after the FC layers; D: 64, 128
-OPTIONS = {key: dcgan.OPTIONS[key] for key in ("d_norm", "d_spectral_norm", "upsample", "d_conv", "init_std")}
+OPTIONS = {key: dcgan.OPTIONS[key] for key in ("d_norm", "d_spectral_norm", "upsample", "d_conv", "init_std",
+                                                  "g_activation")}
 
 
 def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     dtype = DTYPES[model.dtype]
     generator = dcgan.DCGANGenerator(size=SIZE, channels=shape[-1], width=G_WIDTH, upsample=upsampling(model),
-                                     axis_name=axis_name, dtype=dtype, dense=HIDDEN, init_std=model.init_std)
+                                     axis_name=axis_name, dtype=dtype, dense=HIDDEN, init_std=model.init_std,
+                                     activation=model.g_activation)
     discriminator = dcgan.DCGANDiscriminator(size=SIZE, width=D_WIDTH, norm=model.d_norm,
                                              spectral_norm=model.d_spectral_norm, axis_name=axis_name, dtype=dtype,
                                              features_only=features_only,

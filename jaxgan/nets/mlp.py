@@ -4,7 +4,7 @@
 parameters stay float32 and outputs are float32."""
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
@@ -20,17 +20,10 @@ from jaxgan.nets.family import (
     reject,
     unit_interval,
 )
-from jaxgan.nets.layers import Maxout, WeightNormDense, kernel_init, norm_layer
+from jaxgan.nets.layers import ACTIVATIONS, Maxout, WeightNormDense, activation_fn, kernel_init, norm_layer
 from jaxgan.techniques import MinibatchDiscrimination, MinibatchStdDev, spectral_norm
 
 NORMS = ("none", "batch", "layer")
-ACTIVATIONS = {"relu": nn.relu, "leaky_relu": lambda h: nn.leaky_relu(h, 0.2), "softplus": nn.softplus, "tanh": nn.tanh}
-
-
-def activation_fn(name) -> Callable:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
 
 
 def _norm(kind, train, axis_name, dtype, momentum=0.9):
