@@ -17,7 +17,8 @@ from jaxgan.games import build_models
 
 # Lucic et al. 2018, App. A (InfoGAN, Chen et al. 2016, App. C.1), 28x28x1 images, z 64-d.
 # Linear and convolution layers before BatchNorm carry no bias (BatchNorm's shift replaces it).
-G_LAYERS = [("dense", 64, 1024), ("norm", 1024), ("dense", 1024, 7 * 7 * 128), ("norm", 128),
+# The 7x7x128 projection is batch-normalized per unit, as compare_gan's generator does.
+G_LAYERS = [("dense", 64, 1024), ("norm", 1024), ("dense", 1024, 7 * 7 * 128), ("norm", 7 * 7 * 128),
             ("deconv4x4", 128, 64), ("norm", 64), ("deconv4x4+bias", 64, 1)]
 D_LAYERS = [("conv4x4+bias", 1, 64), ("conv4x4", 64, 128), ("norm", 128), ("dense", 7 * 7 * 128, 1024), ("norm", 1024),
             ("dense+bias", 1024, 1)]
@@ -64,7 +65,7 @@ def test_lucic_networks_have_the_papers_layers_on_any_recipe(recipe, d_layers, d
     generator, critic = build_models(config)
     g = generator.init(jax.random.key(0), jnp.zeros((2, 64)), train=False)
     d = critic.init(jax.random.key(1), jnp.zeros((2, 28, 28, 1)), train=False)
-    assert _size(g["params"]) == _count(G_LAYERS) == 6_622_593
+    assert _size(g["params"]) == _count(G_LAYERS) == 6_634_881
     assert _size(d["params"]) == _count(d_layers) == d_count
     assert g["params"]["Dense_1"]["kernel"].shape == (1024, 7 * 7 * 128)
     assert d["params"]["Dense_0"]["kernel"].shape == (7 * 7 * 128, 1024)
@@ -125,6 +126,35 @@ def test_g_activation_leaky_relu_is_max_h_0_2h_on_the_same_parameters(family):
     assert np.abs(images["relu"] - images["leaky_relu"]).max() > 1e-3
     config.model.g_activation = "swish"
     with pytest.raises(ConfigError, match="swish"):
+        validate(config)
+
+
+def test_g_projection_norm_unit_normalizes_each_projected_unit_over_the_batch():
+    """`model.g_projection_norm="unit"` (compare_gan's InfoGAN generator, the Lucic family's
+    "auto"): the 7x7x128 projection is batch-normalized per unit, so at init each of its 6,272
+    units has mean 0 and variance 1 over the batch; "channel" (DCGAN's) normalizes over batch and
+    positions instead, and its units' own batch variances then scatter around 1."""
+    config = presets.lucic_networks(load_recipe("dcgan").get_config())
+    assert config.model.g_projection_norm == "auto"
+    z = jax.random.normal(jax.random.key(3), (64, config.model.latent_dim))
+    for setting, norm in (("auto", "unit"), ("unit", "unit"), ("channel", "channel")):
+        config.model.g_projection_norm = setting
+        generator, _ = build_models(validate(config))
+        variables = generator.init(jax.random.key(0), z, train=False)
+        _, state = generator.apply(variables, z, train=True, mutable=["batch_stats", "intermediates"],
+                                   capture_intermediates=True)
+        h = np.asarray(state["intermediates"]["BatchNorm_1"]["__call__"][0], np.float64).reshape(64, -1)
+        assert h.shape == (64, 7 * 7 * 128)
+        unit_var = h.var(axis=0)
+        if norm == "unit":
+            np.testing.assert_allclose(h.mean(axis=0), 0, atol=1e-4)
+            np.testing.assert_allclose(unit_var, 1, atol=1e-2)
+        else:
+            per_channel = h.reshape(64, 7, 7, 128)
+            np.testing.assert_allclose(per_channel.var(axis=(0, 1, 2)), 1, atol=1e-2)
+            assert unit_var.std() > 0.1
+    config.model.g_projection_norm = "pixel"
+    with pytest.raises(ConfigError, match="pixel"):
         validate(config)
 
 
@@ -259,13 +289,14 @@ def test_every_zoo_row_validates_on_both_networks_and_both_data_sets():
 
     for row in image_zoo.ROWS:
         for networks in image_zoo.NETWORKS:
-            if networks == "lucic" and row in image_zoo.RECIPE_NETWORKS_ONLY:
+            if networks in image_zoo.LUCIC and row in image_zoo.RECIPE_NETWORKS_ONLY:
                 with pytest.raises(ValueError, match="discriminator is an autoencoder"):
                     image_zoo.row_config(row, networks, "mnist", seeds=1, batch=64, data_dir="/data")
                 continue
             for dataset in image_zoo.DATASETS:
                 config = validate(image_zoo.row_config(row, networks, dataset, seeds=1, batch=64, data_dir="/data"))
                 assert config.data.batch_size == 64 and config.eval.bn_statistics == "standing"
-                assert (config.model.name == "lucic") == (networks == "lucic"), (row, networks)
+                assert (config.model.name == "lucic") == (networks in image_zoo.LUCIC), (row, networks)
+                assert config.model.g_projection_norm == {"lucic_channel": "channel"}.get(networks, "auto")
     minimax = image_zoo.row_config("dcgan_minimax", "recipe", "mnist", seeds=1, batch=64, data_dir="/data")
     assert minimax.loss == "minimax" and load_recipe("dcgan").get_config().loss == "non_saturating"

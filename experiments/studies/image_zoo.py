@@ -61,7 +61,10 @@ ROWS = {
     "ragan": ("RaGAN", None, _recipe("ragan")),
     "ebgan": ("EBGAN", None, _recipe("ebgan")),
 }
-NETWORKS = ("recipe", "lucic")
+# "lucic_channel": Lucic et al.'s pair with G's 7x7x128 layer batch-normalized per channel, the
+# layout before compare_gan's per-unit one became the family's (kept to compare the two).
+NETWORKS = ("recipe", "lucic", "lucic_channel")
+LUCIC = ("lucic", "lucic_channel")
 # EBGAN's discriminator is an autoencoder (its game builds it): Lucic et al.'s pair does not apply.
 RECIPE_NETWORKS_ONLY = ("ebgan",)
 DATASETS = ("mnist", "fashion_mnist")
@@ -82,7 +85,7 @@ def run_name(row, networks, dataset):
 
 def row_config(row, networks, dataset, *, seeds, batch, data_dir, width=None):
     """The config of one run: the recipe `row` (on Lucic et al.'s networks when `networks` is
-    "lucic") on `dataset`'s official files in `data_dir`, `seeds` seeds, batch `batch`; `width`
+    "lucic", or "lucic_channel" for their generator's projection normalized per channel) on `dataset`'s official files in `data_dir`, `seeds` seeds, batch `batch`; `width`
     scales the recipe's own networks (for tiny tests)."""
     if row not in ROWS:
         raise ValueError(f"unknown row {row!r}; expected one of {list(ROWS)}")
@@ -90,11 +93,13 @@ def row_config(row, networks, dataset, *, seeds, batch, data_dir, width=None):
         raise ValueError(f"unknown networks {networks!r}; expected one of {list(NETWORKS)}")
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of {list(DATASETS)}")
-    if networks == "lucic" and row in RECIPE_NETWORKS_ONLY:
+    if networks in LUCIC and row in RECIPE_NETWORKS_ONLY:
         raise ValueError(f"{row}'s discriminator is an autoencoder: Lucic et al.'s networks do not apply to it")
     config = ROWS[row][2]()
-    if networks == "lucic":
+    if networks in LUCIC:
         presets.lucic_networks(config)
+        if networks == "lucic_channel":
+            config.model.g_projection_norm = "channel"
     elif width is not None:
         config.model.g_width = config.model.d_width = width
     config.data.name = dataset
@@ -253,7 +258,7 @@ def wall_curves(results, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {list(ROWS)}")
-    parser.add_argument("--networks", default=",".join(NETWORKS), help=f"comma-separated subset of {list(NETWORKS)}")
+    parser.add_argument("--networks", default="recipe,lucic", help=f"comma-separated subset of {list(NETWORKS)}")
     parser.add_argument("--datasets", default=",".join(DATASETS), help=f"comma-separated subset of {list(DATASETS)}")
     parser.add_argument("--steps", type=int, default=PAPER_D_STEPS,
                         help="discriminator updates per run (Lucic et al.'s steps; generator steps = steps / n_critic)")
@@ -289,7 +294,7 @@ def main(argv=None):
     for dataset in picks["datasets"]:
         for networks in picks["networks"]:
             for row in picks["rows"]:
-                if networks == "lucic" and row in RECIPE_NETWORKS_ONLY:
+                if networks in LUCIC and row in RECIPE_NETWORKS_ONLY:
                     print(f"{row}: its discriminator is an autoencoder; it runs on its own networks only")
                     continue
                 config = row_config(row, networks, dataset, seeds=args.seeds, batch=args.batch, data_dir=data_dir,

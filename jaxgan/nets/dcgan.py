@@ -54,6 +54,7 @@ UPSAMPLING = ("transpose", "resize", "depth_to_space", "transpose_dilated")
 TRANSPOSED_FORMS = {"transpose": "phases", "transpose_dilated": "dilated"}
 NORMS = ("batch", "layer", "none")
 CONVOLUTIONS = ("xla", "matmul")
+PROJECTION_NORMS = ("channel", "unit")
 
 
 def _plan(size):
@@ -169,7 +170,10 @@ def _batch_norm(train, axis_name, dtype):
 class DCGANGenerator(nn.Module):
     """z (B, latent_dim) -> images (B, size, size, channels) in [-1, 1]. `init_std` > 0: every
     kernel starts from N(0, init_std^2) (the DCGAN paper's 0.02), else Flax's LeCun normal.
-    `activation`: the hidden layers' (`nets.layers.ACTIVATIONS`; the paper's ReLU by default)."""
+    `activation`: the hidden layers' (`nets.layers.ACTIVATIONS`; the paper's ReLU by default).
+    `projection_norm`: how BatchNorm normalizes the dense layer that makes the first feature map:
+    "channel" (over the batch and the positions, as the convolutions) or "unit" (each of its
+    units over the batch alone, compare_gan's InfoGAN generator: every unit must vary with z)."""
 
     size: int = 32
     channels: int = 3
@@ -180,9 +184,12 @@ class DCGANGenerator(nn.Module):
     dense: tuple[int, ...] = ()
     init_std: float = 0.0
     activation: str = "relu"
+    projection_norm: str = "channel"
 
     @nn.compact
     def __call__(self, z, *, train: bool):
+        if self.projection_norm not in PROJECTION_NORMS:
+            raise ValueError(f"unknown projection_norm {self.projection_norm!r}; expected one of {PROJECTION_NORMS}")
         start, stages = _plan(self.size)
         features = self.width * 2 ** stages
         init = kernel_init(self.init_std)
@@ -193,8 +200,12 @@ class DCGANGenerator(nn.Module):
             h = nn.Dense(units, use_bias=False, kernel_init=init, dtype=self.dtype)(h)
             h = act(_batch_norm(train, self.axis_name, self.dtype)(h))
         h = nn.Dense(start * start * features, use_bias=False, kernel_init=init, dtype=self.dtype)(h)
+        if self.projection_norm == "unit":
+            h = _batch_norm(train, self.axis_name, self.dtype)(h)
         h = h.reshape(z.shape[0], start, start, features)
-        h = act(_batch_norm(train, self.axis_name, self.dtype)(h))
+        if self.projection_norm == "channel":
+            h = _batch_norm(train, self.axis_name, self.dtype)(h)
+        h = act(h)
         for _ in range(stages - 1):
             features //= 2
             h = Upsample2x(features, self.upsample, use_bias=False, dtype=self.dtype, init_std=self.init_std)(h)
@@ -280,16 +291,26 @@ OPTIONS = {
                      "products); 'auto': the backend's measured choice", choices=("auto", *CONVOLUTIONS)),
     "init_std": Option(0.0, "> 0: every kernel starts from N(0, init_std^2) (the DCGAN paper, compare_gan: 0.02); "
                        "0: Flax's default (LeCun normal)", check=non_negative),
+    "g_projection_norm": Option("auto", "BatchNorm of the dense layer that makes G's first feature map: per "
+                                "'channel' (over batch and positions, DCGAN's) or per 'unit' (over the batch, "
+                                "compare_gan's InfoGAN generator); 'auto': the family's own (dcgan: channel, lucic: "
+                                "unit)", choices=("auto", *PROJECTION_NORMS)),
     "g_activation": Option("relu", "G's hidden activation (the DCGAN and InfoGAN papers: relu; compare_gan's code: "
                            "leaky_relu)", choices=tuple(ACTIVATIONS)),
 }
+
+
+def projection_norm(model, family_default) -> str:
+    """`model.g_projection_norm` with "auto" resolved to the family's own layout."""
+    return family_default if model.g_projection_norm == "auto" else model.g_projection_norm
 
 
 def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[nn.Module, nn.Module]:
     dtype = DTYPES[model.dtype]
     generator = DCGANGenerator(size=shape[0], channels=shape[-1], width=model.g_width, upsample=upsampling(model),
                                axis_name=axis_name, dtype=dtype, dense=tuple(model.g_dense),
-                               init_std=model.init_std, activation=model.g_activation)
+                               init_std=model.init_std, activation=model.g_activation,
+                               projection_norm=projection_norm(model, "channel"))
     discriminator = DCGANDiscriminator(size=shape[0], width=model.d_width, norm=model.d_norm,
                                        spectral_norm=model.d_spectral_norm, axis_name=axis_name, dtype=dtype,
                                        features_only=features_only,
