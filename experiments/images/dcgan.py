@@ -12,8 +12,9 @@ Flax's LeCun-normal init, not N(0, 0.02); 2x upsampling by the measured-fastest 
 On 28-pixel data (MNIST, Fashion-MNIST) these networks have two stages each and stop improving
 near FID 155 (the shipped classifier's features; 2,000-4,000 steps of 64, docs/results.md, "The
 image zoo"); Lucic et al. 2018's networks, one flag away (`--config.model.name=lucic
---config.model.latent_dim=64`), reach 58.9 (raw) at 2,000 steps and 3.37 (EMA) at Lucic et al.'s
-15,600.
+--config.model.latent_dim=64`), reached 58.9 (raw) at 2,000 steps and 3.37 (EMA) at Lucic et al.'s
+15,600 with G's projection batch-normalized per channel (`--config.model.g_projection_norm=channel`;
+their family now normalizes it per unit, as compare_gan does).
 """
 
 from jaxgan import presets
