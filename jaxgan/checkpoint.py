@@ -401,7 +401,9 @@ class Checkpointer:
         differences = self._shape_differences(step, abstract, renamed)
         if differences:
             raise CheckpointError(f"checkpoint step {step} in {self.directory} holds networks of other shapes than "
-                                  f"this config builds: {differences}")
+                                  f"this config builds: {differences} (a workdir whose config.json predates an "
+                                  f"option takes that option's current default: set it to what the run trained "
+                                  f"with)")
         target = abstract
         if renamed:  # restore by the checkpoint's field names, then put the values in today's fields
             target = {renamed.get(name, name): getattr(abstract, name) for name in _state_fields(abstract)}

@@ -167,6 +167,7 @@ def test_another_network_shape_is_named_in_one_line(tmp_path):
                                               r"g_params/Dense_0/kernel is \(4, 16\) there, \(8, 16\) here") as error:
         checkpointer.restore(wider)
     assert "\n" not in str(error.value)
+    assert "predates an option" in str(error.value)
 
 
 # --- the training loop -------------------------------------------------------------------------
