@@ -106,13 +106,17 @@ def score(samples, mnist_dir, *, seed):
         return json.load(f)
 
 
+# The zoo study's networks (experiments.studies.image_zoo.NETWORKS), in the table's column order.
+NETWORKS = ("recipe", "lucic", "lucic_channel")
+
+
 def zoo_rows(zoo, row, d_steps):
-    """The zoo study's MNIST runs of `row` (both networks) at `d_steps` discriminator updates:
+    """The zoo study's MNIST runs of `row` (each of `NETWORKS`) at `d_steps` discriminator updates:
     {networks: (FID of the EMA generator, FID of the raw one, training seconds)}."""
     from experiments.studies import study
 
     found = {}
-    for networks in ("recipe", "lucic"):
+    for networks in NETWORKS:
         workdir = os.path.join(zoo, "runs", f"mnist_{networks}_{row}")
         if not os.path.isdir(workdir):
             continue
@@ -133,13 +137,14 @@ def zoo_rows(zoo, row, d_steps):
 
 def table(results, zoo):
     lines = ["| variant (their script) | D batches of 64 | theirs: FID | theirs: train s | ours, recipe networks: "
-             "FID EMA / raw | ours: train s | ours, Lucic networks: FID EMA / raw | ours: train s |",
-             "|---|---|---|---|---|---|---|---|"]
+             "FID EMA / raw | ours: train s | ours, Lucic networks: FID EMA / raw | ours: train s | ours, Lucic "
+             "networks with the per-channel projection: FID EMA / raw | ours: train s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for script, r in results.items():
         row = SCRIPTS[script][0]
         ours = zoo_rows(zoo, row, r["batches"]) if zoo and row else {}
         cells = []
-        for networks in ("recipe", "lucic"):
+        for networks in NETWORKS:
             if networks in ours:
                 ema, raw, seconds = ours[networks]
                 cells += [f"{ema:.2f} / {'-' if raw is None else f'{raw:.2f}'}", f"{seconds:.0f}"]

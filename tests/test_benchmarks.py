@@ -331,6 +331,9 @@ def test_pytorch_gan_stand_in_mnist_reads_the_official_files(tmp_path):
 def test_pytorch_gan_table_puts_the_zoo_runs_of_the_same_d_steps_beside_theirs(tmp_path):
     from benchmarks import pytorch_gan
 
+    from experiments.studies import image_zoo
+
+    assert pytorch_gan.NETWORKS == image_zoo.NETWORKS
     for networks, n_critic, ema, raw in (("recipe", 5, 40.0, 45.0), ("lucic", 5, 12.5, None)):
         workdir = tmp_path / "zoo" / "runs" / f"mnist_{networks}_wgan_gp"
         (workdir / "eval").mkdir(parents=True)
@@ -342,7 +345,7 @@ def test_pytorch_gan_table_puts_the_zoo_runs_of_the_same_d_steps_beside_theirs(t
                 (workdir / "eval" / f"{name}_{200:08d}.json").write_text(record)
     results = {"wgan_gp": {"batches": 1000, "seconds": 80.0, "evaluation": {"summary": {"fid": {"mean": 60.0}}}}}
     report = pytorch_gan.table(results, str(tmp_path / "zoo"))
-    assert "| wgan_gp | 1,000 | 60.00 | 80 | 40.00 / 45.00 | 100 | 12.50 / - | 100 |" in report
+    assert "| wgan_gp | 1,000 | 60.00 | 80 | 40.00 / 45.00 | 100 | 12.50 / - | 100 | - | - |" in report
     # --report: one table from earlier runs' results.json, each script at its own batches
     for folder, script, batches in (("a", "wgan_gp", 1000), ("b", "dcgan", 2000)):
         (tmp_path / folder).mkdir()
