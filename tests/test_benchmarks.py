@@ -330,7 +330,6 @@ def test_pytorch_gan_stand_in_mnist_reads_the_official_files(tmp_path):
 
 def test_pytorch_gan_table_puts_the_zoo_runs_of_the_same_d_steps_beside_theirs(tmp_path):
     from benchmarks import pytorch_gan
-
     from experiments.studies import image_zoo
 
     assert pytorch_gan.NETWORKS == image_zoo.NETWORKS

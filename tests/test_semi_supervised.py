@@ -127,7 +127,7 @@ def test_test_error_uses_the_averaged_discriminator_and_reports_the_raw_one():
     ({"game.unlabeled_weight": -1.0}, "game.unlabeled_weight is a weight"),
     ({"optimizer.d.eps": 0.0}, "optimizer.d.eps and eps_root must be >= 0 and not both 0"),
     ({"model.d_activation": "gelu"}, "model.d_activation='gelu' is not one of"),
-    ({"model.name": "dcgan", "model.g_activation": "softplus"}, "is an option of the MLP networks"),
+    ({"model.name": "dcgan", "model.d_activation": "tanh"}, "is an option of the MLP networks"),
     ({"model.d_weight_norm_data_init": True, "model.d_spectral_norm": True}, "choose one"),
 ])
 def test_bad_semi_supervised_settings_are_rejected(overrides, message):

@@ -85,8 +85,9 @@ def run_name(row, networks, dataset):
 
 def row_config(row, networks, dataset, *, seeds, batch, data_dir, width=None):
     """The config of one run: the recipe `row` (on Lucic et al.'s networks when `networks` is
-    "lucic", or "lucic_channel" for their generator's projection normalized per channel) on `dataset`'s official files in `data_dir`, `seeds` seeds, batch `batch`; `width`
-    scales the recipe's own networks (for tiny tests)."""
+    "lucic", or "lucic_channel" for their generator's projection normalized per channel) on
+    `dataset`'s official files in `data_dir`, `seeds` seeds, batch `batch`; `width` scales the
+    recipe's own networks (for tiny tests)."""
     if row not in ROWS:
         raise ValueError(f"unknown row {row!r}; expected one of {list(ROWS)}")
     if networks not in NETWORKS:
