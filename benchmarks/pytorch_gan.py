@@ -33,6 +33,8 @@ import shutil
 import subprocess
 import sys
 
+from experiments.studies.image_zoo import NETWORKS  # ours: the table's columns, in this order
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = os.path.join(HERE, "pytorch_gan_env")
 # their script -> (the zoo study's row of the same variant, n_critic of their script)
@@ -106,8 +108,6 @@ def score(samples, mnist_dir, *, seed):
         return json.load(f)
 
 
-# The zoo study's networks (experiments.studies.image_zoo.NETWORKS), in the table's column order.
-NETWORKS = ("recipe", "lucic", "lucic_channel")
 
 
 def zoo_rows(zoo, row, d_steps):
