@@ -23,6 +23,7 @@ from ml_collections import ConfigDict
 from jaxgan import backend, data, evaluation, games, losses, optimizers, techniques
 from jaxgan.errors import ConfigError
 from jaxgan.nets import registry as networks
+from jaxgan.techniques import data_efficient
 
 PARALLEL = ("auto", "single", "jit", "pmap")
 
@@ -52,7 +53,9 @@ def base_config() -> ConfigDict:
         # name: a 2D mixture (ring, grid), an image dataset (jaxgan.data.IMAGE_DATASETS), "npz" /
         # "folder" (your images at dir), or translation data (jaxgan.data.translation).
         # source: tfds (prepared with `jaxgan data prepare`; dir = TFDS data_dir), idx (official
-        # MNIST-layout gz files in dir). train_size (2D): 0 = fresh draws, N = a fixed set of N points.
+        # MNIST-layout gz files in dir). train_size: images: 0 = the whole training split, N = a fixed
+        # subset of N images per seed (recorded in WORKDIR/train_subset.json); 2D: 0 = fresh draws,
+        # N = a fixed set of N points.
         "data": {"name": "grid", "batch_size": 256, "source": "tfds", "dir": "", "image_size": 0, "train_size": 0},
         "model": networks.model_defaults(),
         "game": {"name": "gan", **_game_defaults("game")},
@@ -68,6 +71,8 @@ def base_config() -> ConfigDict:
         "ema_decay": 0.0,  # the generator's EMA, evaluated instead of the raw one; 0 = off
         "ema_rampup": 0.0,  # the EMA's half-life <= this fraction of the updates so far (EMARampup); 0 = off
         "historical_averaging": 0.0,  # Salimans et al. 2016, Sec. 3.3: its weight; 0 = off
+        # DiffAugment, ADA, LeCam, consistency regularization (jaxgan.techniques.data_efficient)
+        "techniques": data_efficient.DEFAULTS,
         "optimizer": {"g": optimizers.defaults(1e-4), "d": optimizers.defaults(1e-4)},
         "train": {
             "num_steps": 2000,
@@ -195,6 +200,7 @@ def validate(config: Any) -> Any:
                             game_keys=game.model_keys)
     _one_of(config.loss, tuple(losses.ADVERSARIAL), "loss")
     _validate_game_options(config, schema, game)
+    data_efficient.validate(config.techniques, data.known_shape(config.data), image=data.is_image(config.data))
     game.validate(config)
     evaluation.validate(config)
     _validate_train(config)

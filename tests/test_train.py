@@ -224,14 +224,8 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
         (lambda c: (c.penalties.__setitem__("r1", 1.0), c.model.__setitem__("d_minibatch_std", True)), "minibatch"),
         (lambda c: c.__setitem__("historical_averaging", -1.0), "historical_averaging is a weight"),
         (lambda c: c.model.__setitem__("d_maxout_pieces", -1), "model.d_maxout_pieces=-1 must be an integer >= 0"),
-        (lambda c: c.data.__setitem__("train_size", -5), "data.train_size must be >= 0"),
-        (
-            lambda c: (
-                c.data.update(name="mnist", source="idx", dir="/x", train_size=100),
-                c.model.update(name="dcgan"),
-            ),
-            "fixes the training set of the 2D mixtures",
-        ),
+        (lambda c: c.data.__setitem__("train_size", -5), "data.train_size must be an integer >= 0"),
+        (lambda c: c.data.update(name="pairs_npz", dir="/x", train_size=100), "is translation data"),
         (lambda c: c.model.update(d_maxout_pieces=5, d_norm="layer"), "set model.d_norm='none'"),
         (
             lambda c: (

@@ -61,11 +61,12 @@ def validate(data: Any) -> None:
         raise ConfigError(f"data.batch_size must be a positive integer, got {data.batch_size!r}")
     if data.image_size < 0 or int(data.image_size) != data.image_size:
         raise ConfigError(f"data.image_size must be an integer >= 0 (0 = the dataset's size), got {data.image_size!r}")
-    if data.train_size < 0:
-        raise ConfigError(f"data.train_size must be >= 0 (0 = fresh draws), got {data.train_size}")
-    if data.train_size and is_image(data):
-        raise ConfigError(f"data.train_size={data.train_size} fixes the training set of the 2D mixtures; "
-                          f"data.name={data.name!r} is a dataset with its own training split")
+    if int(data.train_size) != data.train_size or data.train_size < 0:
+        raise ConfigError(f"data.train_size must be an integer >= 0 (0 = the whole training split, or fresh draws "
+                          f"of a 2D mixture), got {data.train_size!r}")
+    if data.train_size and is_translation_data(data):
+        raise ConfigError(f"data.train_size={data.train_size} limits the training images of the generative games; "
+                          f"data.name={data.name!r} is translation data")
     if (data.name in ("npz", "folder") or data.source == "idx") and not data.dir:
         raise ConfigError(
             f"data.name={data.name!r} with data.source={data.source!r} needs data.dir (the files to read)"

@@ -293,3 +293,65 @@ class ImageSource:
     def records(self, seed):
         """JSON records the run keeps beside its checkpoints: none for this source."""
         return {}
+
+
+# Keeps a limited training set independent of the batch permutations drawn from the same seed.
+TRAIN_SUBSET_SALT = 0x7A15E7
+
+
+def choose_train_subset(num_images: int, size: int, seed: int) -> np.ndarray:
+    """`size` distinct indices of `num_images`, sorted, drawn uniformly from `seed`."""
+    if not 0 < size <= num_images:
+        raise DataError(f"data.train_size={size} must be in [1, {num_images}] (the training split's size)")
+    return np.sort(np.random.default_rng([seed, TRAIN_SUBSET_SALT]).choice(num_images, size, replace=False))
+
+
+class ImageSubset:
+    """Random access to `images[indices]` (images and, where the source has them, labels)."""
+
+    def __init__(self, images, indices):
+        self.images = images
+        self.indices = np.asarray(indices)
+        self.shape = images.shape
+        self.origin = f"{images.origin}[{len(self.indices)} of {len(images)}]"
+
+    def __len__(self):
+        return len(self.indices)
+
+    def take(self, index):
+        return self.images.take(self.indices[np.asarray(index)])
+
+    def take_labels(self, index):
+        return self.images.take_labels(self.indices[np.asarray(index)])
+
+
+class LimitedImageSource:
+    """An `ImageSource` per stream over that stream's fixed training subset: `train_size` images of
+    the split drawn once from the stream's seed (`choose_train_subset`), as in the limited-data
+    studies of Karras et al. 2020 and Zhao et al. 2020. `records` keeps the subsets beside the
+    run's checkpoints (WORKDIR/train_subset.json)."""
+
+    def __init__(self, images, *, train_size, batch_size, n_critic=1, seed=0, num_streams=1, process_index=0,
+                 process_count=1, with_labels=False):
+        self.seed = seed
+        self.subsets = [choose_train_subset(len(images), train_size, seed + s) for s in range(num_streams)]
+        self.sources = [ImageSource(ImageSubset(images, indices), batch_size=batch_size, n_critic=n_critic,
+                                    seed=seed + s, process_index=process_index, process_count=process_count,
+                                    with_labels=with_labels)
+                        for s, indices in enumerate(self.subsets)]
+
+    def next(self, count):
+        batches = [source.next(count) for source in self.sources]
+        return {key: np.concatenate([b[key] for b in batches]) for key in batches[0]}
+
+    def get_state(self):
+        return self.sources[0].get_state()
+
+    def set_state(self, state):
+        for source in self.sources:
+            source.set_state(state)
+
+    def records(self, seed):
+        """{"train_subset": the indices of each stream's training images}, JSON-ready."""
+        return {"train_subset": [{"seed": seed + s, "indices": indices.tolist()}
+                                 for s, indices in enumerate(self.subsets)]}

@@ -229,6 +229,8 @@ def validate_labeled(config, labels) -> None:
                                                     f"game.num_classes={game.num_classes} (balanced subset)")
         reject(game.labeled_batch_size > game.num_labeled, f"game.labeled_batch_size={game.labeled_batch_size} "
                                                            f"exceeds game.num_labeled={game.num_labeled}")
+        reject(config.data.train_size, f"data.train_size={config.data.train_size} limits the training images of "
+                                       f"the other games; game.name={name!r} limits its labels (game.num_labeled)")
 
 
 def validate_cross_entropy(config) -> None:

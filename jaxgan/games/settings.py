@@ -7,7 +7,7 @@ import flax.linen as nn
 
 from jaxgan import data, losses
 from jaxgan.data import Source
-from jaxgan.data.images import ImageSource
+from jaxgan.data.images import ImageSource, LimitedImageSource
 from jaxgan.errors import ConfigError
 from jaxgan.games.steps import Penalty
 from jaxgan.nets.registry import build_networks
@@ -55,8 +55,12 @@ def family_networks(config: Any, axis_name: str | None = None, *, features_only:
 
 
 def image_source(config: Any, *, with_labels: bool, **common) -> Source:
-    """A source of the training split of an image dataset (`data.images.ImageSource`)."""
-    return ImageSource(data.open_split(config.data, "train"), with_labels=with_labels, **common)
+    """A source of the training split of an image dataset (`data.images.ImageSource`), limited to
+    a fixed subset of `data.train_size` images per seed when that is set (`LimitedImageSource`)."""
+    images = data.open_split(config.data, "train")
+    if config.data.train_size:
+        return LimitedImageSource(images, train_size=config.data.train_size, with_labels=with_labels, **common)
+    return ImageSource(images, with_labels=with_labels, **common)
 
 
 def reject(condition: Any, message: str) -> None:

@@ -182,11 +182,13 @@ def plain_game(name: str, *, step: StepFactory, defaults: Mapping[str, Any] | No
                validate: Callable[[Config], None] = accept_any,
                discriminator: Callable[[Config], nn.Module] | None = None, model_keys: tuple[str, ...] = (),
                techniques: tuple[str, ...] = (), state_options: Callable[[Config], dict] = no_state_options,
-               evaluators: Callable[[Config], tuple[str, ...]] = no_evaluators) -> Game:
+               evaluators: Callable[[Config], tuple[str, ...]] = no_evaluators,
+               extras: Callable[[Config], Any] = no_extras) -> Game:
     """The `Game` of an unconditional game: G(z), z ~ N(0, I) of `model.latent_dim`; batches
     {"x": (n_critic, B, ...)} of a 2D mixture or an image dataset's training split; the networks
-    of the family `model.name` names, D replaced by `discriminator(config)` when given. Its
-    `validate` rejects translation data, then calls `validate`.
+    of the family `model.name` names, D replaced by `discriminator(config)` when given; `extras`
+    the state the game carries (`TrainState.extras`). Its `validate` rejects translation data,
+    then calls `validate`.
 
     Example (a game in one module: the step factory and this spec):
       >>> GAME = plain_game("my_game", step=lambda config, axis_name=None: make_my_step(...))
@@ -206,5 +208,5 @@ def plain_game(name: str, *, step: StepFactory, defaults: Mapping[str, Any] | No
     return Game(
         name=name, defaults=dict(defaults or {}), validate=check, models=models, step=step, prior=no_prior,
         generator_input_shape=lambda config: (config.model.latent_dim,), discriminator_example=discriminator_example,
-        extras=no_extras, source=unconditional_source, example_batch=unconditional_batch, evaluators=evaluators,
+        extras=extras, source=unconditional_source, example_batch=unconditional_batch, evaluators=evaluators,
         model_keys=tuple(model_keys), techniques=frozenset(techniques), state_options=state_options)

@@ -13,6 +13,13 @@ the train state).
                           update_running_average,          2016, Sec. 3.3
                           update_debiased_ema
     image_pool            init_pool, query_pool            Shrivastava et al. 2017 (CycleGAN)
+    diffaugment           diff_augment, POLICIES           Zhao et al. 2020 (DiffAugment)
+    ada                   ada_augment, adjust_p            Karras et al. 2020 (ADA)
+    lecam                 lecam_penalty, update_anchors    Tseng et al. 2021
+    consistency           consistency_gap, ...             Zhang et al. 2020 (CR); Zhao et al. 2021
+                                                           (bCR, zCR)
+    data_efficient        Augment, LeCam, Consistency,     how a game composes the four above; the
+                          DEFAULTS, validate               config group `techniques`
 
 `TECHNIQUES` names the ones a run config switches on and the config keys that do it. A game
 declares which of them it composes (`games.Game.techniques`); `config.validate` rejects a
@@ -32,6 +39,17 @@ from jaxgan.techniques.averaging import (
     update_running_average,
 )
 from jaxgan.techniques.clipping import clip_weights
+from jaxgan.techniques.data_efficient import (
+    AdaSchedule,
+    Augment,
+    Consistency,
+    LeCam,
+    ada_schedule,
+    augment_settings,
+    consistency_settings,
+    initial_extras,
+    lecam_settings,
+)
 from jaxgan.techniques.image_pool import init_pool, query_pool
 from jaxgan.techniques.minibatch import MinibatchDiscrimination, MinibatchStdDev
 from jaxgan.techniques.packing import Packed, pack, per_slot
@@ -74,6 +92,12 @@ TECHNIQUES = {t.name: t for t in (
               _when("model.d_minibatch_kernels", lambda k: k > 0)),
     Technique("minibatch_std", "Karras et al. 2018, Sec. 3", _when("model.d_minibatch_std", bool)),
     Technique("spectral_norm", "Miyato et al. 2018", _when("model.d_spectral_norm", bool)),
+    Technique("diffaugment", "Zhao et al. 2020", _when("techniques.diffaugment", bool)),
+    Technique("ada", "Karras et al. 2020", _when("techniques.ada.pipeline", bool)),
+    Technique("lecam", "Tseng et al. 2021", _when("techniques.lecam.weight", lambda w: w > 0)),
+    Technique("consistency", "Zhang et al. 2020; Zhao et al. 2021",
+              lambda config: {f"techniques.consistency.{k}": w for k, w in config.techniques.consistency.items()
+                              if k in ("real", "fake", "latent_d", "latent_g") and w > 0}),
 )}
 
 
@@ -82,7 +106,8 @@ def switched_on(config: Any) -> dict[str, dict[str, Any]]:
     return {name: settings for name, t in TECHNIQUES.items() if (settings := dict(t.settings(config)))}
 
 
-__all__ = ["TECHNIQUES", "EMARampup", "MinibatchDiscrimination", "MinibatchStdDev", "Packed", "Technique",
-           "VirtualBatchNorm", "check_ema", "clip_weights", "ema", "historical_average_penalty", "init_pool",
-           "normalized", "pack", "per_slot", "query_pool", "switched_on", "update_debiased_ema",
-           "update_running_average"]
+__all__ = ["TECHNIQUES", "AdaSchedule", "Augment", "Consistency", "EMARampup", "LeCam", "MinibatchDiscrimination",
+           "MinibatchStdDev", "Packed", "Technique", "VirtualBatchNorm", "ada_schedule", "augment_settings",
+           "check_ema", "clip_weights", "consistency_settings", "ema", "historical_average_penalty", "init_pool",
+           "initial_extras", "lecam_settings", "normalized", "pack", "per_slot", "query_pool", "switched_on",
+           "update_debiased_ema", "update_running_average"]
