@@ -5,6 +5,7 @@ studies built on them (`experiments.studies`):
     images       the image zoo: dcgan, lsgan, the WGAN family, dragan, sngan, ragan, ebgan, stacked_mnist
     labels       labels, codes and autoencoders: cgan, acgan, sgan, improved_gan_ssl, infogan, aae
     translation  pix2pix, cyclegan
+    data_efficient  training with little data on the sngan recipe: DiffAugment, ADA, LeCam, CR / ICR
 
 A recipe imports only `jaxgan` (its shared starting points are `jaxgan.presets`), so it loads from
 any folder: `jaxgan train --config experiments/images/dcgan.py`, or a copy of it anywhere.
@@ -15,7 +16,7 @@ import os
 
 from jaxgan.data.idx import DATASETS_VARIABLE
 
-GROUPS = ("two_d", "images", "labels", "translation")
+GROUPS = ("two_d", "images", "labels", "translation", "data_efficient")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

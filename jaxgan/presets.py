@@ -78,6 +78,16 @@ def image(*, loss: str, learning_rate: float, b1: float, b2: float, batch_size: 
     return config
 
 
+def sngan() -> ConfigDict:
+    """SNGAN (Miyato et al. 2018, setting C of their Table 1): `image`'s DCGAN-family networks with
+    spectral normalization of every discriminator layer and no other normalization in D, the hinge
+    loss, Adam(2e-4, 0.5, 0.999), batch 64: `experiments/images/sngan.py`, and the base of the
+    data-efficient recipes (`experiments/data_efficient/`)."""
+    config = image(loss="hinge", learning_rate=2e-4, b1=0.5, b2=0.999, d_norm="none")
+    config.model.d_spectral_norm = True
+    return config
+
+
 def lucic_networks(config: ConfigDict) -> ConfigDict:
     """`config` on the InfoGAN-style networks every loss shares in Lucic et al. 2018 ("Are GANs
     Created Equal?", App. A), the same for MNIST and Fashion-MNIST (`model.name="lucic"`,

@@ -4,6 +4,7 @@ data_efficient) against hand computations and the authors' code, composed into t
 
 import json
 import os
+import re
 
 import flax.linen as nn
 import jax
@@ -340,3 +341,65 @@ def test_a_game_that_does_not_compose_a_technique_rejects_it():
     with pytest.raises(ConfigError, match=r"techniques.lecam.weight=0.3 \(lecam\) is a technique of game.name in "
                                           r"\['gan'\], not of 'ebgan'"):
         validate(config)
+
+
+# --- recipes and the study ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("recipe, switched", [
+    ("sngan_diffaugment", {"diffaugment": {"techniques.diffaugment": "color,translation,cutout"}}),
+    ("sngan_ada", {"ada": {"techniques.ada.pipeline": "bgc"}}),
+    ("sngan_lecam", {"lecam": {"techniques.lecam.weight": 0.3}}),
+    ("sngan_cr", {"consistency": {"techniques.consistency.real": 10.0}}),
+    ("sngan_icr", {"consistency": {"techniques.consistency.real": 10.0, "techniques.consistency.fake": 10.0,
+                                   "techniques.consistency.latent_d": 5.0, "techniques.consistency.latent_g": 0.5}}),
+    ("sngan_ada_lecam_diffaugment", {"diffaugment": {"techniques.diffaugment": "color,translation,cutout"},
+                                     "ada": {"techniques.ada.pipeline": "bgc"},
+                                     "lecam": {"techniques.lecam.weight": 0.3}}),
+])
+def test_each_recipe_is_sngan_with_its_techniques_switched_on(recipe, switched):
+    from experiments import load_recipe
+    from jaxgan.techniques import switched_on
+
+    config = validate(load_recipe(recipe).get_config())
+    base = load_recipe("sngan").get_config()
+    on = switched_on(config)
+    assert {k: v for k, v in on.items() if k in switched} == switched
+    assert set(on) - set(switched) == set(switched_on(base)) == {"spectral_norm"}
+    assert (config.loss, config.optimizer.d.learning_rate) == (base.loss, base.optimizer.d.learning_rate)
+
+
+def test_the_data_efficient_study_runs_end_to_end_at_tiny_size(tmp_path):
+    from conftest import shared_dataset_dir
+
+    from experiments.studies import data_efficient
+
+    data_dir = os.path.dirname(shared_dataset_dir("mnist"))
+    report = data_efficient.main(["--rows", "baseline,combined", "--datasets", "mnist", "--sizes", "100",
+                                  "--steps", "2", "--first-eval", "2", "--width", "8", "--num-samples", "100",
+                                  "--seeds", "2", "--batch", "16", "--data-dir", data_dir, "--out", str(tmp_path)])
+    results = json.load(open(tmp_path / "results.json"))
+    for name in ("mnist_100_baseline", "mnist_100_combined"):
+        run = results[name]
+        assert [e["step"] for e in run["curve"]] == [2] and run["final"]["protocol"]["n_fake"] == 100
+        (outputs,) = run["d_outputs"]
+        assert outputs["step"] == 2 and all(len(outputs[k]) == 2 for k in ("train", "held_out", "generated"))
+        subsets = json.load(open(tmp_path / "runs" / name / "train_subset.json"))
+        assert [len(s["indices"]) for s in subsets] == [100, 100] and subsets[0] != subsets[1]
+    assert "| mnist | 100 (0.17%) | SNGAN | 2 |" in report
+    assert "| mnist | 100 (0.17%) | + ADA + LeCam + DiffAugment | 2 |" in report
+    for figure in ("curves.png", "overfitting.png", "grids/mnist_100_combined.png"):
+        assert (tmp_path / figure).exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--rows", "baseline,stylegan"], "unknown row 'stylegan'"),
+    (["--sizes", "600,70000"], r"--sizes must be in \[0, 60000\]"),
+    (["--sizes", "ten"], "--sizes must be comma-separated integers"),
+])
+def test_the_data_efficient_study_rejects_bad_arguments(argv, message, capsys):
+    from experiments.studies import data_efficient
+
+    with pytest.raises(SystemExit):
+        data_efficient.main(argv)
+    assert re.search(message, capsys.readouterr().err)

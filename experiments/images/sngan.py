@@ -12,6 +12,4 @@ from jaxgan import presets
 
 
 def get_config():
-    config = presets.image(loss="hinge", learning_rate=2e-4, b1=0.5, b2=0.999, d_norm="none")
-    config.model.d_spectral_norm = True
-    return config
+    return presets.sngan()
