@@ -319,6 +319,18 @@ def test_accelerator_images_plan_runs_a_zoo_row_on_the_cpu(tmp_path, monkeypatch
     assert results["mnist_recipe_dcgan"]["raw"]["protocol"]["generator"] == "raw"
 
 
+def test_accelerator_data_efficient_plan_runs_a_limited_data_row_on_the_cpu(tmp_path, monkeypatch):
+    from experiments.studies import accelerator_studies
+
+    assert [item[1] for item in accelerator_studies.PLANS["data_efficient"]][0] == "mnist,fashion_mnist:1%"
+    report = _accelerator_report(tmp_path, monkeypatch, (("data_efficient", "mnist:1%", "baseline,ada"),),
+                                 name="data_efficient")
+    assert "## Training with little data" in report
+    assert "| mnist | 100 (0.17%) | SNGAN | 4 |" in report and "| mnist | 100 (0.17%) | + ADA | 4 |" in report
+    results = json.load(open(tmp_path / "data_efficient" / "results.json"))
+    assert sorted(results) == ["mnist_100_ada", "mnist_100_baseline"]
+
+
 @pytest.mark.slow
 def test_accelerator_images_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, monkeypatch):
     from experiments.studies import accelerator_studies

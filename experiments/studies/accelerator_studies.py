@@ -1,18 +1,22 @@
 """The reproduction studies at the papers' lengths, for an accelerator, in priority order within a
-time budget. Three plans:
+time budget. Four plans:
   coverage: PacGAN's 2D table to 400k iterations (10 seeds per row) and Stacked MNIST to PacGAN's
     100k iterations (WGAN-GP: GDPP's 15k);
   labels: the label, code and autoencoder games of `experiments.studies.labels_study` at their full
     lengths (`labels_study.FULL_STEPS`: Improved-GAN's 300 epochs with 5 labeled subsets,
     InfoGAN's 5,000 iterations, ...);
   images: the image zoo (`experiments.studies.image_zoo`) at Lucic et al.'s full length (15,600
-    discriminator steps of 64), 3 seeds, both networks, MNIST and Fashion-MNIST.
+    discriminator steps of 64), 3 seeds, both networks, MNIST and Fashion-MNIST;
+  data_efficient: the limited-data study (`experiments.studies.data_efficient`) at 20,000 steps of
+    64, 3 seeds: 1% of each data set first (baseline, DiffAugment, ADA, LeCam, the combination, then
+    CR and bCR + zCR), then 10%, then 100%.
 
     benchmarks/fetch_wheels.sh                          # here, with PyPI: .whl/ (ml-collections), .device_data/mnist
     benchmarks/device.sh --module experiments.studies.accelerator_studies \
         --budget-s 540   # there (carry .whl, .device_data)
     benchmarks/device.sh --module experiments.studies.accelerator_studies --plan labels --budget-s 540
     benchmarks/device.sh --module experiments.studies.accelerator_studies --plan images --budget-s 540
+    benchmarks/device.sh --module experiments.studies.accelerator_studies --plan data_efficient --budget-s 540
     ./run python -m experiments.studies.accelerator_studies --size tiny --data-dir $JAXGAN_DATASETS \
         --out /tmp/acc   # CPU check
 
@@ -38,8 +42,9 @@ reach is visible there: a row's iterations column is the step it reached. The wo
 
 `--size tiny` runs the same plan with 200 2D iterations, 20 Stacked MNIST iterations at width 8,
 20 iterations of each label row (its DCGAN networks at width 8), 20 discriminator steps of each
-zoo row (the recipes' networks at width 8, 200 samples) and 2 seeds (1 for the zoo), so that a
-test can run it on the CPU.
+zoo row (the recipes' networks at width 8, 200 samples), 4 steps of each limited-data row (width 8,
+200 samples, 2 seeds, 100 and 200 training images for the 1% and 10% rows) and 2 seeds (1 for the zoo), so
+that a test can run it on the CPU.
 """
 
 import argparse
@@ -50,16 +55,26 @@ import time
 import jax
 
 from experiments import datasets_dir
-from experiments.studies import image_zoo, labels_study, pacgan_ablation, pacgan_study, stacked_mnist_study
+from experiments.studies import (
+    data_efficient,
+    image_zoo,
+    labels_study,
+    pacgan_ablation,
+    pacgan_study,
+    stacked_mnist_study,
+)
 
 SIZES = {
     "full": {"steps_2d": 400_000, "steps_stacked": 100_000, "seeds": 10, "width": 64, "first_eval": 1000,
              "steps_labels": None, "label_seeds": {"ssl": 5, "infogan": 5}, "label_first": 600, "label_width": 0,
              "steps_zoo": image_zoo.PAPER_D_STEPS, "zoo_seeds": 3, "zoo_first": 1000, "zoo_width": 0,
-             "zoo_samples": 10_000},
+             "zoo_samples": 10_000, "steps_de": 20_000, "de_seeds": 3, "de_first": 1000, "de_width": 0,
+             "de_samples": 10_000, "de_sizes": {"1%": 600, "10%": 6000, "100%": 0}},
     "tiny": {"steps_2d": 200, "steps_stacked": 20, "seeds": 2, "width": 8, "first_eval": 20,
              "steps_labels": 20, "label_seeds": {}, "label_first": 10, "label_width": 8,
-             "steps_zoo": 20, "zoo_seeds": 1, "zoo_first": 4, "zoo_width": 8, "zoo_samples": 200},
+             "steps_zoo": 20, "zoo_seeds": 1, "zoo_first": 4, "zoo_width": 8, "zoo_samples": 200,
+             "steps_de": 4, "de_seeds": 2, "de_first": 2, "de_width": 8, "de_samples": 200,
+             "de_sizes": {"1%": 100, "10%": 200, "100%": 0}},
 }
 PLANS = {
     "coverage": (
@@ -85,11 +100,27 @@ PLANS = {
         ("zoo", "fashion_mnist:recipe", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
         ("zoo", "mnist,fashion_mnist:lucic,recipe", "wgan_lp,wgan_div,sngan,ragan,ebgan"),
     ),
+    "data_efficient": (
+        ("data_efficient", "mnist,fashion_mnist:1%", "baseline,diffaugment,ada,lecam,combined"),
+        ("data_efficient", "mnist,fashion_mnist:1%", "cr,icr"),
+        ("data_efficient", "mnist,fashion_mnist:10%", ",".join(data_efficient.ROWS)),
+        ("data_efficient", "mnist,fashion_mnist:100%", ",".join(data_efficient.ROWS)),
+    ),
 }
 LABEL_SEEDS = 3
 
 
 def _study_arguments(kind, dataset, rows, size, out, budget_s, data_dir):
+    if kind == "data_efficient":
+        datasets, fractions = dataset.split(":")
+        sizes = ",".join(str(size["de_sizes"][f]) for f in fractions.split(","))
+        return data_efficient.main, [
+            "--rows", rows, "--datasets", datasets, "--sizes", sizes, "--steps", str(size["steps_de"]),
+            "--seeds", str(size["de_seeds"]), "--first-eval", str(size["de_first"]),
+            "--num-samples", str(size["de_samples"]), "--data-dir", data_dir,
+            "--out", os.path.join(out, "data_efficient"), "--budget-s", str(budget_s),
+            *(["--width", str(size["de_width"])] if size["de_width"] else []),
+        ]
     if kind == "zoo":
         datasets, networks = dataset.split(":")
         return image_zoo.main, [
@@ -180,7 +211,7 @@ def main(argv=None):
         if left <= 0:
             print(f"budget spent: skipping {kind} {dataset or ''} {rows}")
             continue
-        if kind in ("stacked", "labels", "zoo") and not has_mnist:
+        if kind in ("stacked", "labels", "zoo", "data_efficient") and not has_mnist:
             print(f"no MNIST files in {data_dir}/mnist: skipping the {kind} rows {rows}")
             continue
         run, arguments = _study_arguments(kind, dataset, rows, size, args.out, left, data_dir)
@@ -198,6 +229,10 @@ def main(argv=None):
             tables["Stacked MNIST"] = _study_arguments(
                 "stacked", None, ",".join(stacked_mnist_study.ROWS), size, args.out, 0, data_dir
             )
+    elif args.plan == "data_efficient" and has_mnist:
+        tables["Training with little data"] = _study_arguments(
+            "data_efficient", "mnist,fashion_mnist:1%,10%,100%", ",".join(data_efficient.ROWS), size, args.out, 0,
+            data_dir)
     elif args.plan == "images" and has_mnist:
         tables["The image zoo (Lucic et al. 2018's protocol)"] = _study_arguments(
             "zoo", "mnist,fashion_mnist:lucic,recipe", ",".join(image_zoo.ROWS), size, args.out, 0, data_dir)
