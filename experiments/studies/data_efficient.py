@@ -27,7 +27,6 @@ import numpy as np
 
 from experiments import datasets_dir, load_recipe
 from experiments.studies import study
-from jaxgan.plots import save_image_grid
 
 # name: (title, recipe)
 ROWS = {
@@ -246,10 +245,7 @@ def main(argv=None):
     if min(args.steps, args.seeds, args.batch, args.first_eval, args.num_samples) < 1:
         parser.error("--steps, --seeds, --batch, --first-eval and --num-samples must be positive")
     data_dir = args.data_dir or datasets_dir()
-    for dataset in datasets:
-        if not os.path.isdir(os.path.join(data_dir, dataset)):
-            parser.error(f"no {dataset} files in {os.path.join(data_dir, dataset)}; pass --data-dir or set "
-                         "JAXGAN_DATASETS")
+    study.check_data_dirs(parser, data_dir, datasets)
     os.makedirs(os.path.join(args.out, "grids"), exist_ok=True)
     started = time.perf_counter()
     deadline = None if args.budget_s is None else started + args.budget_s
@@ -270,20 +266,16 @@ def main(argv=None):
                 result["d_outputs"] = [d for d in read_d_outputs(workdir) if d["step"] <= last]
                 result["ada_p"] = [(s, p) for s, p in read_ada_p(workdir) if s <= last]
                 results[(row, dataset, size)] = result
-                if result["samples"] is not None:
-                    save_image_grid(result["samples"][0][:64], os.path.join(args.out, "grids", f"{name}.png"), rows=8)
+                study.save_grid(result, args.out, name)
     if not results:
         print(f"no run reached its first evaluation within --budget-s {args.budget_s}")
         return None
-    report = format_table(results, seeds=args.seeds, batch=args.batch, num_samples=args.num_samples)
-    report += f"\n\nWall time of this invocation: {time.perf_counter() - started:.0f} s.\n"
-    with open(os.path.join(args.out, "table.md"), "w") as f:
-        f.write(report)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({run_name(*key): {"final": r["final"], "ms_per_iteration": r["ms_per_iteration"],
-                                    "complete": r["complete"], "d_outputs": r["d_outputs"], "ada_p": r["ada_p"],
-                                    "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
-                   for key, r in results.items()}, f, indent=2)
+    report = study.write_report(
+        args.out, format_table(results, seeds=args.seeds, batch=args.batch, num_samples=args.num_samples), started,
+        {run_name(*key): {"final": r["final"], "ms_per_iteration": r["ms_per_iteration"], "complete": r["complete"],
+                          "d_outputs": r["d_outputs"], "ada_p": r["ada_p"],
+                          "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
+         for key, r in results.items()})
     curves(results, os.path.join(args.out, "curves.png"))
     overfitting_figure(results, os.path.join(args.out, "overfitting.png"))
     print(report)

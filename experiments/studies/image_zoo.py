@@ -34,7 +34,6 @@ import time
 from experiments import datasets_dir, load_recipe
 from experiments.studies import study
 from jaxgan import presets
-from jaxgan.plots import save_image_grid
 
 
 def _recipe(name, **changes):
@@ -284,10 +283,7 @@ def main(argv=None):
     if min(args.steps, args.seeds, args.batch, args.first_eval, args.num_samples) < 1:
         parser.error("--steps, --seeds, --batch, --first-eval and --num-samples must be positive")
     data_dir = args.data_dir or datasets_dir()
-    for dataset in picks["datasets"]:
-        if not os.path.isdir(os.path.join(data_dir, dataset)):
-            parser.error(f"no {dataset} files in {os.path.join(data_dir, dataset)}; pass --data-dir or set "
-                         "JAXGAN_DATASETS")
+    study.check_data_dirs(parser, data_dir, picks["datasets"])
     os.makedirs(os.path.join(args.out, "grids"), exist_ok=True)
     started = time.perf_counter()
     deadline = None if args.budget_s is None else started + args.budget_s
@@ -312,20 +308,16 @@ def main(argv=None):
                 result["n_critic"] = config.n_critic
                 result["ema"] = trained_ema(workdir)
                 results[(row, networks, dataset)] = result
-                if result["samples"] is not None:
-                    save_image_grid(result["samples"][0][:64], os.path.join(args.out, "grids", f"{name}.png"), rows=8)
+                study.save_grid(result, args.out, name)
     if not results:
         print(f"no run reached its first evaluation within --budget-s {args.budget_s}")
         return None
-    report = format_table(results, seeds=args.seeds, batch=args.batch, num_samples=args.num_samples)
-    report += f"\n\nWall time of this invocation: {time.perf_counter() - started:.0f} s.\n"
-    with open(os.path.join(args.out, "table.md"), "w") as f:
-        f.write(report)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({run_name(*key): {"final": r["final"], "raw": r["raw"], "n_critic": r["n_critic"], "ema": r["ema"],
-                                    "ms_per_iteration": r["ms_per_iteration"], "complete": r["complete"],
-                                    "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
-                   for key, r in results.items()}, f, indent=2)
+    report = study.write_report(
+        args.out, format_table(results, seeds=args.seeds, batch=args.batch, num_samples=args.num_samples), started,
+        {run_name(*key): {"final": r["final"], "raw": r["raw"], "n_critic": r["n_critic"], "ema": r["ema"],
+                          "ms_per_iteration": r["ms_per_iteration"], "complete": r["complete"],
+                          "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
+         for key, r in results.items()})
     curves(results, os.path.join(args.out, "curves.png"))
     wall_curves(results, os.path.join(args.out, "wall_curves.png"))
     grids_overview(results, args.out)

@@ -216,3 +216,30 @@ def curves_figure(panels, path, *, paper_steps, log_y=False):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def check_data_dirs(parser, data_dir, datasets):
+    """`parser.error` unless `data_dir` holds a folder of each of `datasets`' official files."""
+    for dataset in datasets:
+        if not os.path.isdir(os.path.join(data_dir, dataset)):
+            parser.error(f"no {dataset} files in {os.path.join(data_dir, dataset)}; pass --data-dir or set "
+                         "JAXGAN_DATASETS")
+
+
+def save_grid(result, out, name):
+    """grids/<name>.png under `out`: seed 0's first 64 samples of the run's last segment, if any."""
+    from jaxgan.plots import save_image_grid
+
+    if result["samples"] is not None:
+        save_image_grid(result["samples"][0][:64], os.path.join(out, "grids", f"{name}.png"), rows=8)
+
+
+def write_report(out, report, started, records):
+    """`report` with this invocation's wall time (since `started`) into OUT/table.md, `records`
+    into OUT/results.json; returns the report."""
+    report += f"\n\nWall time of this invocation: {time.perf_counter() - started:.0f} s.\n"
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(report)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(records, f, indent=2)
+    return report
