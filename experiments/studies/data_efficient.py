@@ -173,20 +173,6 @@ def format_table(results, *, seeds, batch, num_samples):
     return "\n".join(lines)
 
 
-def curves(results, path):
-    panels = {}
-    for (row, dataset, size), r in results.items():
-        steps = [e["step"] for e in r["curve"]]
-        fid = [e["summary"]["fid"]["mean"] for e in r["curve"]]
-        stderr = [0.0 if e["summary"]["fid"]["stderr"] != e["summary"]["fid"]["stderr"] else
-                  e["summary"]["fid"]["stderr"] for e in r["curve"]]
-        panels.setdefault(f"{dataset}, {size_label(size)}: FID (EMA)", []).append(
-            (ROWS[row][0], steps, fid, stderr, None))
-    if panels:
-        longest = max(e["step"] for r in results.values() for e in r["curve"])
-        study.curves_figure(list(panels.items()), path, paper_steps=longest, log_y=True)
-
-
 def overfitting_figure(results, path):
     """Per run with records: D's mean output on training, held-out and generated images against
     steps (solid, dashed, dotted), and ADA's p (right axis) where it runs."""
@@ -276,7 +262,8 @@ def main(argv=None):
                           "d_outputs": r["d_outputs"], "ada_p": r["ada_p"],
                           "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
          for key, r in results.items()})
-    curves(results, os.path.join(args.out, "curves.png"))
+    study.fid_curves(results, os.path.join(args.out, "curves.png"), panel=lambda k: f"{k[1]}, {size_label(k[2])}",
+                     label=lambda k: ROWS[k[0]][0])
     overfitting_figure(results, os.path.join(args.out, "overfitting.png"))
     print(report)
     return report

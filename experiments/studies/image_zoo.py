@@ -194,17 +194,7 @@ def format_table(results, *, seeds, batch, num_samples):
 
 def curves(results, path):
     """FID (EMA) against generator steps, one panel per (data set, networks)."""
-    panels = {}
-    for (row, networks, dataset), r in results.items():
-        steps = [e["step"] for e in r["curve"]]
-        fid = [e["summary"]["fid"]["mean"] for e in r["curve"]]
-        stderr = [e["summary"]["fid"]["stderr"] for e in r["curve"]]
-        stderr = [0.0 if s != s else s for s in stderr]
-        panels.setdefault(f"{dataset}, {networks} networks: FID (EMA)", []).append(
-            (ROWS[row][0], steps, fid, stderr, None))
-    if panels:
-        longest = max(e["step"] for r in results.values() for e in r["curve"])
-        study.curves_figure(list(panels.items()), path, paper_steps=longest, log_y=True)
+    study.fid_curves(results, path, panel=lambda k: f"{k[2]}, {k[1]} networks", label=lambda k: ROWS[k[0]][0])
 
 
 def grids_overview(results, out):

@@ -243,3 +243,23 @@ def write_report(out, report, started, records):
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(records, f, indent=2)
     return report
+
+
+def metric_curve(curve, metric="fid"):
+    """(steps, means, standard errors (0 where undefined, one seed)) of `metric` over a run's curve."""
+    steps = [e["step"] for e in curve]
+    means = [e["summary"][metric]["mean"] for e in curve]
+    stderrs = [e["summary"][metric]["stderr"] for e in curve]
+    return steps, means, [0.0 if s != s else s for s in stderrs]
+
+
+def fid_curves(results, path, *, panel, label):
+    """FID (EMA) against generator steps of every run in `results` ({key: train_to's result}), one
+    panel per `panel(key)`, one line per `label(key)`, log scales."""
+    panels = {}
+    for key, r in results.items():
+        steps, fid, stderr = metric_curve(r["curve"])
+        panels.setdefault(f"{panel(key)}: FID (EMA)", []).append((label(key), steps, fid, stderr, None))
+    if panels:
+        longest = max(e["step"] for r in results.values() for e in r["curve"])
+        curves_figure(list(panels.items()), path, paper_steps=longest, log_y=True)
