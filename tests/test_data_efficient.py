@@ -403,3 +403,51 @@ def test_the_data_efficient_study_rejects_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit):
         data_efficient.main(argv)
     assert re.search(message, capsys.readouterr().err)
+
+
+# --- DiffAugment in the labeled games ----------------------------------------------------------
+
+
+def _labeled_case(game, axis_name=None, augment=Augment(policy="translation,cutout")):
+    from test_games import body, game_state, images, labels
+
+    from jaxgan.games import make_acgan_step, make_cgan_step, make_semi_supervised_step
+    from jaxgan.latents import Prior
+    from jaxgan.nets import AuxiliaryDiscriminator
+
+    prior = Prior(noise_dim=4, num_classes=10)
+    head = {"acgan": "separate", "semi_supervised": "salimans", "cgan": "none"}[game]
+    d = AuxiliaryDiscriminator(body=body(), num_classes=10, class_head=head,
+                               conditioning="concat" if game == "cgan" else "none")
+    state = game_state(d, prior, (images(2)[0], labels(2)[0]) if game == "cgan" else images(2)[0])
+    common = dict(prior=prior, g_loss=losses.non_saturating_generator_loss, augment=augment, axis_name=axis_name)
+    if game == "semi_supervised":
+        common.update(head="salimans", g_objective="feature_matching")
+        batches = [{"x": images(16, seed=i), "x_labeled": images(8, seed=5 + i), "y_labeled": labels(8, seed=i)}
+                   for i in range(2)]
+    else:
+        common.update(d_loss=losses.minimax_discriminator_loss)
+        batches = [{"x": images(16, seed=i), "y": labels(16, seed=i)} for i in range(2)]
+    make = {"acgan": make_acgan_step, "cgan": make_cgan_step, "semi_supervised": make_semi_supervised_step}[game]
+    return make(**common), state, batches
+
+
+@pytest.mark.parametrize("game", ["acgan", "cgan", "semi_supervised"])
+def test_labeled_games_augment_every_d_input_the_same_on_every_device_layout(game):
+    reference, _ = run_single(*_labeled_case(game))
+    plain, _ = run_single(*_labeled_case(game, augment=None))
+    assert max_abs_diff(reference.d_params, plain.d_params) > 1e-4  # D saw other images
+    sharded, _ = run_jit_sharded(*_labeled_case(game))
+    assert max_abs_diff(reference, sharded) < 1e-5
+    if game != "semi_supervised":  # feature matching's batch means are the device's shard's under pmap
+        mapped, _ = run_pmap(*_labeled_case(game, axis_name=parallel.DATA_AXIS))
+        assert max_abs_diff(reference, mapped) < 1e-5
+
+
+def test_labeled_games_take_diffaugment_but_not_adas_adaptive_p():
+    with pytest.raises(ValueError, match="the labeled games compose DiffAugment"):
+        _labeled_case("acgan", augment=Augment(ada_pipeline="bgc"))
+    config = _mnist_config(**{"game.name": "acgan", "techniques.ada.pipeline": "bgc"})
+    with pytest.raises(ConfigError, match=r"techniques.ada.pipeline='bgc' \(ada\) is a technique of game.name in "
+                                          r"\['gan'\], not of 'acgan'"):
+        validate(config)

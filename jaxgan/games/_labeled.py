@@ -17,6 +17,9 @@ from jaxgan.data.labeled import SemiSupervisedSource
 from jaxgan.games.settings import ema_settings, family_networks, image_source, reject, reject_translation_data
 from jaxgan.games.spec import Batch, Game, Step, leading_axes, no_phases, random_images
 from jaxgan.games.steps import (
+    AUGMENT_FAKE,
+    AUGMENT_PENALTY,
+    AUGMENT_REAL,
     NOISE_SALT,
     Penalty,
     apply,
@@ -28,12 +31,13 @@ from jaxgan.games.steps import (
     global_indices,
     mean_over_devices,
     player_update,
+    salted,
     scan_or_unroll,
     step_key,
 )
 from jaxgan.latents import Prior
 from jaxgan.nets.heads import AuxiliaryDiscriminator
-from jaxgan.techniques import ema, update_debiased_ema
+from jaxgan.techniques import Augment, augment_settings, ema, update_debiased_ema
 
 
 class Rules(NamedTuple):
@@ -64,7 +68,7 @@ def draws(prior, keys) -> dict[str, jax.Array]:
 
 def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty] = (), n_critic: int = 1,
                       ema_decay: float | None = None, d_average_decay: float | None = None, joint_batches: bool = False,
-                      axis_name: str | None = None) -> Step:
+                      augment: Augment | None = None, axis_name: str | None = None) -> Step:
     """The step of the game `rules` describes (see `jaxgan.games.conditional` and its peers).
 
     penalties: `Penalty` terms on the real-vs-fake logit (CGAN: conditioned on the batch labels).
@@ -76,8 +80,14 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
       only for a discriminator without cross-example layers (no BatchNorm, minibatch features or
       packing), which `config` checks; XLA:CPU multiplies 300-row matrices about twice as fast
       per row as 100-row ones.
+    augment: DiffAugment's T (`techniques.Augment` with a policy; ADA's adaptive p and the
+      regularizers with state are composed by the unconditional GAN's step only) on every image D
+      sees: real, generated and labeled, in both players' updates and inside the penalties (the
+      labels are not transformed).
     """
     check_critic_updates(n_critic)
+    if augment is not None and augment.ada_pipeline:
+        raise ValueError("the labeled games compose DiffAugment; ADA's adaptive p is the GAN step's (games.gan)")
     if d_average_decay is not None and not 0.0 <= d_average_decay < 1.0:
         raise ValueError(f"d_average_decay must be in [0, 1) or None, got {d_average_decay!r}")
     penalties = tuple(Penalty(*p) for p in penalties)
@@ -102,6 +112,15 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
         offsets = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
         return [jax.tree.map(lambda a: a[offsets[i]:offsets[i + 1]], out) for i in range(len(sizes))], collections
 
+    def seen(images, keys, salt):
+        """What D sees of `images` (per-example keys, so the same for any batch split)."""
+        return images if augment is None else augment(salted(keys, salt), images)
+
+    def labeled_seen(batch, key):
+        labeled = batch["x_labeled"]
+        return seen(labeled, example_keys(jax.random.fold_in(key, AUGMENT_REAL),
+                                          global_indices(labeled.shape[0], axis_name)), AUGMENT_REAL)
+
     def critic_update(state, carry, inputs):
         d_params, d_state, d_opt_state = carry
         batch, key = inputs
@@ -114,14 +133,14 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
         noise = jax.random.fold_in(key, NOISE_SALT)
 
         def loss_fn(params):
-            inputs = [(real, real_labels), (fake, drawn["y"])]
+            inputs = [(seen(real, keys, AUGMENT_REAL), real_labels), (seen(fake, keys, AUGMENT_FAKE), drawn["y"])]
             if rules.labeled_input:
-                inputs.append((batch["x_labeled"], None))
+                inputs.append((labeled_seen(batch, key), None))
             outs, collections = discriminate_batches(state, params, d_state, inputs, noise)
             adversarial, total, terms = rules.d_objective(outs, batch, drawn)
             for i, p in enumerate(penalties):
-                critic = lambda x: discriminate(state, params, collections, x, real_labels,
-                                                jax.random.fold_in(noise, 3))[0]["logit"]
+                critic = lambda x: discriminate(state, params, collections, seen(x, keys, AUGMENT_PENALTY),
+                                                real_labels, jax.random.fold_in(noise, 3))[0]["logit"]
                 terms[p.name] = p.fn(critic, real, fake, key=jax.vmap(lambda k: jax.random.fold_in(k, 1 + i))(keys))
                 total = total + p.weight * terms[p.name]
             metrics = {"d_loss": adversarial, "d_total": total, "real_logit": jnp.mean(outs[0]["logit"]),
@@ -149,8 +168,8 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
 
         def loss_fn(params):
             fake, g_state = apply(state.generator, params, state.g_state, prior.latent(drawn), train=True)
-            (real_out, fake_out), _ = discriminate_batches(state, state.d_params, state.d_state,
-                                                           [(real, batch.get("y")), (fake, drawn["y"])], noise)
+            inputs = [(seen(real, keys, AUGMENT_REAL), batch.get("y")), (seen(fake, keys, AUGMENT_FAKE), drawn["y"])]
+            (real_out, fake_out), _ = discriminate_batches(state, state.d_params, state.d_state, inputs, noise)
             return rules.g_objective(real_out, fake_out, drawn), g_state
 
         (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
@@ -198,7 +217,8 @@ def common_step_options(config, axis_name, *, per_example_head=True) -> dict:
     """The step options every labeled game takes from the config; `per_example_head=False` for a
     head with batch statistics of its own (InfoGAN's Q with `game.q_norm="batch"`)."""
     return dict(n_critic=config.n_critic, ema_decay=ema_settings(config),
-                joint_batches=per_example_head and per_example_discriminator(config.model), axis_name=axis_name)
+                joint_batches=per_example_head and per_example_discriminator(config.model),
+                augment=augment_settings(config.techniques), axis_name=axis_name)
 
 
 def per_example_discriminator(model) -> bool:

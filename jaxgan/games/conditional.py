@@ -31,7 +31,7 @@ def _check_prior(game, prior):
 
 
 def make_cgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_saturating_generator_loss, penalties=(),
-                   n_critic=1, ema_decay=None, joint_batches=False, axis_name=None) -> Step:
+                   n_critic=1, ema_decay=None, joint_batches=False, augment=None, axis_name=None) -> Step:
     """A CGAN step (Mirza & Osindero 2014, Eq. 2): min_G max_D V(D, G) with D(x, y) and G(z, y).
 
     Args:
@@ -39,7 +39,7 @@ def make_cgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satur
       d_loss, g_loss: the adversarial losses on D(x, y) (`jaxgan.losses`; default BCE, G
         non-saturating).
       penalties: `Penalty` terms on D(., y) with the batch labels.
-      n_critic, ema_decay, joint_batches, axis_name: as `games.make_labeled_step`.
+      n_critic, ema_decay, joint_batches, augment, axis_name: as `games.make_labeled_step`.
 
     Returns:
       `step(state, batch) -> (state, metrics)`; metrics `d_loss`, `d_total`, `g_loss`,
@@ -56,12 +56,12 @@ def make_cgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satur
 
     rules = Rules("cgan", BATCH_KEYS, True, d_objective, g_objective)
     return make_labeled_step(rules, prior=prior, penalties=penalties, n_critic=n_critic, ema_decay=ema_decay,
-                             joint_batches=joint_batches, axis_name=axis_name)
+                             joint_batches=joint_batches, augment=augment, axis_name=axis_name)
 
 
 def make_acgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_saturating_generator_loss,
                     class_weight=1.0, classify_fakes=True, penalties=(), n_critic=1, ema_decay=None,
-                    joint_batches=False, axis_name=None) -> Step:
+                    joint_batches=False, augment=None, axis_name=None) -> Step:
     """An ACGAN step (Odena et al. 2017, Eq. 1-2): D(x) -> (logit, class logits). D minimizes
     adversarial + w * (L_C(real) + L_C(fake)); G minimizes its adversarial loss + w * L_C(fake),
     with L_C the cross-entropy on class logits and w = `class_weight`.
@@ -92,7 +92,7 @@ def make_acgan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_satu
 
     rules = Rules("acgan", BATCH_KEYS, False, d_objective, g_objective)
     return make_labeled_step(rules, prior=prior, penalties=penalties, n_critic=n_critic, ema_decay=ema_decay,
-                             joint_batches=joint_batches, axis_name=axis_name)
+                             joint_batches=joint_batches, augment=augment, axis_name=axis_name)
 
 
 def _validate_cgan(config):
@@ -127,10 +127,10 @@ CGAN = labeled_game(
     "cgan", defaults={"game.num_classes": 10, "game.conditioning": "projection"}, validate=_validate_cgan,
     models=lambda config, axis_name=None: labeled_models(config, axis_name, conditioning=config.game.conditioning),
     step=_cgan_step, prior=class_prior, labels="all", evaluators=("class_accuracy",), example=_cgan_example,
-    techniques=("gradient_penalties", "spectral_norm"))
+    techniques=("gradient_penalties", "spectral_norm", "diffaugment"))
 ACGAN = labeled_game(
     "acgan", defaults={"game.num_classes": 10, "game.class_weight": 1.0, "game.classify_fakes": True},
     validate=_validate_acgan,
     models=lambda config, axis_name=None: labeled_models(config, axis_name, class_head="separate"),
     step=_acgan_step, prior=class_prior, labels="all", evaluators=("class_accuracy",),
-    techniques=("gradient_penalties", "spectral_norm"))
+    techniques=("gradient_penalties", "spectral_norm", "diffaugment"))

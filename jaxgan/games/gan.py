@@ -19,6 +19,12 @@ from jax import lax
 from jaxgan.games.settings import config_losses, config_penalties, ema_settings, one_of, optional, reject
 from jaxgan.games.spec import Game, Step, plain_game
 from jaxgan.games.steps import (
+    AUGMENT_FAKE,
+    AUGMENT_PENALTY,
+    AUGMENT_REAL,
+    CONSISTENCY_FAKE,
+    CONSISTENCY_REAL,
+    LATENT_PERTURBATION,
     NOISE_SALT,
     Penalty,
     apply,
@@ -31,6 +37,7 @@ from jaxgan.games.steps import (
     mean_over_devices,
     normal_latent,
     player_update,
+    salted,
     scan_or_unroll,
     step_key,
 )
@@ -58,15 +65,6 @@ from jaxgan.techniques.lecam import lecam_active, lecam_penalty, update_anchors
 
 PACKING_BN = ("joint", "per_slot")
 UPDATES = ("alternating", "simultaneous")
-# Salts of the per-example keys (folds of each example's key; the latent is fold 0, penalty i is
-# fold 1 + i): the augmentations of D's real and generated inputs, those inside the penalties, the
-# consistency transforms, zCR's latent perturbation.
-AUGMENT_REAL, AUGMENT_FAKE, AUGMENT_PENALTY, CONSISTENCY_REAL, CONSISTENCY_FAKE, LATENT_PERTURBATION = (
-    1000, 1001, 1002, 1003, 1004, 1005)
-
-
-def _salted(keys, salt):
-    return jax.vmap(lambda k: jax.random.fold_in(k, salt))(keys)
 
 
 def make_gan_step(
@@ -154,7 +152,7 @@ def make_gan_step(
         """What D sees of `images`: T(images) under `augment`, the same for any batch split."""
         if augment is None:
             return images
-        return augment(_salted(keys, salt), images, extras["ada"]["p"] if "ada" in extras else 0.0)
+        return augment(salted(keys, salt), images, extras["ada"]["p"] if "ada" in extras else 0.0)
 
     def critic_update(state, carry, inputs):
         d_params, d_state, d_opt_state, d_average, extras = carry
@@ -165,7 +163,7 @@ def make_gan_step(
         fake = lax.stop_gradient(fake)
         real_seen, fake_seen = seen(real, keys, AUGMENT_REAL, extras), seen(fake, keys, AUGMENT_FAKE, extras)
         if consistency is not None and consistency.latent_d:
-            perturbed = latent_perturbation(_salted(keys, LATENT_PERTURBATION), z, consistency.latent_std)
+            perturbed = latent_perturbation(salted(keys, LATENT_PERTURBATION), z, consistency.latent_std)
             fake_perturbed = seen(lax.stop_gradient(generator_pass(state, state.g_params, perturbed)[0]), keys,
                                   AUGMENT_FAKE, extras)
 
@@ -198,9 +196,9 @@ def make_gan_step(
             if consistency is not None:
                 regularizers = (
                     ("cr_real", consistency.real,
-                     lambda: judge(consistency.augmented(_salted(keys, CONSISTENCY_REAL), real_seen)), real_logits),
+                     lambda: judge(consistency.augmented(salted(keys, CONSISTENCY_REAL), real_seen)), real_logits),
                     ("cr_fake", consistency.fake,
-                     lambda: judge(consistency.augmented(_salted(keys, CONSISTENCY_FAKE), fake_seen)), fake_logits),
+                     lambda: judge(consistency.augmented(salted(keys, CONSISTENCY_FAKE), fake_seen)), fake_logits),
                     ("zcr_d", consistency.latent_d, lambda: judge(fake_perturbed), fake_logits),
                 )
                 for name, weight, other, logits in regularizers:
@@ -234,7 +232,7 @@ def make_gan_step(
         real_seen = seen(real, keys, AUGMENT_REAL, state.extras)
         latent_g = consistency is not None and consistency.latent_g
         if latent_g:
-            perturbed = latent_perturbation(_salted(keys, LATENT_PERTURBATION), z, consistency.latent_std)
+            perturbed = latent_perturbation(salted(keys, LATENT_PERTURBATION), z, consistency.latent_std)
 
         def loss_fn(params):
             fake, g_state = generator_pass(state, params, z)

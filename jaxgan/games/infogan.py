@@ -36,7 +36,7 @@ def info_terms(out, draws, prior) -> dict:
 
 def make_infogan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_saturating_generator_loss,
                       info_weights=(1.0, 0.1), penalties=(), n_critic=1, ema_decay=None, joint_batches=False,
-                      axis_name=None) -> Step:
+                      augment=None, axis_name=None) -> Step:
     """An InfoGAN step (Chen et al. 2016, Eq. 6): both players add
     info_weights[0] * (-log Q(c_cat | x)) + info_weights[1] * (-log Q(c_cont | x)) on the fakes
     to their adversarial losses.
@@ -67,7 +67,7 @@ def make_infogan_step(*, prior, d_loss=minimax_discriminator_loss, g_loss=non_sa
 
     rules = Rules("infogan", BATCH_KEYS, False, d_objective, g_objective)
     return make_labeled_step(rules, prior=prior, penalties=penalties, n_critic=n_critic, ema_decay=ema_decay,
-                             joint_batches=joint_batches, axis_name=axis_name)
+                             joint_batches=joint_batches, augment=augment, axis_name=axis_name)
 
 
 def _validate(config):
@@ -109,4 +109,4 @@ GAME = labeled_game(
                                                          continuous_codes=config.game.continuous_codes,
                                                          q_norm=config.game.q_norm),
     step=_step, prior=_prior, labels="none", evaluators=("code_accuracy",),
-    techniques=("gradient_penalties", "spectral_norm"))
+    techniques=("gradient_penalties", "spectral_norm", "diffaugment"))

@@ -33,7 +33,7 @@ G_OBJECTIVES = ("adversarial", "feature_matching")
 
 def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversarial",
                               g_loss=non_saturating_generator_loss, unlabeled_weight=1.0, d_average_decay=None,
-                              n_critic=1, ema_decay=None, joint_batches=False, axis_name=None) -> Step:
+                              n_critic=1, ema_decay=None, joint_batches=False, augment=None, axis_name=None) -> Step:
     """A semi-supervised GAN step.
 
     Args:
@@ -49,7 +49,7 @@ def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversar
       d_average_decay: if set, a bias-corrected moving average of D's parameters in
         `state.param_averages["d_ema"]` (the Improved-GAN code tests its classifier with such an
         average, decay 0.9999, not bias-corrected: see `techniques.update_debiased_ema`).
-      n_critic, ema_decay, joint_batches, axis_name: as `games.make_labeled_step`.
+      n_critic, ema_decay, joint_batches, augment, axis_name: as `games.make_labeled_step`.
 
     Returns:
       `step(state, batch) -> (state, metrics)`; metrics `d_loss` (the whole Odena / Salimans
@@ -76,7 +76,8 @@ def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversar
 
     rules = Rules("semi_supervised", BATCH_KEYS, False, d_objective, g_loss_fn, labeled_input=True)
     return make_labeled_step(rules, prior=prior, n_critic=n_critic, ema_decay=ema_decay,
-                             d_average_decay=d_average_decay, joint_batches=joint_batches, axis_name=axis_name)
+                             d_average_decay=d_average_decay, joint_batches=joint_batches, augment=augment,
+                             axis_name=axis_name)
 
 
 def _validate(config):
@@ -112,5 +113,6 @@ GAME = labeled_game(
     validate=_validate,
     models=lambda config, axis_name=None: labeled_models(config, axis_name,
                                                          class_head=config.game.semi_supervised_head),
-    step=_step, prior=noise_prior, labels="subset", evaluators=("test_error",), techniques=("spectral_norm",),
+    step=_step, prior=noise_prior, labels="subset", evaluators=("test_error",),
+    techniques=("spectral_norm", "diffaugment"),
     state_options=lambda config: {"d_average": config.game.d_average_decay > 0})

@@ -26,6 +26,11 @@ CRITIC, GENERATOR = 0, 1
 NOISE_SALT = 2**31 - 1
 # The key of `standing_statistics` at evaluation: fold_in(state.key, STANDING_SALT).
 STANDING_SALT = 2**31 - 2
+# Folds of each example's key (the latent is fold 0, penalty i fold 1 + i) for what the
+# data-efficient techniques draw: the augmentations of D's real and generated inputs and of the
+# inputs inside the penalties, the consistency transforms, zCR's latent perturbation.
+AUGMENT_REAL, AUGMENT_FAKE, AUGMENT_PENALTY, CONSISTENCY_REAL, CONSISTENCY_FAKE, LATENT_PERTURBATION = (
+    1000, 1001, 1002, 1003, 1004, 1005)
 
 
 class Penalty(NamedTuple):
@@ -70,6 +75,11 @@ def global_indices(batch_size: int, axis_name: str | None) -> jax.Array:
 def example_keys(key: jax.Array, indices: jax.Array) -> jax.Array:
     """One key per example: `fold_in(key, i)` for each global index i."""
     return jax.vmap(lambda i: jax.random.fold_in(key, i))(indices)
+
+
+def salted(keys: jax.Array, salt: int) -> jax.Array:
+    """`fold_in(k, salt)` of each example key."""
+    return jax.vmap(lambda k: jax.random.fold_in(k, salt))(keys)
 
 
 def step_key(state: TrainState) -> jax.Array:
