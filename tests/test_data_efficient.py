@@ -392,6 +392,17 @@ def test_the_data_efficient_study_runs_end_to_end_at_tiny_size(tmp_path):
         assert (tmp_path / figure).exists()
 
 
+def test_the_data_efficient_study_puts_a_recipe_on_lucic_networks_with_its_techniques():
+    from experiments.studies import data_efficient
+
+    config = validate(data_efficient.run_config("combined", "mnist", 600, seeds=3, batch=64, data_dir="/d",
+                                                networks="lucic"))
+    assert (config.model.name, config.model.latent_dim, config.model.d_spectral_norm) == ("lucic", 64, True)
+    assert (config.techniques.ada.pipeline, config.techniques.lecam.weight) == ("bgc", 0.3)
+    assert (config.data.train_size, config.num_seeds, config.data.dir) == (600, 3, "/d/mnist")
+    assert data_efficient.run_name("combined", "mnist", 600, "lucic") == "mnist_600_combined_lucic"
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--rows", "baseline,stylegan"], "unknown row 'stylegan'"),
     (["--sizes", "600,70000"], r"--sizes must be in \[0, 60000\]"),

@@ -1,6 +1,7 @@
 """Training with little data: the sngan recipe without and with each data-efficient technique
 (experiments/data_efficient: DiffAugment, ADA, LeCam, CR, ICR, and ADA + LeCam + DiffAugment) on
-1% (600 images), 10% (6,000) and 100% of the MNIST / Fashion-MNIST training split, equal steps.
+1% (600 images), 10% (6,000) and 100% of the MNIST / Fashion-MNIST training split, equal steps, on
+the recipe's networks or (`--networks lucic`) Lucic et al.'s InfoGAN-style pair.
 
     ./run python -m experiments.studies.data_efficient --rows baseline,diffaugment,ada,lecam \\
         --datasets mnist,fashion_mnist --sizes 600,6000,0 --steps 5000 --seeds 3 [--budget-s 3600]
@@ -27,6 +28,7 @@ import numpy as np
 
 from experiments import datasets_dir, load_recipe
 from experiments.studies import study
+from jaxgan import presets
 
 # name: (title, recipe)
 ROWS = {
@@ -48,20 +50,23 @@ def size_label(size):
     return "100%" if size == 0 else f"{size:,} ({100 * size / TRAIN_SPLIT:.2g}%)"
 
 
-def run_name(row, dataset, size):
-    return f"{dataset}_{size or 'all'}_{row}"
+def run_name(row, dataset, size, networks="recipe"):
+    return f"{dataset}_{size or 'all'}_{row}" + ("" if networks == "recipe" else f"_{networks}")
 
 
-def run_config(row, dataset, size, *, seeds, batch, data_dir, width=None, num_samples=10_000):
-    """The config of one run: recipe `row` on `size` training images of `dataset` (0: all)."""
+def run_config(row, dataset, size, *, seeds, batch, data_dir, width=None, num_samples=10_000, networks="recipe"):
+    """The config of one run: recipe `row` on `size` training images of `dataset` (0: all), on the
+    recipe's networks or ("lucic") Lucic et al.'s InfoGAN-style pair (`presets.lucic_networks`)."""
     config = load_recipe(ROWS[row][1]).get_config()
+    if networks == "lucic":
+        presets.lucic_networks(config)
     config.data.name = dataset
     config.data.source = "idx"
     config.data.dir = os.path.join(data_dir, dataset)
     config.data.batch_size = batch
     config.data.train_size = size
     config.num_seeds = seeds
-    if width is not None:
+    if width is not None and networks == "recipe":
         config.model.g_width = config.model.d_width = width
     config.eval.metrics = "fid,kid,pr,dc,is"
     config.eval.num_samples = num_samples
@@ -208,6 +213,8 @@ def main(argv=None):
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {list(ROWS)}")
     parser.add_argument("--datasets", default=",".join(DATASETS), help=f"comma-separated subset of {list(DATASETS)}")
     parser.add_argument("--sizes", default="600,6000,0", help="training images per seed, comma-separated (0: all)")
+    parser.add_argument("--networks", choices=("recipe", "lucic"), default="recipe",
+                        help="the recipe's DCGAN-family networks, or Lucic et al.'s InfoGAN-style pair")
     parser.add_argument("--steps", type=int, default=5000, help="generator steps per run")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=64)
@@ -240,8 +247,8 @@ def main(argv=None):
         for size in sizes:
             for row in rows:
                 config = run_config(row, dataset, size, seeds=args.seeds, batch=args.batch, data_dir=data_dir,
-                                    width=args.width, num_samples=args.num_samples)
-                name = run_name(row, dataset, size)
+                                    width=args.width, num_samples=args.num_samples, networks=args.networks)
+                name = run_name(row, dataset, size, args.networks)
                 workdir = os.path.join(args.out, "runs", name)
                 result = study.train_to(config, workdir, args.steps, first=args.first_eval, label=name,
                                         deadline=deadline,
@@ -258,9 +265,10 @@ def main(argv=None):
         return None
     report = study.write_report(
         args.out, format_table(results, seeds=args.seeds, batch=args.batch, num_samples=args.num_samples), started,
-        {run_name(*key): {"final": r["final"], "ms_per_iteration": r["ms_per_iteration"], "complete": r["complete"],
-                          "d_outputs": r["d_outputs"], "ada_p": r["ada_p"],
-                          "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
+        {run_name(*key, args.networks): {
+            "final": r["final"], "ms_per_iteration": r["ms_per_iteration"], "complete": r["complete"],
+            "d_outputs": r["d_outputs"], "ada_p": r["ada_p"],
+            "curve": [{"step": e["step"], "summary": e["summary"]} for e in r["curve"]]}
          for key, r in results.items()})
     study.fid_curves(results, os.path.join(args.out, "curves.png"), panel=lambda k: f"{k[1]}, {size_label(k[2])}",
                      label=lambda k: ROWS[k[0]][0])
