@@ -419,7 +419,10 @@ def test_the_data_efficient_study_rejects_bad_arguments(argv, message, capsys):
 # --- DiffAugment in the labeled games ----------------------------------------------------------
 
 
-def _labeled_case(game, axis_name=None, augment=Augment(policy="translation,cutout")):
+TRANSLATE_AND_CUT = Augment(policy="translation,cutout")
+
+
+def _labeled_case(game, axis_name=None, augment=TRANSLATE_AND_CUT):
     from test_games import body, game_state, images, labels
 
     from jaxgan.games import make_acgan_step, make_cgan_step, make_semi_supervised_step
