@@ -250,10 +250,11 @@ def test_each_regularizer_adds_its_weight_times_its_term_to_the_critic_loss():
                                                                                  latent_g=0.5))
     _, m = jax.jit(step)(tiny_image_state({"lecam": lecam.init_lecam()}), batch)
     assert float(m["d_loss"]) == pytest.approx(float(plain["d_loss"]), abs=1e-6)
+    # LeCam's start = 0: the first update's anchors are that batch's means, and its term counts at once.
     want = m["d_loss"] + 0.3 * m["lecam"] + 10.0 * m["cr_real"] + 2.0 * m["cr_fake"] + 5.0 * m["zcr_d"]
     np.testing.assert_allclose(m["d_total"], want, rtol=1e-6)
     assert min(float(m[k]) for k in ("lecam", "cr_real", "cr_fake", "zcr_d", "zcr_g")) > 0
-    # start = 0: the first update's anchors are that batch's means, and the penalty counts at once.
+    # the consistency term is the mean squared logit gap: ((1 - 0)^2 + (2 - 4)^2) / 2
     assert float(consistency_gap(jnp.array([1.0, 2.0]), jnp.array([0.0, 4.0]))) == 2.5
 
 
