@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 
 import jax
@@ -38,12 +39,27 @@ import numpy as np
 import orbax.checkpoint as ocp
 
 from jaxgan.errors import StorageError, UserError
+from jaxgan.files import write_json
+from jaxgan.workdir import process_alive
 
 CHECKSUM_FILE = "jaxgan_checksums.json"
 _UNVERIFIABLE = f"it has no {CHECKSUM_FILE}"  # complete-looking, but nothing to check it against
 _DISK_ERRNOS = {28, 122, 27}  # ENOSPC, EDQUOT, EFBIG
 # TensorStore (under orbax) reports an OS error as text: "... File too large [os_error_code='27']".
 _TENSORSTORE_ERRNO = re.compile(r"os_error_code='(\d+)'")
+
+
+# A reader (`sample`, `evaluate`) retries this often when a running trainer deletes the checkpoint
+# it is reading; each retry takes the newest intact checkpoint then on disk.
+ROTATION_RETRIES = 5
+
+
+class _Vanished(Exception):
+    """The checkpoint of `step` was deleted while it was being read."""
+
+    def __init__(self, step):
+        super().__init__(step)
+        self.step = step
 
 
 class CheckpointError(UserError):
@@ -128,12 +144,7 @@ def write_checksums(folder):
     """Write `folder/jaxgan_checksums.json` (size and SHA-256 of every file), atomically."""
     files = {name: [os.path.getsize(os.path.join(folder, name)), _sha256(os.path.join(folder, name))]
              for name in _files(folder)}
-    temporary = os.path.join(folder, CHECKSUM_FILE + ".tmp")
-    with open(temporary, "w") as f:
-        json.dump({"format": 1, "files": files}, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, os.path.join(folder, CHECKSUM_FILE))
+    write_json(os.path.join(folder, CHECKSUM_FILE), {"format": 1, "files": files}, indent=1)
 
 
 def verify(folder):
@@ -148,16 +159,19 @@ def verify(folder):
     try:
         with open(listing) as f:
             files = json.load(f)["files"]
+    except FileNotFoundError:
+        return "its folder is missing"
     except (ValueError, KeyError) as error:
         return f"its {CHECKSUM_FILE} is unreadable ({error})"
     for name, (size, digest) in files.items():
         path = os.path.join(folder, name)
-        if not os.path.exists(path):
+        try:
+            if os.path.getsize(path) != size:
+                return f"{name} has {os.path.getsize(path)} bytes, {size} were written"
+            if _sha256(path) != digest:
+                return f"{name} differs from what was written (checksum mismatch)"
+        except FileNotFoundError:  # missing, or deleted while it was checked
             return f"{name} is missing"
-        if os.path.getsize(path) != size:
-            return f"{name} has {os.path.getsize(path)} bytes, {size} were written"
-        if _sha256(path) != digest:
-            return f"{name} differs from what was written (checksum mismatch)"
     return None
 
 
@@ -244,6 +258,17 @@ def _sync(name):
         multihost_utils.sync_global_devices(name)
 
 
+def _rotation_safe(open_steps):
+    """`open_steps()` (which lists the step folders), again when a folder it listed was deleted
+    before it was looked at (a running trainer's rotation)."""
+    for _ in range(ROTATION_RETRIES - 1):
+        try:
+            return open_steps()
+        except FileNotFoundError:
+            time.sleep(0.05)
+    return open_steps()
+
+
 class Checkpointer:
     """Save and restore `(state, data_state)` under `directory` (see the module docstring for
     what is guaranteed). `create=False` opens an existing directory only (for `sample`,
@@ -252,12 +277,12 @@ class Checkpointer:
     def __init__(self, directory, *, keep=3, create=True):
         self.directory = os.path.abspath(directory)
         self.keep = keep
+        self._reader = not create  # reads a directory a running trainer may rotate: restores from links
         self._intact = set()  # steps this process wrote or verified: rotation does not hash them again
         if not create and not os.path.isdir(self.directory):
             raise CheckpointError(f"no checkpoint folder {self.directory}: has this run saved a checkpoint yet?")
-        self.manager = ocp.CheckpointManager(
-            self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=None, create=create)
-        )
+        self.manager = _rotation_safe(lambda: ocp.CheckpointManager(
+            self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=None, create=create)))
 
     def folder(self, step):
         return os.path.join(self.directory, str(int(step)))
@@ -370,13 +395,32 @@ class Checkpointer:
                 raise CheckpointError(f"checkpoint step {step} in {self.directory} is damaged: {reason}; "
                                       f"the intact steps are {self.intact_steps()}")
             return self._restore(like, step)
+        for _ in range(ROTATION_RETRIES):
+            try:
+                return self._restore_newest(like, steps, report)
+            except _Vanished as vanished:
+                report(f"checkpoint step {vanished.step} was deleted while it was read (rotation by the running "
+                       "trainer); using the newest intact one")
+                _rotation_safe(self.manager.reload)
+                steps = self.all_steps()
+        raise CheckpointError(f"the checkpoints in {self.directory} were deleted {ROTATION_RETRIES} times before "
+                              "their files could be linked: is a trainer saving and rotating faster than files can be "
+                              "linked?")
+
+    def _vanished(self, step):
+        return not os.path.isdir(self.folder(step))
+
+    def _restore_newest(self, like, steps, report):
+        """`restore` of the newest intact step of `steps`; `_Vanished` when one of them was deleted
+        before it could be read (a running trainer's rotation, which deletes the oldest first: the
+        listing is then stale)."""
         unverifiable = []
         for candidate in reversed(steps):
-            reason = self.verify(candidate)
+            reason, restored = self._verified_restore(like, candidate)
             if reason is None:
                 if candidate != steps[-1]:
                     report(f"using checkpoint step {candidate}, the newest intact one")
-                return self._restore(like, candidate)
+                return restored
             if reason.startswith(_UNVERIFIABLE):
                 unverifiable.append(candidate)
                 report(f"checkpoint step {candidate} cannot be verified: {reason}; trying an older one")
@@ -393,6 +437,77 @@ class Checkpointer:
             report(f"restored step {candidate} without checksums: no intact checkpoint is left")
             return restored
         raise CheckpointError(f"no usable checkpoint in {self.directory}: steps {steps} are all damaged")
+
+    def _verified_restore(self, like, step):
+        """(None, (state, data_state)) when checkpoint `step` is intact, else (why not, None).
+
+        A reader (`create=False`) first hard-links the checkpoint's files into a folder of its
+        own (`_snapshot`), then verifies and restores the links: a rotation that deletes the
+        checkpoint meanwhile cannot take the files away. Raises `_Vanished` when the checkpoint
+        was deleted before that. Without links (another filesystem, a read-only workdir), it
+        verifies and reads in place."""
+        snapshot = self._snapshot(step) if self._reader else None
+        if snapshot is None:
+            reason = self.verify(step)
+            if reason is not None:
+                if self._vanished(step):
+                    raise _Vanished(step)
+                return reason, None
+            try:
+                return None, self._restore(like, step)
+            except CheckpointError:
+                raise
+            except Exception:
+                if self._vanished(step):
+                    raise _Vanished(step) from None
+                raise
+        try:
+            reason = verify(os.path.join(snapshot, str(step)))
+            if reason is not None:
+                return reason, None
+            links = Checkpointer(snapshot, create=False)
+            try:
+                return None, links._restore(like, step)
+            except CheckpointError as error:
+                raise CheckpointError(str(error).replace(snapshot, self.directory)) from None
+            finally:
+                links.close()
+        finally:
+            shutil.rmtree(snapshot, ignore_errors=True)
+
+    def _snapshot(self, step):
+        """A folder (beside the checkpoints, on their filesystem) holding hard links to every file
+        of checkpoint `step` in the same layout, or None when links cannot be made there.
+        Raises `_Vanished` when the checkpoint is deleted while it is linked."""
+        source = self.folder(step)
+        if not os.path.isdir(source):
+            raise _Vanished(step)
+        parent = self.directory + ".readers"
+        try:
+            os.makedirs(parent, exist_ok=True)
+            for name in os.listdir(parent):  # the links of readers that were killed
+                pid = name.split("-")[0]
+                if pid.isdigit() and not process_alive(int(pid)):
+                    shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+            snapshot = tempfile.mkdtemp(prefix=f"{os.getpid()}-{step}-", dir=parent)
+        except OSError:
+            return None
+        try:
+            names = _files(source) + ([CHECKSUM_FILE] if os.path.exists(os.path.join(source, CHECKSUM_FILE)) else [])
+            for name in names:
+                target = os.path.join(snapshot, str(step), name)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.link(os.path.join(source, name), target)
+        except FileNotFoundError:
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise _Vanished(step) from None
+        except OSError:  # no hard links here
+            shutil.rmtree(snapshot, ignore_errors=True)
+            return None
+        if self._vanished(step):  # deleted while it was walked: the links may be a part of it
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise _Vanished(step)
+        return snapshot
 
     def _restore(self, like, step):
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _saveable(like))

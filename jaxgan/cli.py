@@ -33,6 +33,7 @@ a checkpoint).
 """
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -248,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--value-range", default="auto", help="with --samples: the range of float images: auto, "
                           "0,1 or -1,1")
     evaluate.add_argument("--out", default=None,
-                          help="with --samples: the JSON record (default: beside PATH, PATH.eval.json)")
+                          help="the JSON record (default: WORKDIR/eval/evaluate_step_STEP.json; with --samples, "
+                          "PATH.eval.json beside PATH)")
     evaluate.add_argument("--step", type=_at_least(0), default=None, help="checkpoint step (default: newest intact)")
     evaluate.add_argument("--metrics", default=None, help=_metrics_help())
     evaluate.add_argument(
@@ -309,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_WRITE_ERRNOS = (errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -325,6 +330,14 @@ def main(argv=None):
             raise
         print(f"jaxgan {args.command}: {error}", file=sys.stderr, flush=True)
         return 2 if isinstance(error, UserError) else 3
+    except OSError as error:
+        # A write the folder checks could not foresee (the disk filled, the filesystem turned
+        # read-only mid-run): exit 3 in one line. Other OS errors keep their traceback.
+        if error.errno not in _WRITE_ERRNOS or args.debug or os.environ.get("JAXGAN_DEBUG"):
+            raise
+        print(f"jaxgan {args.command}: could not write {error.filename!r}: {error.strerror}", file=sys.stderr,
+              flush=True)
+        return 3
 
 
 def _run(args, rest):
@@ -383,8 +396,10 @@ def _sample(config, args):
     import jax
     import numpy as np
 
+    from jaxgan.files import save_npz
     from jaxgan.run import save_samples_figure
 
+    _output_folder(args.out or os.path.join(args.workdir, "samples"), "the samples", args.out)
     program, state = _restore(config, args.workdir, args.step)
     step = int(np.asarray(state.step).reshape(-1)[0])
     use_ema = program.default_use_ema() and not args.raw
@@ -401,19 +416,30 @@ def _sample(config, args):
         latents = class_grid_latents(program.prior, jax.random.key(args.seed), num_classes, args.per_class)
         samples = program.decode(state, latents, use_ema)
         out = args.out or os.path.join(args.workdir, "samples", f"by_class_{step:08d}.png")
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-        np.savez(os.path.splitext(out)[0] + ".npz", samples=samples, step=step,
+        save_npz(os.path.splitext(out)[0] + ".npz", samples=samples, step=step,
                  labels=np.repeat(np.arange(num_classes), args.per_class))
         save_image_grid(samples[0], out, rows=num_classes)
         print(out)
         return 0
     samples = program.samples(state, jax.random.key(args.seed), num=args.num, use_ema=use_ema)
     out = args.out or os.path.join(args.workdir, "samples", f"sample_{step:08d}.png")
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    np.savez(os.path.splitext(out)[0] + ".npz", samples=samples, step=step)
+    save_npz(os.path.splitext(out)[0] + ".npz", samples=samples, step=step)
     save_samples_figure(config, samples, out, step=step)
     print(out)
     return 0
+
+
+def _output_folder(path, what, given):
+    """Check before the work that the folder of an output (`path`: the folder itself, or a file's
+    path when `given`) can be written; the error says how to write elsewhere."""
+    from jaxgan.errors import StorageError
+    from jaxgan.files import writable_folder
+
+    folder = os.path.dirname(os.path.abspath(path)) if given else path
+    try:
+        writable_folder(folder, what=f"the folder of {what}, {folder!r},")
+    except StorageError as error:
+        raise StorageError(f"{error}; pass --out to write {what} elsewhere" if not given else str(error)) from None
 
 
 def _checkpoint_location(path):
@@ -431,6 +457,7 @@ def _read_images(folder, shape):
     from PIL import Image
 
     from jaxgan.data.images import IMAGE_EXTENSIONS
+    from jaxgan.errors import DataError
 
     if not os.path.isdir(folder):
         raise UsageError(f"--input {folder!r} is not a folder")
@@ -440,11 +467,16 @@ def _read_images(folder, shape):
     height, width, channels = shape
     images = []
     for name in names:
-        with Image.open(os.path.join(folder, name)) as image:
-            image = image.convert("L" if channels == 1 else "RGB")
-            if image.size != (width, height):
-                image = image.resize((width, height), Image.BILINEAR)
-            array = np.asarray(image, np.float32).reshape(height, width, channels)
+        path = os.path.join(folder, name)
+        try:
+            with Image.open(path) as image:
+                image = image.convert("L" if channels == 1 else "RGB")
+                if image.size != (width, height):
+                    image = image.resize((width, height), Image.BILINEAR)
+                array = np.asarray(image, np.float32).reshape(height, width, channels)
+        except (OSError, SyntaxError, ValueError) as error:  # PIL's errors for a damaged or foreign file
+            raise DataError(f"{path} is not a readable image ({type(error).__name__}: {error}); remove or replace "
+                            "it") from None
         images.append(array / 127.5 - 1.0)
     return names, np.stack(images)
 
@@ -456,6 +488,7 @@ def _translate(args):
 
     from jaxgan import data, games
     from jaxgan.config import validate
+    from jaxgan.files import atomic_path, writable_folder
     from jaxgan.games import apply
 
     workdir, step = _checkpoint_location(args.checkpoint)
@@ -473,13 +506,13 @@ def _translate(args):
     )
     names, images = _read_images(args.input, games.get(config.game.name).generator_input_shape(config))
     output = args.output or os.path.normpath(args.input) + "_translated"
-    os.makedirs(output, exist_ok=True)
+    writable_folder(output, what=f"--output {output!r}")
     for start in range(0, len(images), args.batch_size):
         out = np.asarray(forward(images[start : start + args.batch_size]))
         pixels = np.clip((out + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
         for name, image in zip(names[start : start + args.batch_size], pixels):
-            Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(
-                os.path.join(output, os.path.splitext(name)[0] + ".png"))
+            with atomic_path(os.path.join(output, os.path.splitext(name)[0] + ".png")) as temporary:
+                Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(temporary)
     print(json.dumps({"translated": len(names), "output": output, "direction": args.direction,
                       "checkpoint_step": int(np.asarray(seed_state.step)), "workdir": workdir}))
     return 0
@@ -497,8 +530,11 @@ def _bench(args, rest):
 
     from jaxgan import bench
     from jaxgan.config import validate
+    from jaxgan.files import append_line
 
     config = validate(_parse_train_config(rest))
+    if args.out:
+        _output_folder(args.out, "the bench results", True)
     devices = None
     if args.devices is not None:
         available = jax.devices()
@@ -518,26 +554,18 @@ def _bench(args, rest):
     recipe = {"recipe": next(a.split("=", 1)[1] for a in _config_arguments(rest) if a.startswith("--config=")),
               "overrides": [a for a in rest if a.startswith("--config.")]}
     rows = []
-    out = None
     if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        out = open(args.out, "a")
-        out.write(json.dumps({"environment": environment, "matmul_peaks": peaks, **recipe}) + "\n")
-    try:
-        for batch_size in args.batch or [config.data.batch_size]:
-            row = {
-                **recipe,
-                **bench.measure_config(config, batch_size, steps=args.steps, peak=peaks["peak"], devices=devices),
-                "device": environment["device"],
-                "versions": environment["versions"],
-            }
-            rows.append(row)
-            if out is not None:
-                out.write(json.dumps(row) + "\n")
-                out.flush()
-    finally:
-        if out is not None:
-            out.close()
+        append_line(args.out, json.dumps({"environment": environment, "matmul_peaks": peaks, **recipe}))
+    for batch_size in args.batch or [config.data.batch_size]:
+        row = {
+            **recipe,
+            **bench.measure_config(config, batch_size, steps=args.steps, peak=peaks["peak"], devices=devices),
+            "device": environment["device"],
+            "versions": environment["versions"],
+        }
+        rows.append(row)
+        if args.out:
+            append_line(args.out, json.dumps(row))
     print(f"{recipe['recipe']} {' '.join(recipe['overrides'])}".strip()
           + f" (seeds {config.num_seeds}, {config.train.fused_steps} fused iterations per call, {rows[0]['parallel']}; "
           "times are per iteration)")
@@ -575,19 +603,21 @@ def _evaluate(config, args):
     import jax
 
     from jaxgan.evaluation import Evaluations, eval_key
-    from jaxgan.run import ProgramSampler, record_evaluation
+    from jaxgan.run import ProgramSampler, evaluation_path, record_evaluation
 
     config = _evaluation_config(config, args)
+    _output_folder(args.out or os.path.join(args.workdir, "eval"), "the evaluation record", args.out)
     program, state = _restore(config, args.workdir, args.step)
     step = int(state.step.reshape(-1)[0])
     key = eval_key(config) if args.seed is None else jax.random.key(args.seed)
     use_ema = program.default_use_ema() and not args.raw
     started = time.perf_counter()
+    out = args.out or evaluation_path(args.workdir, step, f"evaluate_step_{step:08d}")
     evaluation = record_evaluation(Evaluations(config), ProgramSampler(program, state), args.workdir, None, step,
-                                   key=key, use_ema=use_ema, name=f"evaluate_step_{step:08d}")
+                                   key=key, use_ema=use_ema, out=out)
     summary = {k: v["mean"] for k, v in evaluation["summary"].items()}
     print(json.dumps({"step": step, "summary": summary, "seconds": round(time.perf_counter() - started, 2),
-                      "record": os.path.join(args.workdir, "eval", f"evaluate_step_{step:08d}.json")}))
+                      "record": out}))
     return 0
 
 
@@ -611,8 +641,11 @@ def _evaluate_samples(args):
     from jaxgan import data
     from jaxgan.evaluation import Evaluations, eval_key
     from jaxgan.evaluation.image_files import ImageSet, load_images
+    from jaxgan.files import write_json
 
     config = _samples_config(args)
+    out = args.out or args.samples.rstrip("/" + os.sep) + ".eval.json"
+    _output_folder(out, "the evaluation record", True)
     shape = data.known_shape(config.data) or data.example_shape(config.data)
     started = time.perf_counter()
     images = ImageSet(load_images(args.samples, shape, value_range=args.value_range), args.samples)
@@ -622,9 +655,7 @@ def _evaluate_samples(args):
     evaluation = Evaluations(config).evaluate(images, key=key, use_ema=False, samples=images.images)
     evaluation["protocol"].update(generator=None, checkpoint_step=None, seeds=list(range(images.num_seeds)),
                                   sample_key=None, samples=os.path.abspath(args.samples))
-    out = args.out or args.samples.rstrip("/" + os.sep) + ".eval.json"
-    with open(out, "w") as f:
-        json.dump(evaluation, f, indent=2)
+    write_json(out, evaluation)
     summary = {k: v["mean"] for k, v in evaluation["summary"].items()}
     print(json.dumps({"samples": args.samples, "n": int(images.images.shape[1]), "summary": summary,
                       "seconds": round(time.perf_counter() - started, 2), "record": out}))

@@ -6,6 +6,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from jaxgan.files import atomic_path
+
 
 def _draw_modes(ax, samples, mixture, title):
     centers = np.asarray(mixture.centers)
@@ -30,7 +32,8 @@ def scatter_grid(panels, path, *, columns=None):
     for ax, (samples, mixture, title) in zip(axes.ravel(), panels):
         _draw_modes(ax, np.asarray(samples), mixture, title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=110)
     plt.close(fig)
 
 
@@ -52,7 +55,8 @@ def save_image_grid(images, path, *, rows, scale=2):
 
     mosaic = Image.fromarray(tile_images(images, rows))
     mosaic = mosaic.resize((mosaic.width * scale, mosaic.height * scale), Image.NEAREST)
-    mosaic.save(path)
+    with atomic_path(path) as temporary:
+        mosaic.save(temporary)
 
 
 def save_code_scatter(codes, labels, path, *, title=""):
@@ -66,5 +70,6 @@ def save_code_scatter(codes, labels, path, *, title=""):
     ax.set_title(title, fontsize=8)
     fig.colorbar(points, ax=ax, ticks=range(int(labels.max()) + 1), fraction=0.046)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=110)
     plt.close(fig)

@@ -22,6 +22,7 @@ import socket
 import sys
 
 from jaxgan.errors import UsageError, UserError
+from jaxgan.files import append_line, write_text
 
 LOCK_FILE = "train.lock"
 HISTORY_FILE = "config_history.jsonl"
@@ -39,7 +40,7 @@ class ConfigChanged(UserError):
     """A resumed run's config differs from the saved one in keys that change what it computes."""
 
 
-def _process_alive(pid):
+def process_alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -88,7 +89,7 @@ class WorkdirLock:
             if error.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
                 os.close(fd)
                 raise
-            if holder and holder.get("host") == socket.gethostname() and _process_alive(holder.get("pid", -1)) \
+            if holder and holder.get("host") == socket.gethostname() and process_alive(holder.get("pid", -1)) \
                     and holder.get("pid") != os.getpid():
                 os.close(fd)
                 raise WorkdirLocked(self._refusal(holder)) from None
@@ -123,6 +124,10 @@ def read_run_config(workdir):
     filled with their defaults; `UsageError` when there is none or it does not fit."""
     from jaxgan.config import base_config
 
+    if not os.path.exists(workdir):
+        raise UsageError(f"no run folder {workdir!r} (the folder of a `jaxgan train` run was expected)")
+    if not os.path.isdir(workdir):
+        raise UsageError(f"{workdir!r} is a file, not a run folder (the folder of a `jaxgan train` run was expected)")
     path = os.path.join(workdir, "config.json")
     if not os.path.exists(path):
         raise UsageError(f"no config.json in {workdir!r}: is it the workdir of a `jaxgan train` run?")
@@ -199,8 +204,7 @@ def record_config(workdir, step, config_json, changes=None):
         entry["config"] = config_json
     else:
         entry["changes"] = {key: list(values) for key, values in changes.items()}
-    with open(os.path.join(workdir, HISTORY_FILE), "a") as f:
-        f.write(json.dumps(entry) + "\n")
+    append_line(os.path.join(workdir, HISTORY_FILE), json.dumps(entry))
 
 
 def truncate_metrics(path, step):
@@ -221,8 +225,5 @@ def truncate_metrics(path, step):
             else:
                 dropped += 1
     if dropped:
-        temporary = path + ".tmp"
-        with open(temporary, "w") as f:
-            f.writelines(kept)
-        os.replace(temporary, path)
+        write_text(path, "".join(kept))
     return dropped

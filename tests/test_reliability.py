@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -132,6 +133,86 @@ def test_a_checkpoint_written_before_a_field_rename_restores_into_the_new_field(
     restored, data = Checkpointer(str(tmp_path)).restore(like)
     assert data == {"position": 7} and max_abs_diff(restored, state) == 0.0
     assert int(restored.extras["a"]["count"]) == 1
+
+
+def test_a_checkpoint_deleted_while_it_is_read_is_replaced_by_the_newest_intact_one(tmp_path):
+    states = _states(4)
+    trainer = _save_all(str(tmp_path), states[:3])
+    reader = Checkpointer(str(tmp_path), create=False)
+    link = reader._snapshot
+
+    def rotated_meanwhile(step):
+        if step == 3:  # the trainer saves step 4 and rotates 3 away as the reader comes to it
+            trainer.save(4, states[3], {"position": 4})
+            shutil.rmtree(trainer.folder(3))
+        return link(step)
+
+    reader._snapshot = rotated_meanwhile
+    reports = []
+    restored, data = reader.restore(states[0], report=reports.append)
+    assert data == {"position": 4} and max_abs_diff(restored, states[3]) == 0.0
+    assert reports == ["checkpoint step 3 was deleted while it was read (rotation by the running trainer); using "
+                       "the newest intact one"]
+    assert os.listdir(str(tmp_path) + ".readers") == []  # the reader's links are gone with the read
+
+
+def test_a_reader_holds_its_checkpoint_against_deletion_once_linked(tmp_path):
+    states = _states(2)
+    trainer = _save_all(str(tmp_path), states)
+    reader = Checkpointer(str(tmp_path), create=False)
+    link = reader._snapshot
+
+    def deleted_after_linking(step):
+        snapshot = link(step)
+        shutil.rmtree(trainer.folder(step))
+        return snapshot
+
+    reader._snapshot = deleted_after_linking
+    reports = []
+    restored, data = reader.restore(states[0], report=reports.append)
+    assert data == {"position": 2} and max_abs_diff(restored, states[1]) == 0.0 and reports == []
+
+
+READER = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from test_train import tiny_config
+from jaxgan.checkpoint import Checkpointer
+from jaxgan.run import Program
+config = tiny_config()
+like = Program(config).init_state()
+reports, steps, deadline = [], [], time.time() + {seconds}
+while time.time() < deadline:
+    reader = Checkpointer({directory!r}, create=False)
+    state, data = reader.restore(like, report=reports.append)
+    reader.close()
+    steps.append(int(state.step))
+print(len(steps), min(steps), max(steps), sum("was deleted while it was read" in r for r in reports), flush=True)
+"""
+
+
+def test_readers_never_fail_while_a_trainer_rotates_every_step(tmp_path):
+    """A trainer that saves and rotates at every step (keep 1) while a reader restores in a loop:
+    every read succeeds, with the newest intact checkpoint of its moment."""
+    config = tiny_config(**{"train.num_steps": 100_000, "train.checkpoint_every": 1, "train.keep_checkpoints": 1,
+                            "train.log_every": 1000, "train.tensorboard": False})
+    workdir = tmp_path / "run"
+    trainer = subprocess.Popen([sys.executable, "-m", "jaxgan.cli", "train", "--config",
+                                _write_recipe(tmp_path, config), "--workdir", str(workdir)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while not (workdir / "checkpoints" / "5").exists() and time.time() < deadline:
+            time.sleep(0.2)
+        reader = subprocess.run([sys.executable, "-c", READER.format(tests=os.path.dirname(__file__), seconds=20,
+                                                                     directory=str(workdir / "checkpoints"))],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+    finally:
+        trainer.kill()
+        trainer.wait()
+    assert reader.returncode == 0, reader.stderr[-3000:]
+    reads, first, last, retried = map(int, reader.stdout.split())
+    assert reads >= 10 and last > first >= 5, reader.stdout
 
 
 def test_rotation_never_deletes_an_intact_checkpoint_for_a_damaged_one(tmp_path):
@@ -443,6 +524,9 @@ def test_sample_and_evaluate_errors_are_one_line(tmp_path, trained_workdir, caps
     err = _one_line_error(capsys, ["sample", "--workdir", str(empty)])
     assert "no checkpoint folder" in err and not (empty / "checkpoints").exists()
     err = _one_line_error(capsys, ["evaluate", "--workdir", str(tmp_path / "nowhere")])
+    assert "no run folder" in err
+    (tmp_path / "not_a_run").mkdir()
+    err = _one_line_error(capsys, ["evaluate", "--workdir", str(tmp_path / "not_a_run")])
     assert "no config.json in" in err
 
 

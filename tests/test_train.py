@@ -175,7 +175,7 @@ def test_cli_rejects_unknown_override_and_missing_run(tmp_path, capsys):
     assert cli.main(["train", "--config", recipe, "--config.n_critc=3", "--workdir", str(tmp_path / "r")]) == 2
     assert "unknown config key 'n_critc'" in capsys.readouterr().err
     assert cli.main(["sample", "--workdir", str(tmp_path / "nothing")]) == 2
-    assert "no config.json" in capsys.readouterr().err
+    assert "no run folder" in capsys.readouterr().err
     assert cli.main(["train", "--config", recipe, "--config.loss=hinge_typo", "--workdir", str(tmp_path / "r")]) == 2
     assert "loss='hinge_typo' is not one of" in capsys.readouterr().err
 

@@ -409,6 +409,11 @@ def test_translation_trains_resumes_exactly_and_translates(tmp_path, capsys, gam
             == 2
         )
         assert "b2a needs a cyclegan run" in capsys.readouterr().err
+        (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n and then not a PNG")
+        assert cli.main(["translate", "--checkpoint", str(tmp_path / "a"), "--input", str(folder)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "Traceback" not in err
+        assert f"{folder / 'broken.png'} is not a readable image (UnidentifiedImageError" in err
 
 
 def test_translate_refuses_other_runs_and_bad_input(tmp_path, capsys):

@@ -13,6 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan.files import save_npz, write_json
+
 WEIGHTS_DIR = os.path.join(os.path.dirname(__file__), "weights")
 NAMES = ("mnist", "fashion_mnist")
 
@@ -51,11 +53,9 @@ def weights_path(name):
 def save_params(params, path, metadata):
     """Write parameters as a flat .npz of arrays (keys 'Conv_0/kernel', ...) plus a JSON sidecar."""
     flat = flax.traverse_util.flatten_dict(jax.device_get(params), sep="/")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    np.savez(path, **{k: np.asarray(v) for k, v in flat.items()})
+    save_npz(path, **{k: np.asarray(v) for k, v in flat.items()})
     metadata = dict(metadata, sha256=file_sha256(path))
-    with open(os.path.splitext(path)[0] + ".json", "w") as f:
-        json.dump(metadata, f, indent=2)
+    write_json(os.path.splitext(path)[0] + ".json", metadata)
     return metadata
 
 

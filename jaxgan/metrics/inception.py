@@ -29,6 +29,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan.files import save_npz
+
 FEATURE_DIM = 2048
 NUM_LOGITS = 1008
 INPUT_SIZE = 299
@@ -189,7 +191,7 @@ def init_variables(key, resize="none"):
 def save_variables(variables, path):
     """Write variables as an `.npz` of arrays keyed by their flattened paths."""
     flat = flax.traverse_util.flatten_dict(jax.device_get(flax.core.unfreeze(variables)), sep="/")
-    np.savez(path, **{k: np.asarray(v, np.float32) for k, v in flat.items()})
+    save_npz(path, **{k: np.asarray(v, np.float32) for k, v in flat.items()})
 
 
 def _expected_shapes():
@@ -260,7 +262,7 @@ def convert_pytorch_fid(pth_path, npz_path):
         raise SystemExit("converting the pytorch-fid weights needs torch: pip install torch") from error
     state_dict = torch.load(pth_path, map_location="cpu", weights_only=True)
     flat = convert_torch_state_dict({k: v.numpy() for k, v in state_dict.items()})
-    np.savez(npz_path, **flat)
+    save_npz(npz_path, **flat)
     load_variables(npz_path)  # verifies names and shapes
     return npz_path
 

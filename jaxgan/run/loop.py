@@ -20,6 +20,7 @@ from jaxgan.checkpoint import Checkpointer, NonFiniteStateError
 from jaxgan.config import validate
 from jaxgan.data import MIXTURES
 from jaxgan.evaluation import Evaluations, eval_key
+from jaxgan.files import writable_folder, write_json, write_text
 from jaxgan.run.program import Program, ProgramSampler, data_init_batch, make_source
 from jaxgan.workdir import (
     WorkdirLock,
@@ -101,10 +102,7 @@ def _save_config(config, workdir, step, changes):
     """Write config.json and append the change (or, for a new run, the whole config) to the history."""
     if jax.process_index() != 0:
         return
-    temporary = os.path.join(workdir, "config.json.tmp")
-    with open(temporary, "w") as f:
-        f.write(config.to_json(indent=2))
-    os.replace(temporary, os.path.join(workdir, "config.json"))
+    write_text(os.path.join(workdir, "config.json"), config.to_json(indent=2))
     record_config(workdir, step, _config_json(config), changes)
 
 
@@ -171,7 +169,7 @@ def train(config, workdir, *, step=None, allow_config_change=False) -> dict:
     """
     launched = time.perf_counter()
     validate(config)
-    os.makedirs(workdir, exist_ok=True)
+    writable_folder(workdir, what=f"--workdir {workdir!r}")
     lock = WorkdirLock(workdir) if jax.process_index() == 0 else contextlib.nullcontext()
     with lock:
         if getattr(lock, "stale", None):
@@ -198,8 +196,7 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
     writer = MetricWriter(workdir, tensorboard=config.train.tensorboard, resumed_at=step if resumed else None)
     if jax.process_index() == 0:
         for name, record in source.records(config.seed).items():  # e.g. the labeled subset a source chose
-            with open(os.path.join(workdir, f"{name}.json"), "w") as f:
-                json.dump(record, f)
+            write_json(os.path.join(workdir, f"{name}.json"), record, indent=None)
     saved_step = step if resumed else None
     state = program.to_device(state)
     t = config.train
@@ -293,14 +290,19 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched):
     }
 
 
-def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_ema, name=None, samples=None) -> dict:
-    """Evaluate (`evaluation.Evaluations`), write `eval/<name or step_N>.json` (values + protocol)
-    and TensorBoard scalars. `samples`: the evaluation's samples when drawn already."""
+def evaluation_path(workdir, step, name=None):
+    """Where an evaluation's JSON record goes: WORKDIR/eval/<name or step_N>.json."""
+    return os.path.join(workdir, "eval", f"{name or f'step_{step:08d}'}.json")
+
+
+def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_ema, name=None, samples=None,
+                      out=None) -> dict:
+    """Evaluate (`evaluation.Evaluations`), write its JSON record (values + protocol) to `out`
+    (default `evaluation_path`) and TensorBoard scalars. `samples`: the evaluation's samples when
+    drawn already."""
     evaluation = evaluations.evaluate(sampler, key=key, use_ema=use_ema, step=step, workdir=workdir, samples=samples)
     if jax.process_index() == 0:
-        os.makedirs(os.path.join(workdir, "eval"), exist_ok=True)
-        with open(os.path.join(workdir, "eval", f"{name or f'step_{step:08d}'}.json"), "w") as f:
-            json.dump(evaluation, f, indent=2)
+        write_json(out or evaluation_path(workdir, step, name), evaluation)
         if writer is not None:
             writer.write(step, {f"eval/{k}": v["mean"] for k, v in evaluation["summary"].items()})
     return evaluation

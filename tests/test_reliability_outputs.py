@@ -1,0 +1,212 @@
+"""Fault cases of the second round: what commands write and where.
+
+Every command over a missing, a file-instead-of-folder and a read-only workdir ends in one line
+with the documented exit code (2: a user error; 3: the workdir cannot be written), before any
+work; every file a command writes appears whole or not at all, whatever moment a kill comes.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from test_train import ROOT, tiny_config
+
+from jaxgan import cli
+from jaxgan.errors import UsageError
+from jaxgan.files import append_line, atomic_path, save_npz, writable_folder, write_json
+from jaxgan.run import train
+from jaxgan.workdir import HISTORY_FILE
+
+
+@pytest.fixture(scope="module")
+def trained_workdir(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("trained"))
+    train(tiny_config(**{"train.num_steps": 5, "train.checkpoint_every": 5}), workdir)
+    return workdir
+
+
+def _read_only_copy(source, target):
+    """A read-only copy of folder `source` at `target`: a read-only bind mount when running as root
+    (root ignores permission bits), else the permission bits."""
+    shutil.copytree(source, target + ".source")
+    os.makedirs(target)
+    if os.geteuid() != 0:
+        for root, folders, _ in os.walk(target + ".source"):
+            for folder in folders:
+                os.chmod(os.path.join(root, folder), 0o555)
+        os.chmod(target + ".source", 0o555)
+        os.rmdir(target)
+        os.symlink(target + ".source", target)
+        return lambda: None
+    mounted = subprocess.run(["mount", "--bind", target + ".source", target], capture_output=True)
+    if mounted.returncode == 0:
+        mounted = subprocess.run(["mount", "-o", "remount,ro,bind", target], capture_output=True)
+    if mounted.returncode != 0:
+        subprocess.run(["umount", target], capture_output=True)
+        pytest.skip(f"cannot make a read-only folder here (root without mount: {mounted.stderr.decode().strip()})")
+    return lambda: subprocess.run(["umount", target], check=True)
+
+
+@pytest.fixture
+def bad_workdirs(tmp_path, trained_workdir):
+    """{fault: path}: a missing folder, a file in the folder's place, and a trained run that is
+    read-only."""
+    (tmp_path / "a_file").write_text("not a folder")
+    release = _read_only_copy(trained_workdir, str(tmp_path / "read_only"))
+    yield {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "a_file"),
+           "read_only": str(tmp_path / "read_only")}
+    release()
+
+
+TRAIN = ["train", f"--config={ROOT}/experiments/two_d/gan_ns_2d.py", "--config.num_seeds=1",
+         "--config.train.num_steps=100", "--config.train.progress=False", "--config.train.tensorboard=False"]
+# (command, fault): (exit code, what the one line says; {path} is the workdir). A missing workdir
+# is where `train` starts a new run, so that case trains (exit 0).
+EXPECTED = {
+    ("train", "missing"): (0, None),
+    ("train", "file"): (2, "--workdir '{path}' is a file, not a folder"),
+    ("train", "read_only"): (3, "--workdir '{path}' cannot be written: Read-only file system"),
+    ("sample", "missing"): (2, "no run folder '{path}'"),
+    ("sample", "file"): (2, "'{path}' is a file, not a run folder"),
+    ("sample", "read_only"): (3, "the folder of the samples, '{path}/samples', cannot be written: Read-only file "
+                                 "system; pass --out to write the samples elsewhere"),
+    ("evaluate", "missing"): (2, "no run folder '{path}'"),
+    ("evaluate", "file"): (2, "'{path}' is a file, not a run folder"),
+    ("evaluate", "read_only"): (3, "the folder of the evaluation record, '{path}/eval', cannot be written: "
+                                   "Read-only file system; pass --out"),
+    ("translate", "missing"): (2, "no run folder '{path}'"),
+    ("translate", "file"): (2, "'{path}' is a file, not a run folder"),
+    ("translate", "read_only"): (2, "is a 'gan' run; translate needs game pix2pix or cyclegan"),
+}
+
+
+def _argv(command, path, tmp_path):
+    if command == "train":
+        return [*TRAIN, "--workdir", path]
+    if command == "translate":
+        return ["translate", "--checkpoint", path, "--input", str(tmp_path)]
+    return [command, "--workdir", path] + (["--metrics", "modes"] if command == "evaluate" else [])
+
+
+@pytest.mark.parametrize("fault", ["missing", "file", "read_only"])
+@pytest.mark.parametrize("command", ["train", "sample", "evaluate", "translate"])
+def test_every_command_on_a_bad_workdir_ends_in_one_line_with_its_exit_code(tmp_path, bad_workdirs, capsys, command,
+                                                                            fault):
+    path = bad_workdirs[fault]
+    code, message = EXPECTED[command, fault]
+    assert cli.main(_argv(command, path, tmp_path)) == code
+    err = capsys.readouterr().err.strip()
+    if message is None:
+        assert os.path.exists(os.path.join(path, "checkpoints", "100"))
+        return
+    assert err.count("\n") == 0 and "Traceback" not in err, err
+    assert err.startswith(f"jaxgan {command}: ") and message.format(path=path) in err, err
+
+
+def test_a_read_only_run_is_sampled_and_evaluated_with_out(tmp_path, bad_workdirs, capsys):
+    path = bad_workdirs["read_only"]
+    assert cli.main(["sample", "--workdir", path, "--num", "16", "--out", str(tmp_path / "s" / "grid.png")]) == 0
+    assert np.load(tmp_path / "s" / "grid.npz")["samples"].shape[:2] == (1, 16)
+    assert cli.main(["evaluate", "--workdir", path, "--metrics", "modes", "--out", str(tmp_path / "e.json")]) == 0
+    record = json.loads((tmp_path / "e.json").read_text())
+    assert record["protocol"]["checkpoint_step"] == 5 and "modes" in record["summary"]
+    capsys.readouterr()
+
+
+def test_other_outputs_in_a_file_or_a_read_only_folder_are_one_line(tmp_path, bad_workdirs, trained_workdir,
+                                                                    capsys):
+    read_only = bad_workdirs["read_only"]
+    images = tmp_path / "images.npz"
+    np.savez(images, images=np.zeros((4, 28, 28, 1), np.uint8))
+    assert cli.main(["evaluate", "--samples", str(images), "--dataset", "mnist", "--out",
+                     f"{read_only}/record.json"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"the folder of the evaluation record, '{read_only}', cannot be written" in err
+    assert cli.main(["sample", "--workdir", trained_workdir, "--out", f"{bad_workdirs['file']}/grid.png"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "is a file, not a folder" in err
+
+
+def test_writable_folder_names_the_fault():
+    with pytest.raises(UsageError, match="'x' is a file, not a folder"):
+        writable_folder(__file__, what="'x'")
+    with pytest.raises(UsageError, match="a part of the path is a file"):
+        writable_folder(os.path.join(__file__, "sub"), what="'x'")
+
+
+def test_a_write_error_the_checks_could_not_foresee_is_exit_3_in_one_line(trained_workdir, capsys, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "/runs/a/samples/x.npz")
+
+    monkeypatch.setattr("jaxgan.files.save_npz", full)
+    assert cli.main(["sample", "--workdir", trained_workdir, "--num", "4"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err == "jaxgan sample: could not write '/runs/a/samples/x.npz': No space left on device"
+
+
+# ----------------------------------------------------------------------------- atomic outputs
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path):
+    path = tmp_path / "eval" / "step_1.json"
+    write_json(path, {"fid": 1.0})
+    with pytest.raises(RuntimeError, match="killed"), atomic_path(path) as temporary:
+        with open(temporary, "w") as f:
+            f.write('{"fid": 2')  # torn
+        raise RuntimeError("killed mid-write")
+    assert json.loads(path.read_text()) == {"fid": 1.0}
+    assert os.listdir(tmp_path / "eval") == ["step_1.json"]
+
+
+def test_append_line_keeps_every_line_whole(tmp_path):
+    path = tmp_path / HISTORY_FILE
+    path.write_text('{"step": 0}\n{"step": 5, "to')  # a torn line of an older, non-atomic writer
+    append_line(path, json.dumps({"step": 10}))
+    assert path.read_text() == '{"step": 0}\n{"step": 5, "to\n{"step": 10}\n'
+    with pytest.raises(ValueError, match="writes .npz files"):
+        save_npz(tmp_path / "x.png", a=np.zeros(2))
+
+
+WRITER = textwrap.dedent("""
+    import sys, numpy as np
+    from jaxgan.files import append_line, save_npz, write_json
+    from jaxgan.plots import save_image_grid
+    folder, k = sys.argv[1], 0
+    print("ready", flush=True)
+    while True:
+        k += 1
+        write_json(folder + "/record.json", {"k": k, "values": list(range(20000))})
+        append_line(folder + "/history.jsonl", '{"k": %d, "pad": "%s"}' % (k, "x" * 5000))
+        save_npz(folder + "/samples.npz", samples=np.full((64, 28, 28, 1), k % 7, np.float32))
+        save_image_grid(np.full((64, 28, 28, 1), (k % 3) - 1.0, np.float32), folder + "/grid.png", rows=8)
+""")
+
+
+def test_outputs_killed_at_random_moments_are_old_or_new_never_torn(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        process = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, cwd=ROOT)
+        assert process.stdout.readline().strip() == b"ready"
+        time.sleep(0.3 + 0.4 * rng.random())
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        record = json.loads((tmp_path / "record.json").read_text())
+        assert record["values"][-1] == 19999
+        lines = (tmp_path / "history.jsonl").read_text().splitlines()
+        assert all(json.loads(line)["pad"] == "x" * 5000 for line in lines)
+        if (tmp_path / "samples.npz").exists():
+            assert np.load(tmp_path / "samples.npz")["samples"].shape == (64, 28, 28, 1)
+        if (tmp_path / "grid.png").exists():
+            Image.open(tmp_path / "grid.png").load()
+    assert len(lines) >= 6, "the writer should have finished several rounds between the kills"
