@@ -1,11 +1,12 @@
 """The `jaxgan` command.
 
   jaxgan train    --config experiments/two_d/gan_ns_2d.py [--config.KEY=VALUE ...] --workdir DIR
-                  [--step N] [--allow-config-change]
+                  [--step N] [--allow-config-change] [--devices N]
   jaxgan sample   --workdir DIR [--step N] [--num N] [--seed S] [--raw] [--out FILE.png]
                   [--by-class [--per-class N]]   (conditional models: one row per class)
   jaxgan evaluate --workdir DIR [--step N] [--metrics fid,kid,pr,dc,is,swd,modes] [--num-samples N]
                   [--batch-size B] [--feature-network NAME] [--inception-weights FILE.npz] [--raw]
+                  [--out FILE.json]
   jaxgan evaluate --samples FOLDER|FILE.npz --dataset NAME [--data-source idx --data-dir DIR]
                   [--metrics ...] [--value-range 0,1] [--out FILE.json]   (any codebase's images)
   jaxgan translate --checkpoint WORKDIR[/checkpoints/STEP] --input DIR [--output DIR]
@@ -20,8 +21,11 @@ JAXGAN_COMPILATION_CACHE=DIR; `off` turns it off), so a relaunch does not compil
 
 `train` resumes from the newest intact checkpoint in DIR (`--step N`: from checkpoint N; the
 newer ones are moved to DIR/checkpoints.set_aside/). Resuming with a config that changes what the
-run computes needs `--allow-config-change` (recorded in DIR/config_history.jsonl). `sample` and
-`evaluate` need only DIR (the run's saved config.json and checkpoints), no dataset. Multi-host:
+run computes needs `--allow-config-change` (recorded in DIR/config_history.jsonl). A run resumes
+on another number of devices (`--devices N`, or another machine) when it divides the batch, and
+continues as a run on that many devices would. `sample` and `evaluate` need only DIR (the run's
+saved config.json and checkpoints), no dataset, and read a running run's checkpoints safely
+(a checkpoint rotated away meanwhile is replaced by the newest intact one). Multi-host:
 add `--distributed` (and `--coordinator HOST:PORT --num-processes N --process-id I` where the
 cluster does not tell JAX).
 
@@ -216,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(train)
     train.add_argument("--step", type=_at_least(0), default=None,
                        help="resume from this checkpoint (newer ones are moved to checkpoints.set_aside/)")
+    train.add_argument("--devices", type=_at_least(1), default=None,
+                       help="train on the first N devices (default: all; on CPU, N virtual devices when more are "
+                       "asked); a run resumes on any count that divides its batch")
     train.add_argument(
         "--allow-config-change",
         action="store_true",
@@ -346,9 +353,9 @@ def _run(args, rest):
 
         print(prepare_dataset(args.name, data_dir=args.data_dir, manual_dir=args.manual_dir))
         return 0
-    if args.command == "bench" and args.devices and "jax" not in sys.modules:
-        # Virtual CPU devices must be asked for before JAX starts; the flag changes only the CPU
-        # backend, so it is harmless where an accelerator runs the step.
+    if args.command in ("bench", "train") and args.devices:
+        # Virtual CPU devices must be asked for before JAX starts its backends (importing it is
+        # fine); the flag changes only the CPU backend, so it is harmless where an accelerator runs.
         _ask_for_cpu_devices(os.environ, args.devices)
     from jaxgan import compilation_cache
 
@@ -380,7 +387,8 @@ def _train(config, args):
     from jaxgan.run import Interrupted, NonFiniteError, train
 
     try:
-        result = train(config, args.workdir, step=args.step, allow_config_change=args.allow_config_change)
+        result = train(config, args.workdir, step=args.step, allow_config_change=args.allow_config_change,
+                       devices=_train_devices(args.devices))
     except NonFiniteError as error:
         print(f"jaxgan train: {error}", file=sys.stderr)
         return 1
@@ -390,6 +398,18 @@ def _train(config, args):
     summary = {k: v["mean"] for k, v in result["evaluation"]["summary"].items()}
     print(json.dumps({"step": result["step"], "evaluation": summary, "timing": result["timing"]}))
     return 0
+
+
+def _train_devices(count):
+    """The first `count` devices (None: all)."""
+    if count is None:
+        return None
+    import jax
+
+    available = jax.devices()
+    if count > len(available):
+        raise UsageError(f"--devices {count}: there are {len(available)} {available[0].device_kind} device(s)")
+    return available[:count]
 
 
 def _sample(config, args):

@@ -55,11 +55,22 @@ def batch_sharding(mesh, example_axis) -> jax.sharding.NamedSharding:
     return NamedSharding(mesh, P(*([None] * example_axis), DATA_AXIS))
 
 
+def valid_device_counts(global_batch_size, num_devices) -> list:
+    """The device counts nearest `num_devices` (one below, one above, where they exist) that
+    divide `global_batch_size`."""
+    divisors = [d for d in range(1, global_batch_size + 1) if global_batch_size % d == 0]
+    below = [d for d in divisors if d < num_devices]
+    above = [d for d in divisors if d > num_devices]
+    return below[-1:] + above[:1]
+
+
 def check_divisible(global_batch_size, num_devices) -> None:
     if global_batch_size % num_devices:
+        nearest = " or ".join(str(d) for d in valid_device_counts(global_batch_size, num_devices))
         raise ConfigError(
             f"batch size {global_batch_size} is not divisible by the {num_devices} devices "
-            "of the data-parallel mesh; choose a multiple of the device count"
+            f"of the data-parallel mesh; choose a multiple of the device count, or run on {nearest} devices "
+            "(the nearest counts that divide it; `jaxgan train --devices N`)"
         )
 
 
@@ -123,9 +134,11 @@ def shard_batch(batch, mesh, *, example_axis) -> Any:
 
 
 def replicate(tree, devices=None) -> Any:
-    """Stack `tree` along a new leading device axis for `jax.pmap`."""
-    devices = jax.local_devices() if devices is None else devices
-    return jax.tree.map(lambda x: jnp.broadcast_to(x, (len(devices),) + x.shape), tree)
+    """Stack `tree` along a new leading device axis for `jax.pmap`, copy d on device d (whatever
+    device the leaves were on: a restored checkpoint's are committed to the first device)."""
+    devices = jax.local_devices() if devices is None else list(devices)
+    sharding = NamedSharding(make_mesh(devices), P(DATA_AXIS))
+    return jax.tree.map(lambda x: jax.device_put(jnp.broadcast_to(x, (len(devices),) + jnp.shape(x)), sharding), tree)
 
 
 def unreplicate(tree) -> Any:

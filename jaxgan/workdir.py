@@ -196,15 +196,32 @@ def check_config_change(saved, new, *, allow, workdir):
     return changes
 
 
-def record_config(workdir, step, config_json, changes=None):
+def record_config(workdir, step, config_json, changes=None, *, devices=None, processes=None):
     """Append to `config_history.jsonl`: the whole config at step 0 of a new run, else the
-    changes (possibly none) of a resume at `step`."""
+    changes (possibly none) of a resume at `step`; with the devices and processes it runs on."""
     entry = {"step": int(step), "time": datetime.datetime.now().isoformat(timespec="seconds")}
+    if devices is not None:
+        entry.update(devices=int(devices), processes=int(processes or 1))
     if changes is None:
         entry["config"] = config_json
     else:
         entry["changes"] = {key: list(values) for key, values in changes.items()}
     append_line(os.path.join(workdir, HISTORY_FILE), json.dumps(entry))
+
+
+def recorded_devices(workdir):
+    """The device count of the latest start or resume in `config_history.jsonl` (None: not recorded)."""
+    path = os.path.join(workdir, HISTORY_FILE)
+    if not os.path.exists(path):
+        return None
+    devices = None
+    with open(path) as f:
+        for line in f:
+            try:
+                devices = json.loads(line).get("devices", devices)
+            except ValueError:  # a torn line of an older, non-atomic writer
+                continue
+    return devices
 
 
 def truncate_metrics(path, step):

@@ -16,10 +16,11 @@ import time
 
 import numpy as np
 import pytest
-from test_train import ROOT, tiny_config
+from conftest import max_abs_diff
+from test_train import ROOT, _write_recipe, tiny_config
 
 from jaxgan import cli
-from jaxgan.errors import UsageError
+from jaxgan.errors import ConfigError, UsageError
 from jaxgan.files import append_line, atomic_path, save_npz, writable_folder, write_json
 from jaxgan.run import train
 from jaxgan.workdir import HISTORY_FILE
@@ -210,3 +211,70 @@ def test_outputs_killed_at_random_moments_are_old_or_new_never_torn(tmp_path):
         if (tmp_path / "grid.png").exists():
             Image.open(tmp_path / "grid.png").load()
     assert len(lines) >= 6, "the writer should have finished several rounds between the kills"
+
+
+# ----------------------------------------------------------------------------- elastic resume
+
+
+def _history(workdir):
+    return [json.loads(line) for line in open(os.path.join(workdir, HISTORY_FILE))]
+
+
+@pytest.mark.parametrize("parallel", ["jit", "pmap"])
+def test_a_run_resumes_on_another_device_count_as_a_run_on_that_count_would(tmp_path, capsys, parallel):
+    """Checkpointed on 4 devices, resumed on 2 and on 1 (and 2 -> 4): every continuation equals the
+    uninterrupted run up to the float reassociation of a different split (the split changes no
+    number beyond it), with the same data position and every step logged once."""
+    import jax
+    from test_train import restored_state
+
+
+    devices = jax.devices()
+    assert len(devices) == 4
+    config = tiny_config(**{"train.parallel": parallel, "train.num_steps": 8, "train.checkpoint_every": 4,
+                            "train.log_every": 1, "train.tensorboard": False})
+    half = tiny_config(**{"train.parallel": parallel, "train.num_steps": 4, "train.checkpoint_every": 4,
+                          "train.log_every": 1, "train.tensorboard": False})
+    train(config, str(tmp_path / "straight"), devices=devices)
+    reference, reference_data = restored_state(config, str(tmp_path / "straight"))
+    for first, then in ((4, 2), (4, 1), (2, 4)):
+        workdir = str(tmp_path / f"from_{first}_to_{then}")
+        train(half, workdir, devices=devices[:first])
+        capsys.readouterr()
+        train(config, workdir, devices=devices[:then])
+        assert f"jaxgan: resuming step 4 on {then} device(s); it was trained on {first}" in capsys.readouterr().err
+        state, data = restored_state(config, workdir)
+        assert data == reference_data
+        assert int(state.step) == 8
+        assert max_abs_diff(state, reference) < 1e-5, (first, then)
+        steps = [json.loads(line)["step"] for line in open(os.path.join(workdir, "metrics.jsonl"))]
+        assert steps == list(range(1, 9))
+        assert [(entry["step"], entry["devices"]) for entry in _history(workdir)] == [(0, first), (4, then)]
+
+
+def test_a_batch_the_new_device_count_does_not_divide_names_the_nearest_counts(tmp_path, capsys):
+    config = tiny_config(**{"data.batch_size": 30, "train.num_steps": 2, "train.checkpoint_every": 2,
+                            "train.parallel": "jit"})
+    import jax
+
+    train(config, str(tmp_path / "run"), devices=jax.devices()[:3])
+    with pytest.raises(ConfigError) as error:
+        train(config, str(tmp_path / "run"), devices=jax.devices()[:4])
+    assert str(error.value) == (
+        "batch size 30 is not divisible by the 4 devices of the data-parallel mesh; choose a multiple of the device "
+        "count, or run on 3 or 5 devices (the nearest counts that divide it; `jaxgan train --devices N`)")
+
+
+def test_the_cli_resumes_a_run_on_fewer_devices(tmp_path):
+    """`jaxgan train --devices`, in fresh processes (4 virtual CPU devices, then 2)."""
+    config = tiny_config(**{"train.num_steps": 4, "train.checkpoint_every": 4, "train.tensorboard": False})
+    recipe = _write_recipe(tmp_path, config)
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    workdir = str(tmp_path / "run")
+    for devices, steps in ((4, 4), (2, 8)):
+        done = subprocess.run([sys.executable, "-m", "jaxgan.cli", "train", "--config", recipe, "--workdir", workdir,
+                               "--devices", str(devices), f"--config.train.num_steps={steps}"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert "resuming step 4 on 2 device(s); it was trained on 4" in done.stderr
+    assert [entry["devices"] for entry in _history(workdir)] == [4, 2]

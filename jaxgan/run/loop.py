@@ -28,6 +28,7 @@ from jaxgan.workdir import (
     describe_holder,
     read_run_config,
     record_config,
+    recorded_devices,
     truncate_metrics,
 )
 from jaxgan.writers import MetricWriter
@@ -98,12 +99,13 @@ def _config_json(config):
     return json.loads(config.to_json())
 
 
-def _save_config(config, workdir, step, changes):
-    """Write config.json and append the change (or, for a new run, the whole config) to the history."""
+def _save_config(config, workdir, step, changes, devices):
+    """Write config.json and append the change (or, for a new run, the whole config) to the
+    history, with the number of devices the run now trains on."""
     if jax.process_index() != 0:
         return
     write_text(os.path.join(workdir, "config.json"), config.to_json(indent=2))
-    record_config(workdir, step, _config_json(config), changes)
+    record_config(workdir, step, _config_json(config), changes, devices=devices, processes=jax.process_count())
 
 
 def _report(line):
@@ -153,13 +155,16 @@ class _SignalFlag:
             signal.signal(sig, handler)
 
 
-def train(config, workdir, *, step=None, allow_config_change=False) -> dict:
+def train(config, workdir, *, step=None, allow_config_change=False, devices=None) -> dict:
     """Train `config` in `workdir`, resuming from its newest intact checkpoint if there is one
     (or from checkpoint `step`; newer ones are then moved aside).
 
     The workdir is locked for the run (`WorkdirLocked` if another `train` holds it). Resuming
     with a config that differs from the saved one in what it computes raises `ConfigChanged`
     unless `allow_config_change`; every change is recorded in `config_history.jsonl`.
+
+    `devices`: the devices to train on (default: all of every process). A run resumes on any
+    device count that divides its batch, and continues as a run on that count would.
 
     Returns a dict: final `step`, `evaluation` (metrics per seed, summary over seeds, protocol),
     `samples` (S, N, ...) and `timing` (seconds from this call to the end of the first step,
@@ -174,25 +179,29 @@ def train(config, workdir, *, step=None, allow_config_change=False) -> dict:
     with lock:
         if getattr(lock, "stale", None):
             _report(f"took over the lock of a run that is no longer running ({describe_holder(lock.stale)})")
-        return _train_locked(config, workdir, step, allow_config_change, launched)
+        return _train_locked(config, workdir, step, allow_config_change, launched, devices)
 
 
-def _train_locked(config, workdir, resume_step, allow_config_change, launched):
+def _train_locked(config, workdir, resume_step, allow_config_change, launched, devices):
     checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
     changes = None
     if checkpoints.latest_step() is not None and os.path.exists(os.path.join(workdir, "config.json")):
         changes = check_config_change(_config_json(read_run_config(workdir)), _config_json(config),
                                       allow=allow_config_change, workdir=workdir)
-    program = Program(config)
+    program = Program(config, devices)
     source = make_source(config)
     state, data_state = _resume(checkpoints, program.init_state(init_x=data_init_batch(config)), resume_step, _report)
     if data_state is not None:
         source.set_state(data_state)
     step = int(np.asarray(jax.device_get(state.step)).reshape(-1)[0])
     resumed = data_state is not None
+    num_devices = jax.device_count() if devices is None else len(devices)
     if jax.process_index() == 0:
         truncate_metrics(os.path.join(workdir, "metrics.jsonl"), step)
-    _save_config(config, workdir, step, changes if resumed else None)
+        before = recorded_devices(workdir)
+        if resumed and before is not None and before != num_devices:
+            _report(f"resuming step {step} on {num_devices} device(s); it was trained on {before}")
+    _save_config(config, workdir, step, changes if resumed else None, num_devices)
     writer = MetricWriter(workdir, tensorboard=config.train.tensorboard, resumed_at=step if resumed else None)
     if jax.process_index() == 0:
         for name, record in source.records(config.seed).items():  # e.g. the labeled subset a source chose
