@@ -33,6 +33,7 @@ import numpy as np
 
 from jaxgan.config import validate
 from jaxgan.run import Program
+from jaxgan.run.memory import memory_plan
 
 
 def random_batch(program, config, batch_size, key):
@@ -52,20 +53,6 @@ def step_flops(compiled):
     if isinstance(analysis, (list, tuple)):
         return float(sum(a.get("flops", 0.0) for a in analysis))
     return float(analysis.get("flops", 0.0))
-
-
-def memory_plan(compiled):
-    """XLA's buffer plan of a compiled function in bytes: argument, output, temp, alias, code and
-    `total` (arguments + outputs + temporaries - aliased: what the step needs on the device);
-    None where the backend does not report it."""
-    m = compiled.memory_analysis()
-    if m is None:
-        return None
-    plan = {"argument": m.argument_size_in_bytes, "output": m.output_size_in_bytes, "temp": m.temp_size_in_bytes,
-            "alias": m.alias_size_in_bytes, "code": m.generated_code_size_in_bytes}
-    plan = {k: int(v) for k, v in plan.items()}
-    plan["total"] = plan["argument"] + plan["output"] + plan["temp"] - plan["alias"]
-    return plan
 
 
 def step_bytes(compiled):

@@ -86,6 +86,9 @@ def base_config() -> ConfigDict:
             # XLA:CPU convolution kernels: "eigen" (faster here, see benchmarks/README.md) or
             # "ynnpack" (XLA's default). No effect off the CPU.
             "cpu_convolutions": "eigen",
+            # Before the first step, compare the compiled step's memory plan with the device's
+            # memory (jaxgan.run.memory) and stop in one line when it does not fit.
+            "memory_check": True,
             "progress": True,
             "tensorboard": True,  # event files under WORKDIR/tensorboard (needs tensorboardX)
         },

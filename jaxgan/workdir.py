@@ -28,7 +28,7 @@ LOCK_FILE = "train.lock"
 HISTORY_FILE = "config_history.jsonl"
 # Keys that change how a run is watched or stored, not what it computes: they may differ on resume.
 RUN_CONTROL_KEYS = ("train.progress", "train.log_every", "train.checkpoint_every", "train.eval_every",
-                    "train.plot_every", "train.keep_checkpoints", "train.tensorboard", "data.dir")
+                    "train.plot_every", "train.keep_checkpoints", "train.tensorboard", "train.memory_check", "data.dir")
 RUN_CONTROL_PREFIXES = ("eval.",)
 
 

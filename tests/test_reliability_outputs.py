@@ -278,3 +278,46 @@ def test_the_cli_resumes_a_run_on_fewer_devices(tmp_path):
         assert done.returncode == 0, done.stderr[-3000:]
     assert "resuming step 4 on 2 device(s); it was trained on 4" in done.stderr
     assert [entry["devices"] for entry in _history(workdir)] == [4, 2]
+
+
+# ----------------------------------------------------------------------------- memory before compute
+
+
+def test_a_step_that_does_not_fit_is_one_line_naming_the_sizes_and_the_largest_batch(tmp_path, capsys, monkeypatch):
+    """The host is made to have less memory than the step's plan needs (the plans are XLA's own):
+    exit 2 before the first step, with the plan's size, the memory's and the largest batch that
+    fits by the plans' linear scaling (checked against the plan at that batch)."""
+    import jax
+
+    from jaxgan.bench import lower_step
+    from jaxgan.run import memory
+
+    config = tiny_config(**{"data.batch_size": 64, "train.num_steps": 2, "train.parallel": "single"})
+    cpu = jax.devices()[0]
+
+    def need(batch):
+        return memory.needed_bytes(memory.memory_plan(lower_step(config, batch)[0].compile()), cpu, 1)
+
+    limit = (need(64) + need(32)) // 2  # between the two: about batch 48 fits
+    monkeypatch.setattr(memory, "available_bytes", lambda device: (limit, "the host's available memory"))
+    recipe = _write_recipe(tmp_path, config)
+    assert cli.main(["train", "--config", recipe, "--workdir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    fits = memory.largest_batch(64, need(64), 32, need(32), limit, 1)
+    assert 32 < fits < 64 and abs(need(fits) - limit) <= 0.1 * limit  # plans are linear up to XLA's layouts
+    assert err == (f"jaxgan train: the compiled train step at batch 64 needs {need(64) / 2**30:.2f} GiB for 1 CPU "
+                   f"device(s), the host's available memory is {limit / 2**30:.2f} GiB; the largest batch that fits "
+                   f"is about {fits} (XLA's plans at batches 32 and 64, linear in the batch). Lower "
+                   "--config.data.batch_size, or pass --config.train.memory_check=False to try anyway")
+    assert not os.path.exists(tmp_path / "run" / "checkpoints" / "0")
+    assert cli.main(["train", "--config", recipe, "--workdir", str(tmp_path / "run"),
+                     "--config.train.memory_check=False"]) == 0
+
+
+def test_largest_batch_is_the_linear_extrapolation_rounded_to_the_device_count():
+    from jaxgan.run.memory import largest_batch
+
+    # need = 100 + 10 b: b <= (1000 - 100) / 10 = 90, rounded down to a multiple of 4
+    assert largest_batch(64, 740, 32, 420, 1000, 4) == 88
+    assert largest_batch(64, 740, 32, 420, 50, 4) == 0
+    assert largest_batch(8, 80, 8, 80, 100, 1) == 10  # one point: proportional

@@ -21,6 +21,7 @@ from jaxgan.config import validate
 from jaxgan.data import MIXTURES
 from jaxgan.evaluation import Evaluations, eval_key
 from jaxgan.files import writable_folder, write_json, write_text
+from jaxgan.run.memory import check_fits, memory_plan
 from jaxgan.run.program import Program, ProgramSampler, data_init_batch, make_source
 from jaxgan.workdir import (
     WorkdirLock,
@@ -243,8 +244,11 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched, d
                 batch = batches.next()
                 if program.num_seeds == 1:
                     batch = jax.tree.map(lambda x: x[0], batch)
+                batch = program.place_batch(batch)
+                if not call_times and t.memory_check:
+                    _check_memory(config, program, state, batch)
                 started = time.perf_counter()
-                state, metrics = program.step(state, program.place_batch(batch))
+                state, metrics = program.step(state, batch)
                 metrics = jax.device_get(metrics)
                 call_times.append(time.perf_counter() - started)
                 if len(call_times) == 1:
@@ -302,6 +306,18 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched, d
 def evaluation_path(workdir, step, name=None):
     """Where an evaluation's JSON record goes: WORKDIR/eval/<name or step_N>.json."""
     return os.path.join(workdir, "eval", f"{name or f'step_{step:08d}'}.json")
+
+
+def _check_memory(config, program, state, batch):
+    """Compile the step before its first call and stop with `MemoryPlanError` when its memory
+    plan does not fit the device (`jaxgan.run.memory.check_fits`)."""
+    from jaxgan.bench import lower_step
+
+    plan = program.compile_step(state, batch)
+    local = program.local_devices()
+    multiple = 1 if program.mode == "single" else len(program.devices or jax.devices())
+    check_fits(plan, batch=config.data.batch_size, device=local[0], local_devices=len(local), multiple=multiple,
+               plan_at=lambda size: memory_plan(lower_step(config, size, devices=program.devices)[0].compile()))
 
 
 def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_ema, name=None, samples=None,

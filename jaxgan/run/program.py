@@ -19,6 +19,7 @@ from jaxgan.games import decode, fuse_steps, generate, normal_latent
 from jaxgan.games.steps import STANDING_SALT, standing_statistics
 from jaxgan.latents import Prior
 from jaxgan.optimizers import build_optimizer, phased_optimizer
+from jaxgan.run.memory import memory_plan
 from jaxgan.state import TrainState, create
 
 
@@ -106,6 +107,24 @@ class Program:
         )
         keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
         return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])
+
+    def compile_step(self, state, batch):
+        """Compile the step for these placed arguments before its first call, and call the
+        compiled form from then on; returns its memory plan (`jaxgan.run.memory.memory_plan`),
+        or None under pmap (which has no ahead-of-time form here) or where the backend reports
+        none."""
+        if self.mode == "pmap":
+            return None
+        compiled = self.step.lower(state, batch).compile()
+        self.step = compiled
+        return memory_plan(compiled)
+
+    def local_devices(self) -> list:
+        """The devices of this process that the step runs on."""
+        if self.mode == "single":
+            return [self.devices[0] if self.devices else jax.local_devices()[0]]
+        devices = self.devices or jax.devices()
+        return [d for d in devices if d.process_index == jax.process_index()]
 
     def to_device(self, state) -> TrainState:
         if self.mode == "jit":
