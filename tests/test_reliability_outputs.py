@@ -20,7 +20,7 @@ from conftest import max_abs_diff
 from test_train import ROOT, _write_recipe, tiny_config
 
 from jaxgan import cli
-from jaxgan.errors import ConfigError, UsageError
+from jaxgan.errors import ConfigError, DataError, UsageError
 from jaxgan.files import append_line, atomic_path, save_npz, writable_folder, write_json
 from jaxgan.run import train
 from jaxgan.workdir import HISTORY_FILE
@@ -321,3 +321,58 @@ def test_largest_batch_is_the_linear_extrapolation_rounded_to_the_device_count()
     assert largest_batch(64, 740, 32, 420, 1000, 4) == 88
     assert largest_batch(64, 740, 32, 420, 50, 4) == 0
     assert largest_batch(8, 80, 8, 80, 100, 1) == 10  # one point: proportional
+
+
+# ----------------------------------------------------------------------------- data errors mid-run
+
+
+class _FailingOnce:
+    """A source whose `fail_at`-th batch is an unreadable record (the first time it is read)."""
+
+    def __init__(self, source, fail_at):
+        self.source, self.fail_at, self.calls = source, fail_at, 0
+
+    def next(self, count):
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise DataError("tfds:mnist/train record 4242 is unreadable (OSError: bad CRC)")
+        return self.source.next(count)
+
+    def __getattr__(self, name):
+        return getattr(self.source, name)
+
+
+def test_an_unreadable_record_mid_run_stops_with_a_checkpoint_and_one_line(tmp_path, capsys, monkeypatch):
+    from test_train import restored_state
+
+    from jaxgan.run import loop
+
+    config = tiny_config(**{"train.num_steps": 8, "train.checkpoint_every": 0, "train.tensorboard": False})
+    make_source = loop.make_source
+    monkeypatch.setattr(loop, "make_source", lambda c: _FailingOnce(make_source(c), fail_at=6))
+    recipe = _write_recipe(tmp_path, config)
+    workdir = str(tmp_path / "run")
+    assert cli.main(["train", "--config", recipe, "--workdir", workdir]) == 2
+    err = capsys.readouterr().err.strip()
+    # The prefetcher reads one batch ahead: the 6th read is the batch of step 6, so 5 steps are kept.
+    assert err == ("jaxgan train: tfds:mnist/train record 4242 is unreadable (OSError: bad CRC); the run stopped at "
+                   "step 5 with a checkpoint: replace or remove it and run the same command to resume")
+    monkeypatch.setattr(loop, "make_source", make_source)  # the record is fixed
+    assert cli.main(["train", "--config", recipe, "--workdir", workdir]) == 0
+    train(config, str(tmp_path / "straight"))
+    resumed, resumed_data = restored_state(config, workdir)
+    straight, straight_data = restored_state(config, str(tmp_path / "straight"))
+    assert resumed_data == straight_data and max_abs_diff(resumed, straight) == 0.0
+
+
+def test_an_unreadable_tfds_record_is_named():
+    from jaxgan.data.images import TfdsImages
+
+    class Broken:
+        def __getitem__(self, index):
+            raise ValueError("corrupted record")
+
+    images = object.__new__(TfdsImages)
+    images.source, images.origin = Broken(), "tfds:mnist/train"
+    with pytest.raises(DataError, match=r"^tfds:mnist/train record 7 is unreadable \(ValueError: corrupted record\)$"):
+        images.take([7])

@@ -103,7 +103,14 @@ class TfdsImages:
         return (self.spec.size, self.spec.size, self.spec.channels)
 
     def _records(self, indices):
-        return [self.source[int(i)] for i in np.asarray(indices)]
+        records = []
+        for i in np.asarray(indices):
+            try:
+                records.append(self.source[int(i)])
+            except Exception as error:  # array_record and the TFDS decoders raise many types
+                raise DataError(f"{self.origin} record {int(i)} is unreadable ({type(error).__name__}: {error})"
+                                ) from error
+        return records
 
     def take(self, indices):
         return np.stack([_fit(np.asarray(r["image"]), self.spec) for r in self._records(indices)])

@@ -19,6 +19,7 @@ from jaxgan import data
 from jaxgan.checkpoint import Checkpointer, NonFiniteStateError
 from jaxgan.config import validate
 from jaxgan.data import MIXTURES
+from jaxgan.errors import DataError
 from jaxgan.evaluation import Evaluations, eval_key
 from jaxgan.files import writable_folder, write_json, write_text
 from jaxgan.run.memory import check_fits, memory_plan
@@ -241,7 +242,12 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched, d
                 if stop.signum is not None:
                     save()
                     raise Interrupted(stop.signum, step)
-                batch = batches.next()
+                try:
+                    batch = batches.next()
+                except DataError as error:  # met mid-run (a lazily read record): keep what was trained
+                    save()
+                    raise DataError(f"{error}; the run stopped at step {step} with a checkpoint: replace or remove "
+                                    "it and run the same command to resume") from None
                 if program.num_seeds == 1:
                     batch = jax.tree.map(lambda x: x[0], batch)
                 batch = program.place_batch(batch)
