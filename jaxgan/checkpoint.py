@@ -370,10 +370,10 @@ class Checkpointer:
     def _rotate(self):
         intact = [s for s in self.all_steps() if s in self._intact or self.verify(s) is None]
         self._intact.update(intact)
-        if len(intact) >= self.keep and jax.process_index() == 0:
+        if len(intact) >= self.keep:
             for step in self.all_steps():
                 if step < intact[-self.keep]:
-                    self.manager.delete(step)
+                    self.manager.delete(step)  # by every process: orbax's primary deletes, the others wait
         _sync("jaxgan_rotate")
 
     def restore(self, like, step=None, *, report=None):

@@ -162,6 +162,9 @@ def _common(parser, *, workdir_required=True):
     parser.add_argument("--coordinator", default=None, help="coordinator HOST:PORT for --distributed")
     parser.add_argument("--num-processes", type=int, default=None)
     parser.add_argument("--process-id", type=int, default=None)
+    parser.add_argument("--peer-timeout", type=float, default=60.0,
+                        help="with --distributed: seconds after which a silent process counts as lost; the others "
+                        "then exit (code 4) naming it (default 60)")
     _debug(parser)
     _cache(parser)
 
@@ -367,7 +370,8 @@ def _run(args, rest):
     if args.distributed:
         from jaxgan.parallel import initialize_distributed
 
-        initialize_distributed(args.coordinator, args.num_processes, args.process_id)
+        initialize_distributed(args.coordinator, args.num_processes, args.process_id,
+                               peer_timeout_s=args.peer_timeout)
     from jaxgan.config import validate
 
     if args.command == "train":
@@ -384,11 +388,19 @@ def _run(args, rest):
 
 
 def _train(config, args):
+    import jax
+
     from jaxgan.run import Interrupted, NonFiniteError, train
 
     try:
         result = train(config, args.workdir, step=args.step, allow_config_change=args.allow_config_change,
                        devices=_train_devices(args.devices))
+    except jax.errors.JaxRuntimeError as error:
+        if jax.process_count() == 1:
+            raise
+        from jaxgan.parallel import wait_for_lost_process
+
+        wait_for_lost_process(args.peer_timeout, error)  # exits
     except NonFiniteError as error:
         print(f"jaxgan train: {error}", file=sys.stderr)
         return 1

@@ -34,12 +34,101 @@ from jaxgan.errors import ConfigError
 DATA_AXIS = "data"
 
 
-def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None) -> None:
+# Exit code of a process that stops because another process of its multi-process run is lost.
+LOST_PROCESS_EXIT = 4
+DEFAULT_PEER_TIMEOUT_S = 60.0
+
+
+def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None, *,
+                           peer_timeout_s=DEFAULT_PEER_TIMEOUT_S) -> None:
     """Start JAX's multi-host runtime (`jax.distributed.initialize`); call before any other JAX
-    call. With no arguments JAX reads the cluster environment (SLURM, TPU pods, ...)."""
+    call. With no arguments JAX reads the cluster environment (SLURM, TPU pods, ...).
+
+    Then `watch_processes(peer_timeout_s)`: when another process stops answering (killed, host
+    lost), this one exits within about `peer_timeout_s` seconds with a line naming it, rather than
+    waiting in a collective until JAX's own heartbeat check aborts it (set to twice as long)."""
     jax.distributed.initialize(
-        coordinator_address=coordinator_address, num_processes=num_processes, process_id=process_id
+        coordinator_address=coordinator_address, num_processes=num_processes, process_id=process_id,
+        heartbeat_timeout_seconds=int(2 * peer_timeout_s + 10),
     )
+    watch_processes(peer_timeout_s)
+
+
+def _lost(peers, count, timeout_s, me):
+    """Say which processes are lost and leave at once: the runtime's own shutdown would wait for
+    them at a barrier and then abort."""
+    import os
+    import sys
+
+    names = ", ".join(str(p) for p in peers)
+    coordinator = " (the coordinator)" if 0 in peers else ""
+    print(f"jaxgan: process {names}{coordinator} of {count} stopped answering for {timeout_s:.0f} s (killed, out of "
+          f"memory, host lost?); process {me} stops too. The checkpoints are intact: run the same command on every "
+          "host to resume", file=sys.stderr, flush=True)
+    os._exit(LOST_PROCESS_EXIT)
+
+
+def wait_for_lost_process(timeout_s, error):
+    """After a collective failed in a multi-process run (a peer's connection reset): give the
+    watcher (`watch_processes`) the time to name the lost process and exit; if it finds none,
+    exit `LOST_PROCESS_EXIT` with the error in one line."""
+    import os
+    import sys
+    import time
+
+    time.sleep(1.5 * timeout_s)
+    print(f"jaxgan: a collective of this multi-process run failed ({str(error).splitlines()[0]}), and no process was "
+          f"silent for {timeout_s:.0f} s; stopping. The checkpoints are intact: run the same command on every host "
+          "to resume", file=sys.stderr, flush=True)
+    os._exit(LOST_PROCESS_EXIT)
+
+
+def watch_processes(timeout_s, *, interval_s=None, on_lost=_lost):
+    """Start a daemon thread that keeps a heartbeat of this process in the distributed runtime's
+    key-value store and reads the others'; when one has not advanced for `timeout_s` seconds of
+    this process's clock (or the store itself, on process 0, is gone), `on_lost(peers, count,
+    timeout_s, this process)` is called (default: one line naming them, then exit
+    `LOST_PROCESS_EXIT`, even from inside a collective). No-op in a single-process run. Returns
+    the thread."""
+    import threading
+    import time
+
+    from jax._src import distributed  # the runtime client has no public handle
+
+    client, count, me = distributed.global_state.client, jax.process_count(), jax.process_index()
+    if client is None or count == 1:
+        return None
+    interval_s = interval_s or max(timeout_s / 20, 0.25)
+
+    def watch():
+        started = time.monotonic()
+        last = {peer: (None, started) for peer in range(count) if peer != me}
+        beat = 0
+        while True:
+            beat += 1
+            now = time.monotonic()
+            try:
+                client.key_value_set(f"jaxgan/alive/{me}", str(beat), allow_overwrite=True)
+            except Exception:  # the store lives in process 0
+                if now - started > timeout_s:
+                    return on_lost([0], count, timeout_s, me)
+            lost = []
+            for peer, (value, since) in last.items():
+                try:
+                    current = client.key_value_try_get(f"jaxgan/alive/{peer}")
+                except Exception:  # not written yet, or the store is gone
+                    current = value
+                if current != value:
+                    last[peer] = (current, now)
+                elif now - since > timeout_s:
+                    lost.append(peer)
+            if lost:
+                return on_lost(lost, count, timeout_s, me)
+            time.sleep(interval_s)
+
+    thread = threading.Thread(target=watch, name="jaxgan-peers", daemon=True)
+    thread.start()
+    return thread
 
 
 def make_mesh(devices=None) -> jax.sharding.Mesh:

@@ -1,10 +1,12 @@
 """Data-parallel steps (jit over a sharded mesh, pmap) equal the single-device step."""
 
+import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import time
 
 import jax
 import numpy as np
@@ -184,3 +186,56 @@ def test_two_process_multi_host_step_equals_single_device(tmp_path):
             np.testing.assert_allclose(saved["d_loss"], ref_metrics["d_loss"], rtol=1e-5)
         for got, want in zip(leaves, expected):
             np.testing.assert_allclose(got, np.asarray(want), atol=1e-5)
+
+
+def test_a_killed_process_stops_the_other_within_the_timeout_and_the_run_resumes(tmp_path):
+    """Two `jaxgan train --distributed` processes (2 CPU devices each); kill -9 of process 1 after a
+    checkpoint: process 0 exits with code 4 within the peer timeout, naming process 1, the
+    checkpoints stay intact, and the same two commands resume from the newest one."""
+    from test_train import _write_recipe, tiny_config
+
+    from jaxgan.checkpoint import Checkpointer
+    from jaxgan.parallel import LOST_PROCESS_EXIT
+
+    config = tiny_config(**{"train.num_steps": 1_000_000, "train.checkpoint_every": 20, "train.log_every": 10,
+                            "train.tensorboard": False})
+    recipe, workdir = _write_recipe(tmp_path, config), tmp_path / "run"
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env.update(XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
+
+    def launch(port, *extra):
+        return [subprocess.Popen([sys.executable, "-m", "jaxgan.cli", "train", "--config", recipe, "--workdir",
+                                  str(workdir), "--distributed", "--coordinator", f"127.0.0.1:{port}",
+                                  "--num-processes", "2", "--process-id", str(i), "--peer-timeout", "5", *extra],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for i in range(2)]
+
+    processes = launch(_free_port())
+    try:
+        deadline = time.time() + 240
+        while not (workdir / "checkpoints" / "40").exists() and time.time() < deadline:
+            time.sleep(0.2)
+        assert (workdir / "checkpoints" / "40").exists(), processes[0].communicate(timeout=60)[1][-3000:]
+        processes[1].kill()
+        killed = time.time()
+        _, err = processes[0].communicate(timeout=60)
+        stopped_after = time.time() - killed
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+    assert processes[0].returncode == LOST_PROCESS_EXIT, err[-3000:]
+    assert stopped_after < 5 + 10, stopped_after
+    assert ("jaxgan: process 1 of 2 stopped answering for 5 s (killed, out of memory, host lost?); process 0 stops "
+            "too. The checkpoints are intact: run the same command on every host to resume") in err
+    assert "Traceback" not in err
+    checkpoints = Checkpointer(str(workdir / "checkpoints"), create=False)
+    newest = checkpoints.latest_intact_step()
+    checkpoints.close()
+    assert newest >= 40
+    resumed = launch(_free_port(), f"--config.train.num_steps={newest + 20}")
+    outputs = [p.communicate(timeout=300) for p in resumed]
+    for process, (_, err) in zip(resumed, outputs):
+        assert process.returncode == 0, err[-3000:]
+    history = [json.loads(line) for line in open(workdir / "config_history.jsonl")]
+    assert [(entry["step"], entry["processes"]) for entry in history] == [(0, 2), (newest, 2)]
