@@ -32,8 +32,9 @@ cluster does not tell JAX).
 Exit codes: 0 done; 1 a non-finite loss or state (the last finite checkpoint is kept); 2 a user
 error: bad configuration, arguments, data file, checkpoint, or a workdir held by another `train`
 (one line on stderr; `--debug` or JAXGAN_DEBUG=1 shows the traceback); 3 the workdir could not be
-written (disk full, quota, permissions); 128+signal when stopped by SIGTERM/SIGINT (after saving
-a checkpoint).
+written (disk full, quota, permissions); 4 another process of a multi-process run was lost
+(`--peer-timeout`, default 60 s); 128+signal when stopped by SIGTERM/SIGINT (after saving a
+checkpoint).
 """
 
 import argparse

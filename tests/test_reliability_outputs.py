@@ -376,3 +376,24 @@ def test_an_unreadable_tfds_record_is_named():
     images.source, images.origin = Broken(), "tfds:mnist/train"
     with pytest.raises(DataError, match=r"^tfds:mnist/train record 7 is unreadable \(ValueError: corrupted record\)$"):
         images.take([7])
+
+
+# ----------------------------------------------------------------------------- the chaos soak, short
+
+
+def test_a_run_killed_in_every_way_ends_equal_to_the_uninterrupted_one(tmp_path):
+    """The soak's short form (`benchmarks/chaos_soak.py`; its long form, 30 minutes and 20 kills
+    on changing device counts, is run by hand): SIGKILL at a random moment, during a save and
+    after an evaluation, then SIGTERM or SIGINT, each followed by a relaunch: the final state equals
+    the uninterrupted run's bit for bit, every step is logged once, every record parses."""
+    from conftest import shared_dataset_dir
+
+    from benchmarks import chaos_soak
+
+    report = chaos_soak.main(["--minutes", "0", "--kills", "4", "--steps", "200", "--checkpoint-every", "20",
+                              "--eval-every", "100", "--devices", "2", "--max-wait-s", "20", "--data-dir",
+                              shared_dataset_dir("mnist"), "--out", str(tmp_path / "soak")])
+    assert report["kills"] >= 3 and report["by_kind"]["kill_during_save"] >= 1, report["launch_log"]
+    assert report["state_equal_bit_for_bit"] and report["data_position_equal"]
+    assert report["metrics_every_step_once"]
+    assert report["evaluation_records"] == report["evaluation_records_parsed"] >= 2
