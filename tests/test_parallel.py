@@ -191,7 +191,8 @@ def test_two_process_multi_host_step_equals_single_device(tmp_path):
 def test_a_killed_process_stops_the_other_within_the_timeout_and_the_run_resumes(tmp_path):
     """Two `jaxgan train --distributed` processes (2 CPU devices each); kill -9 of process 1 after a
     checkpoint: process 0 exits with code 4 within the peer timeout, naming process 1, the
-    checkpoints stay intact, and the same two commands resume from the newest one."""
+    checkpoints stay intact, the same two commands resume from the newest one, and one process
+    then continues the run alone."""
     from test_train import _write_recipe, tiny_config
 
     from jaxgan.checkpoint import Checkpointer
@@ -237,5 +238,12 @@ def test_a_killed_process_stops_the_other_within_the_timeout_and_the_run_resumes
     outputs = [p.communicate(timeout=300) for p in resumed]
     for process, (_, err) in zip(resumed, outputs):
         assert process.returncode == 0, err[-3000:]
+    # ... and continues in one process on 2 devices (the two processes had 4)
+    single = subprocess.run([sys.executable, "-m", "jaxgan.cli", "train", "--config", recipe, "--workdir",
+                             str(workdir), f"--config.train.num_steps={newest + 40}"], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert single.returncode == 0, single.stderr[-3000:]
+    assert f"resuming step {newest + 20} on 2 device(s); it was trained on 4" in single.stderr
     history = [json.loads(line) for line in open(workdir / "config_history.jsonl")]
-    assert [(entry["step"], entry["processes"]) for entry in history] == [(0, 2), (newest, 2)]
+    assert [(entry["step"], entry["processes"], entry["devices"]) for entry in history] == [
+        (0, 2, 4), (newest, 2, 4), (newest + 20, 1, 2)]
