@@ -26,6 +26,7 @@ from jaxgan.nets import registry as networks
 from jaxgan.techniques import data_efficient
 
 PARALLEL = ("auto", "single", "jit", "pmap")
+SEED_LOOPS = ("auto", "vmap", "unrolled")
 
 
 def _game_defaults(group: str) -> dict[str, Any]:
@@ -83,6 +84,9 @@ def base_config() -> ConfigDict:
             "checkpoint_every": 1000,
             "keep_checkpoints": 3,
             "parallel": "auto",  # auto, single, jit (sharded over the devices), pmap
+            # num_seeds > 1: "vmap" (batched), "unrolled" (each seed's own operations in one
+            # program) or "auto" ("unrolled" for image data on the CPU; jaxgan.run.program.seed_loop)
+            "seed_loop": "auto",
             # XLA:CPU convolution kernels: "eigen" (faster here, see benchmarks/README.md) or
             # "ynnpack" (XLA's default). No effect off the CPU.
             "cpu_convolutions": "eigen",
@@ -181,6 +185,7 @@ def _validate_critic(config: Any) -> None:
 def _validate_train(config: Any) -> None:
     t = config.train
     _one_of(t.parallel, PARALLEL, "train.parallel")
+    _one_of(t.seed_loop, SEED_LOOPS, "train.seed_loop")
     _one_of(t.cpu_convolutions, backend.CPU_CONVOLUTIONS, "train.cpu_convolutions")
     for key in ("num_seeds", "n_critic", "train.num_steps", "train.fused_steps", "train.keep_checkpoints"):
         value = config

@@ -4,6 +4,7 @@ shipped domain network and a recorded protocol, write a sample grid."""
 import json
 import os
 
+import jax
 import numpy as np
 import pytest
 from conftest import max_abs_diff, shared_dataset_dir
@@ -47,6 +48,26 @@ def test_image_run_resumes_exactly_and_records_its_evaluation(tmp_path):
     assert {"fid", "kid", "precision", "recall", "density", "coverage", "is"} <= set(record["summary"])
     assert 1.0 <= record["summary"]["is"]["mean"] <= 10.0 and record["summary"]["fid"]["mean"] > 0
     assert os.path.getsize(tmp_path / "straight" / "samples" / "step_00000004.png") > 0
+
+
+def test_seeds_one_after_another_equal_the_vmapped_seeds_and_each_seed_alone(tmp_path):
+    """`train.seed_loop="unrolled"` (the CPU's choice for images: no grouped convolutions) trains
+    the seeds as `vmap` does, and seed k as a one-seed run with seed + k, up to float rounding."""
+    runs = {}
+    for loop in ("unrolled", "vmap"):
+        config = image_config(**{"num_seeds": 2, "train.seed_loop": loop, "train.num_steps": 2,
+                                 "train.checkpoint_every": 2})
+        result = train(config, str(tmp_path / loop))
+        runs[loop] = (restored_state(config, str(tmp_path / loop))[0], result["samples"])
+    assert Program(image_config(**{"num_seeds": 2})).seed_loop == "unrolled"  # auto, on the CPU
+    assert max_abs_diff(runs["unrolled"][0], runs["vmap"][0]) < 1e-5
+    assert np.max(np.abs(runs["unrolled"][1] - runs["vmap"][1])) < 1e-4
+    one = image_config(**{"seed": 1, "train.num_steps": 2, "train.checkpoint_every": 2})
+    train(one, str(tmp_path / "seed_1"))
+    alone = restored_state(one, str(tmp_path / "seed_1"))[0]
+    unrolled = runs["unrolled"][0]
+    second = jax.tree.map(lambda x: x[1], unrolled.replace(key=jax.random.key_data(unrolled.key)))
+    assert max_abs_diff(second.g_params, alone.g_params) < 1e-5
 
 
 def test_evaluate_command_has_its_own_batch_size_and_sample_count(tmp_path, capsys):

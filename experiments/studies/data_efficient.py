@@ -6,7 +6,7 @@ the recipe's networks or (`--networks lucic`) Lucic et al.'s InfoGAN-style pair.
     ./run python -m experiments.studies.data_efficient --rows baseline,diffaugment,ada,lecam \\
         --datasets mnist,fashion_mnist --sizes 600,6000,0 --steps 5000 --seeds 3 [--budget-s 3600]
 
-Each (row, data set, size) trains `--seeds` seeds in one vmapped program, each seed on its own
+Each (row, data set, size) trains `--seeds` seeds in one program (`train.seed_loop`), each seed on its own
 fixed subset (`data.train_size`, recorded in the workdir's train_subset.json), and stops at
 log-spaced generator steps (`study.train_to`). At each stop the run's own evaluation (the EMA
 generator: FID, KID, precision/recall, density/coverage, IS of 10,000 samples against the full

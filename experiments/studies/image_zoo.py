@@ -13,7 +13,8 @@ losses, penalties, optimizers, n_critic and EMA. Scores use the shipped domain c
 features, not Inception's (not available offline): compare the spread between losses and their
 ranking with the paper's, not the values.
 
-Each (row, networks, data set) trains `--seeds` seeds in one vmapped program and stops at
+Each (row, networks, data set) trains `--seeds` seeds in one program (`train.seed_loop`: unrolled
+on the CPU, vmapped elsewhere) and stops at
 log-spaced generator steps (1k, 2k, 5k, ...; `study.train_to`), where the EMA generator (the
 run's own record, eval/step_N.json) and the raw one (eval/raw_step_N.json) are scored: FID, KID,
 precision/recall, density/coverage and IS, each sampling with BatchNorm statistics recomputed

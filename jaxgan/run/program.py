@@ -32,6 +32,31 @@ def _parallel_mode(config, num_devices):
     return mode
 
 
+def seed_loop(config) -> str:
+    """How the seeds of one program run: "vmap" (batched into each operation) or "unrolled" (each
+    seed's own operations, side by side in the program). `train.seed_loop="auto"`: "unrolled" for
+    image data on the CPU, where XLA runs a vmapped convolution as a grouped one, slower than the
+    seeds' own (SNGAN's step, 3 seeds, batch 64: 1,469 ms vmapped, 769 ms unrolled, 301 ms for one
+    seed; benchmarks/README.md), else "vmap" (faster for the 2D MLPs)."""
+    loop = config.train.seed_loop
+    if loop == "auto":
+        return "unrolled" if jax.default_backend() == "cpu" and data.is_image(config.data) else "vmap"
+    return loop
+
+
+def _unrolled(fn):
+    """`fn` over a leading seed axis of all its arguments, seed by seed, unrolled in the program
+    (not `jax.lax.map`: XLA:CPU runs convolutions inside its loop about 20x slower, 14.4 s for the
+    step above)."""
+
+    def run(*args):
+        seeds = jax.tree.leaves(args)[0].shape[0]
+        outputs = [fn(*jax.tree.map(lambda x: x[s], args)) for s in range(seeds)]
+        return jax.tree.map(lambda *xs: jnp.stack(xs), *outputs)
+
+    return run
+
+
 class Program:
     """The compiled training program of a config: state creation, the (fused, seed-vmapped,
     data-parallel) step, sampling, and conversion to and from the checkpointed form.
@@ -49,8 +74,10 @@ class Program:
         self.generator, self.discriminator = self.game.models(config, axis_name)
         step = fuse_steps(self.game.step(config, axis_name))
         seeded = self.num_seeds > 1
+        self.seed_loop = seed_loop(config)
+        over_seeds = jax.vmap if self.seed_loop == "vmap" else _unrolled
         if seeded:
-            step = jax.vmap(step)
+            step = over_seeds(step)
         # batch axes: [seed,] fused step, critic step, example, features...
         self.example_axis = 3 if seeded else 2
         num_devices = (jax.device_count() if devices is None else len(self.devices)) if self.mode != "single" else 1
@@ -69,18 +96,18 @@ class Program:
 
         def sample(state, key, num, use_ema):
             draw = lambda s: generate(s, key, num, use_ema=use_ema, sample_latent=prior_sample)
-            return jax.vmap(draw)(state) if seeded else draw(state)
+            return over_seeds(draw)(state) if seeded else draw(state)
 
         def decode_latents(state, latents, use_ema):
             run = lambda s: decode(s, latents, use_ema=use_ema)
-            return jax.vmap(run)(state) if seeded else run(state)[None]
+            return over_seeds(run)(state) if seeded else run(state)[None]
 
         def standing(state, use_ema):
             e = config.eval
             recompute = lambda s: s.replace(g_state=standing_statistics(
                 s, jax.random.fold_in(s.key, STANDING_SALT), num_batches=-(-e.num_samples // e.batch_size),
                 batch_size=e.batch_size, use_ema=use_ema, sample_latent=prior_sample))
-            return jax.vmap(recompute)(state) if seeded else recompute(state)
+            return over_seeds(recompute)(state) if seeded else recompute(state)
 
         options = backend.compiler_options(config.train.cpu_convolutions)
         self._standing = jax.jit(standing, static_argnums=(1,), compiler_options=options)
