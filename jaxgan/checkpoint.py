@@ -14,6 +14,10 @@ What is guaranteed:
   orbax's rename and ours, or an older jaxgan wrote it) is used only when no intact one exists.
 - **Rotation never deletes an intact checkpoint for an unverified one**: it keeps the newest
   `keep` intact checkpoints and deletes only checkpoints older than all of them.
+- **Readers are safe during rotation.** A reader (`create=False`: `sample`, `evaluate`) hard-links
+  the files of the checkpoint it reads into DIRECTORY.readers/ before verifying and restoring
+  them, so a running trainer's rotation cannot take them away; one deleted before that is
+  replaced by the newest intact checkpoint, with a line saying so.
 
 Saves are made by every process together (orbax coordinates multi-host saves); process 0 writes
 the checksums. Typed PRNG keys are stored as their raw key data and re-wrapped on restore.
