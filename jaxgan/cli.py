@@ -327,9 +327,20 @@ _WRITE_ERRNOS = (errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train"]:
+        # From here on SIGTERM / SIGINT are recorded, and the run stops cleanly at its first step
+        # (see jaxgan.signals: a KeyboardInterrupt during the imports may be swallowed).
+        from jaxgan.signals import StopFlag
+
+        with StopFlag() as stop:
+            return _main(argv, stop)
+    return _main(argv, None)
+
+
+def _main(argv, stop):
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    args.argv = argv
+    args.argv, args.stop = argv, stop
     if args.command not in ("train", "bench") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     from jaxgan.errors import StorageError, UserError
@@ -395,7 +406,7 @@ def _train(config, args):
 
     try:
         result = train(config, args.workdir, step=args.step, allow_config_change=args.allow_config_change,
-                       devices=_train_devices(args.devices))
+                       devices=_train_devices(args.devices), stop=args.stop)
     except jax.errors.JaxRuntimeError as error:
         if jax.process_count() == 1:
             raise

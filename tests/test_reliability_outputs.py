@@ -397,3 +397,23 @@ def test_a_run_killed_in_every_way_ends_equal_to_the_uninterrupted_one(tmp_path)
     assert report["state_equal_bit_for_bit"] and report["data_position_equal"]
     assert report["metrics_every_step_once"]
     assert report["evaluation_records"] == report["evaluation_records_parsed"] >= 2
+
+
+# ----------------------------------------------------------------------------- signals during startup
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_startup_stops_the_run_at_its_first_step(tmp_path, signum):
+    """Found by the chaos soak: a SIGINT 1 s after launch raised a KeyboardInterrupt inside a
+    destructor ("Exception ignored"), and the launch trained to its end. `jaxgan train` now
+    records SIGTERM / SIGINT from its first line, before the imports, and stops at step 0."""
+    config = tiny_config(**{"train.num_steps": 100_000, "train.checkpoint_every": 0, "train.tensorboard": False})
+    process = subprocess.Popen([sys.executable, "-m", "jaxgan.cli", "train", "--config",
+                                _write_recipe(tmp_path, config), "--workdir", str(tmp_path / "run")], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # in the imports, long before the first step
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 128 + signum, err[-3000:]
+    assert err.strip().splitlines()[-1] == (f"jaxgan train: stopped by signal {signal.Signals(signum).name} at step 0; "
+                                            "checkpoint saved")

@@ -24,6 +24,7 @@ from jaxgan.evaluation import Evaluations, eval_key
 from jaxgan.files import writable_folder, write_json, write_text
 from jaxgan.run.memory import check_fits, memory_plan
 from jaxgan.run.program import Program, ProgramSampler, data_init_batch, make_source
+from jaxgan.signals import StopFlag
 from jaxgan.workdir import (
     WorkdirLock,
     check_config_change,
@@ -134,30 +135,7 @@ def _resume(checkpoints, state, step, report):
     return state, data_state
 
 
-class _SignalFlag:
-    """Records SIGTERM/SIGINT instead of dying, so the loop can save and stop cleanly."""
-
-    def __init__(self):
-        self.signum = None
-        self._previous = {}
-
-    def __enter__(self):
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                self._previous[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread: leave signals alone
-                pass
-        return self
-
-    def _handle(self, signum, frame):
-        self.signum = signum
-
-    def __exit__(self, *exc):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
-def train(config, workdir, *, step=None, allow_config_change=False, devices=None) -> dict:
+def train(config, workdir, *, step=None, allow_config_change=False, devices=None, stop=None) -> dict:
     """Train `config` in `workdir`, resuming from its newest intact checkpoint if there is one
     (or from checkpoint `step`; newer ones are then moved aside).
 
@@ -167,6 +145,8 @@ def train(config, workdir, *, step=None, allow_config_change=False, devices=None
 
     `devices`: the devices to train on (default: all of every process). A run resumes on any
     device count that divides its batch, and continues as a run on that count would.
+    `stop`: a `jaxgan.signals.StopFlag` already recording SIGTERM / SIGINT (the CLI enters one
+    before its imports); default: one entered now.
 
     Returns a dict: final `step`, `evaluation` (metrics per seed, summary over seeds, protocol),
     `samples` (S, N, ...) and `timing` (seconds from this call to the end of the first step,
@@ -178,13 +158,13 @@ def train(config, workdir, *, step=None, allow_config_change=False, devices=None
     validate(config)
     writable_folder(workdir, what=f"--workdir {workdir!r}")
     lock = WorkdirLock(workdir) if jax.process_index() == 0 else contextlib.nullcontext()
-    with lock:
+    with lock, (contextlib.nullcontext(stop) if stop is not None else StopFlag()) as stop:
         if getattr(lock, "stale", None):
             _report(f"took over the lock of a run that is no longer running ({describe_holder(lock.stale)})")
-        return _train_locked(config, workdir, step, allow_config_change, launched, devices)
+        return _train_locked(config, workdir, step, allow_config_change, launched, devices, stop)
 
 
-def _train_locked(config, workdir, resume_step, allow_config_change, launched, devices):
+def _train_locked(config, workdir, resume_step, allow_config_change, launched, devices, stop):
     checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), keep=config.train.keep_checkpoints)
     changes = None
     if checkpoints.latest_step() is not None and os.path.exists(os.path.join(workdir, "config.json")):
@@ -237,52 +217,51 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched, d
     evaluation = None
     batches = Prefetcher(source, fused)
     try:
-        with _SignalFlag() as stop:
-            while step < t.num_steps:
-                if stop.signum is not None:
-                    save()
-                    raise Interrupted(stop.signum, step)
-                try:
-                    batch = batches.next()
-                except DataError as error:  # met mid-run (a lazily read record): keep what was trained
-                    save()
-                    raise DataError(f"{error}; the run stopped at step {step} with a checkpoint: replace or remove "
-                                    "it and run the same command to resume") from None
-                if program.num_seeds == 1:
-                    batch = jax.tree.map(lambda x: x[0], batch)
-                batch = program.place_batch(batch)
-                if not call_times and t.memory_check:
-                    _check_memory(config, program, state, batch)
-                started = time.perf_counter()
-                state, metrics = program.step(state, batch)
-                metrics = jax.device_get(metrics)
-                call_times.append(time.perf_counter() - started)
-                if len(call_times) == 1:
-                    to_first_step = time.perf_counter() - launched
-                bad = _first_non_finite(metrics)
-                if bad is not None:
-                    name, index, seed = bad
-                    where = f" (seed {config.seed + seed})" if seed is not None else ""
-                    raise NonFiniteError(
-                        f"non-finite {name} at step {step + index + 1}{where}; stopping: {last_good()}"
-                    )
-                step += fused
-                progress.update(fused)
-                if due(t.log_every):
-                    scalars = {k: float(np.mean(v)) for k, v in metrics.items()}
-                    writer.write(step, scalars)
-                    progress.set_postfix({k: f"{scalars[k]:.3f}" for k in ("d_loss", "g_loss")}, refresh=False)
-                if due(t.eval_every) or due(t.plot_every):
-                    samples = program.samples(state, eval_key(config))
-                    if due(t.eval_every):
-                        evaluation = record_evaluation(evaluations, ProgramSampler(program, state), workdir, writer,
-                                                       step, key=eval_key(config), use_ema=program.default_use_ema(),
-                                                       samples=samples)
-                    if due(t.plot_every):
-                        _plot_samples(config, workdir, samples, step)
-                if due(t.checkpoint_every):
-                    save()
-            save()
+        while step < t.num_steps:
+            if stop.signum is not None:
+                save()
+                raise Interrupted(stop.signum, step)
+            try:
+                batch = batches.next()
+            except DataError as error:  # met mid-run (a lazily read record): keep what was trained
+                save()
+                raise DataError(f"{error}; the run stopped at step {step} with a checkpoint: replace or remove "
+                                "it and run the same command to resume") from None
+            if program.num_seeds == 1:
+                batch = jax.tree.map(lambda x: x[0], batch)
+            batch = program.place_batch(batch)
+            if not call_times and t.memory_check:
+                _check_memory(config, program, state, batch)
+            started = time.perf_counter()
+            state, metrics = program.step(state, batch)
+            metrics = jax.device_get(metrics)
+            call_times.append(time.perf_counter() - started)
+            if len(call_times) == 1:
+                to_first_step = time.perf_counter() - launched
+            bad = _first_non_finite(metrics)
+            if bad is not None:
+                name, index, seed = bad
+                where = f" (seed {config.seed + seed})" if seed is not None else ""
+                raise NonFiniteError(
+                    f"non-finite {name} at step {step + index + 1}{where}; stopping: {last_good()}"
+                )
+            step += fused
+            progress.update(fused)
+            if due(t.log_every):
+                scalars = {k: float(np.mean(v)) for k, v in metrics.items()}
+                writer.write(step, scalars)
+                progress.set_postfix({k: f"{scalars[k]:.3f}" for k in ("d_loss", "g_loss")}, refresh=False)
+            if due(t.eval_every) or due(t.plot_every):
+                samples = program.samples(state, eval_key(config))
+                if due(t.eval_every):
+                    evaluation = record_evaluation(evaluations, ProgramSampler(program, state), workdir, writer,
+                                                   step, key=eval_key(config), use_ema=program.default_use_ema(),
+                                                   samples=samples)
+                if due(t.plot_every):
+                    _plot_samples(config, workdir, samples, step)
+            if due(t.checkpoint_every):
+                save()
+        save()
     finally:
         batches.close()
         progress.close()
