@@ -19,8 +19,12 @@ XLA's own Eigen convolutions instead of YNNPACK's) and donate the state where
 XLA's defaults.
 """
 
+import os
+import sys
+import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import jax
 import jax.numpy as jnp
@@ -57,9 +61,6 @@ def initialize_distributed(coordinator_address=None, num_processes=None, process
 def _lost(peers, count, timeout_s, me):
     """Say which processes are lost and leave at once: the runtime's own shutdown would wait for
     them at a barrier and then abort."""
-    import os
-    import sys
-
     names = ", ".join(str(p) for p in peers)
     coordinator = " (the coordinator)" if 0 in peers else ""
     print(f"jaxgan: process {names}{coordinator} of {count} stopped answering for {timeout_s:.0f} s (killed, out of "
@@ -68,14 +69,10 @@ def _lost(peers, count, timeout_s, me):
     os._exit(LOST_PROCESS_EXIT)
 
 
-def wait_for_lost_process(timeout_s, error):
+def wait_for_lost_process(timeout_s, error) -> NoReturn:
     """After a collective failed in a multi-process run (a peer's connection reset): give the
     watcher (`watch_processes`) the time to name the lost process and exit; if it finds none,
     exit `LOST_PROCESS_EXIT` with the error in one line."""
-    import os
-    import sys
-    import time
-
     time.sleep(1.5 * timeout_s)
     print(f"jaxgan: a collective of this multi-process run failed ({str(error).splitlines()[0]}), and no process was "
           f"silent for {timeout_s:.0f} s; stopping. The checkpoints are intact: run the same command on every host "
@@ -83,16 +80,13 @@ def wait_for_lost_process(timeout_s, error):
     os._exit(LOST_PROCESS_EXIT)
 
 
-def watch_processes(timeout_s, *, interval_s=None, on_lost=_lost):
+def watch_processes(timeout_s, *, interval_s=None, on_lost=_lost) -> threading.Thread | None:
     """Start a daemon thread that keeps a heartbeat of this process in the distributed runtime's
     key-value store and reads the others'; when one has not advanced for `timeout_s` seconds of
     this process's clock (or the store itself, on process 0, is gone), `on_lost(peers, count,
     timeout_s, this process)` is called (default: one line naming them, then exit
     `LOST_PROCESS_EXIT`, even from inside a collective). No-op in a single-process run. Returns
     the thread."""
-    import threading
-    import time
-
     from jax._src import distributed  # the runtime client has no public handle
 
     client, count, me = distributed.global_state.client, jax.process_count(), jax.process_index()

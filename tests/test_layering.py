@@ -3,7 +3,7 @@ goes down or sideways, never up; units import each other without cycles; no modu
 another unit's private names or modules; evaluators see a run only through the `Sampler`
 protocol.
 
-    leaves (errors, backend, latents < losses, nets, techniques, data, metrics, state, parallel, ...)
+    leaves (errors, backend, latents, files, signals < losses, nets, techniques, data, metrics, state, parallel, ...)
       < games < evaluation < config < run (jaxgan.run, bench, checkpoint, workdir) < cli
 """
 
@@ -16,7 +16,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # unit -> layer; a unit is jaxgan.<first component> (a module or a subpackage).
 LAYERS = {
-    0: ("errors", "backend", "latents", "__init__"),
+    0: ("errors", "backend", "latents", "files", "signals", "__init__"),
     1: ("losses", "nets", "techniques", "data", "metrics", "state", "parallel", "optimizers", "theory", "plots",
         "writers", "compilation_cache"),
     2: ("games",),

@@ -22,7 +22,7 @@ from jaxgan.data import MIXTURES
 from jaxgan.errors import DataError
 from jaxgan.evaluation import Evaluations, eval_key
 from jaxgan.files import writable_folder, write_json, write_text
-from jaxgan.run.memory import check_fits, memory_plan
+from jaxgan.run.memory import check_fits
 from jaxgan.run.program import Program, ProgramSampler, data_init_batch, make_source
 from jaxgan.signals import StopFlag
 from jaxgan.workdir import (
@@ -296,13 +296,11 @@ def evaluation_path(workdir, step, name=None):
 def _check_memory(config, program, state, batch):
     """Compile the step before its first call and stop with `MemoryPlanError` when its memory
     plan does not fit the device (`jaxgan.run.memory.check_fits`)."""
-    from jaxgan.bench import lower_step
-
     plan = program.compile_step(state, batch)
     local = program.local_devices()
     multiple = 1 if program.mode == "single" else len(program.devices or jax.devices())
     check_fits(plan, batch=config.data.batch_size, device=local[0], local_devices=len(local), multiple=multiple,
-               plan_at=lambda size: memory_plan(lower_step(config, size, devices=program.devices)[0].compile()))
+               plan_at=lambda size: program.plan_at(state, batch, size))
 
 
 def record_evaluation(evaluations, sampler, workdir, writer, step, *, key, use_ema, name=None, samples=None,

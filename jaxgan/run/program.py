@@ -135,16 +135,27 @@ class Program:
         keys = jax.vmap(jax.random.key)(c.seed + jnp.arange(self.num_seeds))
         return jax.vmap(make)(keys) if self.num_seeds > 1 else make(keys[0])
 
-    def compile_step(self, state, batch):
+    def compile_step(self, state, batch) -> dict | None:
         """Compile the step for these placed arguments before its first call, and call the
         compiled form from then on; returns its memory plan (`jaxgan.run.memory.memory_plan`),
         or None under pmap (which has no ahead-of-time form here) or where the backend reports
         none."""
         if self.mode == "pmap":
             return None
+        self._jitted = self.step
         compiled = self.step.lower(state, batch).compile()
         self.step = compiled
         return memory_plan(compiled)
+
+    def plan_at(self, state, batch, size) -> dict | None:
+        """The memory plan of the step (after `compile_step`) on `size` examples of `batch`'s
+        shapes: compiled, not run."""
+        def resized(x):
+            shape = x.shape[: self.example_axis] + (size,) + x.shape[self.example_axis + 1 :]
+            sharding = x.sharding if self.mode == "single" else parallel.batch_sharding(self.mesh, self.example_axis)
+            return jax.ShapeDtypeStruct(shape, x.dtype, sharding=sharding)
+
+        return memory_plan(self._jitted.lower(state, jax.tree.map(resized, batch)).compile())
 
     def local_devices(self) -> list:
         """The devices of this process that the step runs on."""
