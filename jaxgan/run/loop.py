@@ -230,9 +230,9 @@ def _train_locked(config, workdir, resume_step, allow_config_change, launched, d
             if program.num_seeds == 1:
                 batch = jax.tree.map(lambda x: x[0], batch)
             batch = program.place_batch(batch)
-            if not call_times and t.memory_check:
-                _check_memory(config, program, state, batch)
             started = time.perf_counter()
+            if not call_times and t.memory_check:  # compiles the step: the first call's time includes it
+                _check_memory(config, program, state, batch)
             state, metrics = program.step(state, batch)
             metrics = jax.device_get(metrics)
             call_times.append(time.perf_counter() - started)
