@@ -29,7 +29,7 @@ def _temporary(path):
 def atomic_path(path):
     """Yield a temporary path beside `path`; when the block ends without an error, the file
     written there is synced and renamed to `path`. On an error it is removed."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     temporary = _temporary(path)
     try:
         yield temporary
