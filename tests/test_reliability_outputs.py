@@ -7,6 +7,7 @@ work; every file a command writes appears whole or not at all, whatever moment a
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -406,7 +407,7 @@ def test_a_run_killed_in_every_way_ends_equal_to_the_uninterrupted_one(tmp_path)
 def test_a_signal_during_startup_stops_the_run_at_its_first_step(tmp_path, signum):
     """Found by the chaos soak: a SIGINT 1 s after launch raised a KeyboardInterrupt inside a
     destructor ("Exception ignored"), and the launch trained to its end. `jaxgan train` now
-    records SIGTERM / SIGINT from its first line, before the imports, and stops at step 0."""
+    records SIGTERM / SIGINT from its first line, before the imports, and stops at its next step."""
     config = tiny_config(**{"train.num_steps": 100_000, "train.checkpoint_every": 0, "train.tensorboard": False})
     process = subprocess.Popen([sys.executable, "-m", "jaxgan.cli", "train", "--config",
                                 _write_recipe(tmp_path, config), "--workdir", str(tmp_path / "run")], cwd=ROOT,
@@ -415,5 +416,8 @@ def test_a_signal_during_startup_stops_the_run_at_its_first_step(tmp_path, signu
     process.send_signal(signum)
     _, err = process.communicate(timeout=300)
     assert process.returncode == 128 + signum, err[-3000:]
-    assert err.strip().splitlines()[-1] == (f"jaxgan train: stopped by signal {signal.Signals(signum).name} at step 0; "
-                                            "checkpoint saved")
+    # At step 0 when the signal lands in the imports; with a warm compilation cache the first
+    # steps may already have run. Swallowed, the run would train its 100,000 steps and exit 0.
+    stopped = re.fullmatch(rf"jaxgan train: stopped by signal {signal.Signals(signum).name} at step (\d+); "
+                           "checkpoint saved", err.strip().splitlines()[-1])
+    assert stopped and int(stopped.group(1)) < 1000, err[-3000:]
