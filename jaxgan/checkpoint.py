@@ -425,6 +425,8 @@ class Checkpointer:
                 if candidate != steps[-1]:
                     report(f"using checkpoint step {candidate}, the newest intact one")
                 return restored
+            if self._reader and self._newer_than(steps):  # a rotation: list again, rather than report damage
+                raise _Vanished(candidate)
             if reason.startswith(_UNVERIFIABLE):
                 unverifiable.append(candidate)
                 report(f"checkpoint step {candidate} cannot be verified: {reason}; trying an older one")
@@ -436,6 +438,8 @@ class Checkpointer:
             except CheckpointError:
                 raise
             except Exception as error:
+                if self._reader and (self._vanished(candidate) or self._newer_than(steps)):
+                    raise _Vanished(candidate) from None
                 report(f"checkpoint step {candidate} does not restore either ({type(error).__name__})")
                 continue
             report(f"restored step {candidate} without checksums: no intact checkpoint is left")
@@ -478,6 +482,15 @@ class Checkpointer:
                 links.close()
         finally:
             shutil.rmtree(snapshot, ignore_errors=True)
+
+    def _newer_than(self, steps):
+        """Whether a step newer than all of `steps` is on disk now: a trainer saved one after
+        they were listed, and its rotation may be deleting them."""
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return False
+        return any(name.isdigit() and int(name) > max(steps) for name in names)
 
     def _snapshot(self, step):
         """A folder (beside the checkpoints, on their filesystem) holding hard links to every file

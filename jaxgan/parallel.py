@@ -19,6 +19,7 @@ XLA's own Eigen convolutions instead of YNNPACK's) and donate the state where
 XLA's defaults.
 """
 
+import atexit
 import os
 import sys
 import threading
@@ -55,7 +56,9 @@ def initialize_distributed(coordinator_address=None, num_processes=None, process
         coordinator_address=coordinator_address, num_processes=num_processes, process_id=process_id,
         heartbeat_timeout_seconds=int(2 * peer_timeout_s + 10),
     )
-    watch_processes(peer_timeout_s)
+    watch = watch_processes(peer_timeout_s)
+    if watch is not None:  # registered after jax's own exit handler, so it runs before the runtime shuts down
+        atexit.register(watch.stop)
 
 
 def _lost(peers, count, timeout_s, me):
@@ -80,13 +83,40 @@ def wait_for_lost_process(timeout_s, error) -> NoReturn:
     os._exit(LOST_PROCESS_EXIT)
 
 
-def watch_processes(timeout_s, *, interval_s=None, on_lost=_lost) -> threading.Thread | None:
+_DONE = "done"  # the heartbeat value of a process that has finished: never lost
+
+
+class PeerWatch:
+    """The daemon thread of `watch_processes`. `stop()` (registered with `atexit` by
+    `initialize_distributed`) tells the other processes that this one has finished, so the
+    ones still working do not take its silence for a loss, and ends the thread."""
+
+    def __init__(self, watch, client, me):
+        self._finished = threading.Event()
+        self._client, self._me = client, me
+        self.thread = threading.Thread(target=watch, args=(self._finished,), name="jaxgan-peers", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self._finished.is_set():
+            return
+        self._finished.set()
+        self.thread.join(timeout=5)
+        try:
+            self._client.key_value_set(f"jaxgan/alive/{self._me}", _DONE, allow_overwrite=True)
+        except Exception:  # the store (process 0) has gone already: nobody is left to tell
+            pass
+
+
+def watch_processes(timeout_s, *, interval_s=None, on_lost=_lost) -> PeerWatch | None:
     """Start a daemon thread that keeps a heartbeat of this process in the distributed runtime's
     key-value store and reads the others'; when one has not advanced for `timeout_s` seconds of
-    this process's clock (or the store itself, on process 0, is gone), `on_lost(peers, count,
-    timeout_s, this process)` is called (default: one line naming them, then exit
-    `LOST_PROCESS_EXIT`, even from inside a collective). No-op in a single-process run. Returns
-    the thread."""
+    this process's clock (or the store itself, on process 0, has been unreachable that long),
+    `on_lost(peers, count, timeout_s, this process)` is called (default: one line naming them,
+    then exit `LOST_PROCESS_EXIT`, even from inside a collective). A process that has finished
+    (`PeerWatch.stop`) is never lost, nor is the store once process 0 has finished or this
+    process has shut the runtime down (`jax.distributed.shutdown`). No-op in a
+    single-process run. Returns the `PeerWatch`."""
     from jax._src import distributed  # the runtime client has no public handle
 
     client, count, me = distributed.global_state.client, jax.process_count(), jax.process_index()
@@ -94,17 +124,21 @@ def watch_processes(timeout_s, *, interval_s=None, on_lost=_lost) -> threading.T
         return None
     interval_s = interval_s or max(timeout_s / 20, 0.25)
 
-    def watch():
+    def watch(finished):
         started = time.monotonic()
         last = {peer: (None, started) for peer in range(count) if peer != me}
+        store_reached = started
         beat = 0
-        while True:
+        while not finished.is_set():
             beat += 1
             now = time.monotonic()
             try:
                 client.key_value_set(f"jaxgan/alive/{me}", str(beat), allow_overwrite=True)
+                store_reached = now
             except Exception:  # the store lives in process 0
-                if now - started > timeout_s:
+                if last.get(0, (None,))[0] == _DONE or distributed.global_state.client is not client:
+                    return None  # process 0 has finished, or this one has shut its runtime down
+                if now - store_reached > timeout_s:
                     return on_lost([0], count, timeout_s, me)
             lost = []
             for peer, (value, since) in last.items():
@@ -114,15 +148,14 @@ def watch_processes(timeout_s, *, interval_s=None, on_lost=_lost) -> threading.T
                     current = value
                 if current != value:
                     last[peer] = (current, now)
-                elif now - since > timeout_s:
+                elif current != _DONE and now - since > timeout_s:
                     lost.append(peer)
             if lost:
                 return on_lost(lost, count, timeout_s, me)
-            time.sleep(interval_s)
+            finished.wait(interval_s)
+        return None
 
-    thread = threading.Thread(target=watch, name="jaxgan-peers", daemon=True)
-    thread.start()
-    return thread
+    return PeerWatch(watch, client, me)
 
 
 def make_mesh(devices=None) -> jax.sharding.Mesh:

@@ -188,6 +188,40 @@ def test_two_process_multi_host_step_equals_single_device(tmp_path):
             np.testing.assert_allclose(got, np.asarray(want), atol=1e-5)
 
 
+FINISH_APART = """
+import sys, time
+from jaxgan.parallel import initialize_distributed
+me = int(sys.argv[2])
+initialize_distributed(sys.argv[1], 2, me, peer_timeout_s=2)
+time.sleep(0 if me == {early} else 7)  # the other finishes first, then is silent for 3.5 peer timeouts
+if {shutdown}:  # the runtime shut down by hand, then a slow exit
+    import jax
+    jax.distributed.shutdown()
+    time.sleep(3)
+print("finished", me)
+"""
+
+
+@pytest.mark.parametrize("early,shutdown", [(0, False), (1, False), (0, True)],
+                         ids=["coordinator_first", "coordinator_last", "runtime_shut_down_then_slow_exit"])
+def test_processes_that_finish_apart_are_not_taken_for_lost(early, shutdown):
+    """A process that has finished says so (`PeerWatch.stop` at exit): the others, still working,
+    neither count its silence nor its store's shutdown as a loss, and every process exits 0 (a
+    two-process run once ended in exit 4: process 0's watcher, at its exit, found the runtime shut
+    down)."""
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env.update(JAX_PLATFORMS="cpu")
+    address = f"127.0.0.1:{_free_port()}"
+    script = FINISH_APART.format(early=early, shutdown=shutdown)
+    processes = [subprocess.Popen([sys.executable, "-c", script, address, str(i)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    for i, (process, (out, err)) in enumerate(zip(processes, outputs)):
+        assert process.returncode == 0, err[-2000:]
+        assert f"finished {i}" in out
+        assert "stopped answering" not in err
+
+
 def test_a_killed_process_stops_the_other_within_the_timeout_and_the_run_resumes(tmp_path):
     """Two `jaxgan train --distributed` processes (2 CPU devices each); kill -9 of process 1 after a
     checkpoint: process 0 exits with code 4 within the peer timeout, naming process 1, the

@@ -173,6 +173,44 @@ def test_a_reader_holds_its_checkpoint_against_deletion_once_linked(tmp_path):
     assert data == {"position": 2} and max_abs_diff(restored, states[1]) == 0.0 and reports == []
 
 
+def test_a_checkpoint_linked_while_it_was_half_deleted_is_a_rotation_not_damage(tmp_path):
+    """The reader links step 3 while the trainer's rotation has deleted a part of it (the checksum
+    file first, the folder still there): the links fail to verify, but a newer step is on disk, so
+    it lists again and restores that one instead of calling the run damaged (CI once failed so,
+    keep 1, one step listed)."""
+    states = _states(4)
+    trainer = _save_all(str(tmp_path), states[:3])
+    reader = Checkpointer(str(tmp_path), create=False)
+    link = reader._snapshot
+
+    def half_deleted(step):
+        if step == 3 and not os.path.exists(trainer.folder(4)):
+            trainer.save(4, states[3], {"position": 4})
+            os.remove(os.path.join(trainer.folder(3), checkpoint_lib.CHECKSUM_FILE))
+        return link(step)
+
+    reader._snapshot = half_deleted
+    reports = []
+    restored, data = reader.restore(states[0], report=reports.append)
+    assert data == {"position": 4} and max_abs_diff(restored, states[3]) == 0.0
+    assert reports == ["checkpoint step 3 was deleted while it was read (rotation by the running trainer); using "
+                       "the newest intact one"]
+
+
+def test_a_damaged_checkpoint_with_no_newer_one_is_still_reported_as_damaged(tmp_path):
+    """The rotation check does not hide real damage: with nothing newer on disk, a reader reports
+    the damaged step and restores the newest intact one."""
+    states = _states(3)
+    trainer = _save_all(str(tmp_path), states)
+    with open(os.path.join(trainer.folder(3), checkpoint_lib.CHECKSUM_FILE), "w") as f:
+        f.write("{")
+    reports = []
+    restored, data = Checkpointer(str(tmp_path), create=False).restore(states[0], report=reports.append)
+    assert data == {"position": 2} and max_abs_diff(restored, states[1]) == 0.0
+    assert reports[0].startswith("checkpoint step 3 is damaged: its jaxgan_checksums.json is unreadable")
+    assert reports[1:] == ["using checkpoint step 2, the newest intact one"]
+
+
 READER = """
 import sys, time
 sys.path.insert(0, {tests!r})
