@@ -1,7 +1,7 @@
 """PyTorch-GAN beside jaxgan at equal budget: each of eriklindernoren/PyTorch-GAN's MNIST scripts
-(gan, dcgan, lsgan, wgan, wgan_gp, wgan_div, dragan, relativistic_gan, ebgan), run unchanged
-from a checkout of their repository for the same number of discriminator batches of 64 as the
-zoo study's runs, then scored like ours (`jaxgan evaluate --samples`: 10,000 samples against the
+(gan, dcgan, lsgan, wgan, wgan_gp, wgan_div, dragan, relativistic_gan, ebgan, bgan, softmax_gan),
+run unchanged from a checkout of their repository for the same number of discriminator batches of
+64 as the zoo study's runs, then scored like ours (`jaxgan evaluate --samples`: 10,000 samples against the
 10,000 MNIST test images in the shipped classifier's features).
 
     git clone https://github.com/eriklindernoren/PyTorch-GAN ../PyTorch-GAN     # their code, not copied here
@@ -48,6 +48,8 @@ SCRIPTS = {
     "dragan": ("dragan", 1),
     "relativistic_gan": ("ragan", 1),
     "ebgan": ("ebgan", 1),
+    "bgan": ("bgan", 1),
+    "softmax_gan": ("softmax_gan", 1),
 }
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                "t10k-labels-idx1-ubyte.gz")

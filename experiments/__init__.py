@@ -2,7 +2,8 @@
 studies built on them (`experiments.studies`):
 
     two_d        2D mode coverage (ring-8, grid-25): gan_ns_2d, gan_minimax_2d, wgan_gp_2d, pacgan_*
-    images       the image zoo: dcgan, lsgan, the WGAN family, dragan, sngan, ragan, ebgan, stacked_mnist
+    images       the image zoo: dcgan, lsgan, the WGAN family, dragan, sngan, ragan, ebgan, bgan, softmax_gan,
+                 stacked_mnist
     labels       labels, codes and autoencoders: cgan, acgan, sgan, improved_gan_ssl, infogan, aae
     translation  pix2pix, cyclegan
     data_efficient  training with little data on the sngan recipe: DiffAugment, ADA, LeCam, CR / ICR

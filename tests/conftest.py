@@ -138,3 +138,15 @@ def run_pmap(step, state, batches):
     for batch in batches:
         state, metrics = compiled(state, batch)
     return jax.device_get(parallel.unreplicate(state)), jax.device_get(metrics)
+
+
+if "pytest" in sys.modules:  # not in the subprocess workers that import this file
+    import pytest
+
+    @pytest.fixture(autouse=True, scope="module")
+    def _release_compiled_programs():
+        """Drop JAX's in-memory caches of compiled programs after each test module: a worker runs
+        hundreds of modules' programs, and kept they grew it past 4 GiB, next to the two-process
+        and trainer subprocesses (the compilation cache on disk keeps the repeats cheap)."""
+        yield
+        jax.clear_caches()

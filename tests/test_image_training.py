@@ -156,3 +156,24 @@ def test_stacked_mnist_run_counts_its_modes(tmp_path):
     per_seed = evaluation["per_seed"][0]
     assert 1 <= per_seed["modes"] <= 300 and per_seed["num_samples"] == 300
     assert 0.0 <= per_seed["kl_to_uniform"] <= np.log(1000)
+
+
+@pytest.mark.parametrize("recipe, loss", [("bgan", "boundary_seeking"), ("softmax_gan", "softmax")])
+def test_the_boundary_seeking_and_softmax_recipes_train_with_their_losses(tmp_path, recipe, loss):
+    """The recipes name their losses, and a run of them logs losses within their bounds: the
+    softmax losses are cross-entropies to targets of entropy ln |B+| (D) and ln |B| (G), batch 16;
+    BGAN's is a mean square."""
+    from experiments import load_recipe
+
+    recipe_config = load_recipe(recipe).get_config()
+    assert (recipe_config.loss, recipe_config.data.batch_size, recipe_config.optimizer.g.learning_rate) == (
+        loss, 64, 2e-4)
+    train(image_config(**{"loss": loss, "train.log_every": 1}), str(tmp_path))
+    records = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert [r["step"] for r in records] == [1, 2, 3, 4]
+    d_losses, g_losses = np.array([r["d_loss"] for r in records]), np.array([r["g_loss"] for r in records])
+    assert np.all(np.isfinite(d_losses)) and np.all(np.isfinite(g_losses))
+    if loss == "softmax":
+        assert np.all(d_losses >= np.log(16) - 1e-5) and np.all(g_losses >= np.log(32) - 1e-5)
+    else:
+        assert np.all(g_losses >= 0) and np.all(d_losses > 0)

@@ -236,12 +236,67 @@ def test_relativistic_losses_against_hand_computed_vectors():
         losses.relativistic_generator_loss,
         losses.relativistic_average_discriminator_loss,
         losses.relativistic_average_generator_loss,
+        losses.boundary_seeking_generator_loss,
+        losses.softmax_discriminator_loss,
+        losses.softmax_generator_loss,
     ],
 )
 def test_more_loss_gradients_match_finite_differences(loss):
     check_grads(
         loss, (jnp.array([0.3, -1.2, 2.0]), jnp.array([1.1, 0.05, -0.7])), order=2, modes=["rev"], atol=1e-2, rtol=1e-2
     )
+
+
+def test_boundary_seeking_loss_is_half_the_squared_log_ratio():
+    """Hjelm et al. 2018: 1/2 (log D - log(1 - D))^2 from probabilities equals the logit form;
+    the gradient w.r.t. a logit is the logit, and it stays finite where D saturates."""
+    fake = np.array([2.0, -0.5, 0.0, -6.0])
+    p = 1 / (1 + np.exp(-fake))
+    np.testing.assert_allclose(losses.boundary_seeking_generator_loss(None, jnp.asarray(fake)),
+                               np.mean(0.5 * (np.log(p) - np.log(1 - p)) ** 2), rtol=1e-6)
+    grad = jax.grad(lambda l: losses.boundary_seeking_generator_loss(None, l))(jnp.asarray(fake))
+    np.testing.assert_allclose(grad, fake / fake.size, rtol=1e-6)
+    value, grad = jax.value_and_grad(lambda l: losses.boundary_seeking_generator_loss(None, l))(jnp.array([-1e4, 40.0]))
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+
+
+def _softmax_gan_reference(real, fake):
+    """Lin 2017, Sec. 2, in float64 with energies E = -logit: (L_D, L_G)."""
+    energies = -np.concatenate([real, fake])
+    log_z = np.log(np.sum(np.exp(-energies)))
+    return np.sum(-real) / real.size + log_z, np.sum(energies) / energies.size + log_z
+
+
+def test_softmax_gan_losses_against_the_paper_and_their_extremes():
+    real, fake = np.array([1.5, -0.3, 0.8]), np.array([-2.0, 0.4, 0.1, -1.0])  # |B+| != |B-| too
+    d_expected, g_expected = _softmax_gan_reference(real, fake)
+    np.testing.assert_allclose(losses.softmax_discriminator_loss(real, fake), d_expected, rtol=1e-6)
+    np.testing.assert_allclose(losses.softmax_generator_loss(real, fake), g_expected, rtol=1e-6)
+    # Equal logits: both are ln |B|. Generated logits -> -inf with equal real ones: L_D -> ln |B+|.
+    np.testing.assert_allclose(losses.softmax_discriminator_loss(jnp.ones(4), jnp.ones(4)), math.log(8), rtol=1e-6)
+    np.testing.assert_allclose(losses.softmax_generator_loss(jnp.ones(4), jnp.ones(4)), math.log(8), rtol=1e-6)
+    np.testing.assert_allclose(losses.softmax_discriminator_loss(jnp.zeros(4), jnp.full(4, -1e4)), math.log(4),
+                               rtol=1e-6)
+    # The gradients are softmax minus the targets (1/|B+| on real for D, 1/|B| everywhere for G).
+    both = np.concatenate([real, fake])
+    softmax = np.exp(both - both.max()) / np.sum(np.exp(both - both.max()))
+    d_real, d_fake = jax.grad(losses.softmax_discriminator_loss, argnums=(0, 1))(jnp.asarray(real), jnp.asarray(fake))
+    np.testing.assert_allclose(np.concatenate([d_real, d_fake]),
+                               softmax - np.concatenate([np.full(3, 1 / 3), np.zeros(4)]), atol=1e-6)
+    g_real, g_fake = jax.grad(losses.softmax_generator_loss, argnums=(0, 1))(jnp.asarray(real), jnp.asarray(fake))
+    np.testing.assert_allclose(np.concatenate([g_real, g_fake]), softmax - 1 / 7, atol=1e-6)
+
+
+def test_softmax_gan_losses_are_finite_where_a_direct_sum_of_exponentials_overflows():
+    real, fake = jnp.array([100.0, 95.0]), jnp.array([-100.0, 90.0])
+    with np.errstate(over="ignore"):  # what a direct sum does
+        assert not np.isfinite(np.log(np.sum(np.exp(np.asarray(jnp.concatenate([real, fake]), np.float32)))))
+    for loss in (losses.softmax_discriminator_loss, losses.softmax_generator_loss):
+        value, grads = jax.value_and_grad(loss, argnums=(0, 1))(real, fake)
+        d_expected, g_expected = _softmax_gan_reference(np.asarray(real, np.float64), np.asarray(fake, np.float64))
+        expected = d_expected if loss is losses.softmax_discriminator_loss else g_expected
+        np.testing.assert_allclose(value, expected, rtol=1e-5)
+        assert all(np.all(np.isfinite(g)) for g in grads)
 
 
 def _linear(w):
@@ -359,7 +414,12 @@ ALL_ADVERSARIAL = [
     losses.hinge_discriminator_loss, losses.hinge_generator_loss,
     losses.relativistic_discriminator_loss, losses.relativistic_generator_loss,
     losses.relativistic_average_discriminator_loss, losses.relativistic_average_generator_loss,
+    losses.boundary_seeking_generator_loss, losses.softmax_discriminator_loss, losses.softmax_generator_loss,
 ]
+
+
+def test_every_registered_adversarial_loss_is_checked_here():
+    assert {fn for pair in losses.ADVERSARIAL.values() for fn in pair} == set(ALL_ADVERSARIAL)
 
 
 @pytest.mark.parametrize("loss", ALL_ADVERSARIAL, ids=lambda f: f.__name__)

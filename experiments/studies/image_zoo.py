@@ -60,6 +60,8 @@ ROWS = {
     "sngan": ("SNGAN", None, _recipe("sngan")),
     "ragan": ("RaGAN", None, _recipe("ragan")),
     "ebgan": ("EBGAN", None, _recipe("ebgan")),
+    "bgan": ("BGAN (boundary-seeking)", None, _recipe("bgan")),
+    "softmax_gan": ("Softmax GAN", None, _recipe("softmax_gan")),
 }
 # "lucic_channel": Lucic et al.'s pair with G's 7x7x128 layer batch-normalized per channel, the
 # layout before compare_gan's per-unit one became the family's (kept to compare the two).

@@ -14,6 +14,7 @@ Conventions (one for the whole package):
 """
 
 from jaxgan.losses.adversarial import (
+    boundary_seeking_generator_loss,
     energy_discriminator_loss,
     energy_generator_loss,
     hinge_discriminator_loss,
@@ -27,6 +28,8 @@ from jaxgan.losses.adversarial import (
     relativistic_average_generator_loss,
     relativistic_discriminator_loss,
     relativistic_generator_loss,
+    softmax_discriminator_loss,
+    softmax_generator_loss,
     wasserstein_discriminator_loss,
     wasserstein_generator_loss,
 )
@@ -81,6 +84,9 @@ __all__ = [
     "relativistic_generator_loss",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "boundary_seeking_generator_loss",
+    "softmax_discriminator_loss",
+    "softmax_generator_loss",
     "energy_discriminator_loss",
     "energy_generator_loss",
     "pulling_away_term",

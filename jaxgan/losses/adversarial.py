@@ -174,6 +174,64 @@ def relativistic_average_generator_loss(real_logits: jax.Array, fake_logits: jax
     return jnp.mean(jax.nn.softplus(jnp.mean(real) - fake)) + jnp.mean(jax.nn.softplus(real - jnp.mean(fake)))
 
 
+def boundary_seeking_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
+    """The boundary-seeking generator loss for continuous data (BGAN, Hjelm et al. 2018, the
+    continuous-variable objective of Sec. 2):
+
+    L_G = E_z[1/2 (log D(G(z)) - log(1 - D(G(z))))^2] = mean(fake_logits^2) / 2,
+
+    since log D - log(1 - D) is the logit. G is pulled to D's decision boundary (D = 1/2, logit 0)
+    from either side: the gradient w.r.t. a logit is the logit itself, which does not vanish
+    where D confidently rejects the fakes (the minimax loss's saturation). D keeps the minimax
+    loss (`minimax_discriminator_loss`). `real_logits` is unused. PyTorch-GAN's bgan.py computes
+    it from D's sigmoid output, log(p) - log(1 - p), which is inf once p rounds to 0 or 1 in
+    float32 (|logit| > about 17); from the logit it is finite everywhere.
+
+    Example:
+      >>> float(boundary_seeking_generator_loss(None, jnp.array([2.0, -2.0])))  # (4 + 4) / 2 / 2
+      2.0
+    """
+    del real_logits
+    return 0.5 * jnp.mean(jnp.square(_flat(fake_logits)))
+
+
+def _softmax_gan_terms(real_logits, fake_logits):
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    both = jnp.concatenate([real, fake])
+    return real, both, jax.nn.logsumexp(both)
+
+
+def softmax_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
+    """Softmax GAN's discriminator loss (Lin 2017, "Softmax GAN", Sec. 2). D's output is an energy,
+    here E(x) = -logit(x); over the whole batch B = B+ (real) U B- (generated) the softmax
+    p(x) = exp(-E(x)) / Z_B, Z_B = sum_{x in B} exp(-E(x)), is fitted by cross-entropy to a target
+    that puts 1/|B+| on every real example and 0 on the generated ones:
+
+    L_D = sum_{x in B+} E(x) / |B+| + ln Z_B = -mean(real) + logsumexp([real, fake]).
+
+    Its least value, ln |B+|, is reached as the generated logits go to -inf with equal real ones;
+    equal logits everywhere give ln |B|. ln Z_B is a logsumexp (PyTorch-GAN's softmax_gan.py sums
+    exp(-E) directly, which overflows float32 once a logit passes about 88). The softmax couples
+    the batch: it is exact under jit over a sharded batch; under pmap each device sees its shard
+    (as RaGAN's batch means)."""
+    real, _, log_partition = _softmax_gan_terms(real_logits, fake_logits)
+    return -jnp.mean(real) + log_partition
+
+
+def softmax_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
+    """Softmax GAN's generator loss (Lin 2017, Sec. 2): the same softmax over B fitted to the
+    uniform target 1/|B| on every real and generated example,
+
+    L_G = sum_{x in B} E(x) / |B| + ln Z_B = -mean([real, fake]) + logsumexp([real, fake]),
+
+    least (ln |B|) when D gives every example of the batch the same energy. Its gradient w.r.t.
+    a logit is softmax - 1/|B|: G raises the generated logits that fall below the batch's
+    softmax share. PyTorch-GAN's softmax_gan.py calls the D loss's backward pass without
+    detaching the generated images, so its G update follows grad(L_D + L_G), not grad L_G."""
+    _, both, log_partition = _softmax_gan_terms(real_logits, fake_logits)
+    return -jnp.mean(both) + log_partition
+
+
 def energy_discriminator_loss(real_energy: jax.Array, fake_energy: jax.Array, *, margin=1.0) -> jax.Array:
     """EBGAN's discriminator loss (Zhao et al. 2017, Eq. 1): E[D(x)] + E[max(0, m - D(G(z)))],
     with energies D >= 0 (an autoencoder's reconstruction error) and margin m > 0. The hinge is

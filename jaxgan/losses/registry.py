@@ -19,6 +19,8 @@ ADVERSARIAL = {
     "relativistic": (adversarial.relativistic_discriminator_loss, adversarial.relativistic_generator_loss),
     "relativistic_average": (adversarial.relativistic_average_discriminator_loss,
                              adversarial.relativistic_average_generator_loss),
+    "boundary_seeking": (adversarial.minimax_discriminator_loss, adversarial.boundary_seeking_generator_loss),
+    "softmax": (adversarial.softmax_discriminator_loss, adversarial.softmax_generator_loss),
 }
 PENALTIES = {
     "wgan_gp": penalties.gradient_penalty,
