@@ -65,6 +65,16 @@ CASES = {
     "ragan_all_penalties": dict(
         make=ragan_all_penalties_step, g_norm="none", d_norm="none", tx=SGD, n_critic=2, forms=("jit_sharded",)
     ),
+    # Softmax GAN's softmax spans the whole batch: jit only (under pmap each shard is its own batch).
+    # SGD: the softmax is shift-invariant, so D's output bias has an exactly-zero gradient, whose
+    # rounding noise Adam turns into +-lr steps (0.0027 apart after 3 steps with Adam).
+    "softmax_gan": dict(make=lambda **kw: make_gan_step(d_loss=losses.softmax_discriminator_loss,
+                                                        g_loss=losses.softmax_generator_loss, **kw),
+                        g_norm="batch", d_norm="none", tx=SGD, n_critic=1, forms=("jit_sharded",)),
+    # BGAN's generator loss is a per-example mean: both forms.
+    "bgan": dict(make=lambda **kw: make_gan_step(d_loss=losses.minimax_discriminator_loss,
+                                                 g_loss=losses.boundary_seeking_generator_loss, **kw),
+                 g_norm="batch", d_norm="none", tx=None, n_critic=1),
 }
 
 

@@ -299,8 +299,9 @@ def test_training_loop_gives_the_same_run_on_one_device_jit_mesh_and_pmap(tmp_pa
             "penalties.r2": 1.0,
             "model.g_norm": "none",
         },
+        {"loss": "softmax"},
     ],
-    ids=["pacgan_sn_hinge_fixed_set", "minibatch_layers_maxout_hist_avg_lsgan", "ragan_all_penalties"],
+    ids=["pacgan_sn_hinge_fixed_set", "minibatch_layers_maxout_hist_avg_lsgan", "ragan_all_penalties", "softmax_gan"],
 )
 def test_technique_configs_train_and_resume_exactly(tmp_path, overrides):
     """Every technique the config exposes trains through the same loop, finitely, and resumes
