@@ -261,7 +261,7 @@ def test_boundary_seeking_loss_is_half_the_squared_log_ratio():
 
 
 def _softmax_gan_reference(real, fake):
-    """Lin 2017, Sec. 2, in float64 with energies E = -logit: (L_D, L_G)."""
+    """Lin 2017's L_D and L_G, in float64 with energies E = -logit: (L_D, L_G)."""
     energies = -np.concatenate([real, fake])
     log_z = np.log(np.sum(np.exp(-energies)))
     return np.sum(-real) / real.size + log_z, np.sum(energies) / energies.size + log_z

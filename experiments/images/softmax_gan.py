@@ -1,4 +1,4 @@
-"""Softmax GAN (Lin 2017, Sec. 2): one softmax over the whole batch of real and generated
+"""Softmax GAN (Lin 2017, arXiv:1704.06191): one softmax over the whole batch of real and generated
 examples (D's output is a negative energy); D fits it to 1/|B+| on each real example, G to
 1/|B| on every example (`losses.softmax_discriminator_loss`, `losses.softmax_generator_loss`).
 

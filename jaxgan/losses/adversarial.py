@@ -175,8 +175,8 @@ def relativistic_average_generator_loss(real_logits: jax.Array, fake_logits: jax
 
 
 def boundary_seeking_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
-    """The boundary-seeking generator loss for continuous data (BGAN, Hjelm et al. 2018, the
-    continuous-variable objective of Sec. 2):
+    """The boundary-seeking generator loss for continuous data (BGAN, Hjelm et al. 2018, ICLR,
+    arXiv:1702.08431: its objective for continuous variables):
 
     L_G = E_z[1/2 (log D(G(z)) - log(1 - D(G(z))))^2] = mean(fake_logits^2) / 2,
 
@@ -202,7 +202,7 @@ def _softmax_gan_terms(real_logits, fake_logits):
 
 
 def softmax_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
-    """Softmax GAN's discriminator loss (Lin 2017, "Softmax GAN", Sec. 2). D's output is an energy,
+    """Softmax GAN's discriminator loss (Lin 2017, "Softmax GAN", arXiv:1704.06191). D's output is an energy,
     here E(x) = -logit(x); over the whole batch B = B+ (real) U B- (generated) the softmax
     p(x) = exp(-E(x)) / Z_B, Z_B = sum_{x in B} exp(-E(x)), is fitted by cross-entropy to a target
     that puts 1/|B+| on every real example and 0 on the generated ones:
@@ -219,7 +219,7 @@ def softmax_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -
 
 
 def softmax_generator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
-    """Softmax GAN's generator loss (Lin 2017, Sec. 2): the same softmax over B fitted to the
+    """Softmax GAN's generator loss (Lin 2017, its L_G): the same softmax over B fitted to the
     uniform target 1/|B| on every real and generated example,
 
     L_G = sum_{x in B} E(x) / |B| + ln Z_B = -mean([real, fake]) + logsumexp([real, fake]),
