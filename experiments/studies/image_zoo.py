@@ -38,10 +38,10 @@ from jaxgan import presets
 
 
 def _recipe(name, **changes):
+    """The recipe `name`'s config with `changes` ({"loss": ..., "game__gamma": ...}: "__" for ".")."""
     def config():
         c = load_recipe(name).get_config()
-        for key, value in changes.items():
-            setattr(c, key, value)
+        c.update_from_flattened_dict({key.replace("__", "."): value for key, value in changes.items()})
         return c
 
     return config
@@ -62,6 +62,8 @@ ROWS = {
     "ebgan": ("EBGAN", None, _recipe("ebgan")),
     "bgan": ("BGAN (boundary-seeking)", None, _recipe("bgan")),
     "softmax_gan": ("Softmax GAN", None, _recipe("softmax_gan")),
+    "began": ("BEGAN (gamma 0.5)", "BEGAN", _recipe("began")),
+    "began_gamma07": ("BEGAN, gamma 0.7", None, _recipe("began", game__gamma=0.7)),
 }
 # "lucic_channel": Lucic et al.'s pair with G's 7x7x128 layer batch-normalized per channel, the
 # layout before compare_gan's per-unit one became the family's (kept to compare the two).
@@ -103,6 +105,8 @@ def row_config(row, networks, dataset, *, seeds, batch, data_dir, width=None):
         presets.lucic_networks(config)
         if networks == "lucic_channel":
             config.model.g_projection_norm = "channel"
+    elif width is not None and config.model.name == "began":
+        config.model.began_width = width
     elif width is not None:
         config.model.g_width = config.model.d_width = width
     config.data.name = dataset

@@ -126,6 +126,6 @@ GAME: Game = plain_game(
     step=_step,
     defaults={"game.margin": 1.0, "game.pullaway_weight": 0.1},
     validate=_validate,
-    discriminator=lambda config: AutoencoderDiscriminator(hidden=tuple(config.model.d_hidden)),
+    discriminator=lambda config, axis_name: AutoencoderDiscriminator(hidden=tuple(config.model.d_hidden)),
     model_keys=("d_hidden",),
 )

@@ -180,13 +180,13 @@ def unconditional_source(config: Config, **common) -> Source:
 
 def plain_game(name: str, *, step: StepFactory, defaults: Mapping[str, Any] | None = None,
                validate: Callable[[Config], None] = accept_any,
-               discriminator: Callable[[Config], nn.Module] | None = None, model_keys: tuple[str, ...] = (),
+               discriminator: Callable[[Config, str | None], nn.Module] | None = None, model_keys: tuple[str, ...] = (),
                techniques: tuple[str, ...] = (), state_options: Callable[[Config], dict] = no_state_options,
                evaluators: Callable[[Config], tuple[str, ...]] = no_evaluators,
                extras: Callable[[Config], Any] = no_extras) -> Game:
     """The `Game` of an unconditional game: G(z), z ~ N(0, I) of `model.latent_dim`; batches
     {"x": (n_critic, B, ...)} of a 2D mixture or an image dataset's training split; the networks
-    of the family `model.name` names, D replaced by `discriminator(config)` when given; `extras`
+    of the family `model.name` names, D replaced by `discriminator(config, axis_name)` when given; `extras`
     the state the game carries (`TrainState.extras`). Its `validate` rejects translation data,
     then calls `validate`.
 
@@ -200,7 +200,7 @@ def plain_game(name: str, *, step: StepFactory, defaults: Mapping[str, Any] | No
 
     def models(config, axis_name=None):
         generator, critic = settings.family_networks(config, axis_name)
-        return generator, critic if discriminator is None else discriminator(config)
+        return generator, critic if discriminator is None else discriminator(config, axis_name)
 
     def discriminator_example(config):
         return jnp.zeros((config.model.packing,) + data.example_shape(config.data), jnp.float32)

@@ -14,6 +14,9 @@ Conventions (one for the whole package):
 """
 
 from jaxgan.losses.adversarial import (
+    autoencoder_error,
+    boundary_equilibrium_discriminator_loss,
+    boundary_equilibrium_generator_loss,
     boundary_seeking_generator_loss,
     energy_discriminator_loss,
     energy_generator_loss,
@@ -89,6 +92,9 @@ __all__ = [
     "softmax_generator_loss",
     "energy_discriminator_loss",
     "energy_generator_loss",
+    "autoencoder_error",
+    "boundary_equilibrium_discriminator_loss",
+    "boundary_equilibrium_generator_loss",
     "pulling_away_term",
     "gradient_penalty",
     "lipschitz_penalty",

@@ -7,6 +7,7 @@ D(x) = sigmoid(logit(x)). Identities used for stability:
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 
 def _flat(logits):
@@ -244,3 +245,30 @@ def energy_generator_loss(real_energy: jax.Array, fake_energy: jax.Array) -> jax
     """EBGAN's generator loss (Zhao et al. 2017, Eq. 2): E[D(G(z))]."""
     del real_energy
     return jnp.mean(_flat(fake_energy))
+
+
+def autoencoder_error(images: jax.Array, reconstructions: jax.Array, *, exponent: float = 1) -> jax.Array:
+    """BEGAN's autoencoder loss of each example (Berthelot et al. 2017, arXiv:1703.10717),
+    L(v) = |v - D(v)|^eta, pixel-wise: the mean over pixels and channels of |v - D(v)|^eta, (B,).
+    eta = 1 (the L1 loss, the paper's) or 2. The mean over pixels, rather than the sum, keeps the
+    scale (and so gamma and lambda_k) independent of the image size."""
+    if images.shape != reconstructions.shape:
+        raise ValueError(f"reconstructions must have the images' shape {images.shape}, got {reconstructions.shape}")
+    if exponent not in (1, 2):
+        raise ValueError(f"exponent must be 1 or 2 (BEGAN's eta), got {exponent!r}")
+    error = jnp.abs(images.astype(jnp.float32) - reconstructions.astype(jnp.float32))
+    error = error if exponent == 1 else jnp.square(error)
+    return jnp.mean(error.reshape(error.shape[0], -1), axis=1)
+
+
+def boundary_equilibrium_discriminator_loss(real_error: jax.Array, fake_error: jax.Array, k: jax.Array) -> jax.Array:
+    """BEGAN's discriminator loss (Berthelot et al. 2017, arXiv:1703.10717): L_D = L(x) - k_t L(G(z_D)),
+    of per-example autoencoder errors (`autoencoder_error`) and the equilibrium weight k_t in
+    [0, 1] (a constant of the step: no gradient flows into it)."""
+    return jnp.mean(_flat(real_error)) - lax.stop_gradient(k) * jnp.mean(_flat(fake_error))
+
+
+def boundary_equilibrium_generator_loss(real_error: jax.Array, fake_error: jax.Array) -> jax.Array:
+    """BEGAN's generator loss (Berthelot et al. 2017, arXiv:1703.10717): L_G = L(G(z_G))."""
+    del real_error
+    return jnp.mean(_flat(fake_error))

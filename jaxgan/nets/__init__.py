@@ -10,9 +10,11 @@ Families by `model.name` (each declares its options; `jaxgan.nets.registry`):
     mlp      MLPGenerator, MLPDiscriminator              2D points and small images
     dcgan    DCGANGenerator, DCGANDiscriminator          Radford et al. 2016; 28, 32, 64 pixels
     resnet   ResNetGenerator, ResNetDiscriminator        SNGAN's CIFAR-10 ResNet (Miyato et al. 2018)
+    began    BEGANDecoder, BEGANDiscriminator            Berthelot et al. 2017; 28, 32, 64 pixels
 
 Networks the games build themselves: `AuxiliaryDiscriminator` (class, code and projection heads),
-`AutoencoderDiscriminator` (EBGAN), `AdversarialAutoencoder` and `CodeDiscriminators` (AAE),
+`AutoencoderDiscriminator` (EBGAN),
+`BEGANAutoencoder` and `LucicAutoencoder` (BEGAN), `AdversarialAutoencoder` and `CodeDiscriminators` (AAE),
 and the translation networks (`UNetGenerator`, `PatchGAN`, `ResNetTranslator`,
 `CycleGenerators`, `DomainDiscriminators`). Technique layers (minibatch discrimination,
 packing, virtual batch norm) are in `jaxgan.techniques`.
@@ -20,6 +22,7 @@ packing, virtual batch norm) are in `jaxgan.techniques`.
 
 from jaxgan.nets import translation
 from jaxgan.nets.aae import AdversarialAutoencoder, CodeDiscriminators
+from jaxgan.nets.began import BEGANAutoencoder, BEGANDecoder, BEGANDiscriminator, BEGANEncoder, LucicAutoencoder
 from jaxgan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.nets.ebgan import AutoencoderDiscriminator
 from jaxgan.nets.heads import AuxiliaryDiscriminator
@@ -34,11 +37,16 @@ __all__ = [
     "AdversarialAutoencoder",
     "AutoencoderDiscriminator",
     "AuxiliaryDiscriminator",
+    "BEGANAutoencoder",
+    "BEGANDecoder",
+    "BEGANDiscriminator",
+    "BEGANEncoder",
     "CodeDiscriminators",
     "CycleGenerators",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "DomainDiscriminators",
+    "LucicAutoencoder",
     "MLPDiscriminator",
     "MLPGenerator",
     "Maxout",
