@@ -61,5 +61,5 @@ def build_models(config: Config, axis_name: str | None = None) -> tuple:
 
 __all__ = ["GAMES", "Config", "Game", "Penalty", "Step", "apply", "build_models", "decode", "fuse_steps", "generate",
            "get", "make_aae_step", "make_acgan_step", "make_began_step", "make_cgan_step", "make_cyclegan_step",
-           "make_ebgan_step", "make_gan_step", "make_infogan_step", "make_labeled_step", "make_pix2pix_step", "make_semi_supervised_step",
-           "normal_latent", "plain_game", "player_update", "scan_or_unroll"]
+           "make_ebgan_step", "make_gan_step", "make_infogan_step", "make_labeled_step", "make_pix2pix_step",
+           "make_semi_supervised_step", "normal_latent", "plain_game", "player_update", "scan_or_unroll"]
