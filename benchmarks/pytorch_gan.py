@@ -50,6 +50,7 @@ SCRIPTS = {
     "ebgan": ("ebgan", 1),
     "bgan": ("bgan", 1),
     "softmax_gan": ("softmax_gan", 1),
+    "began": ("began", 1),
 }
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                "t10k-labels-idx1-ubyte.gz")
@@ -156,8 +157,8 @@ def table(results, zoo):
                      f"{r['seconds']:.0f} | " + " | ".join(cells) + " |")
     lines += ["", "FID: the shipped MNIST classifier's features, 10,000 samples against the 10,000 test images "
               "(one run each; theirs unseeded in their code, seeded here through torch/numpy). Their scripts "
-              "train at their defaults (batch 64; dcgan, lsgan, wgan_gp, wgan_div, dragan, relativistic_gan "
-              "and ebgan at 32 pixels, resized to 28 to be scored)."]
+              "train at their defaults (batch 64; dcgan, lsgan, wgan_gp, wgan_div, dragan, relativistic_gan, "
+              "ebgan and began at 32 pixels, resized to 28 to be scored)."]
     return "\n".join(lines)
 
 

@@ -18,7 +18,8 @@ NOISES = ("normal", "uniform")
 
 class Prior(NamedTuple):
     """p(y) p(c) p(z): y uniform over `num_classes` (none when 0), c uniform on [-1, 1]^C, z ~ N(0, I)
-    (`noise="normal"`) or uniform on [-1, 1]^Z (`noise="uniform"`).
+    (`noise="normal"`) or uniform on [-1, 1]^Z (`noise="uniform"`), times `noise_scale`
+    (ClusterGAN's z_n ~ N(0, 0.1^2 I): 0.1).
 
     Example:
       >>> prior = Prior(noise_dim=62, num_classes=10, continuous_codes=2)   # InfoGAN on MNIST
@@ -31,6 +32,7 @@ class Prior(NamedTuple):
     num_classes: int = 0
     continuous_codes: int = 0
     noise: str = "normal"
+    noise_scale: float = 1.0
 
     @property
     def latent_dim(self) -> int:
@@ -46,6 +48,8 @@ class Prior(NamedTuple):
             z = jax.random.uniform(noise_key, (self.noise_dim,), minval=-1.0, maxval=1.0)
         else:
             z = jax.random.normal(noise_key, (self.noise_dim,))
+        if self.noise_scale != 1.0:
+            z = self.noise_scale * z
         return {
             "y": jax.random.randint(jax.random.fold_in(key, 0), (), 0, max(self.num_classes, 1), jnp.int32),
             "c": jax.random.uniform(jax.random.fold_in(key, 1), (self.continuous_codes,), minval=-1.0, maxval=1.0),

@@ -1,5 +1,5 @@
 """What the games with labels, codes or an autoencoder are measured by, beyond sample quality:
-four evaluators (`evaluate(ctx) -> (per-seed values, protocol)`), named by the games' specs
+five evaluators (`evaluate(ctx) -> (per-seed values, protocol)`), named by the games' specs
 (`Game.evaluators`).
 
   class_accuracy (cgan, acgan, aae supervised / semi-supervised): the accuracy of the shipped
@@ -10,6 +10,10 @@ four evaluators (`evaluate(ctx) -> (per-seed values, protocol)`), named by the g
   test_error (semi_supervised): `test_error` and `test_errors` of the model's own
       classifier (D's class head / the encoder's class logits) on the whole test split; with a
       moving average of D (`game.d_average_decay`), the averaged D's, beside `test_error_raw`.
+  clustering (clustergan): the encoder's clusters of the whole test split against its labels,
+      as ClusterGAN's code scores them (k-means with K clusters on [zeta_n, softmax(zeta_c)]:
+      `cluster_purity` (their ACC), `cluster_nmi`, `cluster_ari`) and by the argmax of E's class
+      logits (`argmax_purity`, `argmax_matched_accuracy` one-to-one, `argmax_nmi`, `argmax_ari`).
   autoencoder (aae): codes of the test split against the prior: `code_mean_norm` ||mean||, `code_cov_max_dev`
       max |cov - I|, `code_frechet` (Frechet distance of N(mean, cov) to N(0, I)), and the test
       reconstruction MSE (and, semi-supervised, the encoder's `test_error`); with `workdir`, a code
@@ -159,6 +163,42 @@ def autoencoder_measure(ctx: Context) -> tuple[list[dict], dict]:
     per_seed = [_aae_values(ctx.config, seed_state, test_x, test_y, ctx.workdir, ctx.step, seed_index)
                 for seed_index, seed_state in enumerate(ctx.sampler.seed_states())]
     return per_seed, {"test_split": {"n": int(len(test_y))}}
+
+
+def clustering_measure(ctx: Context) -> tuple[list[dict], dict]:
+    """ClusterGAN's encoder on the test split, per seed (`encoder_clusters`)."""
+    test_x, test_y = _test_split(ctx.config)
+    per_seed = [encoder_clusters(seed_state, test_x, test_y, num_classes=ctx.config.game.num_classes,
+                                 batch_size=ctx.config.eval.batch_size)
+                for seed_state in ctx.sampler.seed_states()]
+    return per_seed, {"test_split": {"n": int(len(test_y))},
+                      "encoder": "the trained (raw) weights; k-means: k-means++ seeds, 10 restarts, seed 0"}
+
+
+def encoder_clusters(state, test_x, test_y, *, num_classes, batch_size=500) -> dict:
+    """The clusters of a ClusterGAN encoder E (the generator slot's `encode`) on `test_x` against
+    `test_y`: k-means (K = `num_classes`) on [zeta_n, softmax(zeta_c)], the authors' protocol,
+    and the argmax of zeta_c."""
+    from jaxgan.metrics import clustering
+
+    encode = jax.jit(
+        lambda x: apply(state.generator, state.g_params, state.g_state, x, train=False, method="encode")[0]
+    )
+    out = map_in_batches(encode, test_x, batch_size)
+    probabilities = np.asarray(jax.nn.softmax(jnp.asarray(out["logits"]), axis=-1))
+    test_y = np.asarray(test_y)
+    clusters = clustering.kmeans(np.concatenate([np.asarray(out["noise"]), probabilities], axis=1), num_classes)
+    argmax = predicted_classes(out["logits"])
+    return {
+        "cluster_purity": clustering.purity(clusters, test_y),
+        "cluster_nmi": clustering.normalized_mutual_information(clusters, test_y),
+        "cluster_ari": clustering.adjusted_rand_index(clusters, test_y),
+        "argmax_purity": clustering.purity(argmax, test_y),
+        "argmax_matched_accuracy": clustering.matched_accuracy(argmax, test_y),
+        "argmax_nmi": clustering.normalized_mutual_information(argmax, test_y),
+        "argmax_ari": clustering.adjusted_rand_index(argmax, test_y),
+        "clusters_used": int(len(np.unique(argmax))),
+    }
 
 
 def classifier_test_error(state, test_x, test_y, *, num_classes, batch_size=500) -> dict:

@@ -120,6 +120,8 @@ EVALUATORS = {
                                "best one-to-one matching", auto=_game_measure("code_accuracy")),
     "test_error": Evaluator(labels.test_error_measure, "the semi-supervised classifier's test error",
                             auto=_game_measure("test_error")),
+    "clustering": Evaluator(labels.clustering_measure, "ClusterGAN's encoder clusters of the test split: "
+                            "purity (ACC), NMI, ARI by k-means and by argmax", auto=_game_measure("clustering")),
     "autoencoder": Evaluator(labels.autoencoder_measure, "the AAE's test codes against its prior, reconstruction "
                              "error", auto=_game_measure("autoencoder")),
     "paired_translation": Evaluator(translation.paired_translation, "held-out L1, PSNR and class accuracy of "

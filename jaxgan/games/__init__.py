@@ -7,6 +7,7 @@ player update, batch checks, the critic loop); `games.settings` what the specs r
     gan              make_gan_step              unconditional; WGAN / -GP / LSGAN / hinge / RaGAN ...
     ebgan            make_ebgan_step            energy-based, autoencoder D, pulling-away term
     began            make_began_step            boundary equilibrium: autoencoder D, the control of k_t
+    clustergan       make_clustergan_step       one-hot + noise latent, an encoder recovering it
     unrolled         make_unrolled_step         G's loss through K unrolled D optimizer steps
     conditional      make_cgan_step, make_acgan_step
     semi_supervised  make_semi_supervised_step
@@ -18,10 +19,23 @@ player update, batch checks, the critic loop); `games.settings` what the specs r
 Adding a game: a module with its step factory and `GAME`, one line in `GAMES` below.
 """
 
-from jaxgan.games import aae, began, conditional, cyclegan, ebgan, gan, infogan, pix2pix, semi_supervised, unrolled
+from jaxgan.games import (
+    aae,
+    began,
+    clustergan,
+    conditional,
+    cyclegan,
+    ebgan,
+    gan,
+    infogan,
+    pix2pix,
+    semi_supervised,
+    unrolled,
+)
 from jaxgan.games._labeled import make_labeled_step
 from jaxgan.games.aae import make_aae_step
 from jaxgan.games.began import make_began_step
+from jaxgan.games.clustergan import make_clustergan_step
 from jaxgan.games.conditional import make_acgan_step, make_cgan_step
 from jaxgan.games.cyclegan import make_cyclegan_step
 from jaxgan.games.ebgan import make_ebgan_step
@@ -44,7 +58,7 @@ from jaxgan.games.steps import (
 # config.game.name -> its `Game` spec: the one place the run machinery learns which games exist.
 GAMES = {game.name: game for game in (gan.GAME, conditional.CGAN, conditional.ACGAN, semi_supervised.GAME,
                                       infogan.GAME, aae.GAME, pix2pix.GAME, cyclegan.GAME, ebgan.GAME, began.GAME,
-                                      unrolled.GAME)}
+                                      clustergan.GAME, unrolled.GAME)}
 
 
 def get(name: str) -> Game:
@@ -60,6 +74,7 @@ def build_models(config: Config, axis_name: str | None = None) -> tuple:
 
 
 __all__ = ["GAMES", "Config", "Game", "Penalty", "Step", "apply", "build_models", "decode", "fuse_steps", "generate",
-           "get", "make_aae_step", "make_acgan_step", "make_began_step", "make_cgan_step", "make_cyclegan_step",
-           "make_ebgan_step", "make_gan_step", "make_infogan_step", "make_labeled_step", "make_pix2pix_step",
-           "make_semi_supervised_step", "normal_latent", "plain_game", "player_update", "scan_or_unroll"]
+           "get", "make_aae_step", "make_acgan_step", "make_began_step", "make_cgan_step", "make_clustergan_step",
+           "make_cyclegan_step", "make_ebgan_step", "make_gan_step", "make_infogan_step", "make_labeled_step",
+           "make_pix2pix_step", "make_semi_supervised_step", "normal_latent", "plain_game", "player_update",
+           "scan_or_unroll"]

@@ -83,6 +83,7 @@ def make_gan_step(
     ada: AdaSchedule | None = None,
     lecam: LeCam | None = None,
     consistency: Consistency | None = None,
+    generator_terms: Callable | None = None,
     axis_name: str | None = None,
 ) -> Step:
     """Compose a GAN training step.
@@ -114,6 +115,11 @@ def make_gan_step(
         pipeline; p and the sign statistic are `state.extras["ada"]` (`techniques.initial_extras`).
       lecam: LeCam regularization (`techniques.LeCam`), anchors in `state.extras["lecam"]`.
       consistency: CR / bCR / zCR (`techniques.Consistency`).
+      generator_terms: `terms(state, g_params, z, fake) -> (added, {name: value})`: a game's own
+        terms of the generator's loss (`added`, already weighted), differentiated with G's
+        parameters, e.g. ClusterGAN's latent recovery through an encoder in the generator slot
+        (`games.clustergan`); its values become metrics. Per-example means, so equal on every
+        device layout.
       axis_name: only for `jax.pmap`: the mapped axis; gradients, metrics and example indices
         are then global. Use `jaxgan.parallel.pmap_step`, which sets it.
 
@@ -123,7 +129,7 @@ def make_gan_step(
       `g_loss`, `real_logit`, `fake_logit`, and `historical_average` (the critic's) when enabled;
       with the data-efficient techniques `ada_p` (after the step), `ada_signs` (the mean of
       sign(D(T(real))) of the step's critic updates), `lecam` (unweighted), `cr_real`, `cr_fake`,
-      `zcr_d` and `zcr_g` (unweighted).
+      `zcr_d` and `zcr_g` (unweighted); the `generator_terms`' values.
     """
     check_critic_updates(n_critic)
     if simultaneous and n_critic != 1:
@@ -245,16 +251,19 @@ def make_gan_step(
             if historical_averaging is not None:
                 loss = loss + historical_averaging * historical_average_penalty(params, state.param_averages["g"])
             diversity = generator_diversity(fake, generator_pass(state, params, perturbed)[0]) if latent_g else 0.0
-            return loss - (consistency.latent_g * diversity if latent_g else 0.0), (g_state, loss, diversity)
+            added, terms = generator_terms(state, params, z, fake) if generator_terms is not None else (0.0, {})
+            total = loss - (consistency.latent_g * diversity if latent_g else 0.0) + added
+            return total, (g_state, loss, diversity, terms)
 
-        (_, (g_state, loss, diversity)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
+        (_, (g_state, loss, diversity, terms)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g_params)
         g_params, g_opt_state = player_update(state.g_tx, grads, state.g_opt_state, state.g_params, axis_name=axis_name)
         state = state.replace(g_params=g_params, g_state=g_state, g_opt_state=g_opt_state,
                               ema_params=ema(ema_decay, state.ema_params, g_params, state.step + 1))
         if historical_averaging is not None:
             g_average = update_running_average(state.param_averages["g"], g_params, state.step + 2)
             state = state.replace(param_averages={**state.param_averages, "g": g_average})
-        return state, mean_over_devices({"g_loss": loss, **({"zcr_g": diversity} if latent_g else {})}, axis_name)
+        return state, mean_over_devices({"g_loss": loss, **({"zcr_g": diversity} if latent_g else {}), **terms},
+                                        axis_name)
 
     def step(state, batch):
         real = batch["x"]

@@ -13,8 +13,8 @@ Families by `model.name` (each declares its options; `jaxgan.nets.registry`):
     began    BEGANDecoder, BEGANDiscriminator            Berthelot et al. 2017; 28, 32, 64 pixels
 
 Networks the games build themselves: `AuxiliaryDiscriminator` (class, code and projection heads),
-`AutoencoderDiscriminator` (EBGAN),
-`BEGANAutoencoder` and `LucicAutoencoder` (BEGAN), `AdversarialAutoencoder` and `CodeDiscriminators` (AAE),
+`AutoencoderDiscriminator` (EBGAN), `BEGANAutoencoder` and `LucicAutoencoder` (BEGAN),
+`ClusterGANNetworks` (G with its encoder), `AdversarialAutoencoder` and `CodeDiscriminators` (AAE),
 and the translation networks (`UNetGenerator`, `PatchGAN`, `ResNetTranslator`,
 `CycleGenerators`, `DomainDiscriminators`). Technique layers (minibatch discrimination,
 packing, virtual batch norm) are in `jaxgan.techniques`.
@@ -23,6 +23,7 @@ packing, virtual batch norm) are in `jaxgan.techniques`.
 from jaxgan.nets import translation
 from jaxgan.nets.aae import AdversarialAutoencoder, CodeDiscriminators
 from jaxgan.nets.began import BEGANAutoencoder, BEGANDecoder, BEGANDiscriminator, BEGANEncoder, LucicAutoencoder
+from jaxgan.nets.clustergan import ClusterGANNetworks
 from jaxgan.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.nets.ebgan import AutoencoderDiscriminator
 from jaxgan.nets.heads import AuxiliaryDiscriminator
@@ -41,6 +42,7 @@ __all__ = [
     "BEGANDecoder",
     "BEGANDiscriminator",
     "BEGANEncoder",
+    "ClusterGANNetworks",
     "CodeDiscriminators",
     "CycleGenerators",
     "DCGANDiscriminator",
