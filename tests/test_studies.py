@@ -343,6 +343,15 @@ def test_accelerator_images_plan_runs_whole_on_the_cpu_at_tiny_size(tmp_path, mo
         assert row in report, row
 
 
+@pytest.mark.slow
+def test_accelerator_catalogue_plan_runs_clustergan_and_began_on_the_cpu(tmp_path, monkeypatch):
+    report = _accelerator_report(tmp_path, monkeypatch, (("labels", None, "clustergan"),
+                                                         ("zoo", "mnist:recipe", "began")), name="catalogue")
+    assert "## ClusterGAN" in report and "| ClusterGAN, MNIST | 20 (64) | 2 |" in report
+    assert "## PyTorch-GAN's catalogue in the image zoo" in report
+    assert "| mnist | recipe | BEGAN (gamma 0.5) | 20 (1) | 20 |" in report
+
+
 def test_pacgan_ablation_variants_are_the_authors_choices_one_at_a_time():
     from experiments.studies import pacgan_ablation
     from jaxgan.config import base_config

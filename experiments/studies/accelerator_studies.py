@@ -1,5 +1,5 @@
 """The reproduction studies at the papers' lengths, for an accelerator, in priority order within a
-time budget. Four plans:
+time budget. Five plans:
   coverage: PacGAN's 2D table to 400k iterations (10 seeds per row) and Stacked MNIST to PacGAN's
     100k iterations (WGAN-GP: GDPP's 15k);
   labels: the label, code and autoencoder games of `experiments.studies.labels_study` at their full
@@ -9,7 +9,10 @@ time budget. Four plans:
     discriminator steps of 64), 3 seeds, both networks, MNIST and Fashion-MNIST;
   data_efficient: the limited-data study (`experiments.studies.data_efficient`) at 20,000 steps of
     64, 3 seeds: 1% of each data set first (baseline, DiffAugment, ADA, LeCam, the combination, then
-    CR and bCR + zCR), then 10%, then 100%.
+    CR and bCR + zCR), then 10%, then 100%;
+  catalogue: variants of PyTorch-GAN's catalogue: BEGAN at two gammas in the zoo on Lucic
+    et al.'s networks, ClusterGAN on MNIST and Fashion-MNIST (3 seeds, `labels_study`), then
+    BEGAN, BGAN and Softmax GAN on the recipes' own networks.
 
     benchmarks/fetch_wheels.sh                          # here, with PyPI: .whl/ (ml-collections), .device_data/mnist
     benchmarks/device.sh --module experiments.studies.accelerator_studies \
@@ -17,6 +20,7 @@ time budget. Four plans:
     benchmarks/device.sh --module experiments.studies.accelerator_studies --plan labels --budget-s 540
     benchmarks/device.sh --module experiments.studies.accelerator_studies --plan images --budget-s 540
     benchmarks/device.sh --module experiments.studies.accelerator_studies --plan data_efficient --budget-s 540
+    benchmarks/device.sh --module experiments.studies.accelerator_studies --plan catalogue --budget-s 540
     ./run python -m experiments.studies.accelerator_studies --size tiny --data-dir $JAXGAN_DATASETS \
         --out /tmp/acc   # CPU check
 
@@ -99,6 +103,12 @@ PLANS = {
         ("zoo", "mnist:recipe", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
         ("zoo", "fashion_mnist:recipe", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
         ("zoo", "mnist,fashion_mnist:lucic,recipe", "wgan_lp,wgan_div,sngan,ragan,ebgan"),
+    ),
+    "catalogue": (
+        ("zoo", "mnist,fashion_mnist:lucic", "began,began_gamma07"),
+        ("labels", None, "clustergan"),
+        ("labels", None, "clustergan_fashion"),
+        ("zoo", "mnist,fashion_mnist:recipe", "began,bgan,softmax_gan"),
     ),
     "data_efficient": (
         ("data_efficient", "mnist,fashion_mnist:1%", "baseline,diffaugment,ada,lecam,combined"),
@@ -236,6 +246,12 @@ def main(argv=None):
     elif args.plan == "images" and has_mnist:
         tables["The image zoo (Lucic et al. 2018's protocol)"] = _study_arguments(
             "zoo", "mnist,fashion_mnist:lucic,recipe", ",".join(image_zoo.ROWS), size, args.out, 0, data_dir)
+    elif args.plan == "catalogue" and has_mnist:
+        tables["PyTorch-GAN's catalogue in the image zoo"] = _study_arguments(
+            "zoo", "mnist,fashion_mnist:lucic,recipe", "began,began_gamma07,bgan,softmax_gan", size, args.out, 0,
+            data_dir)
+        tables["ClusterGAN"] = _study_arguments("labels", None, "clustergan,clustergan_fashion", size, args.out, 0,
+                                                data_dir)
     elif has_mnist:
         tables["Labels, codes and autoencoders (MNIST)"] = _study_arguments(
             "labels", None, ",".join(rows for _, _, rows in PLANS["labels"]), size, args.out, 0, data_dir)
