@@ -102,6 +102,40 @@ def max_abs_diff(a, b):
 SHARED_DATASETS = datasets_dir()
 
 
+def straight_and_resumed(straight, half, tmp_path):
+    """Train `straight` in one go and, in a second workdir, `half` then `straight` (a resume);
+    returns both runs' last checkpointed states, restored into `straight`'s program."""
+    from jaxgan.checkpoint import Checkpointer
+    from jaxgan.run import Program, train
+
+    train(straight, str(tmp_path / "straight"))
+    train(half, str(tmp_path / "resumed"))
+    train(straight, str(tmp_path / "resumed"))
+    states = []
+    for run in ("straight", "resumed"):
+        checkpointer = Checkpointer(str(tmp_path / run / "checkpoints"))
+        states.append(checkpointer.restore(Program(straight).init_state())[0])
+        checkpointer.close()
+    return states
+
+
+def assert_recipe_rejects(recipe, overrides, message):
+    """The recipe module `recipe` (e.g. "experiments.images.began") with the flattened `overrides`
+    fails validation with a `ConfigError` containing `message`."""
+    import importlib
+    import re
+
+    import pytest
+
+    from jaxgan.config import ConfigError, validate
+
+    config = importlib.import_module(recipe).get_config()
+    config.data.source, config.data.dir = "idx", "/nowhere"
+    config.update_from_flattened_dict(overrides)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        validate(config)
+
+
 def shared_dataset_dir(name):
     """The folder of `name`'s official files under $JAXGAN_DATASETS (default shared/datasets
     beside the checkout), or skip the test saying how to provide them."""

@@ -11,11 +11,18 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from conftest import max_abs_diff, run_jit_sharded, run_pmap, run_single, shared_dataset_dir
+from conftest import (
+    assert_recipe_rejects,
+    max_abs_diff,
+    run_jit_sharded,
+    run_pmap,
+    run_single,
+    shared_dataset_dir,
+    straight_and_resumed,
+)
 
 from jaxgan import losses, parallel
 from jaxgan import state as state_lib
-from jaxgan.checkpoint import Checkpointer
 from jaxgan.config import ConfigError, validate
 from jaxgan.games import began, make_began_step
 from jaxgan.nets import BEGANAutoencoder, BEGANDecoder, LucicAutoencoder
@@ -174,18 +181,8 @@ def tiny_recipe(data_dir, **overrides):
 
 
 def test_recipe_resumes_bit_exactly_with_k(tmp_path):
-    from jaxgan.run import Program, train
-
     data_dir = shared_dataset_dir("mnist")
-    straight = tiny_recipe(data_dir)
-    train(straight, str(tmp_path / "straight"))
-    train(tiny_recipe(data_dir, **{"train.num_steps": 3}), str(tmp_path / "resumed"))
-    train(straight, str(tmp_path / "resumed"))
-    states = []
-    for run in ("straight", "resumed"):
-        checkpointer = Checkpointer(str(tmp_path / run / "checkpoints"))
-        states.append(checkpointer.restore(Program(straight).init_state())[0])
-        checkpointer.close()
+    states = straight_and_resumed(tiny_recipe(data_dir), tiny_recipe(data_dir, **{"train.num_steps": 3}), tmp_path)
     assert max_abs_diff(states[0], states[1]) == 0.0
     assert 0.0 < float(states[0].extras["k"]) <= 1.0  # k_t is in the checkpoint and moved from k_0 = 0
     with open(os.path.join(tmp_path, "straight", "metrics.jsonl")) as f:
@@ -200,11 +197,7 @@ def test_recipe_resumes_bit_exactly_with_k(tmp_path):
     ({"game.margin": 2.0}, "game.margin=2.0 is for game.name in ['ebgan'], not 'began'"),
 ])
 def test_bad_began_configs_are_rejected(overrides, message):
-    config = importlib.import_module("experiments.images.began").get_config()
-    config.data.source, config.data.dir = "idx", "/nowhere"
-    config.update_from_flattened_dict(overrides)
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        validate(config)
+    assert_recipe_rejects("experiments.images.began", overrides, message)
 
 
 def test_lucic_networks_take_compare_gans_autoencoder():

@@ -4,18 +4,25 @@ terms in closed form, the step's G loss, equality across device layouts, the rec
 evaluator, and bad configs."""
 
 import importlib
-import re
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from conftest import max_abs_diff, run_jit_sharded, run_pmap, run_single, shared_dataset_dir
+from conftest import (
+    assert_recipe_rejects,
+    max_abs_diff,
+    run_jit_sharded,
+    run_pmap,
+    run_single,
+    shared_dataset_dir,
+    straight_and_resumed,
+)
 
 from jaxgan import losses, parallel
 from jaxgan import state as state_lib
-from jaxgan.config import ConfigError, validate
+from jaxgan.config import validate
 from jaxgan.games import Penalty, clustergan, make_clustergan_step
 from jaxgan.latents import Prior
 from jaxgan.metrics import clustering
@@ -161,20 +168,12 @@ def test_recipe_builds_the_authors_networks_and_its_evaluator_scores_the_encoder
 
 
 def test_recipe_trains_and_resumes_bit_exactly(tmp_path):
-    from jaxgan.checkpoint import Checkpointer
-    from jaxgan.run import Program, train
+    from jaxgan.run import Program
 
     small = {"train.checkpoint_every": 2, "train.log_every": 1, "train.plot_every": 0, "train.eval_every": 0,
              "train.progress": False, "data.batch_size": 16, "n_critic": 2}
     straight = tiny_recipe(**small, **{"train.num_steps": 4})
-    train(straight, str(tmp_path / "straight"))
-    train(tiny_recipe(**small, **{"train.num_steps": 2}), str(tmp_path / "resumed"))
-    train(straight, str(tmp_path / "resumed"))
-    states = []
-    for run in ("straight", "resumed"):
-        checkpointer = Checkpointer(str(tmp_path / run / "checkpoints"))
-        states.append(checkpointer.restore(Program(straight).init_state())[0])
-        checkpointer.close()
+    states = straight_and_resumed(straight, tiny_recipe(**small, **{"train.num_steps": 2}), tmp_path)
     assert max_abs_diff(states[0], states[1]) == 0.0
     assert max_abs_diff(states[0].g_params["head"], Program(straight).init_state().g_params["head"]) > 0
 
@@ -187,8 +186,4 @@ def test_recipe_trains_and_resumes_bit_exactly(tmp_path):
     ({"model.packing": 2}, "packing"),
 ])
 def test_bad_clustergan_configs_are_rejected(overrides, message):
-    config = importlib.import_module("experiments.labels.clustergan").get_config()
-    config.data.source, config.data.dir = "idx", "/nowhere"
-    config.update_from_flattened_dict(overrides)
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        validate(config)
+    assert_recipe_rejects("experiments.labels.clustergan", overrides, message)
