@@ -300,3 +300,17 @@ def test_every_zoo_row_validates_on_both_networks_and_both_data_sets():
                 assert config.model.g_projection_norm == {"lucic_channel": "channel"}.get(networks, "auto")
     minimax = image_zoo.row_config("dcgan_minimax", "recipe", "mnist", seeds=1, batch=64, data_dir="/data")
     assert minimax.loss == "minimax" and load_recipe("dcgan").get_config().loss == "non_saturating"
+
+
+def test_game_curves_draw_began_metrics_when_a_run_logged_them(tmp_path):
+    from experiments.studies import image_zoo
+
+    run = tmp_path / "runs" / "mnist_lucic_began"
+    run.mkdir(parents=True)
+    lines = [{"step": 100 * i, "convergence": 0.3 - 0.01 * i, "k": [0.01 * i, 0.02 * i], "g_loss": 0.1}
+             for i in range(1, 4)]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    image_zoo.game_curves(str(tmp_path), ["mnist_lucic_began", "missing"], str(tmp_path / "curves.png"))
+    assert (tmp_path / "curves.png").stat().st_size > 0
+    image_zoo.game_curves(str(tmp_path), ["missing"], str(tmp_path / "none.png"))
+    assert not (tmp_path / "none.png").exists()

@@ -22,7 +22,8 @@ for its weights (`eval.bn_statistics="standing"`). A rerun with a larger `--step
 `--budget-s` no segment starts after the deadline. Writes under `--out` (default
 results/image_zoo): table.md (the final step of each run, mean +- s.e. over seeds, Lucic et
 al.'s best FID beside it), results.json, curves.png (FID against generator steps and against
-wall time), grids/<dataset>_<networks>_<row>.png (8x8 samples of seed 0's EMA generator at the
+wall time), game_curves.png (BEGAN's M_global and k_t against steps, for the runs that
+log them), grids/<dataset>_<networks>_<row>.png (8x8 samples of seed 0's EMA generator at the
 run's last trained step), grids_<dataset>.png (all of a data set's grids side by side) and
 the workdirs under runs/.
 """
@@ -252,6 +253,41 @@ def wall_curves(results, path):
     plt.close(fig)
 
 
+# Metrics of a game's own state, logged every `train.log_every` steps, drawn when a run has them.
+GAME_CURVES = {"convergence": "BEGAN's M_global", "k": "BEGAN's k_t"}
+
+
+def game_curves(out, names, path):
+    """The `GAME_CURVES` metrics of the runs `names` (workdirs OUT/runs/<name>) against generator
+    steps, one panel per metric, one line per run; nothing when no run logged them."""
+    series = {}
+    for name in names:
+        log = os.path.join(out, "runs", name, "metrics.jsonl")
+        if not os.path.exists(log):
+            continue
+        with open(log) as f:
+            rows = [json.loads(line) for line in f]
+        for metric in GAME_CURVES:
+            points = [(r["step"], sum(values) / len(values) if isinstance(values := r[metric], list) else values)
+                      for r in rows if metric in r]  # a list: one value per seed
+            if points:
+                series.setdefault(metric, []).append((name, points))
+    if not series:
+        return
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(series), figsize=(4.5 * len(series), 3.4), squeeze=False)
+    for ax, (metric, lines) in zip(axes[0], series.items()):
+        for name, points in lines:
+            ax.plot(*zip(*points), lw=1.0, label=name)
+        ax.set_xlabel("generator steps", fontsize=8)
+        ax.set_title(GAME_CURVES[metric], fontsize=9)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {list(ROWS)}")
@@ -318,6 +354,7 @@ def main(argv=None):
     curves(results, os.path.join(args.out, "curves.png"))
     wall_curves(results, os.path.join(args.out, "wall_curves.png"))
     grids_overview(results, args.out)
+    game_curves(args.out, [run_name(*key) for key in results], os.path.join(args.out, "game_curves.png"))
     print(report)
     return report
 
