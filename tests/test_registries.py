@@ -84,8 +84,8 @@ def test_every_game_spec_is_complete_and_named_as_registered():
                                                                                 "techniques")]
         assert game.name == name and all(callable(f) for f in functions), name
         assert set(game.techniques) <= set(TECHNIQUES) and set(game.model_keys) <= model_keys, name
-    with pytest.raises(ValueError, match="game.name='began' is not one of"):
-        games.get("began")
+    with pytest.raises(ValueError, match="game.name='no_such_game' is not one of"):
+        games.get("no_such_game")
 
 
 def test_a_dataset_is_one_table_entry(monkeypatch):
