@@ -17,7 +17,7 @@ import jax
 from jaxgan import data, games
 from jaxgan.data import IMAGE_DATASETS
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import labels, samples, translation
+from jaxgan.evaluation import coupled, labels, samples, translation
 from jaxgan.evaluation.context import Context, MetricSettings, Sampler
 from jaxgan.evaluation.features import NETWORKS, feature_network_name
 from jaxgan.metrics import domain_classifier, mean_and_stderr, swd
@@ -76,6 +76,8 @@ def _feature_images(config: Any) -> bool:
     """Image samples with a usable feature network (not Inception without its weights)."""
     if not data.is_image(config.data) or data.is_translation_data(config.data):
         return False
+    if getattr(IMAGE_DATASETS.get(config.data.name), "coupled", False):
+        return False  # two domains per example: pair_agreement scores each
     return feature_network_name(config) != "inception" or bool(config.eval.inception_weights)
 
 
@@ -122,6 +124,8 @@ EVALUATORS = {
                             auto=_game_measure("test_error")),
     "clustering": Evaluator(labels.clustering_measure, "ClusterGAN's encoder clusters of the test split: "
                             "purity (ACC), NMI, ARI by k-means and by argmax", auto=_game_measure("clustering")),
+    "pair_agreement": Evaluator(coupled.pair_agreement_measure, "CoGAN's pair correspondence: pixel agreement of "
+                                "T(x_a) with x_b, its chance level, each domain's FID", auto=_game_measure("pair_agreement")),
     "autoencoder": Evaluator(labels.autoencoder_measure, "the AAE's test codes against its prior, reconstruction "
                              "error", auto=_game_measure("autoencoder")),
     "paired_translation": Evaluator(translation.paired_translation, "held-out L1, PSNR and class accuracy of "
@@ -177,7 +181,8 @@ def validate(config: Any) -> None:
     network, image = feature_network_name(config), data.is_image(config.data)
     if network == "points" and image:
         raise ConfigError("eval.feature_network='points' is for 2D data; images need a feature network")
-    if network in domain_classifier.NAMES and data.known_shape(config.data) not in (None, (28, 28, 1)):
+    coupled = getattr(IMAGE_DATASETS.get(config.data.name), "coupled", False)  # each channel a grey image
+    if network in domain_classifier.NAMES and not coupled and data.known_shape(config.data) not in (None, (28, 28, 1)):
         raise ConfigError(f"eval.feature_network={network!r} takes 28x28 grey images; {config.data.name!r} is "
                           f"{data.known_shape(config.data)}")
     featured = [n for n in names if n in samples.FEATURE_METRICS]
