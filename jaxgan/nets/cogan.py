@@ -21,7 +21,9 @@ Deviations, named: tanh on data in [-1, 1] (theirs: sigmoid on [0, 1], the same 
 after an affine map of the last layer); one logit with the logistic loss (theirs: two logits and
 a softmax, the same function class: the softmax of two logits is the sigmoid of their
 difference); no dropout after the FC 500 layer (the Caffe net has 0.5, the authors' PyTorch port
-none); the PyTorch port's Gaussian z is Caffe's U(-1, 1) here only through `game.latent`.
+none); flax's default initialization. The stride-2 transposed convolutions are computed in the
+backend's fastest exact form (`model.upsample`, as the DCGAN family's): on XLA's CPU backend the
+input-dilated form made a step 9x slower.
 """
 
 import flax.linen as nn
@@ -31,7 +33,7 @@ import jax.numpy as jnp
 from jaxgan.nets.conv import kernel_layer
 from jaxgan.nets.dcgan import OPTIONS as DCGAN_OPTIONS
 from jaxgan.nets.dcgan import TRANSPOSED_FORMS, transposed_op
-from jaxgan.nets.family import DTYPES, Family, Option, reject, upsampling
+from jaxgan.nets.family import DTYPES, Family, Option, positive_int, reject, upsampling
 
 SIZE = 28
 DOMAINS = ("a", "b")
@@ -73,13 +75,14 @@ class CoupledGenerator(nn.Module):
     axis_name: str | None = None
     dtype: jnp.dtype = jnp.float32
     form: str = "phases"  # of the stride-2 transposed convolutions (`ConvTranspose3x3Stride2`)
+    widths: tuple[int, ...] = G_WIDTHS  # the paper's (`model.cogan_width` n = 128: 8n, 4n, 2n, n)
 
     def _hidden(self, h, i, suffix, train):
-        name = f"layer{i}{suffix}"
+        name, width = f"layer{i}{suffix}", self.widths[i]
         if i == 0:
-            h = nn.Dense(4 * 4 * G_WIDTHS[0], dtype=self.dtype, name=name)(h).reshape(h.shape[0], 4, 4, G_WIDTHS[0])
+            h = nn.Dense(4 * 4 * width, dtype=self.dtype, name=name)(h).reshape(h.shape[0], 4, 4, width)
         else:
-            h = ConvTranspose3x3Stride2(G_WIDTHS[i], dtype=self.dtype, form=self.form, name=name)(h)
+            h = ConvTranspose3x3Stride2(width, dtype=self.dtype, form=self.form, name=name)(h)
         h = nn.BatchNorm(use_running_average=not train, momentum=0.9, use_scale=False, axis_name=self.axis_name,
                          dtype=self.dtype, name=f"bn{i}{suffix}")(h)
         return PReLU(name=f"prelu{i}{suffix}")(h)
@@ -107,6 +110,7 @@ class CoupledDiscriminator(nn.Module):
     shared: int = D_LAYERS - 1
     features_only: bool = False
     dtype: jnp.dtype = jnp.float32
+    features: tuple[int, ...] = D_FEATURES  # the paper's; narrower only in tests
 
     @nn.compact
     def __call__(self, x, *, train: bool):
@@ -119,16 +123,17 @@ class CoupledDiscriminator(nn.Module):
         def layer(i, domain):
             name = f"layer{i}" if i >= first_shared else f"layer{i}_{domain}"
             if name not in layers:
-                if i < len(D_FEATURES) - 1:
-                    layers[name] = nn.Conv(D_FEATURES[i], (5, 5), padding="VALID", dtype=self.dtype, name=name)
+                if i < len(self.features) - 1:
+                    layers[name] = nn.Conv(self.features[i], (5, 5), padding="VALID", dtype=self.dtype, name=name)
                 else:
-                    layers[name] = nn.Dense(D_FEATURES[i] if i < len(D_FEATURES) else 1, dtype=self.dtype, name=name)
+                    layers[name] = nn.Dense(self.features[i] if i < len(self.features) else 1, dtype=self.dtype,
+                                            name=name)
             return layers[name]
 
         prelus = {}
 
         def prelu(domain):
-            name = "prelu" if len(D_FEATURES) - 1 >= first_shared else f"prelu_{domain}"
+            name = "prelu" if len(self.features) - 1 >= first_shared else f"prelu_{domain}"
             if name not in prelus:
                 prelus[name] = PReLU(name=name)
             return prelus[name]
@@ -136,10 +141,10 @@ class CoupledDiscriminator(nn.Module):
         outputs = []
         for c, domain in enumerate(DOMAINS):
             h = x[..., c : c + 1].astype(self.dtype)
-            for i in range(len(D_FEATURES) - 1):
+            for i in range(len(self.features) - 1):
                 h = nn.max_pool(layer(i, domain)(h), (2, 2), (2, 2))
-            h = prelu(domain)(layer(len(D_FEATURES) - 1, domain)(h.reshape(h.shape[0], -1)))
-            outputs.append(h if self.features_only else layer(len(D_FEATURES), domain)(h)[:, 0])
+            h = prelu(domain)(layer(len(self.features) - 1, domain)(h.reshape(h.shape[0], -1)))
+            outputs.append(h if self.features_only else layer(len(self.features), domain)(h)[:, 0])
         return jnp.concatenate(outputs, axis=0).astype(jnp.float32)
 
 
@@ -160,6 +165,8 @@ def _layer_count(limit):
 
 OPTIONS = {
     "upsample": DCGAN_OPTIONS["upsample"],
+    "cogan_width": Option(G_WIDTHS[-1], "CoGAN: n, the generator's last hidden width; its hidden layers have 8n, 4n, "
+                          "2n, n channels (the paper's n = 128: 1024, 512, 256, 128)", check=positive_int),
     "cogan_shared_g": Option(G_LAYERS, "CoGAN: the generators' first layers shared by both domains (the paper's 4 = "
                              "all but the last; 0 = independent generators)", check=_layer_count(G_LAYERS)),
     "cogan_shared_d": Option(D_LAYERS - 1, "CoGAN: the discriminators' last layers shared by both domains (the "
@@ -171,7 +178,8 @@ def build(model, shape, *, image, features_only, axis_name, penalized) -> tuple[
     del image, penalized
     dtype = DTYPES[model.dtype]
     form = TRANSPOSED_FORMS[upsampling(model)]
-    return (CoupledGenerator(shared=model.cogan_shared_g, axis_name=axis_name, dtype=dtype, form=form),
+    widths = tuple(model.cogan_width * 2**k for k in range(G_LAYERS - 1, -1, -1))
+    return (CoupledGenerator(shared=model.cogan_shared_g, axis_name=axis_name, dtype=dtype, form=form, widths=widths),
             CoupledDiscriminator(shared=model.cogan_shared_d, features_only=features_only, dtype=dtype))
 
 
