@@ -38,8 +38,11 @@ def scatter_grid(panels, path, *, columns=None):
 
 
 def tile_images(images, rows):
-    """Images (N, H, W, C) in [-1, 1] -> one uint8 mosaic with `rows` rows and 1-pixel gaps."""
+    """Images (N, H, W, C) in [-1, 1] -> one uint8 mosaic with `rows` rows and 1-pixel gaps; a
+    coupled pair (C = 2, `data.coupled`) is drawn as its two images side by side."""
     images = np.clip((np.asarray(images, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    if images.shape[-1] == 2:
+        images = np.concatenate([images[..., :1], images[..., 1:]], axis=2)
     n, h, w, c = images.shape
     columns = -(-n // rows)
     canvas = np.full((rows * (h + 1) + 1, columns * (w + 1) + 1, c), 255, np.uint8)

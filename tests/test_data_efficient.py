@@ -405,7 +405,7 @@ def test_the_data_efficient_study_puts_a_recipe_on_lucic_networks_with_its_techn
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--rows", "baseline,stylegan"], "unknown row 'stylegan'"),
+    (["--rows", "baseline,no_such_row"], "unknown row 'no_such_row'"),
     (["--sizes", "600,70000"], r"--sizes must be in \[0, 60000\]"),
     (["--sizes", "ten"], "--sizes must be comma-separated integers"),
 ])

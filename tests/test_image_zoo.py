@@ -185,7 +185,7 @@ def test_the_zoo_study_runs_end_to_end_at_tiny_size_and_scores_ema_and_raw(tmp_p
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--rows", "dcgan,began"], "--rows: unknown ['began']"),
+    (["--rows", "dcgan,no_such_row"], "--rows: unknown ['no_such_row']"),  # a name no row will take
     (["--networks", "infogan"], "--networks: unknown ['infogan']"),
     (["--datasets", "cifar10"], "--datasets: unknown ['cifar10']"),
     (["--steps", "0"], "must be positive"),

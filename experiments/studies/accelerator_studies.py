@@ -11,7 +11,8 @@ time budget. Five plans:
     64, 3 seeds: 1% of each data set first (baseline, DiffAugment, ADA, LeCam, the combination, then
     CR and bCR + zCR), then 10%, then 100%;
   catalogue: variants of PyTorch-GAN's catalogue: BEGAN at two gammas in the zoo on Lucic
-    et al.'s networks, ClusterGAN on MNIST and Fashion-MNIST (3 seeds, `labels_study`), then
+    et al.'s networks, ClusterGAN on MNIST and Fashion-MNIST and CoGAN's two pair tasks at the
+    Caffe solver's 50,000 iterations (3 seeds each, `labels_study`), then
     BEGAN, BGAN and Softmax GAN on the recipes' own networks.
 
     benchmarks/fetch_wheels.sh                          # here, with PyPI: .whl/ (ml-collections), .device_data/mnist
@@ -108,6 +109,8 @@ PLANS = {
         ("zoo", "mnist,fashion_mnist:lucic", "began,began_gamma07"),
         ("labels", None, "clustergan"),
         ("labels", None, "clustergan_fashion"),
+        ("labels", None, "cogan_edges"),
+        ("labels", None, "cogan_negatives"),
         ("zoo", "mnist,fashion_mnist:recipe", "began,bgan,softmax_gan"),
     ),
     "data_efficient": (
@@ -250,8 +253,8 @@ def main(argv=None):
         tables["PyTorch-GAN's catalogue in the image zoo"] = _study_arguments(
             "zoo", "mnist,fashion_mnist:lucic,recipe", "began,began_gamma07,bgan,softmax_gan", size, args.out, 0,
             data_dir)
-        tables["ClusterGAN"] = _study_arguments("labels", None, "clustergan,clustergan_fashion", size, args.out, 0,
-                                                data_dir)
+        tables["ClusterGAN and CoGAN"] = _study_arguments(
+            "labels", None, "clustergan,clustergan_fashion,cogan_edges,cogan_negatives", size, args.out, 0, data_dir)
     elif has_mnist:
         tables["Labels, codes and autoencoders (MNIST)"] = _study_arguments(
             "labels", None, ",".join(rows for _, _, rows in PLANS["labels"]), size, args.out, 0, data_dir)

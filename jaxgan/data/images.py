@@ -29,6 +29,9 @@ class ImageSpec:
     # the feature network its FID etc. use by default: a shipped domain classifier
     # (jaxgan.metrics.domain_classifier.NAMES) or "inception"
     feature_network: str = "inception"
+    # two domains stacked as channels, read each by the feature network (CoGAN's pairs,
+    # `jaxgan.data.coupled`): no image metric of the whole example applies
+    coupled: bool = False
     modes: int = 0  # the modes a mode count measures (eval.metrics "modes"); 0: none
 
 
@@ -40,6 +43,9 @@ IMAGE_DATASETS = {
     "stacked_mnist": ImageSpec(28, 3, idx=True, modes=1000),
     # The DCGAN convention for CelebA at 64x64: a 108x108 center crop of the 218x178 photos.
     "celeb_a": ImageSpec(64, 3, test_split="test", crop=108),
+    # CoGAN's coupled domains (jaxgan.data.coupled): MNIST digits and their edges / negatives.
+    "mnist_edges": ImageSpec(28, 2, idx=True, feature_network="mnist", coupled=True),
+    "mnist_negatives": ImageSpec(28, 2, idx=True, feature_network="mnist", coupled=True),
 }
 SOURCES = ("tfds", "idx", "npz", "folder")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -213,6 +219,13 @@ def open_images(name, split, *, source, path):
         # one stacked image per MNIST image of the split, drawn with a split-specific seed
         return StackedImages(digits.take(everything), digits.take_labels(everything), size=len(digits),
                              seed={"train": 0, "test": 1}.get(split, 2), origin=f"stacked_mnist/{split}")
+    if spec.coupled:
+        from jaxgan.data.coupled import SPLIT_SEEDS, CoupledDigits
+
+        digits = open_images("mnist", split, source=source, path=path)
+        everything = np.arange(len(digits))
+        return CoupledDigits(name, digits.take(everything), digits.take_labels(everything),
+                             seed=SPLIT_SEEDS.get(split, 2), origin=f"{name}/{split}")
     split = {"train": spec.train_split, "test": spec.test_split}.get(split, split)
     if source == "idx":
         if spec.channels != 1 or spec.size != 28:

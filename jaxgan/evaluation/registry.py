@@ -17,7 +17,7 @@ import jax
 from jaxgan import data, games
 from jaxgan.data import IMAGE_DATASETS
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import labels, samples, translation
+from jaxgan.evaluation import coupled, labels, samples, translation
 from jaxgan.evaluation.context import Context, MetricSettings, Sampler
 from jaxgan.evaluation.features import NETWORKS, feature_network_name
 from jaxgan.metrics import domain_classifier, mean_and_stderr, swd
@@ -76,7 +76,20 @@ def _feature_images(config: Any) -> bool:
     """Image samples with a usable feature network (not Inception without its weights)."""
     if not data.is_image(config.data) or data.is_translation_data(config.data):
         return False
+    if _coupled(config):
+        return False  # two domains per example: pair_agreement scores each
     return feature_network_name(config) != "inception" or bool(config.eval.inception_weights)
+
+
+def _coupled(config: Any) -> bool:
+    return getattr(IMAGE_DATASETS.get(config.data.name), "coupled", False)
+
+
+def _features_problem(config: Any) -> str | None:
+    if _coupled(config):
+        return (f"feature metrics compare whole images; {config.data.name!r} holds two domains per example: "
+                f"'pair_agreement' reports each domain's FID (fid_a, fid_b)")
+    return None
 
 
 def _modes_problem(config: Any) -> str | None:
@@ -89,7 +102,7 @@ def _modes_problem(config: Any) -> str | None:
 def _logits_problem(config: Any) -> str | None:
     if feature_network_name(config) == "points":
         return "'is' needs class logits; the 2D 'points' features have none"
-    return None
+    return _features_problem(config)
 
 
 def _images_problem(config: Any) -> str | None:
@@ -104,11 +117,13 @@ EVALUATORS = {
     "modes": Evaluator(samples.modes, "mode coverage: modes, high-quality fraction and reverse KL (2D mixtures); "
                        "modes of 1000 and KL to uniform (Stacked MNIST)", auto=_has_modes, problem=_modes_problem),
     "fid": Evaluator(samples.on_features("fid"), "Frechet distance of the feature network's features",
-                     auto=_feature_images),
+                     auto=_feature_images, problem=_features_problem),
     "kid": Evaluator(samples.on_features("kid"), "kernel (Inception) distance, mean and std over subsets",
                      auto=_feature_images),
-    "pr": Evaluator(samples.on_features("pr"), "precision and recall of k-NN manifolds (k = 3)", auto=_feature_images),
-    "dc": Evaluator(samples.on_features("dc"), "density and coverage (k = 5)", auto=_feature_images),
+    "pr": Evaluator(samples.on_features("pr"), "precision and recall of k-NN manifolds (k = 3)", auto=_feature_images,
+                   problem=_features_problem),
+    "dc": Evaluator(samples.on_features("dc"), "density and coverage (k = 5)", auto=_feature_images,
+                   problem=_features_problem),
     "is": Evaluator(samples.on_features("is"), "Inception Score of the feature network's logits",
                     auto=_feature_images, problem=_logits_problem),
     "swd": Evaluator(samples.on_images(swd.sliced_wasserstein_distance),
@@ -122,6 +137,9 @@ EVALUATORS = {
                             auto=_game_measure("test_error")),
     "clustering": Evaluator(labels.clustering_measure, "ClusterGAN's encoder clusters of the test split: "
                             "purity (ACC), NMI, ARI by k-means and by argmax", auto=_game_measure("clustering")),
+    "pair_agreement": Evaluator(coupled.pair_agreement_measure, "CoGAN's pair correspondence: pixel agreement of "
+                                "T(x_a) with x_b, its chance level, each domain's FID",
+                                auto=_game_measure("pair_agreement")),
     "autoencoder": Evaluator(labels.autoencoder_measure, "the AAE's test codes against its prior, reconstruction "
                              "error", auto=_game_measure("autoencoder")),
     "paired_translation": Evaluator(translation.paired_translation, "held-out L1, PSNR and class accuracy of "
@@ -177,7 +195,8 @@ def validate(config: Any) -> None:
     network, image = feature_network_name(config), data.is_image(config.data)
     if network == "points" and image:
         raise ConfigError("eval.feature_network='points' is for 2D data; images need a feature network")
-    if network in domain_classifier.NAMES and data.known_shape(config.data) not in (None, (28, 28, 1)):
+    grey = data.known_shape(config.data) in (None, (28, 28, 1)) or _coupled(config)  # coupled: a grey image per channel
+    if network in domain_classifier.NAMES and not grey:
         raise ConfigError(f"eval.feature_network={network!r} takes 28x28 grey images; {config.data.name!r} is "
                           f"{data.known_shape(config.data)}")
     featured = [n for n in names if n in samples.FEATURE_METRICS]

@@ -8,6 +8,7 @@ player update, batch checks, the critic loop); `games.settings` what the specs r
     ebgan            make_ebgan_step            energy-based, autoencoder D, pulling-away term
     began            make_began_step            boundary equilibrium: autoencoder D, the control of k_t
     clustergan       make_clustergan_step       one-hot + noise latent, an encoder recovering it
+    cogan            make_gan_step on pairs     two domains, generators and discriminators sharing layers
     unrolled         make_unrolled_step         G's loss through K unrolled D optimizer steps
     conditional      make_cgan_step, make_acgan_step
     semi_supervised  make_semi_supervised_step
@@ -23,6 +24,7 @@ from jaxgan.games import (
     aae,
     began,
     clustergan,
+    cogan,
     conditional,
     cyclegan,
     ebgan,
@@ -58,7 +60,7 @@ from jaxgan.games.steps import (
 # config.game.name -> its `Game` spec: the one place the run machinery learns which games exist.
 GAMES = {game.name: game for game in (gan.GAME, conditional.CGAN, conditional.ACGAN, semi_supervised.GAME,
                                       infogan.GAME, aae.GAME, pix2pix.GAME, cyclegan.GAME, ebgan.GAME, began.GAME,
-                                      clustergan.GAME, unrolled.GAME)}
+                                      clustergan.GAME, cogan.GAME, unrolled.GAME)}
 
 
 def get(name: str) -> Game:
