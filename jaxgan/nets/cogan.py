@@ -30,10 +30,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.nets.conv import kernel_layer
 from jaxgan.nets.dcgan import OPTIONS as DCGAN_OPTIONS
-from jaxgan.nets.dcgan import TRANSPOSED_FORMS, transposed_op
+from jaxgan.nets.dcgan import TRANSPOSED_FORMS
 from jaxgan.nets.family import DTYPES, Family, Option, positive_int, reject, upsampling
+from jaxgan.nets.translation import ConvTranspose3x3Stride2
 
 SIZE = 28
 DOMAINS = ("a", "b")
@@ -52,21 +52,6 @@ class PReLU(nn.Module):
         return jnp.where(x >= 0, x, slope.astype(x.dtype) * x)
 
 
-class ConvTranspose3x3Stride2(nn.Module):
-    """PyTorch's ConvTranspose2d(kernel 3, stride 2, padding 1): n -> 2n - 1 pixels, the "SAME"
-    stride-2 transposed convolution (`nets.dcgan.transposed_op`, phase decomposition or XLA's
-    input-dilated form) without its first row and column (tested against nn.ConvTranspose)."""
-
-    features: int
-    use_bias: bool = True
-    dtype: jnp.dtype = jnp.float32
-    form: str = "phases"
-
-    @nn.compact
-    def __call__(self, x):
-        return kernel_layer(self, x, 3, transposed_op(self.form))[:, 1:, 1:]
-
-
 class CoupledGenerator(nn.Module):
     """z (B, latent_dim) -> coupled pairs (B, 28, 28, 2) in [-1, 1]: channel 0 domain A's
     image, channel 1 domain B's, both from the same z."""
@@ -74,7 +59,7 @@ class CoupledGenerator(nn.Module):
     shared: int = G_LAYERS
     axis_name: str | None = None
     dtype: jnp.dtype = jnp.float32
-    form: str = "phases"  # of the stride-2 transposed convolutions (`ConvTranspose3x3Stride2`)
+    form: str = "phases"  # of the stride-2 transposed convolutions (`nets.dcgan.transposed_op`)
     widths: tuple[int, ...] = G_WIDTHS  # the paper's (`model.cogan_width` n = 128: 8n, 4n, 2n, n)
 
     def _hidden(self, h, i, suffix, train):
@@ -82,7 +67,9 @@ class CoupledGenerator(nn.Module):
         if i == 0:
             h = nn.Dense(4 * 4 * width, dtype=self.dtype, name=name)(h).reshape(h.shape[0], 4, 4, width)
         else:
-            h = ConvTranspose3x3Stride2(width, dtype=self.dtype, form=self.form, name=name)(h)
+            # PyTorch's ConvTranspose2d(3, stride 2, padding 1), n -> 2n - 1: the "SAME" layer
+            # (2n) without its first row and column (tested against nn.ConvTranspose)
+            h = ConvTranspose3x3Stride2(width, dtype=self.dtype, form=self.form, name=name)(h)[:, 1:, 1:]
         h = nn.BatchNorm(use_running_average=not train, momentum=0.9, use_scale=False, axis_name=self.axis_name,
                          dtype=self.dtype, name=f"bn{i}{suffix}")(h)
         return PReLU(name=f"prelu{i}{suffix}")(h)
