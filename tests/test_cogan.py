@@ -243,3 +243,12 @@ def test_a_coupled_pair_is_drawn_side_by_side():
 ])
 def test_bad_cogan_configs_are_rejected(overrides, message):
     assert_recipe_rejects("experiments.images.cogan", overrides, message)
+
+
+def test_the_labels_study_rows_read_the_mnist_files_and_score_pairs():
+    from experiments.studies import labels_study
+
+    config = labels_study.row_config("cogan_negatives", seeds=1, data_dir="/data")
+    assert (config.data.name, config.data.dir, config.eval.metrics) == ("mnist_negatives", "/data/mnist", "auto")
+    validate(config)
+    assert labels_study.ROWS["cogan_edges"][3] == "pair_agreement" and labels_study.FULL_STEPS["cogan_edges"] == 50_000
