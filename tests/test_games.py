@@ -547,7 +547,7 @@ def test_by_class_needs_a_conditional_model(tmp_path, capsys):
     ("mixup", {}, "game.name='mixup'"),
     ("infogan", {"game.categorical_codes": 0, "game.continuous_codes": 0}, "needs game.categorical_codes"),
     ("infogan", {"game.noise": "gaussian"}, "game.noise='gaussian' is not one of ['normal', 'uniform']"),
-    ("cgan", {"game.noise": "uniform"}, "game.noise='uniform' is for game.name in ['infogan'], not 'cgan'"),
+    ("cgan", {"game.noise": "uniform"}, "game.noise='uniform' is for game.name in ['infogan', 'cogan'], not 'cgan'"),
 ])
 def test_bad_game_configs_are_rejected(game, overrides, message):
     config = with_overrides(game_config(game), overrides)

@@ -677,7 +677,11 @@ def test_a_failing_write_exits_3_in_one_line_and_leaves_no_partial_checkpoint(tm
     limit = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
              "resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000)); from jaxgan.cli import console; "
              f"sys.argv[1:] = ['train', '--config', {recipe!r}, '--workdir', {workdir!r}]; console()")
-    proc = subprocess.run([sys.executable, "-c", limit], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    # the subprocess on this process's device count, so that resuming says nothing else
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "xla_force_host_platform_device_count" not in f]
+    devices = f"--xla_force_host_platform_device_count={jax.device_count()}"
+    env = {**os.environ, "XLA_FLAGS": " ".join(flags + [devices])}
+    proc = subprocess.run([sys.executable, "-c", limit], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 3, proc.stderr[-3000:]
     err = proc.stderr.strip()
     assert err.count("\n") == 0 and "could not write checkpoint step 10" in err and "File too large" in err, err[-3000:]
