@@ -124,7 +124,6 @@ def test_sharing_makes_the_pair_differ_only_by_the_last_layers():
     for shared, equal in ((4, True), (0, False)):
         generator = tiny_nets(shared_g=shared)[0]
         params = generator.init(jax.random.key(1), z, train=False)
-        params = jax.tree.map(lambda x: x, params)
         params["params"]["out_b"] = params["params"]["out_a"]
         pairs = generator.apply(params, z, train=False)
         assert np.allclose(pairs[..., 0], pairs[..., 1], atol=1e-6) == equal

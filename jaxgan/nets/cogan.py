@@ -104,34 +104,29 @@ class CoupledDiscriminator(nn.Module):
         del train  # no BatchNorm, no dropout
         if x.ndim != 4 or x.shape[-1] != len(DOMAINS):
             raise ValueError(f"CoGAN's discriminator takes coupled pairs (B, H, W, 2), got shape {x.shape}")
-        first_shared = D_LAYERS - self.shared
-        layers = {}
+        first_shared, convs = D_LAYERS - self.shared, len(self.features) - 1
+        modules = {}  # one module per name: a shared layer's name carries no domain, so both use it
 
-        def layer(i, domain):
-            name = f"layer{i}" if i >= first_shared else f"layer{i}_{domain}"
-            if name not in layers:
-                if i < len(self.features) - 1:
-                    layers[name] = nn.Conv(self.features[i], (5, 5), padding="VALID", dtype=self.dtype, name=name)
+        def module(kind, i, domain):
+            name = f"{kind}{'' if i >= first_shared else '_' + domain}"
+            if name not in modules:
+                if kind.startswith("prelu"):
+                    modules[name] = PReLU(name=name)
+                elif i < convs:
+                    modules[name] = nn.Conv(self.features[i], (5, 5), padding="VALID", dtype=self.dtype, name=name)
                 else:
-                    layers[name] = nn.Dense(self.features[i] if i < len(self.features) else 1, dtype=self.dtype,
-                                            name=name)
-            return layers[name]
-
-        prelus = {}
-
-        def prelu(domain):
-            name = "prelu" if len(self.features) - 1 >= first_shared else f"prelu_{domain}"
-            if name not in prelus:
-                prelus[name] = PReLU(name=name)
-            return prelus[name]
+                    modules[name] = nn.Dense(self.features[i] if i < len(self.features) else 1, dtype=self.dtype,
+                                             name=name)
+            return modules[name]
 
         outputs = []
         for c, domain in enumerate(DOMAINS):
             h = x[..., c : c + 1].astype(self.dtype)
-            for i in range(len(self.features) - 1):
-                h = nn.max_pool(layer(i, domain)(h), (2, 2), (2, 2))
-            h = prelu(domain)(layer(len(self.features) - 1, domain)(h.reshape(h.shape[0], -1)))
-            outputs.append(h if self.features_only else layer(len(self.features), domain)(h)[:, 0])
+            for i in range(convs):
+                h = nn.max_pool(module(f"layer{i}", i, domain)(h), (2, 2), (2, 2))
+            h = module(f"layer{convs}", convs, domain)(h.reshape(h.shape[0], -1))
+            h = module("prelu", convs, domain)(h)
+            outputs.append(h if self.features_only else module(f"layer{convs + 1}", convs + 1, domain)(h)[:, 0])
         return jnp.concatenate(outputs, axis=0).astype(jnp.float32)
 
 
