@@ -17,7 +17,7 @@ import jax
 from jaxgan import data, games
 from jaxgan.data import IMAGE_DATASETS
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import coupled, labels, samples, translation
+from jaxgan.evaluation import coupled, inpainting, labels, samples, translation
 from jaxgan.evaluation.context import Context, MetricSettings, Sampler
 from jaxgan.evaluation.features import NETWORKS, feature_network_name
 from jaxgan.metrics import domain_classifier, mean_and_stderr, swd
@@ -140,6 +140,9 @@ EVALUATORS = {
     "pair_agreement": Evaluator(coupled.pair_agreement_measure, "CoGAN's pair correspondence: pixel agreement of "
                                 "T(x_a) with x_b, its chance level, each domain's FID",
                                 auto=_game_measure("pair_agreement")),
+    "inpainting": Evaluator(inpainting.inpainting_measure, "the context encoder's fills of held-out holes: L1, L2, "
+                            "PSNR of the hole, FID and class accuracy of the completed images",
+                            auto=_game_measure("inpainting")),
     "autoencoder": Evaluator(labels.autoencoder_measure, "the AAE's test codes against its prior, reconstruction "
                              "error", auto=_game_measure("autoencoder")),
     "paired_translation": Evaluator(translation.paired_translation, "held-out L1, PSNR and class accuracy of "

@@ -1,0 +1,80 @@
+"""The context encoder's measure (`inpainting`), on the first `eval.num_samples` test images with
+the held-out holes (`games.context_encoder.held_out_images`): a run's samples are its
+generator's outputs on them, and the completion keeps the known pixels and takes the hole from
+the output.
+
+Per seed, pixels in [0, 1] (Pathak et al. 2016, Table 2: mean L1, mean L2, PSNR of the filled
+region): `hole_l1`, `hole_l2` (means over the hole pixels), `hole_psnr` (10 log10(1 / MSE) per
+image over its hole, averaged over images); `completion_fid`, the FID of the completed images
+against the run's reference set in its feature network (the domain classifier on MNIST /
+Fashion-MNIST), and `completion_accuracy`, that classifier's accuracy on the completed images
+against the test labels. The same for the hole filled with `game.hole_fill` alone
+(`fill_l1`, ...: the baseline every fill must beat) are in the protocol, with the intact images'
+accuracy.
+"""
+
+import numpy as np
+
+from jaxgan import data
+from jaxgan.evaluation.context import Context
+from jaxgan.evaluation.features import extract, in_batches, network, reference
+from jaxgan.evaluation.samples import fid
+from jaxgan.games.context_encoder import held_out_images
+from jaxgan.masks import fill
+
+MAX_MSE = 1e-10  # an exact fill counts as 100 dB
+
+
+def hole_errors(images, completed, holes) -> dict:
+    """{hole_l1, hole_l2, hole_psnr} of `completed` against `images` (N, H, W, C) in [-1, 1] over
+    the hidden pixels `holes` (N, H, W, 1), on the [0, 1] pixel scale."""
+    diff = (np.asarray(completed, np.float64) - np.asarray(images, np.float64)) / 2.0
+    hidden = np.broadcast_to(np.asarray(holes), diff.shape)
+    count = hidden.reshape(len(diff), -1).sum(axis=1)
+    if np.any(count == 0):
+        raise ValueError("every image needs a hidden pixel to measure its fill")
+    squared = np.where(hidden, np.square(diff), 0.0).reshape(len(diff), -1).sum(axis=1) / count
+    absolute = np.where(hidden, np.abs(diff), 0.0).reshape(len(diff), -1).sum(axis=1) / count
+    return {"hole_l1": float(np.sum(absolute * count) / count.sum()),
+            "hole_l2": float(np.sum(squared * count) / count.sum()),
+            "hole_psnr": float(np.mean(10.0 * np.log10(1.0 / np.maximum(squared, MAX_MSE))))}
+
+
+def _quality(ctx, images, labels, real_features) -> dict:
+    logits, features = extract(network(ctx), in_batches(images, ctx.config.eval.batch_size))
+    result = {"fid": float(fid(real_features, features, key=ctx.key, logits=None, settings=ctx.settings)["fid"])}
+    if logits is not None and labels is not None:
+        result["accuracy"] = float(np.mean(np.argmax(logits, axis=1) == labels))
+    return result
+
+
+def inpainting_measure(ctx: Context) -> tuple[list[dict], dict]:
+    c = ctx.config
+    samples = ctx.samples()
+    n = samples.shape[1]
+    images, holes = (np.asarray(a) for a in held_out_images(c, n))
+    test = data.open_split(c.data, "test")
+    labels = np.asarray(test.take_labels(np.arange(n))) if data.num_classes(c.data) else None
+    description, real = reference(ctx)
+
+    def baseline():
+        filled = np.asarray(fill(images, holes, c.game.hole_fill))
+        errors = hole_errors(images, filled, holes)
+        quality = _quality(ctx, filled, labels, real)
+        intact = _quality(ctx, images, labels, real)
+        return {"fill_" + k.removeprefix("hole_"): v for k, v in errors.items()} | {
+            "fill_fid": quality["fid"], **({"fill_accuracy": quality["accuracy"],
+                                            "intact_accuracy": intact["accuracy"]} if "accuracy" in quality else {}),
+            "intact_fid": intact["fid"]}
+
+    base = ctx.memo(("inpainting_baseline", c.data.name, c.game.mask, n), baseline, per_run=True)
+    per_seed = []
+    for outputs in samples:
+        completed = np.where(holes, outputs, images)
+        quality = _quality(ctx, completed, labels, real)
+        per_seed.append({**hole_errors(images, completed, holes), "completion_fid": quality["fid"],
+                         **({"completion_accuracy": quality["accuracy"]} if "accuracy" in quality else {})})
+    protocol = {"images": f"the first {n} of the test split", "mask": c.game.mask,
+                "hidden_fraction": float(np.mean(holes)), "pixels": "[0, 1]", "baseline": base,
+                "feature_network": network(ctx).protocol, "reference": description}
+    return per_seed, protocol
