@@ -66,6 +66,11 @@ ROWS = {
     "cogan_negatives": ("CoGAN, digits and negatives", "cogan", {"data.name": "mnist_negatives"}, "pair_agreement",
                         100.0, "% pixel agreement", 96.7, 50_000, "Liu & Tuzel 2016, Table 1 (0.967 +- 0.008)",
                         (">=", 94.7)),
+    # CCGAN: its paper reports STL-10 and PASCAL VOC only; on MNIST it stands beside the "ssl" row.
+    "ccgan": ("CCGAN, 100 labels", "ccgan", {}, "test_error", 100.0, "% test error", None, None,
+              "Denton et al. 2016 report STL-10 / PASCAL VOC only: compare the ssl row", None),
+    "ccgan_1000": ("CCGAN, 1,000 labels", "ccgan", {"game.num_labeled": 1000}, "test_error", 100.0, "% test error",
+                   None, None, "Denton et al. 2016 report STL-10 / PASCAL VOC only", None),
 }
 
 # The length `experiments.studies.accelerator_studies --plan labels` runs each row to: the paper's
@@ -73,7 +78,8 @@ ROWS = {
 # where the paper gives none (ACGAN / CGAN: 20k; AAE: 100 epochs of 600 batches).
 FULL_STEPS = {"ssl": 180_000, "infogan": 5_000, "acgan": 20_000, "cgan": 20_000, "aae_ssl": 60_000,
               "clustergan": 30_000, "clustergan_fashion": 30_000,  # ClusterGAN: the recipe's (theirs: 500,000)
-              "cogan_edges": 50_000, "cogan_negatives": 50_000}  # CoGAN: the Caffe solver's iterations
+              "cogan_edges": 50_000, "cogan_negatives": 50_000,  # CoGAN: the Caffe solver's iterations
+              "ccgan": 20_000, "ccgan_1000": 20_000}  # CCGAN: ours (21 epochs of the unlabeled batches)
 
 
 def row_config(row, *, seeds, data_dir, width=0, changes=None):
@@ -110,7 +116,7 @@ def row_config(row, *, seeds, data_dir, width=0, changes=None):
 # grouped convolutions of a vmapped convolutional step several times slower than the seeds' own
 # (InfoGAN's networks, 3 seeds: 6.8 s per vmapped iteration against 0.6-1.0 s for one seed).
 SEPARATE_SEEDS_ON_CPU = ("infogan", "acgan", "cgan", "clustergan", "clustergan_fashion", "cogan_edges",
-                         "cogan_negatives")
+                         "cogan_negatives", "ccgan", "ccgan_1000")
 
 
 def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, deadline=None, separate_seeds=None,

@@ -1,16 +1,14 @@
 """The context encoder's measure (`inpainting`), on the first `eval.num_samples` test images with
-the held-out holes (`games.context_encoder.held_out_images`): a run's samples are its
-generator's outputs on them, and the completion keeps the known pixels and takes the hole from
-the output.
+the held-out holes (`games.context_encoder.held_out_images`): a run's samples are those images
+completed by its generator (the known pixels kept, the hole from its output).
 
 Per seed, pixels in [0, 1] (Pathak et al. 2016, Table 2: mean L1, mean L2, PSNR of the filled
 region): `hole_l1`, `hole_l2` (means over the hole pixels), `hole_psnr` (10 log10(1 / MSE) per
-image over its hole, averaged over images); `completion_fid`, the FID of the completed images
-against the run's reference set in its feature network (the domain classifier on MNIST /
-Fashion-MNIST), and `completion_accuracy`, that classifier's accuracy on the completed images
-against the test labels. The same for the hole filled with `game.hole_fill` alone
-(`fill_l1`, ...: the baseline every fill must beat) are in the protocol, with the intact images'
-accuracy.
+image over its hole, averaged over images); `completion_accuracy`, the shipped classifier's
+accuracy on the completed images against the test labels (the completions' FID is `fid`). In the
+protocol, the baseline every fill must beat, the hole filled with `game.hole_fill` alone
+(`fill_l1`, `fill_l2`, `fill_psnr`, `fill_fid`, `fill_accuracy`), and the intact images'
+`intact_fid` and `intact_accuracy`, FIDs against the run's reference set in its feature network.
 """
 
 import numpy as np
@@ -69,10 +67,9 @@ def inpainting_measure(ctx: Context) -> tuple[list[dict], dict]:
 
     base = ctx.memo(("inpainting_baseline", c.data.name, c.game.mask, n), baseline, per_run=True)
     per_seed = []
-    for outputs in samples:
-        completed = np.where(holes, outputs, images)
+    for completed in samples:
         quality = _quality(ctx, completed, labels, real)
-        per_seed.append({**hole_errors(images, completed, holes), "completion_fid": quality["fid"],
+        per_seed.append({**hole_errors(images, completed, holes),
                          **({"completion_accuracy": quality["accuracy"]} if "accuracy" in quality else {})})
     protocol = {"images": f"the first {n} of the test split", "mask": c.game.mask,
                 "hidden_fraction": float(np.mean(holes)), "pixels": "[0, 1]", "baseline": base,

@@ -10,6 +10,7 @@ player update, batch checks, the critic loop); `games.settings` what the specs r
     clustergan       make_clustergan_step       one-hot + noise latent, an encoder recovering it
     cogan            make_gan_step on pairs     two domains, generators and discriminators sharing layers
     context_encoder  make_context_encoder_step  inpainting: masked L2 + adversarial loss on the filled region
+    ccgan            make_ccgan_step            semi-supervised K+1 D whose fakes are in-painted images
     unrolled         make_unrolled_step         G's loss through K unrolled D optimizer steps
     conditional      make_cgan_step, make_acgan_step
     semi_supervised  make_semi_supervised_step
@@ -24,6 +25,7 @@ Adding a game: a module with its step factory and `GAME`, one line in `GAMES` be
 from jaxgan.games import (
     aae,
     began,
+    ccgan,
     clustergan,
     cogan,
     conditional,
@@ -39,6 +41,7 @@ from jaxgan.games import (
 from jaxgan.games._labeled import make_labeled_step
 from jaxgan.games.aae import make_aae_step
 from jaxgan.games.began import make_began_step
+from jaxgan.games.ccgan import make_ccgan_step
 from jaxgan.games.clustergan import make_clustergan_step
 from jaxgan.games.conditional import make_acgan_step, make_cgan_step
 from jaxgan.games.context_encoder import make_context_encoder_step
@@ -61,7 +64,7 @@ from jaxgan.games.steps import (
 )
 
 # config.game.name -> its `Game` spec: the one place the run machinery learns which games exist.
-GAMES = {game.name: game for game in (gan.GAME, conditional.CGAN, conditional.ACGAN, semi_supervised.GAME,
+GAMES = {game.name: game for game in (gan.GAME, conditional.CGAN, conditional.ACGAN, semi_supervised.GAME, ccgan.GAME,
                                       infogan.GAME, aae.GAME, pix2pix.GAME, cyclegan.GAME, ebgan.GAME, began.GAME,
                                       clustergan.GAME, cogan.GAME, context_encoder.GAME, unrolled.GAME)}
 
@@ -79,7 +82,7 @@ def build_models(config: Config, axis_name: str | None = None) -> tuple:
 
 
 __all__ = ["GAMES", "Config", "Game", "Penalty", "Step", "apply", "build_models", "decode", "fuse_steps", "generate",
-           "get", "make_aae_step", "make_acgan_step", "make_began_step", "make_cgan_step", "make_clustergan_step",
-           "make_context_encoder_step", "make_cyclegan_step", "make_ebgan_step", "make_gan_step",
-           "make_infogan_step", "make_labeled_step", "make_pix2pix_step", "make_semi_supervised_step",
-           "normal_latent", "plain_game", "player_update", "scan_or_unroll"]
+           "get", "make_aae_step", "make_acgan_step", "make_began_step", "make_ccgan_step", "make_cgan_step",
+           "make_clustergan_step", "make_context_encoder_step", "make_cyclegan_step", "make_ebgan_step",
+           "make_gan_step", "make_infogan_step", "make_labeled_step", "make_pix2pix_step",
+           "make_semi_supervised_step", "normal_latent", "plain_game", "player_update", "scan_or_unroll"]

@@ -66,10 +66,27 @@ def draws(prior, keys) -> dict[str, jax.Array]:
     return jax.vmap(lambda k: prior.draw(jax.random.fold_in(k, 0)))(keys)
 
 
-def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty] = (), n_critic: int = 1,
+def prior_fakes(prior: Prior) -> Callable:
+    """The `generate` of the games whose generator maps the prior's latents to images."""
+
+    def generate(state, params, collections, batch, keys):
+        drawn = draws(prior, keys)
+        fake, collections = apply(state.generator, params, collections, prior.latent(drawn), train=True)
+        return fake, collections, drawn
+
+    return generate
+
+
+def make_labeled_step(rules: Rules, *, prior: Prior | None, penalties: Sequence[Penalty] = (), n_critic: int = 1,
                       ema_decay: float | None = None, d_average_decay: float | None = None, joint_batches: bool = False,
-                      augment: Augment | None = None, axis_name: str | None = None) -> Step:
+                      augment: Augment | None = None, generate: Callable | None = None,
+                      axis_name: str | None = None) -> Step:
     """The step of the game `rules` describes (see `jaxgan.games.conditional` and its peers).
+
+    generate: `(state, g_params, g_collections, batch, keys) -> (fakes, g_collections, draws)`:
+      the fakes of a critic or generator update from its batch and per-example keys, with the
+      draws the objectives read ({"y": labels or None, ...}); None: `prior_fakes(prior)`, G on
+      the prior's latents (CCGAN instead fills holes in the batch's images).
 
     penalties: `Penalty` terms on the real-vs-fake logit (CGAN: conditioned on the batch labels).
     d_average_decay: if set, `state.param_averages["d_ema"]` (from `create(..., d_average=True)`)
@@ -86,6 +103,10 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
       labels are not transformed).
     """
     check_critic_updates(n_critic)
+    if generate is None:
+        if prior is None:
+            raise ValueError("make_labeled_step needs a prior, or a generate function")
+        generate = prior_fakes(prior)
     if augment is not None and augment.ada_pipeline:
         raise ValueError("the labeled games compose DiffAugment; ADA's adaptive p is the GAN step's (games.gan)")
     if d_average_decay is not None and not 0.0 <= d_average_decay < 1.0:
@@ -126,8 +147,7 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
         batch, key = inputs
         real = batch["x"]
         keys = example_keys(key, global_indices(real.shape[0], axis_name))
-        drawn = draws(prior, keys)
-        fake, _ = apply(state.generator, state.g_params, state.g_state, prior.latent(drawn), train=True)
+        fake, _, drawn = generate(state, state.g_params, state.g_state, batch, keys)
         fake = jax.lax.stop_gradient(fake)
         real_labels = batch.get("y")
         noise = jax.random.fold_in(key, NOISE_SALT)
@@ -163,11 +183,10 @@ def make_labeled_step(rules: Rules, *, prior: Prior, penalties: Sequence[Penalty
     def generator_update(state, batch, key):
         real = batch["x"]
         keys = example_keys(key, global_indices(real.shape[0], axis_name))
-        drawn = draws(prior, keys)
         noise = jax.random.fold_in(key, NOISE_SALT)
 
         def loss_fn(params):
-            fake, g_state = apply(state.generator, params, state.g_state, prior.latent(drawn), train=True)
+            fake, g_state, drawn = generate(state, params, state.g_state, batch, keys)
             inputs = [(seen(real, keys, AUGMENT_REAL), batch.get("y")), (seen(fake, keys, AUGMENT_FAKE), drawn["y"])]
             (real_out, fake_out), _ = discriminate_batches(state, state.d_params, state.d_state, inputs, noise)
             return rules.g_objective(real_out, fake_out, drawn), g_state

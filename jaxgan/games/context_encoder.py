@@ -17,9 +17,9 @@ M) (.) x))) (Eq. 2), L = lambda_rec L_rec + lambda_adv L_adv (Eq. 3). As the aut
 
 Batches: {"x": (1, B, H, W, C)}, the training images. The generator slot holds
 `nets.context_encoder.ContextEncoderGenerator` (masked image -> image with its predicted region
-pasted in), the discriminator slot `RegionDiscriminator`. The samples of a run are its fills of
-held-out (test split) images, and the `inpainting` evaluator measures them (L2 and PSNR of the
-hole, FID of the completed images).
+pasted in), the discriminator slot `RegionDiscriminator`. The samples of a run are held-out
+(test split) images completed with its fills of their holes; `inpainting` measures them (L1, L2
+and PSNR of the hole, the classifier's accuracy), `fid` their realism.
 
 PyTorch-GAN's `context_encoder` departs from the paper: an L1 pixel loss, a least-squares
 adversarial loss with a patch discriminator, 64-pixel squares at a random position, and one
@@ -171,45 +171,58 @@ def make_context_encoder_step(*, mask: str = "center", overlap: int = 1, hole_fi
 MODEL_KEYS = ("g_width", "d_width", "upsample")
 
 
-def _validate(config):
-    g, d = config.game, config.data
-    one_of(g.mask, MASKS, "game.mask")
-    weights(g, ("lambda_rec", "lambda_adv", "context_weight"), "game")
-    reject(g.lambda_rec == 0, "game.lambda_rec must be > 0: the context encoder is trained to "
-                                         "reconstruct the hole (0.999 is the paper's)")
+def validate_inpainting(config) -> None:
+    """What the inpainting games (the context encoder, CCGAN) need: single square images of at
+    least 16 pixels, a hole value in [-1, 1], the context encoder's generator options, one
+    critic update per step."""
+    g, d, name = config.game, config.data, config.game.name
+    reject(not data.is_image(d) or data.is_translation_data(d),
+           f"game.name={name!r} fills holes in images; data.name={d.name!r} is not an image dataset")
+    reject(getattr(data.IMAGE_DATASETS.get(d.name), "coupled", False),
+           f"game.name={name!r} takes single images; data.name={d.name!r} holds coupled pairs (CoGAN's)")
+    shape = data.known_shape(d)
+    reject(shape is not None and (shape[0] != shape[1] or shape[0] < 16),
+           f"game.name={name!r} takes square images of at least 16 pixels, got {shape}")
     reject(not -1.0 <= g.hole_fill <= 1.0,
            f"game.hole_fill is the pixel value of the hole in the model's range [-1, 1], got {g.hole_fill}")
     reject(int(g.bottleneck) != g.bottleneck or g.bottleneck < 1,
            f"game.bottleneck must be a positive integer, got {g.bottleneck!r}")
-    reject(not data.is_image(d) or data.is_translation_data(d),
-           f"game.name='context_encoder' fills holes in images; data.name={d.name!r} is not an image dataset")
+    reject(config.model.upsample not in ("auto", *TRANSPOSED_FORMS),
+           f"model.upsample={config.model.upsample!r}: the context encoder's generator uses the paper's transposed "
+           f"convolutions; choose one of {['auto', *TRANSPOSED_FORMS]}")
+    reject(config.n_critic != 1,
+           f"game.name={name!r} makes one discriminator update per step; n_critic must be 1, got {config.n_critic}")
+
+
+def inpainting_generator(config, region: masks.Region, axis_name=None) -> ContextEncoderGenerator:
+    """The context encoder's generator of `config` (`model.g_width`, `game.bottleneck`)."""
+    m = config.model
+    return ContextEncoderGenerator(region=region, width=m.g_width, bottleneck=config.game.bottleneck,
+                                   axis_name=axis_name, dtype=DTYPES[m.dtype], form=TRANSPOSED_FORMS[upsampling(m)])
+
+
+def _validate(config):
+    g = config.game
+    validate_inpainting(config)
+    one_of(g.mask, MASKS, "game.mask")
+    weights(g, ("lambda_rec", "lambda_adv", "context_weight"), "game")
+    reject(g.lambda_rec == 0, "game.lambda_rec must be > 0: the context encoder is trained to reconstruct the hole "
+                              "(0.999 is the paper's)")
     reject(int(g.overlap) != g.overlap or g.overlap < 0, f"game.overlap must be an integer >= 0, got {g.overlap!r}")
-    reject(getattr(data.IMAGE_DATASETS.get(d.name), "coupled", False),
-           f"game.name='context_encoder' takes single images; data.name={d.name!r} holds coupled pairs (CoGAN's)")
-    shape = data.known_shape(d)
-    if shape is not None:
-        reject(shape[0] != shape[1] or shape[0] < 16,
-               f"game.name='context_encoder' takes square images of at least 16 pixels, got {shape}")
-        side = masks.center_region(shape[0]).side
-        reject(g.mask == "center" and not 0 <= 2 * g.overlap < side,
-               f"game.overlap={g.overlap} leaves no hole in the {side}-pixel central block; expected an integer in "
-               f"[0, {(side - 1) // 2}]")
-    reject(config.n_critic != 1, f"game.name='context_encoder' makes one discriminator update per step; n_critic "
-                                 f"must be 1, got {config.n_critic}")
+    shape = data.known_shape(config.data)
+    side = masks.center_region(shape[0]).side if shape else None
+    reject(side and g.mask == "center" and not 0 <= 2 * g.overlap < side,
+           f"game.overlap={g.overlap} leaves no hole in the {side}-pixel central block; expected an integer in "
+           f"[0, {((side or 1) - 1) // 2}]")
     reject(config.model.packing != 1, f"game.name='context_encoder' judges single regions; model.packing must be 1, "
                                       f"got {config.model.packing}")
-    reject(config.model.upsample not in ("auto", *TRANSPOSED_FORMS),
-           f"model.upsample={config.model.upsample!r}: the context encoder's decoder uses the paper's transposed "
-           f"convolutions; choose one of {['auto', *TRANSPOSED_FORMS]}")
 
 
 def _models(config, axis_name=None):
     m, g = config.model, config.game
     size = data.example_shape(config.data)[0]
-    dtype = DTYPES[m.dtype]
-    generator = ContextEncoderGenerator(region=region_of(g.mask, size), width=m.g_width, bottleneck=g.bottleneck,
-                                        axis_name=axis_name, dtype=dtype, form=TRANSPOSED_FORMS[upsampling(m)])
-    return generator, RegionDiscriminator(width=m.d_width, axis_name=axis_name, dtype=dtype)
+    return (inpainting_generator(config, region_of(g.mask, size), axis_name),
+            RegionDiscriminator(width=m.d_width, axis_name=axis_name, dtype=DTYPES[m.dtype]))
 
 
 def _step(config, axis_name=None):
@@ -221,11 +234,16 @@ def _step(config, axis_name=None):
                                      d_loss=d_loss, g_loss=g_loss, ema_decay=ema_settings(config), axis_name=axis_name)
 
 
+def test_images(config, num: int) -> np.ndarray:
+    """The first `num` test images, in [-1, 1]."""
+    test = data.open_split(config.data, "test")
+    return to_model_range(test.take(np.arange(min(num, len(test)))))
+
+
 def held_out_images(config, num: int):
     """The first `num` test images in [-1, 1] and their holes (from `HELD_OUT_SALT`, the same for
     every run of one `game.mask`)."""
-    test = data.open_split(config.data, "test")
-    images = to_model_range(test.take(np.arange(min(num, len(test)))))
+    images = test_images(config, num)
     size = images.shape[1]
     hidden = holes(config.game.mask, jax.random.key(HELD_OUT_SALT), jnp.arange(len(images)), size,
                    overlap=config.game.overlap)
@@ -236,6 +254,17 @@ def held_out_inputs(config, num: int):
     """What a run's samples fill: the held-out images, masked."""
     images, hidden = held_out_images(config, num)
     return masks.fill(jnp.asarray(images), hidden, config.game.hole_fill)
+
+
+def completions(held_out: Callable):
+    """The `held_out_samples` of an inpainting game whose `held_out(config, num)` gives the
+    held-out images and holes: the known pixels kept, the hole taken from the outputs."""
+
+    def complete(config, outputs):
+        images, hidden = held_out(config, outputs.shape[-4])
+        return np.where(np.asarray(hidden), outputs, np.asarray(images))
+
+    return complete
 
 
 def _discriminator_example(config):
@@ -253,4 +282,4 @@ GAME: Game = Game(
     discriminator_example=_discriminator_example, extras=lambda config: None,
     source=lambda config, **common: image_source(config, with_labels=False, **common),
     example_batch=unconditional_batch, evaluators=lambda config: ("inpainting",), model_keys=MODEL_KEYS,
-    held_out_inputs=held_out_inputs)
+    held_out_inputs=held_out_inputs, held_out_samples=completions(held_out_images))

@@ -33,7 +33,8 @@ G_OBJECTIVES = ("adversarial", "feature_matching")
 
 def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversarial",
                               g_loss=non_saturating_generator_loss, unlabeled_weight=1.0, d_average_decay=None,
-                              n_critic=1, ema_decay=None, joint_batches=False, augment=None, axis_name=None) -> Step:
+                              n_critic=1, ema_decay=None, joint_batches=False, augment=None, generate=None,
+                              axis_name=None) -> Step:
     """A semi-supervised GAN step.
 
     Args:
@@ -49,7 +50,8 @@ def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversar
       d_average_decay: if set, a bias-corrected moving average of D's parameters in
         `state.param_averages["d_ema"]` (the Improved-GAN code tests its classifier with such an
         average, decay 0.9999, not bias-corrected: see `techniques.update_debiased_ema`).
-      n_critic, ema_decay, joint_batches, augment, axis_name: as `games.make_labeled_step`.
+      n_critic, ema_decay, joint_batches, augment, generate, axis_name: as `games.make_labeled_step`
+        (`generate`: CCGAN's fakes are in-painted images, `games.ccgan`).
 
     Returns:
       `step(state, batch) -> (state, metrics)`; metrics `d_loss` (the whole Odena / Salimans
@@ -77,10 +79,10 @@ def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversar
     rules = Rules("semi_supervised", BATCH_KEYS, False, d_objective, g_loss_fn, labeled_input=True)
     return make_labeled_step(rules, prior=prior, n_critic=n_critic, ema_decay=ema_decay,
                              d_average_decay=d_average_decay, joint_batches=joint_batches, augment=augment,
-                             axis_name=axis_name)
+                             generate=generate, axis_name=axis_name)
 
 
-def _validate(config):
+def validate_semi_supervised(config):
     game = config.game
     one_of(game.semi_supervised_head, tuple(HEADS), "game.semi_supervised_head")
     one_of(game.g_objective, G_OBJECTIVES, "game.g_objective")
@@ -110,7 +112,7 @@ GAME = labeled_game(
     defaults={"game.num_classes": 10, "game.semi_supervised_head": "k_plus_one", "game.num_labeled": 100,
               "game.labeled_batch_size": 100, "game.g_objective": "adversarial", "game.unlabeled_weight": 1.0,
               "game.d_average_decay": 0.0},
-    validate=_validate,
+    validate=validate_semi_supervised,
     models=lambda config, axis_name=None: labeled_models(config, axis_name,
                                                          class_head=config.game.semi_supervised_head),
     step=_step, prior=noise_prior, labels="subset", evaluators=("test_error",),

@@ -88,6 +88,11 @@ def no_held_out_inputs(config: Config, num: int) -> None:
     """The `held_out_inputs` of a game whose generator samples from its prior."""
 
 
+def raw_outputs(config: Config, outputs: Any) -> Any:
+    """The `held_out_samples` of a game whose samples are its generator's outputs as they are."""
+    return outputs
+
+
 def data_batch_size(config: Config) -> tuple[int, ...]:
     """The `batch_sizes` of a game whose batch arrays all hold `data.batch_size` examples."""
     return (config.data.batch_size,)
@@ -125,6 +130,9 @@ class Game(NamedTuple):
         the devices of a data-parallel run).
       held_out_inputs: `(config, num) -> generator inputs or None`: the inputs whose outputs are
         the run's samples when they are not drawn from a prior (translation: held-out sources).
+      held_out_samples: `(config, outputs (S, N, ...)) -> samples`: the samples made of the
+        generator's outputs on `held_out_inputs` (the inpainting games keep the known pixels and
+        take the hole from the output); by default the outputs themselves.
     """
 
     name: str
@@ -145,6 +153,7 @@ class Game(NamedTuple):
     state_options: Callable[[Config], dict] = no_state_options
     batch_sizes: Callable[[Config], tuple[int, ...]] = data_batch_size
     held_out_inputs: Callable[[Config, int], jax.Array | None] = no_held_out_inputs
+    held_out_samples: Callable[[Config, Any], Any] = raw_outputs
 
 
 def leading_axes(config: Config, fused: int, n_critic: int | None = None) -> tuple[int, ...]:

@@ -213,12 +213,13 @@ class Program:
         `eval.num_samples` from the EMA generator when EMA is on. They are drawn in batches of
         `eval.batch_size` (batch b from `fold_in(key, b)`), so memory does not grow with N.
         A game whose samples are not drawn from a prior (translation) gives its held-out inputs
-        (`Game.held_out_inputs`), and the samples are their outputs (`key` unused)."""
+        (`Game.held_out_inputs`), and the samples are made of their outputs (`Game.held_out_samples`;
+        `key` unused)."""
         num = self.config.eval.num_samples if num is None else num
         use_ema = self.default_use_ema() if use_ema is None else use_ema
         inputs = self.game.held_out_inputs(self.config, num)
         if inputs is not None:
-            return self.decode(state, inputs, use_ema)
+            return self.game.held_out_samples(self.config, self.decode(state, inputs, use_ema))
         batch = self.config.eval.batch_size
         state = self.sampling_state(state, use_ema)
         chunks = [np.asarray(jax.device_get(self._sample(state, jax.random.fold_in(key, b), batch, use_ema)))
