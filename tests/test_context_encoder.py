@@ -219,7 +219,7 @@ def test_hole_errors_have_closed_forms():
         hole_errors(images, completed, np.zeros_like(holes))
 
 
-def test_the_evaluator_scores_a_perfect_fill_as_the_intact_images():
+def test_the_evaluator_scores_a_perfect_fill_as_the_intact_images(tmp_path):
     """A sampler returning the true images: hole errors 0, PSNR 100 dB, the accuracy of the
     intact test images; the mean fill is far worse."""
     from jaxgan.evaluation.context import Context
@@ -236,8 +236,10 @@ def test_the_evaluator_scores_a_perfect_fill_as_the_intact_images():
         def samples(self, key, num, use_ema):
             return np.asarray(images)[None]
 
-    ctx = Context(config=config, sampler=Sampler(), key=jax.random.key(0), use_ema=False)
+    ctx = Context(config=config, sampler=Sampler(), key=jax.random.key(0), use_ema=False, step=7,
+                  workdir=str(tmp_path))
     (result,), protocol = inpainting_measure(ctx)
+    assert (tmp_path / "samples" / f"inpainting_step_00000007_seed_{config.seed}.png").is_file()
     assert result["hole_l2"] == 0.0 and result["hole_psnr"] == pytest.approx(100.0)
     base = protocol["baseline"]
     assert result["completion_accuracy"] == base["intact_accuracy"] > 0.95

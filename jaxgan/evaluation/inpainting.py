@@ -9,14 +9,19 @@ accuracy on the completed images against the test labels (the completions' FID i
 protocol, the baseline every fill must beat, the hole filled with `game.hole_fill` alone
 (`fill_l1`, `fill_l2`, `fill_psnr`, `fill_fid`, `fill_accuracy`), and the intact images'
 `intact_fid` and `intact_accuracy`, FIDs against the run's reference set in its feature network.
+With `workdir`, a grid PNG per seed: 16 test images with their holes white, completed, intact.
 """
 
+import os
+
+import jax
 import numpy as np
 
 from jaxgan import data
 from jaxgan.evaluation.context import Context
 from jaxgan.evaluation.features import extract, in_batches, network, reference
 from jaxgan.evaluation.samples import fid
+from jaxgan.evaluation.translation import save_translation_grid
 from jaxgan.games.context_encoder import held_out_images
 from jaxgan.masks import fill
 
@@ -67,7 +72,11 @@ def inpainting_measure(ctx: Context) -> tuple[list[dict], dict]:
 
     base = ctx.memo(("inpainting_baseline", c.data.name, c.game.mask, n), baseline, per_run=True)
     per_seed = []
-    for completed in samples:
+    for seed_index, completed in enumerate(samples):
+        if ctx.workdir is not None and jax.process_index() == 0:
+            name = f"inpainting_step_{ctx.step:08d}_seed_{c.seed + seed_index}.png"
+            save_translation_grid((np.asarray(fill(images, holes, 1.0)), completed, images),
+                                  os.path.join(ctx.workdir, "samples", name))
         quality = _quality(ctx, completed, labels, real)
         per_seed.append({**hole_errors(images, completed, holes),
                          **({"completion_accuracy": quality["accuracy"]} if "accuracy" in quality else {})})
