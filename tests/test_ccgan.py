@@ -112,3 +112,13 @@ def test_recipe_resumes_bit_exactly(tmp_path):
 ])
 def test_bad_ccgan_configs_are_rejected(overrides, message):
     assert_recipe_rejects(RECIPE, overrides, message)
+
+
+def test_the_labels_study_rows_train_with_100_and_1000_labels():
+    from experiments.studies import labels_study
+
+    for row, labels in (("ccgan", 100), ("ccgan_1000", 1000)):
+        config = labels_study.row_config(row, seeds=1, data_dir="/data")
+        assert (config.game.name, config.game.num_labeled, config.data.dir) == ("ccgan", labels, "/data/mnist")
+        validate(config)
+        assert labels_study.ROWS[row][3] == "test_error"

@@ -296,3 +296,15 @@ def test_a_runs_samples_are_held_out_images_completed_in_their_holes(game):
                                   images[~np.broadcast_to(holes, images.shape)])
     np.testing.assert_array_equal(samples[0][np.broadcast_to(holes, images.shape)],
                                   raw[0][np.broadcast_to(holes, images.shape)])
+
+
+def test_the_labels_study_rows_read_the_data_and_score_the_fills():
+    from experiments.studies import labels_study
+    from jaxgan.evaluation import selected
+
+    config = labels_study.row_config("context_encoder_fashion_l2", seeds=1, data_dir="/data")
+    assert (config.data.name, config.data.dir, config.game.lambda_adv, config.game.hole_fill) == (
+        "fashion_mnist", "/data/fashion_mnist", 0.0, -0.428)
+    validate(config)
+    assert selected(config) == ("fid", "inpainting")
+    assert labels_study.ROWS["context_encoder"][3] == "hole_psnr"

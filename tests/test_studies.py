@@ -348,7 +348,8 @@ def test_accelerator_catalogue_plan_runs_a_began_row_on_the_cpu(tmp_path, monkey
     """The BEGAN zoo row at tiny size; the ClusterGAN rows (Lucic et al.'s full-size networks, 10,000
     samples and k-means at each evaluation: minutes here) are tested in test_clustergan.py."""
     report = _accelerator_report(tmp_path, monkeypatch, (("zoo", "mnist:recipe", "began"),), name="catalogue")
-    assert "## ClusterGAN, CoGAN and CCGAN" in report and "## PyTorch-GAN's catalogue in the image zoo" in report
+    assert "## ClusterGAN, CoGAN, CCGAN and the context encoder" in report
+    assert "## PyTorch-GAN's catalogue in the image zoo" in report
     assert "| mnist | recipe | BEGAN (gamma 0.5) | 20 (1) | 20 |" in report
 
 

@@ -12,8 +12,9 @@ time budget. Five plans:
     CR and bCR + zCR), then 10%, then 100%;
   catalogue: variants of PyTorch-GAN's catalogue: BEGAN at two gammas in the zoo on Lucic
     et al.'s networks, ClusterGAN on MNIST and Fashion-MNIST and CoGAN's two pair tasks at the
-    Caffe solver's 50,000 iterations, CCGAN with 100 and 1,000 labels at 20,000 (3 seeds each,
-    `labels_study`), then BEGAN, BGAN and Softmax GAN on the recipes' own networks.
+    Caffe solver's 50,000 iterations, CCGAN with 100 and 1,000 labels and the context encoder
+    (adversarial and L2-only, MNIST and Fashion-MNIST) at 20,000 (3 seeds each, `labels_study`),
+    then BEGAN, BGAN and Softmax GAN on the recipes' own networks.
 
     benchmarks/fetch_wheels.sh                          # here, with PyPI: .whl/ (ml-collections), .device_data/mnist
     benchmarks/device.sh --module experiments.studies.accelerator_studies \
@@ -112,6 +113,7 @@ PLANS = {
         ("labels", None, "cogan_edges"),
         ("labels", None, "cogan_negatives"),
         ("labels", None, "ccgan,ccgan_1000"),
+        ("labels", None, "context_encoder,context_encoder_l2,context_encoder_fashion,context_encoder_fashion_l2"),
         ("zoo", "mnist,fashion_mnist:recipe", "began,bgan,softmax_gan"),
     ),
     "data_efficient": (
@@ -254,8 +256,8 @@ def main(argv=None):
         tables["PyTorch-GAN's catalogue in the image zoo"] = _study_arguments(
             "zoo", "mnist,fashion_mnist:lucic,recipe", "began,began_gamma07,bgan,softmax_gan", size, args.out, 0,
             data_dir)
-        tables["ClusterGAN, CoGAN and CCGAN"] = _study_arguments(
-            "labels", None, "clustergan,clustergan_fashion,cogan_edges,cogan_negatives,ccgan,ccgan_1000", size,
+        tables["ClusterGAN, CoGAN, CCGAN and the context encoder"] = _study_arguments(
+            "labels", None, ",".join(rows for kind, _, rows in PLANS["catalogue"] if kind == "labels"), size,
             args.out, 0, data_dir)
     elif has_mnist:
         tables["Labels, codes and autoencoders (MNIST)"] = _study_arguments(

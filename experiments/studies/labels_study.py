@@ -71,6 +71,18 @@ ROWS = {
               "Denton et al. 2016 report STL-10 / PASCAL VOC only: compare the ssl row", None),
     "ccgan_1000": ("CCGAN, 1,000 labels", "ccgan", {"game.num_labeled": 1000}, "test_error", 100.0, "% test error",
                    None, None, "Denton et al. 2016 report STL-10 / PASCAL VOC only", None),
+    # The context encoder's fills of the central block of the test images: the PSNR of the hole (its
+    # paper's Table 2 measures Paris StreetView photographs, not comparable), with the L2-only model.
+    "context_encoder": ("Context encoder, MNIST", "context_encoder", {}, "hole_psnr", 1.0, "dB PSNR of the hole",
+                        None, None, "Pathak et al. 2016 (Paris StreetView only)", None),
+    "context_encoder_l2": ("Context encoder, L2 only, MNIST", "context_encoder", {"game.lambda_adv": 0.0},
+                           "hole_psnr", 1.0, "dB PSNR of the hole", None, None, "", None),
+    "context_encoder_fashion": ("Context encoder, Fashion-MNIST", "context_encoder",
+                                {"data.name": "fashion_mnist", "game.hole_fill": -0.428}, "hole_psnr", 1.0,
+                                "dB PSNR of the hole", None, None, "", None),
+    "context_encoder_fashion_l2": ("Context encoder, L2 only, Fashion-MNIST", "context_encoder",
+                                   {"data.name": "fashion_mnist", "game.hole_fill": -0.428, "game.lambda_adv": 0.0},
+                                   "hole_psnr", 1.0, "dB PSNR of the hole", None, None, "", None),
 }
 
 # The length `experiments.studies.accelerator_studies --plan labels` runs each row to: the paper's
@@ -79,7 +91,10 @@ ROWS = {
 FULL_STEPS = {"ssl": 180_000, "infogan": 5_000, "acgan": 20_000, "cgan": 20_000, "aae_ssl": 60_000,
               "clustergan": 30_000, "clustergan_fashion": 30_000,  # ClusterGAN: the recipe's (theirs: 500,000)
               "cogan_edges": 50_000, "cogan_negatives": 50_000,  # CoGAN: the Caffe solver's iterations
-              "ccgan": 20_000, "ccgan_1000": 20_000}  # CCGAN: ours (21 epochs of the unlabeled batches)
+              "ccgan": 20_000, "ccgan_1000": 20_000,  # CCGAN: ours (21 epochs of the unlabeled batches)
+              # the context encoder: about the authors' ImageNet run's 25 epochs (theirs of 1.2M photographs)
+              "context_encoder": 20_000, "context_encoder_l2": 20_000, "context_encoder_fashion": 20_000,
+              "context_encoder_fashion_l2": 20_000}
 
 
 def row_config(row, *, seeds, data_dir, width=0, changes=None):
@@ -116,7 +131,8 @@ def row_config(row, *, seeds, data_dir, width=0, changes=None):
 # grouped convolutions of a vmapped convolutional step several times slower than the seeds' own
 # (InfoGAN's networks, 3 seeds: 6.8 s per vmapped iteration against 0.6-1.0 s for one seed).
 SEPARATE_SEEDS_ON_CPU = ("infogan", "acgan", "cgan", "clustergan", "clustergan_fashion", "cogan_edges",
-                         "cogan_negatives", "ccgan", "ccgan_1000")
+                         "cogan_negatives", "ccgan", "ccgan_1000", "context_encoder", "context_encoder_l2",
+                         "context_encoder_fashion", "context_encoder_fashion_l2")
 
 
 def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, deadline=None, separate_seeds=None,
