@@ -16,7 +16,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # unit -> layer; a unit is jaxgan.<first component> (a module or a subpackage).
 LAYERS = {
-    0: ("errors", "backend", "latents", "files", "signals", "__init__"),
+    0: ("errors", "backend", "latents", "files", "signals", "masks", "__init__"),
     1: ("losses", "nets", "techniques", "data", "metrics", "state", "parallel", "optimizers", "theory", "plots",
         "writers", "compilation_cache"),
     2: ("games",),
@@ -27,7 +27,8 @@ LAYERS = {
 }
 # What the evaluators may import: the leaves, the games' public functions (to run a network), and
 # each other. Not the config machinery, the training program or the loop.
-EVALUATOR_IMPORTS = {"errors", "backend", "latents", "data", "metrics", "state", "plots", "games", "evaluation"}
+EVALUATOR_IMPORTS = {"errors", "backend", "latents", "masks", "data", "metrics", "state", "plots", "games",
+                     "evaluation"}
 LAYER = {unit: layer for layer, units in LAYERS.items() for unit in units}
 
 

@@ -123,7 +123,7 @@ def test_test_error_uses_the_averaged_discriminator_and_reports_the_raw_one():
 @pytest.mark.parametrize("overrides, message", [
     ({"game.d_average_decay": 1.0}, "game.d_average_decay must be in [0, 1)"),
     ({"game.name": "acgan", "game.d_average_decay": 0.99},
-     "game.d_average_decay=0.99 is for game.name in ['semi_supervised'], not 'acgan'"),
+     "game.d_average_decay=0.99 is for game.name in ['semi_supervised', 'ccgan'], not 'acgan'"),
     ({"game.unlabeled_weight": -1.0}, "game.unlabeled_weight is a weight"),
     ({"optimizer.d.eps": 0.0}, "optimizer.d.eps and eps_root must be >= 0 and not both 0"),
     ({"model.d_activation": "gelu"}, "model.d_activation='gelu' is not one of"),

@@ -22,22 +22,25 @@ VOC). PyTorch-GAN's `ccgan` departs further: it learns no classifier at all (D i
 PatchGAN on CIFAR-10) and G outputs the whole image, context included.
 """
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxgan import data, masks
 from jaxgan.games._labeled import common_step_options, labeled_game, labeled_models
 from jaxgan.games.context_encoder import completions, inpainting_generator, test_images, validate_inpainting
 from jaxgan.games.semi_supervised import make_semi_supervised_step, validate_semi_supervised
 from jaxgan.games.settings import config_losses, optional, reject
-from jaxgan.games.spec import no_prior
+from jaxgan.games.spec import Step, no_prior
 from jaxgan.games.steps import apply, salted
 
 HOLE_SALT = 3  # the holes of an update come from fold_in(example key, HOLE_SALT)
 HELD_OUT_KEY = 0
 
 
-def inpainted_fakes(*, hole_side: int, hole_fill: float):
+def inpainted_fakes(*, hole_side: int, hole_fill: float) -> Callable:
     """The `generate` of `make_labeled_step` that in-paints the batch's unlabeled images:
     returns (x_I, the generator's collections, {"y": None, "holes": m})."""
 
@@ -52,7 +55,7 @@ def inpainted_fakes(*, hole_side: int, hole_fill: float):
     return generate
 
 
-def make_ccgan_step(*, hole_side: int, hole_fill: float = 0.0, **semi_supervised):
+def make_ccgan_step(*, hole_side: int, hole_fill: float = 0.0, **semi_supervised) -> Step:
     """A CCGAN step: `make_semi_supervised_step` (its keyword options, `prior` excepted) whose
     fakes are the unlabeled images in-painted in a random `hole_side` square."""
     if not -1.0 <= hole_fill <= 1.0:
@@ -88,7 +91,7 @@ def _step(config, axis_name=None):
                            **common_step_options(config, axis_name))
 
 
-def held_out_images(config, num: int):
+def held_out_images(config, num: int) -> tuple[np.ndarray, jax.Array]:
     """The first `num` test images in [-1, 1] and their holes (from key `HELD_OUT_KEY`)."""
     images = test_images(config, num)
     holes = masks.random_square_holes(jax.random.key(HELD_OUT_KEY), len(images), images.shape[1],
@@ -96,7 +99,7 @@ def held_out_images(config, num: int):
     return images, holes
 
 
-def held_out_inputs(config, num: int):
+def held_out_inputs(config, num: int) -> jax.Array:
     """What a run's samples fill: held-out test images with their holes."""
     images, holes = held_out_images(config, num)
     return masks.fill(jnp.asarray(images), holes, config.game.hole_fill)

@@ -240,7 +240,7 @@ def test_images(config, num: int) -> np.ndarray:
     return to_model_range(test.take(np.arange(min(num, len(test)))))
 
 
-def held_out_images(config, num: int):
+def held_out_images(config, num: int) -> tuple[np.ndarray, jax.Array]:
     """The first `num` test images in [-1, 1] and their holes (from `HELD_OUT_SALT`, the same for
     every run of one `game.mask`)."""
     images = test_images(config, num)
@@ -250,13 +250,13 @@ def held_out_images(config, num: int):
     return images, hidden
 
 
-def held_out_inputs(config, num: int):
+def held_out_inputs(config, num: int) -> jax.Array:
     """What a run's samples fill: the held-out images, masked."""
     images, hidden = held_out_images(config, num)
     return masks.fill(jnp.asarray(images), hidden, config.game.hole_fill)
 
 
-def completions(held_out: Callable):
+def completions(held_out: Callable) -> Callable:
     """The `held_out_samples` of an inpainting game whose `held_out(config, num)` gives the
     held-out images and holes: the known pixels kept, the hole taken from the outputs."""
 

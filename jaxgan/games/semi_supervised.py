@@ -82,7 +82,7 @@ def make_semi_supervised_step(*, prior, head="k_plus_one", g_objective="adversar
                              generate=generate, axis_name=axis_name)
 
 
-def validate_semi_supervised(config):
+def validate_semi_supervised(config) -> None:
     game = config.game
     one_of(game.semi_supervised_head, tuple(HEADS), "game.semi_supervised_head")
     one_of(game.g_objective, G_OBJECTIVES, "game.g_objective")
