@@ -92,7 +92,8 @@ def make_context_encoder_step(*, mask: str = "center", overlap: int = 1, hole_fi
     2. D, on the predicted region R, minimizes d_loss(D(R(x)), D(R(F(x_M))));
     3. G minimizes lambda_rec * mean_R(w (F(x_M) - x)^2) + lambda_adv *
        g_loss(D(R(F(x_M)))) against the updated D, w = 1 in the hole and `context_weight` in
-       the rest of R. G's forward pass of step 1 is reused through `jax.vjp`.
+       the rest of R. G's forward pass of step 1 is reused through `jax.vjp`. (The authors'
+       G gradient is also the updated D's; the loss value they print is the D's before.)
 
     `lambda_adv=0` is the paper's L2-only model (D still trains, and its logits tell how
     recognizable the fills are). Metrics: `d_loss`, `g_loss` (adversarial), `reconstruction`
