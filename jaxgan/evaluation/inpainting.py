@@ -19,7 +19,7 @@ import numpy as np
 
 from jaxgan import data
 from jaxgan.evaluation.context import Context
-from jaxgan.evaluation.features import extract, in_batches, network, reference
+from jaxgan.evaluation.features import extract, fake_features, in_batches, network, reference
 from jaxgan.evaluation.samples import fid
 from jaxgan.evaluation.translation import save_translation_grid
 from jaxgan.games.context_encoder import held_out_images
@@ -36,19 +36,22 @@ def hole_errors(images, completed, holes) -> dict:
     count = hidden.reshape(len(diff), -1).sum(axis=1)
     if np.any(count == 0):
         raise ValueError("every image needs a hidden pixel to measure its fill")
-    squared = np.where(hidden, np.square(diff), 0.0).reshape(len(diff), -1).sum(axis=1) / count
-    absolute = np.where(hidden, np.abs(diff), 0.0).reshape(len(diff), -1).sum(axis=1) / count
-    return {"hole_l1": float(np.sum(absolute * count) / count.sum()),
-            "hole_l2": float(np.sum(squared * count) / count.sum()),
-            "hole_psnr": float(np.mean(10.0 * np.log10(1.0 / np.maximum(squared, MAX_MSE))))}
+    squared = np.where(hidden, np.square(diff), 0.0).reshape(len(diff), -1).sum(axis=1)
+    absolute = np.where(hidden, np.abs(diff), 0.0).reshape(len(diff), -1).sum(axis=1)
+    return {"hole_l1": float(absolute.sum() / count.sum()), "hole_l2": float(squared.sum() / count.sum()),
+            "hole_psnr": float(np.mean(10.0 * np.log10(1.0 / np.maximum(squared / count, MAX_MSE))))}
+
+
+def _accuracy(logits, labels) -> dict:
+    if logits is None or labels is None:
+        return {}
+    return {"accuracy": float(np.mean(np.argmax(logits, axis=1) == labels))}
 
 
 def _quality(ctx, images, labels, real_features) -> dict:
     logits, features = extract(network(ctx), in_batches(images, ctx.config.eval.batch_size))
-    result = {"fid": float(fid(real_features, features, key=ctx.key, logits=None, settings=ctx.settings)["fid"])}
-    if logits is not None and labels is not None:
-        result["accuracy"] = float(np.mean(np.argmax(logits, axis=1) == labels))
-    return result
+    return {"fid": float(fid(real_features, features, key=ctx.key, logits=None, settings=ctx.settings)["fid"]),
+            **_accuracy(logits, labels)}
 
 
 def inpainting_measure(ctx: Context) -> tuple[list[dict], dict]:
@@ -77,9 +80,9 @@ def inpainting_measure(ctx: Context) -> tuple[list[dict], dict]:
             name = f"inpainting_step_{ctx.step:08d}_seed_{c.seed + seed_index}.png"
             save_translation_grid((np.asarray(fill(images, holes, 1.0)), completed, images),
                                   os.path.join(ctx.workdir, "samples", name))
-        quality = _quality(ctx, completed, labels, real)
+        logits, _ = fake_features(ctx, seed_index)  # the completions' features, shared with `fid`
         per_seed.append({**hole_errors(images, completed, holes),
-                         **({"completion_accuracy": quality["accuracy"]} if "accuracy" in quality else {})})
+                         **{"completion_" + k: v for k, v in _accuracy(logits, labels).items()}})
     protocol = {"images": f"the first {n} of the test split", "mask": c.game.mask,
                 "hidden_fraction": float(np.mean(holes)), "pixels": "[0, 1]", "baseline": base,
                 "feature_network": network(ctx).protocol, "reference": description}

@@ -72,9 +72,9 @@ def _validate(config):
            f"game.name='ccgan' trains its generator on D's real-vs-fake logit of the in-painted images; "
            f"game.g_objective must be 'adversarial', got {g.g_objective!r}")
     shape = data.known_shape(config.data)
-    reject(shape and (int(g.hole_side) != g.hole_side or not 0 < g.hole_side < shape[0]),
-           f"game.hole_side={g.hole_side!r} must be an integer in [1, {(shape or (2,))[0] - 1}] for "
-           f"{(shape or (0,))[0]}-pixel images")
+    if shape is not None:
+        reject(int(g.hole_side) != g.hole_side or not 0 < g.hole_side < shape[0],
+               f"game.hole_side={g.hole_side!r} must be an integer in [1, {shape[0] - 1}] for {shape[0]}-pixel images")
 
 
 def _models(config, axis_name=None):

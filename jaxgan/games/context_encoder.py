@@ -211,10 +211,10 @@ def _validate(config):
                               "(0.999 is the paper's)")
     reject(int(g.overlap) != g.overlap or g.overlap < 0, f"game.overlap must be an integer >= 0, got {g.overlap!r}")
     shape = data.known_shape(config.data)
-    side = masks.center_region(shape[0]).side if shape else None
-    reject(side and g.mask == "center" and not 0 <= 2 * g.overlap < side,
-           f"game.overlap={g.overlap} leaves no hole in the {side}-pixel central block; expected an integer in "
-           f"[0, {((side or 1) - 1) // 2}]")
+    if shape is not None and g.mask == "center":
+        side = masks.center_region(shape[0]).side
+        reject(not 0 <= 2 * g.overlap < side, f"game.overlap={g.overlap} leaves no hole in the {side}-pixel central "
+                                              f"block; expected an integer in [0, {(side - 1) // 2}]")
     reject(config.model.packing != 1, f"game.name='context_encoder' judges single regions; model.packing must be 1, "
                                       f"got {config.model.packing}")
 
