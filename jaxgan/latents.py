@@ -16,10 +16,23 @@ import jax.numpy as jnp
 NOISES = ("normal", "uniform")
 
 
+def normal_noise(key: jax.Array, shape: tuple[int, ...], truncation: float = 0.0) -> jax.Array:
+    """z ~ N(0, I); with `truncation` t > 0, each entry from the normal truncated to [-t, t]
+    (BigGAN's truncation trick, Brock et al. 2019, Sec. 4.1: "values which fall outside a range
+    are resampled to fall inside that range", whose result is this distribution; drawn by
+    inverting the truncated CDF, `jax.random.truncated_normal`, not by rejection)."""
+    if truncation < 0:
+        raise ValueError(f"truncation must be >= 0 (0 = none), got {truncation}")
+    if not truncation:
+        return jax.random.normal(key, shape)
+    return jax.random.truncated_normal(key, -truncation, truncation, shape)
+
+
 class Prior(NamedTuple):
     """p(y) p(c) p(z): y uniform over `num_classes` (none when 0), c uniform on [-1, 1]^C, z ~ N(0, I)
-    (`noise="normal"`) or uniform on [-1, 1]^Z (`noise="uniform"`), times `noise_scale`
-    (ClusterGAN's z_n ~ N(0, 0.1^2 I): 0.1).
+    (`noise="normal"`; truncated to [-truncation, truncation] per entry when `truncation` > 0,
+    BigGAN's truncation trick at sampling) or uniform on [-1, 1]^Z (`noise="uniform"`), times
+    `noise_scale` (ClusterGAN's z_n ~ N(0, 0.1^2 I): 0.1).
 
     Example:
       >>> prior = Prior(noise_dim=62, num_classes=10, continuous_codes=2)   # InfoGAN on MNIST
@@ -33,6 +46,7 @@ class Prior(NamedTuple):
     continuous_codes: int = 0
     noise: str = "normal"
     noise_scale: float = 1.0
+    truncation: float = 0.0
 
     @property
     def latent_dim(self) -> int:
@@ -43,11 +57,13 @@ class Prior(NamedTuple):
         fold, so adding codes does not change the noise)."""
         if self.noise not in NOISES:
             raise ValueError(f"Prior noise must be one of {NOISES}, got {self.noise!r}")
+        if self.truncation and self.noise != "normal":
+            raise ValueError(f"truncation={self.truncation} truncates normal noise; this prior's is {self.noise!r}")
         noise_key = jax.random.fold_in(key, 2)
         if self.noise == "uniform":
             z = jax.random.uniform(noise_key, (self.noise_dim,), minval=-1.0, maxval=1.0)
         else:
-            z = jax.random.normal(noise_key, (self.noise_dim,))
+            z = normal_noise(noise_key, (self.noise_dim,), self.truncation)
         if self.noise_scale != 1.0:
             z = self.noise_scale * z
         return {

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxgan.errors import ConfigError
+from jaxgan.losses.regularizers import orthogonal_regularization_sum
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "linear_decay")
@@ -23,10 +24,14 @@ def defaults(learning_rate: float) -> dict[str, Any]:
     epochs constant, 100 decaying, decay_start 0.5). weight_decay: L2 decay added to the gradient
     before the optimizer, w * theta on every kernel (parameters of 2 or more axes; biases and
     normalization parameters are not decayed), as Caffe's weight_decay with decay_mult 0 on biases
-    (CoGAN's code: 5e-4); 0 = off.
+    (CoGAN's code: 5e-4); 0 = off. orthogonal: beta of BigGAN's orthogonal regularization (Brock
+    et al. 2019, Sec. 3.1, `losses.regularizers.orthogonal_regularization`), its gradient added to
+    the gradient before the optimizer, on every kernel but BigGAN's shared embedding (the paper's
+    G: 1e-4); 0 = off.
     """
     return {"name": "adam", "learning_rate": learning_rate, "b1": 0.5, "b2": 0.999, "eps": 1e-8, "eps_root": 0.0,
-            "decay": 0.99, "momentum": 0.0, "schedule": "constant", "decay_start": 0.5, "weight_decay": 0.0}
+            "decay": 0.99, "momentum": 0.0, "schedule": "constant", "decay_start": 0.5, "weight_decay": 0.0,
+            "orthogonal": 0.0}
 
 
 def validate(opt: Any, side: str) -> None:
@@ -44,6 +49,8 @@ def validate(opt: Any, side: str) -> None:
                           f"0), got eps={opt.eps}, eps_root={opt.eps_root}")
     if not opt.weight_decay >= 0:
         raise ConfigError(f"{prefix}.weight_decay must be >= 0 (0 = off), got {opt.weight_decay!r}")
+    if not opt.orthogonal >= 0:
+        raise ConfigError(f"{prefix}.orthogonal must be >= 0 (0 = off), got {opt.orthogonal!r}")
     if not 0.0 <= opt.momentum < 1.0:
         raise ConfigError(f"{prefix}.momentum must be in [0, 1), got {opt.momentum}")
     if opt.momentum and opt.name != "sgd":
@@ -73,9 +80,26 @@ def build_optimizer(opt: Any, num_steps: int | None = None) -> optax.GradientTra
         tx = optax.rmsprop(rate, decay=opt.decay)
     else:
         tx = optax.sgd(rate, momentum=opt.momentum or None)
-    if not opt.weight_decay:
-        return tx
-    return optax.chain(optax.add_decayed_weights(opt.weight_decay, mask=kernels), tx)
+    regularizers = []
+    if opt.weight_decay:
+        regularizers.append(optax.add_decayed_weights(opt.weight_decay, mask=kernels))
+    if opt.orthogonal:
+        regularizers.append(add_orthogonal_regularization(opt.orthogonal))
+    return optax.chain(*regularizers, tx) if regularizers else tx
+
+
+def add_orthogonal_regularization(beta: float) -> optax.GradientTransformation:
+    """Adds beta times the gradient of `orthogonal_regularization_sum(params)` to the gradient
+    (BigGAN's "modified orthogonal regularization", applied as its authors do: to the gradient
+    before the optimizer, not through the loss)."""
+    grad_fn = jax.grad(orthogonal_regularization_sum)
+
+    def update(updates, state, params=None):
+        if params is None:
+            raise ValueError("orthogonal regularization needs the parameters (optax update(..., params))")
+        return jax.tree.map(lambda u, g: u + beta * g.astype(u.dtype), updates, grad_fn(params)), state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
 
 
 def kernels(params: Any) -> Any:

@@ -38,6 +38,9 @@ DEFAULTS = {
     # which follow the raw weights) or "standing" (recomputed for the evaluated weights on
     # eval.num_samples latents; Brock et al. 2019, App. C.1): what an EMA generator needs.
     "bn_statistics": "running",
+    # BigGAN's truncation trick (Brock et al. 2019, Sec. 4.1): the samples' normal noise truncated
+    # to [-t, t] per entry (their standing statistics too); 0 = none. Training is unaffected.
+    "truncation": 0.0,
 }
 
 
@@ -184,6 +187,12 @@ def validate(config: Any) -> None:
     for key in ("batch_size", "num_samples"):
         if int(e[key]) != e[key] or e[key] < 1:
             raise ConfigError(f"eval.{key} must be a positive integer, got {e[key]!r}")
+    if not e.truncation >= 0:
+        raise ConfigError(f"eval.truncation must be >= 0 (0 = none), got {e.truncation!r}")
+    prior = games.get(config.game.name).prior(config) if e.truncation else None
+    if prior is not None and prior.noise != "normal":
+        raise ConfigError(f"eval.truncation={e.truncation} truncates normal noise; game {config.game.name!r} draws "
+                          f"{prior.noise!r} noise")
     if e.num_reference < 0:
         raise ConfigError(f"eval.num_reference must be >= 0 (0 = the whole split), got {e.num_reference}")
     names = requested(config)

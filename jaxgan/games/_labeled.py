@@ -37,6 +37,7 @@ from jaxgan.games.steps import (
 )
 from jaxgan.latents import Prior
 from jaxgan.nets.heads import AuxiliaryDiscriminator
+from jaxgan.nets.registry import FAMILIES
 from jaxgan.techniques import Augment, augment_settings, ema, update_debiased_ema
 
 
@@ -225,7 +226,7 @@ def labeled_models(config, axis_name=None, **head) -> tuple[nn.Module, nn.Module
     return generator, AuxiliaryDiscriminator(
         body=body, num_classes=config.game.num_classes, concat_as_channels=m.name != "mlp",
         feature_noise=m.d_hidden_noise, head_weight_norm_data_init=m.d_weight_norm_data_init,
-        axis_name=axis_name, **head)
+        spectral_norm=FAMILIES[m.name].sn_heads, axis_name=axis_name, **head)
 
 
 def image_example(config) -> jax.Array:

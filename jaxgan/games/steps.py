@@ -18,6 +18,7 @@ from jax import lax
 from jax.sharding import PartitionSpec as P
 
 from jaxgan.backend import choices
+from jaxgan.latents import normal_noise
 from jaxgan.parallel import DATA_AXIS
 from jaxgan.state import TrainState
 
@@ -44,6 +45,14 @@ class Penalty(NamedTuple):
 def normal_latent(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
     """The standard normal prior, z ~ N(0, I)."""
     return jax.random.normal(key, shape)
+
+
+def truncated_latent(truncation: float) -> Callable:
+    """The standard normal prior truncated to [-truncation, truncation] per entry (BigGAN's
+    truncation trick, Brock et al. 2019, Sec. 4.1; `latents.normal_noise`); 0: `normal_latent`."""
+    if not truncation:
+        return normal_latent
+    return lambda key, shape: normal_noise(key, shape, truncation)
 
 
 def apply(module: Any, params: Any, collections: dict, inputs: Any, *, train: bool, noise_key: jax.Array | None = None,
@@ -182,8 +191,9 @@ def standing_statistics(state: TrainState, key: jax.Array, *, num_batches: int, 
     the mean over `num_batches` batches of `batch_size` latents of each batch's statistics in
     training mode ("standing statistics", Brock et al. 2019, App. C.1). The running averages kept
     during training follow the raw parameters, not their EMA; with `use_ema=False` this
-    re-estimates them for the raw ones. Returns `state.g_state` with its `batch_stats` replaced; a
-    generator without BatchNorm gets its `g_state` back unchanged.
+    re-estimates them for the raw ones. Returns `state.g_state` with its BatchNorm averages
+    replaced (spectral norm's vectors, kept in the same collection, unchanged); a generator
+    without BatchNorm gets its `g_state` back unchanged.
 
     A training-mode pass stores `momentum * old + (1 - momentum) * statistic` in every leaf; a
     pass from zeroed averages and one from averages of ones read each leaf's momentum, so the
@@ -192,9 +202,10 @@ def standing_statistics(state: TrainState, key: jax.Array, *, num_batches: int, 
     if "batch_stats" not in collections:
         return collections
     params = state.ema_params if use_ema else state.g_params
+    kept = collections["batch_stats"]
 
     def stored(k, fill):
-        filled = jax.tree.map(lambda x: jnp.full_like(x, fill), collections["batch_stats"])
+        filled = jax.tree_util.tree_map_with_path(lambda p, x: jnp.full_like(x, fill) if _normalization(p) else x, kept)
         start = {**collections, "batch_stats": filled}
         inputs = latents(state, example_keys(k, jnp.arange(batch_size)), sample_latent)
         return apply(state.generator, params, start, inputs, train=True)[1]["batch_stats"]
@@ -202,8 +213,16 @@ def standing_statistics(state: TrainState, key: jax.Array, *, num_batches: int, 
     keys = jax.vmap(lambda b: jax.random.fold_in(key, b))(jnp.arange(num_batches))
     momentum = jax.tree.map(lambda one, zero: one - zero, stored(keys[0], 1.0), stored(keys[0], 0.0))
     scaled = jax.lax.map(lambda k: stored(k, 0.0), keys)
-    statistics = jax.tree.map(lambda s, m: s.mean(axis=0) / (1.0 - m), scaled, momentum)
+    statistics = jax.tree_util.tree_map_with_path(
+        lambda p, s, m, old: s.mean(axis=0) / (1.0 - m) if _normalization(p) else old, scaled, momentum, kept)
     return {**collections, "batch_stats": statistics}
+
+
+def _normalization(path) -> bool:
+    """Whether a `batch_stats` leaf is a BatchNorm running average ("mean", "var"), not another
+    layer's state kept in the same collection (spectral norm's power-iteration "u" and "sigma",
+    which the standing statistics leave as they are)."""
+    return getattr(path[-1], "key", None) in ("mean", "var")
 
 
 def decode(state: TrainState, inputs: jax.Array, *, use_ema: bool = True) -> jax.Array:

@@ -76,6 +76,9 @@ class Family(NamedTuple):
       build: its `Builder`.
       validate: its `Validator` (cross-option and data checks).
       images_only: whether it needs image data (not the 2D points).
+      sn_heads: the heads the labeled games put on its discriminator's features (logit,
+        projection embedding, class logits) are spectrally normalized, as its own layers are
+        (the projection discriminator of Miyato & Koyama 2018 and BigGAN).
     """
 
     name: str
@@ -84,6 +87,7 @@ class Family(NamedTuple):
     build: Builder
     validate: Validator = accept_any
     images_only: bool = False
+    sn_heads: bool = False
 
 
 def reject(condition: bool, message: str) -> None:

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.nets.layers import WeightNormDense
+from jaxgan.techniques import spectral_norm
 
 CONDITIONING = ("none", "projection", "concat")
 CLASS_HEADS = ("none", "separate", "k_plus_one", "salimans")
@@ -37,6 +38,9 @@ class AuxiliaryDiscriminator(nn.Module):
       layer; `out["features"]` stays clean, the layer its feature matching reads).
     head_weight_norm_data_init: the K / K+1 class head is a `WeightNormDense` with data-dependent
       initialization and a trainable scale (the Improved-GAN code's output layer).
+    spectral_norm: the logit head, the projection embedding and the class head are spectrally
+      normalized (Miyato & Koyama 2018's projection discriminator and BigGAN, whose bodies are;
+      `Family.sn_heads`); their power iterations advance in training calls only.
     categorical_codes, continuous_codes: InfoGAN's Q network (Chen et al. 2016, App. C): it shares
       the body and adds one hidden layer of `q_hidden` units, BatchNorm'd before its LeakyReLU when
       `q_norm="batch"` (the authors' code, openai/InfoGAN `regularized_gan.py`: fc 128 ->
@@ -61,6 +65,7 @@ class AuxiliaryDiscriminator(nn.Module):
     concat_as_channels: bool = False
     feature_noise: float = 0.0
     head_weight_norm_data_init: bool = False
+    spectral_norm: bool = False
 
     @nn.compact
     def __call__(self, inputs, *, train: bool):
@@ -84,6 +89,7 @@ class AuxiliaryDiscriminator(nn.Module):
                 x = jnp.concatenate([x.reshape(x.shape[0], -1), one_hot], axis=1)
         features = self.body(x, train=train)
         out = {"features": features}
+        head = lambda layer, inputs: spectral_norm.normalized(layer, inputs, train=train, on=self.spectral_norm)
         h = features
         if train and self.feature_noise:
             h = h + self.feature_noise * jax.random.normal(self.make_rng("noise"), h.shape, h.dtype)
@@ -92,18 +98,18 @@ class AuxiliaryDiscriminator(nn.Module):
             if self.head_weight_norm_data_init:
                 logits = WeightNormDense(units, data_init=True, name="class_head")(h)
             else:
-                logits = nn.Dense(units, name="class_head")(h)
+                logits = head(nn.Dense(units, name="class_head"), h)
             out["class_logits"] = logits
             real = jax.nn.logsumexp(logits[:, : self.num_classes], axis=1)
             out["logit"] = real - logits[:, self.num_classes] if self.class_head == "k_plus_one" else real
         else:
-            logit = nn.Dense(1, name="logit_head")(h)[:, 0]
+            logit = head(nn.Dense(1, name="logit_head"), h)[:, 0]
             if self.conditioning == "projection":
-                embedding = nn.Embed(self.num_classes, h.shape[-1], name="projection")(labels)
+                embedding = head(nn.Embed(self.num_classes, h.shape[-1], name="projection"), labels)
                 logit = logit + jnp.sum(embedding * h, axis=1)
             out["logit"] = logit
             if self.class_head == "separate":
-                out["class_logits"] = nn.Dense(self.num_classes, name="class_head")(h)
+                out["class_logits"] = head(nn.Dense(self.num_classes, name="class_head"), h)
         if self.categorical_codes or self.continuous_codes:
             q = nn.Dense(self.q_hidden, use_bias=self.q_norm == "none", name="q_hidden")(h)
             if self.q_norm == "batch":

@@ -15,8 +15,8 @@ from jaxgan import backend, data, games, parallel
 from jaxgan.data import Source
 from jaxgan.data.images import to_model_range
 from jaxgan.errors import DataError
-from jaxgan.games import decode, fuse_steps, generate, normal_latent
-from jaxgan.games.steps import STANDING_SALT, standing_statistics
+from jaxgan.games import decode, fuse_steps, generate
+from jaxgan.games.steps import STANDING_SALT, standing_statistics, truncated_latent
 from jaxgan.latents import Prior
 from jaxgan.optimizers import build_optimizer, phased_optimizer
 from jaxgan.run.memory import memory_plan
@@ -91,8 +91,12 @@ class Program:
                                                cpu_convolutions=config.train.cpu_convolutions)
         else:
             self.step = parallel.pmap_step(step, example_axis=self.example_axis, devices=self.devices)
+        # What samples are drawn from: the game's prior, truncated as `eval.truncation` says.
         self.prior = self.game.prior(config)
-        prior_sample = normal_latent if self.prior is None else self.prior.sample_latent
+        truncation = config.eval.truncation
+        if self.prior is not None and truncation:
+            self.prior = self.prior._replace(truncation=truncation)
+        prior_sample = truncated_latent(truncation) if self.prior is None else self.prior.sample_latent
 
         def sample(state, key, num, use_ema):
             draw = lambda s: generate(s, key, num, use_ema=use_ema, sample_latent=prior_sample)
