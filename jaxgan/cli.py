@@ -281,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, default=None,
                           help="sampling seed, and the key of KID's subsets (default: the run's eval key)")
     evaluate.add_argument("--raw", action="store_true", help="use the raw generator, not its EMA")
+    evaluate.add_argument("--truncation", type=float, default=None,
+                          help="sample with BigGAN's truncation trick: normal noise truncated to [-T, T] "
+                          "(eval.truncation; 0 = none)")
     translate = commands.add_parser(
         "translate", help="translate a folder of images with a pix2pix / cyclegan checkpoint"
     )
@@ -632,6 +635,7 @@ def _evaluation_config(config, args):
         "batch_size": args.batch_size,
         "feature_network": args.feature_network,
         "inception_weights": args.inception_weights,
+        "truncation": args.truncation,
     }
     for key, value in overrides.items():
         if value is not None:
@@ -671,6 +675,8 @@ def _samples_config(args):
 
     if args.dataset is None:
         raise UsageError("evaluate --samples needs --dataset, the data set to compare the images with")
+    if args.truncation is not None:
+        raise UsageError("--truncation changes how a run's generator samples; --samples scores images already made")
     config = base_config()
     config.data.name = args.dataset
     config.data.source = args.data_source

@@ -3,18 +3,29 @@ the layer list of the authors' 32x32 networks, orthogonal regularization against
 the truncation trick, standing statistics beside spectral norm, and the recipe end to end."""
 
 import importlib
+import json
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from conftest import assert_recipe_rejects, max_abs_diff, shared_dataset_dir, straight_and_resumed
+from conftest import (
+    assert_recipe_rejects,
+    max_abs_diff,
+    run_jit_sharded,
+    run_pmap,
+    run_single,
+    shared_dataset_dir,
+    straight_and_resumed,
+)
 from scipy.stats import norm
 
-from jaxgan import optimizers
+from jaxgan import optimizers, parallel
+from jaxgan.games import make_cgan_step
 from jaxgan.games.steps import standing_statistics, truncated_latent
 from jaxgan.latents import Prior, normal_noise
+from jaxgan.losses import hinge_discriminator_loss, hinge_generator_loss
 from jaxgan.losses.regularizers import orthogonal_regularization, orthogonal_regularization_sum, regularized_kernels
 from jaxgan.nets.biggan import (
     BigGANDiscriminator,
@@ -233,6 +244,55 @@ def test_the_projection_heads_are_spectrally_normalized():
     np.testing.assert_allclose(out["logit"], expected, rtol=1e-4, atol=1e-4)
 
 
+def tiny_conditional_pair(axis_name=None, dtype=jnp.float32):
+    generator = BigGANGenerator(size=28, channels=1, latent_dim=30, width=8, shared_dim=8, axis_name=axis_name,
+                                dtype=dtype)
+    discriminator = AuxiliaryDiscriminator(body=BigGANDiscriminator(width=8, features_only=True, dtype=dtype),
+                                           num_classes=10, conditioning="projection", spectral_norm=True)
+    return generator, discriminator
+
+
+@pytest.mark.parametrize("form", ["jit_sharded", "pmap"])
+def test_the_conditional_step_is_the_same_on_every_device_layout(form):
+    """G's BatchNorm reads global statistics under pmap, and spectral norm's power iterations run
+    on replicated weights: 4 devices give the one-device step."""
+    sgd = optax.sgd(0.05)
+
+    def make_state(axis_name=None):
+        generator, discriminator = tiny_conditional_pair(axis_name)
+        return create(generator=generator, discriminator=discriminator, g_tx=sgd, d_tx=sgd, latent_shape=(40,),
+                      sample_x=(jnp.zeros((1, 28, 28, 1)), jnp.zeros((1,), jnp.int32)), key=0)
+
+    step = lambda **kw: make_cgan_step(prior=Prior(noise_dim=30, num_classes=10), d_loss=hinge_discriminator_loss,
+                                       g_loss=hinge_generator_loss, **kw)
+    batches = [{"x": jax.random.uniform(jax.random.key(i), (1, 8, 28, 28, 1), minval=-1, maxval=1),
+                "y": jax.random.randint(jax.random.key(10 + i), (1, 8), 0, 10)} for i in range(2)]
+    reference, ref_metrics = run_single(step(), make_state(), batches)
+    if form == "pmap":
+        result, metrics = run_pmap(step(axis_name=parallel.DATA_AXIS), make_state(parallel.DATA_AXIS), batches)
+    else:
+        result, metrics = run_jit_sharded(step(), make_state(), batches)
+    for field in ("g_params", "g_state", "d_params", "d_state"):
+        assert max_abs_diff(getattr(result, field), getattr(reference, field)) < 1e-4, field
+    for name in ref_metrics:
+        np.testing.assert_allclose(metrics[name], ref_metrics[name], rtol=1e-4, atol=1e-5)
+
+
+def test_bfloat16_networks_compute_what_float32_ones_do_to_bf16_precision():
+    latents = class_latents(range(8), 30)
+    g32, d32 = tiny_conditional_pair()
+    g16, d16 = tiny_conditional_pair(dtype=jnp.bfloat16)
+    g_vars = g32.init(jax.random.key(0), latents, train=False)
+    images = g32.apply(g_vars, latents, train=False)
+    images16 = g16.apply(g_vars, latents, train=False)
+    assert images16.dtype == jnp.float32 and float(jnp.abs(images16 - images).max()) < 0.05
+    labels = jnp.arange(8) % 10
+    d_vars = d32.init(jax.random.key(1), (images, labels), train=False)
+    logits = d32.apply(d_vars, (images, labels), train=False)["logit"]
+    logits16 = d16.apply(d_vars, (images, labels), train=False)["logit"]
+    np.testing.assert_allclose(logits16, logits, rtol=0.05, atol=0.05 * float(jnp.abs(logits).max()))
+
+
 def tiny_recipe(data_dir, **overrides):
     config = importlib.import_module("experiments.labels.biggan").get_config()
     config.data.source, config.data.dir = "idx", data_dir
@@ -254,6 +314,32 @@ def test_recipe_resumes_bit_exactly(tmp_path):
     data_dir = shared_dataset_dir("mnist")
     states = straight_and_resumed(tiny_recipe(data_dir), tiny_recipe(data_dir, **{"train.num_steps": 2}), tmp_path)
     assert max_abs_diff(states[0], states[1]) == 0.0
+
+
+def test_truncated_sampling_and_the_truncation_curve(tmp_path):
+    """`eval.truncation` bounds the latents the program samples from (not training's), and the
+    study scores one checkpoint at each t with the truncation in its protocol."""
+    from experiments.studies import truncation_curve
+    from jaxgan.run import Program
+
+    data_dir = shared_dataset_dir("mnist")
+    config = tiny_recipe(data_dir, **{"train.num_steps": 2, "eval.num_samples": 64, "eval.batch_size": 32,
+                                      "eval.num_reference": 64, "eval.metrics": "fid,pr"})
+    workdir = str(tmp_path / "run")
+    from jaxgan.run import train
+
+    train(config, workdir)
+    truncated = Program(tiny_recipe(data_dir, **{"eval.truncation": 0.3}))
+    assert truncated.prior.truncation == 0.3 and Program(config).prior.truncation == 0.0
+    latents = jax.vmap(truncated.prior.sample_latent)(jax.random.split(jax.random.key(0), 50))
+    assert float(jnp.abs(latents[:, 10:]).max()) <= 0.3
+    assert truncation_curve.main(["--workdir", workdir, "--truncations", "0.5,0"]) == 0
+    out = tmp_path / "run" / "truncation"
+    records = {t: json.loads((out / f"t_{t}.json").read_text()) for t in ("0.5", "0")}
+    assert records["0.5"]["protocol"]["truncation"] == 0.5 and records["0"]["protocol"]["truncation"] == 0.0
+    assert records["0.5"]["summary"]["fid"]["mean"] != records["0"]["summary"]["fid"]["mean"]
+    assert "class_accuracy" in records["0"]["summary"]
+    assert (out / "curve.png").stat().st_size > 0 and "| 0.5 |" in (out / "table.md").read_text()
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -266,6 +266,6 @@ class Evaluations:
                     "generator": "ema" if ctx.use_ema else "raw", "seeds": [c.seed + s for s in range(c.num_seeds)],
                     "sample_key": f"fold_in(key({c.seed}), {EVAL_KEY_SALT:#x}), batch b: fold_in(., b)",
                     "batch_size": c.eval.batch_size, "checkpoint_step": int(ctx.step),
-                    "bn_statistics": c.eval.bn_statistics,
+                    "bn_statistics": c.eval.bn_statistics, "truncation": c.eval.truncation,
                     "n_fake": int(ctx.samples().shape[1])}
         return protocol
