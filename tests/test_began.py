@@ -26,7 +26,8 @@ from jaxgan import state as state_lib
 from jaxgan.config import ConfigError, validate
 from jaxgan.games import began, make_began_step
 from jaxgan.nets import BEGANAutoencoder, BEGANDecoder, LucicAutoencoder
-from jaxgan.nets.began import nearest_upsample, scales
+from jaxgan.nets.began import scales
+from jaxgan.nets.layers import nearest_upsample
 
 
 def test_autoencoder_error_is_the_per_example_pixel_mean_of_eta_powers():

@@ -30,6 +30,7 @@ import jax.numpy as jnp
 
 from jaxgan.nets.dcgan import Upsample2x
 from jaxgan.nets.family import DTYPES, Family, Option, positive_int, reject, upsampling
+from jaxgan.nets.layers import nearest_upsample
 
 MAX_START = 8
 NORMS = ("batch", "none")
@@ -44,12 +45,6 @@ def scales(size: int) -> tuple[int, int]:
                              f"{size} pixels reach the odd size {start}")
         start, count = start // 2, count + 1
     return start, count
-
-
-def nearest_upsample(x: jnp.ndarray) -> jnp.ndarray:
-    """2x nearest-neighbour up-sampling of (B, H, W, C) maps."""
-    b, h, w, c = x.shape
-    return jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
 
 
 def _conv(features, dtype, strides=1, name=None):

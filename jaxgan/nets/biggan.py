@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.nets.family import DTYPES, Family, Option, positive_int, reject
+from jaxgan.nets.layers import average_pool, nearest_upsample
 from jaxgan.techniques import spectral_norm
 
 WEIGHT_INITS = ("orthogonal", "normal")
@@ -55,15 +56,6 @@ def kernel_initializer(name: str) -> nn.initializers.Initializer:
     if name not in WEIGHT_INITS:
         raise ValueError(f"weight_init must be one of {WEIGHT_INITS}, got {name!r}")
     return nn.initializers.orthogonal() if name == "orthogonal" else nn.initializers.normal(0.02)
-
-
-def _upsample(x):
-    b, h, w, c = x.shape
-    return jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
-
-
-def _avg_pool(x):
-    return nn.avg_pool(x, (2, 2), (2, 2))
 
 
 class SNLinear(nn.Module):
@@ -165,10 +157,10 @@ class GeneratorBlock(nn.Module):
         norm = lambda: ConditionalBatchNorm(self.spectral, self.weight_init, self.axis_name, self.dtype)
         conv = lambda kernel: SNConv(self.features, kernel, spectral=self.spectral, weight_init=self.weight_init,
                                      dtype=self.dtype)
-        h = _upsample(nn.relu(norm()(x, condition, train=train)))
+        h = nearest_upsample(nn.relu(norm()(x, condition, train=train)))
         h = conv(3)(h, train=train)
         h = conv(3)(nn.relu(norm()(h, condition, train=train)), train=train)
-        return h + conv(1)(_upsample(x), train=train)
+        return h + conv(1)(nearest_upsample(x), train=train)
 
 
 class DiscriminatorBlock(nn.Module):
@@ -188,14 +180,14 @@ class DiscriminatorBlock(nn.Module):
         h = nn.relu(x) if self.preactivation else x
         h = conv(3)(nn.relu(conv(3)(h, train=train)), train=train)
         if self.downsample:
-            h = _avg_pool(h)
+            h = average_pool(h)
         shortcut = x
         if self.downsample or x.shape[-1] != self.features:
             if self.preactivation:
                 shortcut = conv(1)(shortcut, train=train)
-                shortcut = _avg_pool(shortcut) if self.downsample else shortcut
+                shortcut = average_pool(shortcut) if self.downsample else shortcut
             else:
-                shortcut = _avg_pool(shortcut) if self.downsample else shortcut
+                shortcut = average_pool(shortcut) if self.downsample else shortcut
                 shortcut = conv(1)(shortcut, train=train)
         return h + shortcut
 

@@ -45,7 +45,7 @@ from jaxgan.nets.family import (
     reject,
     upsampling,
 )
-from jaxgan.nets.layers import ACTIVATIONS, activation_fn, kernel_init
+from jaxgan.nets.layers import ACTIVATIONS, activation_fn, kernel_init, nearest_upsample
 from jaxgan.techniques import spectral_norm
 
 SIZES = (28, 32, 64)
@@ -152,8 +152,7 @@ class Upsample2x(nn.Module):
             return ConvTranspose4x4Stride2(self.features, use_bias=self.use_bias, dtype=self.dtype,
                                            form=TRANSPOSED_FORMS[self.method], init_std=self.init_std)(x)
         if self.method == "resize":
-            b, h, w, c = x.shape
-            x = jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
+            x = nearest_upsample(x)
             return nn.Conv(self.features, (3, 3), padding="SAME", use_bias=self.use_bias, kernel_init=init,
                            dtype=self.dtype)(x)
         if self.method == "depth_to_space":

@@ -18,6 +18,17 @@ def activation_fn(name) -> Callable:
     return ACTIVATIONS[name]
 
 
+def nearest_upsample(x: jnp.ndarray) -> jnp.ndarray:
+    """2x nearest-neighbour up-sampling of (B, H, W, C) maps."""
+    b, h, w, c = x.shape
+    return jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
+
+
+def average_pool(x: jnp.ndarray) -> jnp.ndarray:
+    """2x2 average pooling with stride 2 of (B, H, W, C) maps."""
+    return nn.avg_pool(x, (2, 2), (2, 2))
+
+
 def kernel_init(init_std) -> Callable:
     """Flax's default (LeCun normal) for `init_std` 0, else N(0, init_std^2), the DCGAN / PacGAN
     convention (0.02). Under Adam a layer's relative change per step is about lr / |w|, so this

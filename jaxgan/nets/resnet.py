@@ -13,16 +13,8 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from jaxgan.nets.family import DTYPES, Family, Option, positive_int, reject
+from jaxgan.nets.layers import average_pool, nearest_upsample
 from jaxgan.techniques import spectral_norm
-
-
-def _upsample_nearest(x):
-    b, h, w, c = x.shape
-    return jnp.broadcast_to(x[:, :, None, :, None, :], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
-
-
-def _avg_pool(x):
-    return nn.avg_pool(x, (2, 2), (2, 2))
 
 
 class GeneratorBlock(nn.Module):
@@ -37,10 +29,10 @@ class GeneratorBlock(nn.Module):
         bn = lambda: nn.BatchNorm(
             use_running_average=not train, momentum=0.9, axis_name=self.axis_name, dtype=self.dtype
         )
-        h = _upsample_nearest(nn.relu(bn()(x)))
+        h = nearest_upsample(nn.relu(bn()(x)))
         h = nn.Conv(self.features, (3, 3), padding="SAME", dtype=self.dtype)(h)
         h = nn.Conv(self.features, (3, 3), padding="SAME", dtype=self.dtype)(nn.relu(bn()(h)))
-        shortcut = nn.Conv(self.features, (1, 1), dtype=self.dtype)(_upsample_nearest(x))
+        shortcut = nn.Conv(self.features, (1, 1), dtype=self.dtype)(nearest_upsample(x))
         return h + shortcut
 
 
@@ -71,13 +63,13 @@ class DiscriminatorBlock(nn.Module):
         h = SNConv(self.features, dtype=self.dtype)(h, train=train)
         h = SNConv(self.features, dtype=self.dtype)(nn.relu(h), train=train)
         if self.downsample:
-            h = _avg_pool(h)
+            h = average_pool(h)
         shortcut = x
         if self.optimized:
-            shortcut = SNConv(self.features, (1, 1), dtype=self.dtype)(_avg_pool(x), train=train)
+            shortcut = SNConv(self.features, (1, 1), dtype=self.dtype)(average_pool(x), train=train)
         elif self.downsample or x.shape[-1] != self.features:
             shortcut = SNConv(self.features, (1, 1), dtype=self.dtype)(x, train=train)
-            shortcut = _avg_pool(shortcut) if self.downsample else shortcut
+            shortcut = average_pool(shortcut) if self.downsample else shortcut
         return h + shortcut
 
 
