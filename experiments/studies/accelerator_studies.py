@@ -37,7 +37,7 @@ steps, see `experiments.studies.study.train_to`, and none starts after the budge
   6. Stacked MNIST: WGAN-GP (15k iterations);
   7. ring-8: PacGAN3, PacGAN4, WGAN-GP and GAN + R1.
 The labels plan: semi-supervised Improved-GAN (5 subsets), InfoGAN (5 seeds), ACGAN and CGAN,
-the semi-supervised AAE (3 seeds each).
+the semi-supervised AAE, then BigGAN on MNIST and Fashion-MNIST (3 seeds each).
 The images plan: on Lucic et al.'s networks, MNIST then Fashion-MNIST, the losses of their table
 (NS and MM GAN, LSGAN, WGAN, WGAN-GP, DRAGAN); then the same on the recipes' own networks; then
 the rows their table lacks (WGAN-LP, WGAN-div, SNGAN, RaGAN, EBGAN) on both networks.
@@ -98,6 +98,7 @@ PLANS = {
         ("labels", None, "acgan"),
         ("labels", None, "cgan"),
         ("labels", None, "aae_ssl"),
+        ("labels", None, "biggan,biggan_fashion"),
     ),
     "images": (
         ("zoo", "mnist:lucic", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),

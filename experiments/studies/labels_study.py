@@ -83,6 +83,12 @@ ROWS = {
     "context_encoder_fashion_l2": ("Context encoder, L2 only, Fashion-MNIST", "context_encoder",
                                    {"data.name": "fashion_mnist", "game.hole_fill": -0.428, "game.lambda_adv": 0.0},
                                    "hole_psnr", 1.0, "dB PSNR of the hole", None, None, "", None),
+    # BigGAN on the CGAN game: the shipped classifier's accuracy on its samples, with FID; the gate is
+    # the issue's (ACGAN's level). Brock et al. 2019 report ImageNet and JFT only.
+    "biggan": ("BigGAN, MNIST", "biggan", {}, "class_accuracy", 100.0, "% class accuracy", None, None,
+               "Brock et al. 2019 (ImageNet / JFT only)", (">=", 97.0)),
+    "biggan_fashion": ("BigGAN, Fashion-MNIST", "biggan", {"data.name": "fashion_mnist"}, "class_accuracy", 100.0,
+                       "% class accuracy", None, None, "", None),
 }
 
 # The length `experiments.studies.accelerator_studies --plan labels` runs each row to: the paper's
@@ -94,7 +100,8 @@ FULL_STEPS = {"ssl": 180_000, "infogan": 5_000, "acgan": 20_000, "cgan": 20_000,
               "ccgan": 20_000, "ccgan_1000": 20_000,  # CCGAN: ours (21 epochs of the unlabeled batches)
               # the context encoder: about the authors' ImageNet run's 25 epochs (theirs of 1.2M photographs)
               "context_encoder": 20_000, "context_encoder_l2": 20_000, "context_encoder_fashion": 20_000,
-              "context_encoder_fashion_l2": 20_000}
+              "context_encoder_fashion_l2": 20_000,
+              "biggan": 20_000, "biggan_fashion": 20_000}  # BigGAN: ours (21 epochs of 64 at n_dis 2)
 
 
 def row_config(row, *, seeds, data_dir, width=0, changes=None):
@@ -116,7 +123,7 @@ def row_config(row, *, seeds, data_dir, width=0, changes=None):
     coupled = IMAGE_DATASETS[config.data.name].coupled  # CoGAN's domains, made from MNIST
     config.data.dir = os.path.join(data_dir, "mnist" if coupled else config.data.name)
     config.num_seeds = seeds
-    if width and config.model.name == "dcgan":
+    if width and config.model.name in ("dcgan", "biggan"):
         config.model.g_width = config.model.d_width = width
     config.train.progress = False
     config.train.tensorboard = False
@@ -132,7 +139,7 @@ def row_config(row, *, seeds, data_dir, width=0, changes=None):
 # (InfoGAN's networks, 3 seeds: 6.8 s per vmapped iteration against 0.6-1.0 s for one seed).
 SEPARATE_SEEDS_ON_CPU = ("infogan", "acgan", "cgan", "clustergan", "clustergan_fashion", "cogan_edges",
                          "cogan_negatives", "ccgan", "ccgan_1000", "context_encoder", "context_encoder_l2",
-                         "context_encoder_fashion", "context_encoder_fashion_l2")
+                         "context_encoder_fashion", "context_encoder_fashion_l2", "biggan", "biggan_fashion")
 
 
 def run_row(row, *, seeds, max_steps, first, out, data_dir, width=0, log=print, deadline=None, separate_seeds=None,
