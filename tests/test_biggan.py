@@ -342,6 +342,22 @@ def test_truncated_sampling_and_the_truncation_curve(tmp_path):
     assert (out / "curve.png").stat().st_size > 0 and "| 0.5 |" in (out / "table.md").read_text()
 
 
+def test_the_cifar10_recipe_builds_the_authors_32x32_networks():
+    """Validated and built without data (CIFAR-10 is not available offline): 3 up-blocks from 4x4,
+    z in 4 chunks of 32, 256 channels, the hand count of G_arch[32] / D_arch[32]."""
+    from jaxgan.config import validate
+    from jaxgan.games.settings import family_networks
+
+    config = importlib.import_module("experiments.labels.biggan_cifar10").get_config()
+    validate(config)
+    generator, body = family_networks(config)
+    g_shapes = jax.eval_shape(lambda: generator.init(jax.random.key(0), jnp.zeros((2, 138)), train=False))
+    d_shapes = jax.eval_shape(lambda: body.init(jax.random.key(0), jnp.zeros((2, 32, 32, 3)), train=False))
+    assert count(g_shapes["params"]) == generator_count(256, 128, 128, 10, 3, 3, 4)
+    assert count(d_shapes["params"]) == discriminator_count(256, 3)
+    assert (config.n_critic, config.data.batch_size, config.optimizer.g.orthogonal) == (4, 50, 1e-4)
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"model.latent_dim": 64}, "model.latent_dim=64 does not split into 3 equal chunks"),
     ({"model.g_width": 12}, "model.g_width=12 must be a multiple of 8"),
