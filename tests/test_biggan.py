@@ -19,6 +19,7 @@ from conftest import (
     shared_dataset_dir,
     straight_and_resumed,
 )
+from ml_collections import ConfigDict
 from scipy.stats import norm
 
 from jaxgan import optimizers, parallel
@@ -171,9 +172,9 @@ def test_the_optimizer_adds_beta_times_the_gradient_to_every_kernel_but_the_shar
     params = {"shared_embedding": {"kernel": jax.random.normal(jax.random.key(0), (10, 6))},
               "Dense_0": {"kernel": jax.random.normal(jax.random.key(1), (6, 4)), "bias": jnp.ones(4)}}
     assert jax.tree.leaves(regularized_kernels(params)) == [False, True, False]  # Dense bias, kernel; embedding
-    opt = optimizers.defaults(1.0)
+    opt = ConfigDict(optimizers.defaults(1.0))
     opt.update(name="sgd", orthogonal=0.5)
-    tx = optimizers.build_optimizer(_Group(opt))
+    tx = optimizers.build_optimizer(opt)
     zeros = jax.tree.map(jnp.zeros_like, params)
     updates, _ = tx.update(zeros, tx.init(params), params)
     expected = -0.5 * jax.grad(orthogonal_regularization)(params["Dense_0"]["kernel"])
@@ -182,10 +183,6 @@ def test_the_optimizer_adds_beta_times_the_gradient_to_every_kernel_but_the_shar
     assert float(jnp.abs(updates["Dense_0"]["bias"]).max()) == 0.0
     np.testing.assert_allclose(orthogonal_regularization_sum(params),
                                orthogonal_regularization(params["Dense_0"]["kernel"]))
-
-
-class _Group(dict):
-    __getattr__ = dict.__getitem__
 
 
 def test_truncated_noise_stays_in_range_with_the_truncated_normals_distribution():
