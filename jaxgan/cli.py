@@ -284,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--truncation", type=float, default=None,
                           help="sample with BigGAN's truncation trick: normal noise truncated to [-T, T] "
                           "(eval.truncation; 0 = none)")
+    evaluate.add_argument("--truncation-psi", type=float, default=None,
+                          help="sample with StyleGAN's truncation trick: w moved to w_avg + psi (w - w_avg) "
+                          "(eval.truncation_psi; 1 = none)")
     translate = commands.add_parser(
         "translate", help="translate a folder of images with a pix2pix / cyclegan checkpoint"
     )
@@ -636,6 +639,7 @@ def _evaluation_config(config, args):
         "feature_network": args.feature_network,
         "inception_weights": args.inception_weights,
         "truncation": args.truncation,
+        "truncation_psi": args.truncation_psi,
     }
     for key, value in overrides.items():
         if value is not None:
@@ -675,8 +679,9 @@ def _samples_config(args):
 
     if args.dataset is None:
         raise UsageError("evaluate --samples needs --dataset, the data set to compare the images with")
-    if args.truncation is not None:
-        raise UsageError("--truncation changes how a run's generator samples; --samples scores images already made")
+    for flag, value in (("--truncation", args.truncation), ("--truncation-psi", args.truncation_psi)):
+        if value is not None:
+            raise UsageError(f"{flag} changes how a run's generator samples; --samples scores images already made")
     config = base_config()
     config.data.name = args.dataset
     config.data.source = args.data_source

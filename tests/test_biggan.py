@@ -33,9 +33,9 @@ from jaxgan.nets.biggan import (
     BigGANGenerator,
     ConditionalBatchNorm,
     SelfAttention,
-    layout,
 )
 from jaxgan.nets.heads import AuxiliaryDiscriminator
+from jaxgan.nets.layers import doubling_layout
 from jaxgan.state import create
 
 
@@ -49,9 +49,9 @@ def class_latents(labels, latent_dim, num_classes=10, seed=0):
 
 
 def test_layout_starts_at_4x4_for_32_pixels_and_7x7_for_28():
-    assert layout(32) == (3, 4)  # BigGAN-PyTorch G_arch[32]: resolutions 8, 16, 32
-    assert layout(28) == (2, 7)
-    assert layout(64) == (4, 4)  # G_arch[64]: 8, 16, 32, 64
+    assert doubling_layout(32) == (3, 4)  # BigGAN-PyTorch G_arch[32]: resolutions 8, 16, 32
+    assert doubling_layout(28) == (2, 7)
+    assert doubling_layout(64) == (4, 4)  # G_arch[64]: 8, 16, 32, 64
 
 
 def test_conditional_batch_norm_is_the_batch_normalized_input_times_1_plus_wg_c_plus_wb_c():
@@ -118,7 +118,7 @@ def test_the_networks_have_the_layer_lists_parameter_counts(size, channels, late
     """The authors' G_arch[32] / D_arch[32] with width W (4 x G_ch), shared embedding 128, one z
     chunk per block and the input layer, attention at half the side; counted by hand."""
     width = 16
-    blocks, bottom = layout(size)
+    blocks, bottom = doubling_layout(size)
     g = BigGANGenerator(size=size, channels=channels, latent_dim=latent, width=width)
     g_vars = g.init(jax.random.key(0), class_latents(range(4), latent), train=False)
     assert count(g_vars["params"]) == generator_count(width, latent, 128, 10, channels, blocks, bottom)

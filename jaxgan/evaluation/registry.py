@@ -41,6 +41,9 @@ DEFAULTS = {
     # BigGAN's truncation trick (Brock et al. 2019, Sec. 4.1): the samples' normal noise truncated
     # to [-t, t] per entry (their standing statistics too); 0 = none. Training is unaffected.
     "truncation": 0.0,
+    # StyleGAN's truncation trick (Karras et al. 2019, Sec. 3.1): w' = w_avg + psi (w - w_avg) with
+    # the w_avg tracked in training (model.name="stylegan2"); 1 = none. Training is unaffected.
+    "truncation_psi": 1.0,
 }
 
 
@@ -193,6 +196,12 @@ def validate(config: Any) -> None:
     if prior is not None and prior.noise != "normal":
         raise ConfigError(f"eval.truncation={e.truncation} truncates normal noise; game {config.game.name!r} draws "
                           f"{prior.noise!r} noise")
+    if not e.truncation_psi >= 0:
+        raise ConfigError(f"eval.truncation_psi must be >= 0 (1 = none), got {e.truncation_psi!r}")
+    if e.truncation_psi != 1 and config.model.name != "stylegan2":
+        raise ConfigError(f"eval.truncation_psi={e.truncation_psi} moves w toward the mean w that StyleGAN2's "
+                          f"mapping network tracks; model.name={config.model.name!r} has none (BigGAN's truncation "
+                          f"is eval.truncation)")
     if e.num_reference < 0:
         raise ConfigError(f"eval.num_reference must be >= 0 (0 = the whole split), got {e.num_reference}")
     names = requested(config)
@@ -267,5 +276,6 @@ class Evaluations:
                     "sample_key": f"fold_in(key({c.seed}), {EVAL_KEY_SALT:#x}), batch b: fold_in(., b)",
                     "batch_size": c.eval.batch_size, "checkpoint_step": int(ctx.step),
                     "bn_statistics": c.eval.bn_statistics, "truncation": c.eval.truncation,
+                    "truncation_psi": c.eval.truncation_psi,
                     "n_fake": int(ctx.samples().shape[1])}
         return protocol

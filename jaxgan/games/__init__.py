@@ -12,6 +12,7 @@ player update, batch checks, the critic loop); `games.settings` what the specs r
     context_encoder  make_context_encoder_step  inpainting: masked L2 + adversarial loss on the filled region
     ccgan            make_ccgan_step            semi-supervised K+1 D whose fakes are in-painted images
     unrolled         make_unrolled_step         G's loss through K unrolled D optimizer steps
+    stylegan2        make_stylegan2_step        StyleGAN2: lazy R1, lazy path length, style mixing
     conditional      make_cgan_step, make_acgan_step
     semi_supervised  make_semi_supervised_step
     infogan          make_infogan_step
@@ -36,6 +37,7 @@ from jaxgan.games import (
     infogan,
     pix2pix,
     semi_supervised,
+    stylegan2,
     unrolled,
 )
 from jaxgan.games._labeled import make_labeled_step
@@ -62,11 +64,13 @@ from jaxgan.games.steps import (
     player_update,
     scan_or_unroll,
 )
+from jaxgan.games.stylegan2 import make_stylegan2_step
 
 # config.game.name -> its `Game` spec: the one place the run machinery learns which games exist.
 GAMES = {game.name: game for game in (gan.GAME, conditional.CGAN, conditional.ACGAN, semi_supervised.GAME, ccgan.GAME,
                                       infogan.GAME, aae.GAME, pix2pix.GAME, cyclegan.GAME, ebgan.GAME, began.GAME,
-                                      clustergan.GAME, cogan.GAME, context_encoder.GAME, unrolled.GAME)}
+                                      clustergan.GAME, cogan.GAME, context_encoder.GAME, unrolled.GAME,
+                                      stylegan2.GAME)}
 
 
 def get(name: str) -> Game:
@@ -85,4 +89,5 @@ __all__ = ["GAMES", "Config", "Game", "Penalty", "Step", "apply", "build_models"
            "get", "make_aae_step", "make_acgan_step", "make_began_step", "make_ccgan_step", "make_cgan_step",
            "make_clustergan_step", "make_context_encoder_step", "make_cyclegan_step", "make_ebgan_step",
            "make_gan_step", "make_infogan_step", "make_labeled_step", "make_pix2pix_step",
-           "make_semi_supervised_step", "normal_latent", "plain_game", "player_update", "scan_or_unroll"]
+           "make_semi_supervised_step", "make_stylegan2_step", "normal_latent", "plain_game", "player_update",
+           "scan_or_unroll"]

@@ -1,6 +1,8 @@
-"""Regularizers of a network's parameters (not of its outputs): pure functions of the weights,
-applied by the optimizers (`jaxgan.optimizers`, `optimizer.<player>.orthogonal`)."""
+"""Regularizers that are not critic penalties: of a network's parameters (orthogonal
+regularization, applied by the optimizers: `jaxgan.optimizers`, `optimizer.<player>.orthogonal`)
+and of the generator's Jacobian (StyleGAN2's path length regularization, in `games.stylegan2`)."""
 
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -42,3 +44,27 @@ def orthogonal_regularization_sum(params: Any) -> jax.Array:
     mask = regularized_kernels(params)
     terms = [orthogonal_regularization(p) for p, on in zip(jax.tree.leaves(params), jax.tree.leaves(mask)) if on]
     return sum(terms, jnp.zeros((), jnp.float32))
+
+
+def path_lengths(synthesis: Callable[[jax.Array], jax.Array], ws: jax.Array, noise: jax.Array) -> jax.Array:
+    """Per-example path lengths of StyleGAN2's regularizer (Karras et al. 2020, Sec. 3.2, Eq. 4):
+    ||J_w^T y||_2 with J_w the Jacobian of the image g(w) and y = `noise`, an image of N(0, 1)
+    pixels divided by sqrt(H W) (the authors' code), computed as one vector-Jacobian product of
+    the batch. `ws` (B, num_ws, w_dim) holds a copy of w per layer; as in the authors' code the
+    squared gradient is summed over w_dim and averaged over the copies before the square root.
+    `synthesis` must treat examples independently (StyleGAN2's does)."""
+    _, pullback = jax.vjp(synthesis, ws)
+    (gradient,) = pullback(noise.astype(jnp.float32))
+    return jnp.sqrt(jnp.mean(jnp.sum(jnp.square(gradient.astype(jnp.float32)), axis=2), axis=1))
+
+
+def path_length_mean(previous: jax.Array, lengths: jax.Array, decay: float) -> jax.Array:
+    """The running mean `a` of StyleGAN2's path length penalty: previous + decay (mean(lengths) -
+    previous) (the authors' `pl_mean.lerp(pl_lengths.mean(), pl_decay)`, decay 0.01)."""
+    return previous + decay * (jnp.mean(lengths) - previous)
+
+
+def path_length_penalty(lengths: jax.Array, target: jax.Array) -> jax.Array:
+    """E[(||J_w^T y||_2 - a)^2] (Karras et al. 2020, Eq. 4) with `a` the running mean, held fixed
+    (`path_length_mean`, updated before the penalty as in the authors' code)."""
+    return jnp.mean(jnp.square(lengths - jax.lax.stop_gradient(target)))

@@ -34,21 +34,11 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.nets.family import DTYPES, Family, Option, positive_int, reject
-from jaxgan.nets.layers import average_pool, nearest_upsample
+from jaxgan.nets.layers import average_pool, doubling_layout, nearest_upsample
 from jaxgan.techniques import spectral_norm
 
 WEIGHT_INITS = ("orthogonal", "normal")
 D_DOWNSAMPLES = (True, True, False, False)  # D_arch[32]'s blocks
-
-
-def layout(side: int) -> tuple[int, int]:
-    """(up-blocks, bottom side) of a generator for images of `side`: halve while the side is even
-    and its half at least 4 (32 -> 4 with 3 blocks, 28 -> 7 with 2, 64 -> 4 with 4)."""
-    blocks = 0
-    while side % 2 == 0 and side // 2 >= 4:
-        side //= 2
-        blocks += 1
-    return blocks, side
 
 
 def kernel_initializer(name: str) -> nn.initializers.Initializer:
@@ -210,7 +200,7 @@ class BigGANGenerator(nn.Module):
 
     @nn.compact
     def __call__(self, latents, *, train: bool):
-        blocks, bottom = layout(self.size)
+        blocks, bottom = doubling_layout(self.size)
         if latents.ndim != 2 or latents.shape[1] < self.latent_dim:
             raise ValueError(f"the BigGAN generator takes latents (B, >= {self.latent_dim}), got {latents.shape}")
         embedded, z = latents[:, : -self.latent_dim], latents[:, -self.latent_dim:]
@@ -306,7 +296,7 @@ def validate(model, shape, image) -> None:
     if shape is None:
         return
     side = shape[0]
-    blocks, _ = layout(side)
+    blocks, _ = doubling_layout(side)
     reject(shape[0] != shape[1] or side % 4 or blocks < 2,
            f"model.name='biggan' builds square images whose side is divisible by 4 with at least two 2x up-blocks "
            f"(32x32 as CIFAR-10, 28x28 as MNIST); the data are {shape[0]}x{shape[1]}")

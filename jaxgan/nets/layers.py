@@ -29,6 +29,17 @@ def average_pool(x: jnp.ndarray) -> jnp.ndarray:
     return nn.avg_pool(x, (2, 2), (2, 2))
 
 
+def doubling_layout(side: int) -> tuple[int, int]:
+    """(2x up-blocks, bottom side) of a generator that doubles its maps up to images of `side`:
+    halve while the side is even and its half at least 4 (32 -> 4 with 3 blocks, 28 -> 7 with 2,
+    64 -> 4 with 4)."""
+    blocks = 0
+    while side % 2 == 0 and side // 2 >= 4:
+        side //= 2
+        blocks += 1
+    return blocks, side
+
+
 def kernel_init(init_std) -> Callable:
     """Flax's default (LeCun normal) for `init_std` 0, else N(0, init_std^2), the DCGAN / PacGAN
     convention (0.02). Under Adam a layer's relative change per step is about lr / |w|, so this

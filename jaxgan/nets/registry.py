@@ -14,12 +14,13 @@ from typing import Any
 import flax.linen as nn
 
 from jaxgan.errors import ConfigError
-from jaxgan.nets import began, biggan, cogan, dcgan, lucic, mlp, resnet, sngan_cnn
+from jaxgan.nets import began, biggan, cogan, dcgan, lucic, mlp, resnet, sngan_cnn, stylegan2
 from jaxgan.nets.family import DTYPES, Family, Option, positive_int
 from jaxgan.techniques import Packed
 
 FAMILIES = {family.name: family for family in (mlp.FAMILY, dcgan.FAMILY, resnet.FAMILY, sngan_cnn.FAMILY,
-                                                lucic.FAMILY, began.FAMILY, cogan.FAMILY, biggan.FAMILY)}
+                                                lucic.FAMILY, began.FAMILY, cogan.FAMILY, biggan.FAMILY,
+                                                stylegan2.FAMILY)}
 
 # The keys of every run's `model` group, whichever family it names.
 COMMON = {

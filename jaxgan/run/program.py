@@ -196,10 +196,14 @@ class Program:
     def sampling_state(self, state, use_ema) -> TrainState:
         """The state generators sample from: with `eval.bn_statistics="standing"`, the generator's
         BatchNorm statistics recomputed for the weights evaluated (`games.steps.standing_statistics`
-        on eval.num_samples latents from fold_in(state.key, STANDING_SALT)); else as trained."""
+        on eval.num_samples latents from fold_in(state.key, STANDING_SALT)); else as trained. With
+        `eval.truncation_psi` != 1, StyleGAN2's generator truncated toward its tracked mean w."""
         state = self.from_device(state)
         if self.config.eval.bn_statistics == "standing":
             state = self._standing(state, use_ema)
+        psi = self.config.eval.truncation_psi
+        if psi != 1:  # StyleGAN's truncation in W (`eval.truncation_psi`), for sampling only
+            state = state.replace(generator=state.generator.clone(truncation_psi=psi))
         return state
 
     def seed_states(self, state) -> list[TrainState]:
