@@ -102,12 +102,23 @@ def max_abs_diff(a, b):
 SHARED_DATASETS = datasets_dir()
 
 
+def tiny_evaluation(config):
+    """`config` with the end-of-training evaluation every run makes shrunk to 64 samples against 64
+    reference images (a recipe's own 10,000 cost a resume test most of its time)."""
+    e = config.eval
+    e.num_samples, e.batch_size = min(e.num_samples, 64), min(e.batch_size, 32)
+    e.num_reference = min(e.num_reference or 64, 64)
+    return config
+
+
 def straight_and_resumed(straight, half, tmp_path):
     """Train `straight` in one go and, in a second workdir, `half` then `straight` (a resume);
-    returns both runs' last checkpointed states, restored into `straight`'s program."""
+    returns both runs' last checkpointed states, restored into `straight`'s program. Both runs'
+    end-of-training evaluations are tiny (`tiny_evaluation`): the states do not depend on them."""
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.run import Program, train
 
+    straight, half = tiny_evaluation(straight), tiny_evaluation(half)
     train(straight, str(tmp_path / "straight"))
     train(half, str(tmp_path / "resumed"))
     train(straight, str(tmp_path / "resumed"))

@@ -148,6 +148,7 @@ def _accelerator_report(tmp_path, monkeypatch, plan, name="coverage", budget_s=5
     return open(tmp_path / "report.md").read()
 
 
+@pytest.mark.slow  # minutes; the images plan's row keeps the accelerator script in the default suite
 def test_accelerator_studies_run_a_2d_and_a_stacked_mnist_row_on_the_cpu(tmp_path, monkeypatch):
     report = _accelerator_report(tmp_path, monkeypatch, (("2d", "grid", "pacgan2"), ("ablation", "grid", "gan"),
                                                          ("stacked", None, "pacdcgan2")))
@@ -281,6 +282,7 @@ def test_labels_study_probe_changes_the_recipe_names_the_change_and_reports_no_g
     assert "10.00" in row and "met" not in row
 
 
+@pytest.mark.slow  # minutes; the images plan's row keeps the accelerator script in the default suite
 def test_accelerator_labels_plan_runs_the_semi_supervised_and_infogan_rows_on_the_cpu(tmp_path, monkeypatch):
     report = _accelerator_report(tmp_path, monkeypatch, (("labels", None, "ssl"), ("labels", None, "infogan")),
                                  name="labels")
@@ -319,6 +321,7 @@ def test_accelerator_images_plan_runs_a_zoo_row_on_the_cpu(tmp_path, monkeypatch
     assert results["mnist_recipe_dcgan"]["raw"]["protocol"]["generator"] == "raw"
 
 
+@pytest.mark.slow  # minutes; the images plan's row keeps the accelerator script in the default suite
 def test_accelerator_data_efficient_plan_runs_a_limited_data_row_on_the_cpu(tmp_path, monkeypatch):
     from experiments.studies import accelerator_studies
 

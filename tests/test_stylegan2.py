@@ -5,6 +5,7 @@ Jacobian, lazy R1's gradient, the truncation trick, parameter counts against the
 step on every device layout, and the recipe end to end."""
 
 import importlib
+import json
 import math
 
 import jax
@@ -331,7 +332,7 @@ def test_lazy_adam_keeps_interval_plus_1_updates_as_far_as_interval():
     assert lazy_adam(0.002, 0.5, 0.99, 0) == (0.002, 0.5, 0.99)
 
 
-@pytest.mark.parametrize("form", ["jit_sharded", "pmap"])
+@pytest.mark.parametrize("form", ["jit_sharded", pytest.param("pmap", marks=pytest.mark.slow)])
 def test_the_step_is_the_same_on_every_device_layout(form):
     """Every draw is per example (latents, style mixing's second z, the noise inputs, the path
     length noise), and w_avg tracks the global batch's mean w. The minibatch standard deviation
@@ -390,6 +391,14 @@ def test_recipe_resumes_bit_exactly_with_seeds_vmapped_in_bfloat16_and_psi_trunc
         state, jax.random.key(0), num=16)
     assert plain.shape == at_mean.shape == (2, 16, 28, 28, 1)
     assert float(np.std(at_mean, axis=1).max()) < 1e-3 < float(np.std(plain, axis=1).mean())
+    from experiments.studies import truncation_curve
+
+    assert truncation_curve.main(["--workdir", str(tmp_path / "straight"), "--psi", "0,1"]) == 0
+    out = tmp_path / "straight" / "truncation"
+    records = {p: json.loads((out / f"psi_{p}.json").read_text()) for p in ("0", "1")}
+    assert records["0"]["protocol"]["truncation_psi"] == 0.0 and records["1"]["protocol"]["truncation_psi"] == 1.0
+    assert records["0"]["summary"]["fid"]["mean"] != records["1"]["summary"]["fid"]["mean"]
+    assert "| none |" in (out / "table_psi.md").read_text() and (out / "curve_psi.png").stat().st_size > 0
 
 
 def test_the_accelerator_recipes_build_the_authors_configurations():

@@ -6,7 +6,8 @@ time budget. Five plans:
     lengths (`labels_study.FULL_STEPS`: Improved-GAN's 300 epochs with 5 labeled subsets,
     InfoGAN's 5,000 iterations, ...);
   images: the image zoo (`experiments.studies.image_zoo`) at Lucic et al.'s full length (15,600
-    discriminator steps of 64), 3 seeds, both networks, MNIST and Fashion-MNIST;
+    discriminator steps of 64), 3 seeds, both networks, MNIST and Fashion-MNIST; then StyleGAN2
+    on its own networks;
   data_efficient: the limited-data study (`experiments.studies.data_efficient`) at 20,000 steps of
     64, 3 seeds: 1% of each data set first (baseline, DiffAugment, ADA, LeCam, the combination, then
     CR and bCR + zCR), then 10%, then 100%;
@@ -106,6 +107,7 @@ PLANS = {
         ("zoo", "mnist:recipe", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
         ("zoo", "fashion_mnist:recipe", "dcgan,wgan_gp,lsgan,wgan,dragan,dcgan_minimax"),
         ("zoo", "mnist,fashion_mnist:lucic,recipe", "wgan_lp,wgan_div,sngan,ragan,ebgan"),
+        ("zoo", "mnist,fashion_mnist:recipe", "stylegan2"),
     ),
     "catalogue": (
         ("zoo", "mnist,fashion_mnist:lucic", "began,began_gamma07"),

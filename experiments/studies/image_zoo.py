@@ -65,13 +65,15 @@ ROWS = {
     "softmax_gan": ("Softmax GAN", None, _recipe("softmax_gan")),
     "began": ("BEGAN (gamma 0.5)", "BEGAN", _recipe("began")),
     "began_gamma07": ("BEGAN, gamma 0.7", None, _recipe("began", game__gamma=0.7)),
+    "stylegan2": ("StyleGAN2", None, _recipe("stylegan2")),
 }
 # "lucic_channel": Lucic et al.'s pair with G's 7x7x128 layer batch-normalized per channel, the
 # layout before compare_gan's per-unit one became the family's (kept to compare the two).
 NETWORKS = ("recipe", "lucic", "lucic_channel")
 LUCIC = ("lucic", "lucic_channel")
-# EBGAN's discriminator is an autoencoder (its game builds it): Lucic et al.'s pair does not apply.
-RECIPE_NETWORKS_ONLY = ("ebgan",)
+# EBGAN's discriminator is an autoencoder (its game builds it), StyleGAN2's game trains its own
+# networks: Lucic et al.'s pair does not apply.
+RECIPE_NETWORKS_ONLY = ("ebgan", "stylegan2")
 DATASETS = ("mnist", "fashion_mnist")
 # Lucic et al. 2018, best FID (Inception features) of 100 hyperparameter settings per loss, as
 # reprinted by Dai & Wipf 2019 (Table 1) and PA-GAN (2019): lower is better.
@@ -100,7 +102,7 @@ def row_config(row, networks, dataset, *, seeds, batch, data_dir, width=None):
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of {list(DATASETS)}")
     if networks in LUCIC and row in RECIPE_NETWORKS_ONLY:
-        raise ValueError(f"{row}'s discriminator is an autoencoder: Lucic et al.'s networks do not apply to it")
+        raise ValueError(f"{row} trains networks of its own game: Lucic et al.'s networks do not apply to it")
     config = ROWS[row][2]()
     if networks in LUCIC:
         presets.lucic_networks(config)
@@ -108,6 +110,8 @@ def row_config(row, networks, dataset, *, seeds, batch, data_dir, width=None):
             config.model.g_projection_norm = "channel"
     elif width is not None and config.model.name == "began":
         config.model.began_width = width
+    elif width is not None and config.model.name == "stylegan2":
+        config.model.channel_base, config.model.channel_max = 8 * width, width
     elif width is not None:
         config.model.g_width = config.model.d_width = width
     config.data.name = dataset
