@@ -30,6 +30,14 @@ from jaxgan.nets.registry import model_defaults
 R1_INTERVAL, PL_INTERVAL = 16, 4
 
 
+def lazy_optimizers(config, learning_rate, b1=0.0, b2=0.99):
+    """Both players' Adam at the authors' rate and betas, adjusted for their lazy regularization
+    (G every PL_INTERVAL steps, D every R1_INTERVAL: `lazy_adam`)."""
+    for side, interval in (("g", PL_INTERVAL), ("d", R1_INTERVAL)):
+        group = config.optimizer[side]
+        group.learning_rate, group.b1, group.b2 = lazy_adam(learning_rate, b1, b2, interval)
+
+
 def get_config():
     config = presets.image(loss="non_saturating", learning_rate=0.0025, b1=0.0, b2=0.99, batch_size=32)
     config.game.name = "stylegan2"
@@ -45,9 +53,7 @@ def get_config():
     config.game.r1_gamma = 0.01
     config.game.r1_interval = R1_INTERVAL
     config.game.pl_interval = PL_INTERVAL
-    for side, interval in (("g", PL_INTERVAL), ("d", R1_INTERVAL)):
-        group = config.optimizer[side]
-        group.learning_rate, group.b1, group.b2 = lazy_adam(0.0025, 0.0, 0.99, interval)
+    lazy_optimizers(config, 0.0025)
     config.ema_decay = 0.5 ** (32 / 10_000)  # a half-life of 10k images at batch 32
     config.ema_rampup = 0.05
     config.train.num_steps = 10_000

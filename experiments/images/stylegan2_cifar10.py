@@ -16,7 +16,6 @@ first 5% of training, 100M images (1,562,500 steps of 64).
 """
 
 from experiments.images import stylegan2
-from jaxgan.games.stylegan2 import lazy_adam
 
 
 def get_config():
@@ -33,9 +32,7 @@ def get_config():
     config.game.r1_gamma = 0.01
     config.game.pl_weight = 0.0
     config.game.style_mixing = 0.0
-    config.optimizer.g.learning_rate, config.optimizer.g.b1, config.optimizer.g.b2 = 0.0025, 0.0, 0.99
-    lr, b1, b2 = lazy_adam(0.0025, 0.0, 0.99, stylegan2.R1_INTERVAL)
-    config.optimizer.d.learning_rate, config.optimizer.d.b1, config.optimizer.d.b2 = lr, b1, b2
+    stylegan2.lazy_optimizers(config, 0.0025)  # the authors' G keeps its interval-4 adjustment with PL off
     config.ema_decay = 0.5 ** (64 / 500_000)
     config.ema_rampup = 0.05
     config.train.num_steps = 100_000_000 // 64

@@ -15,7 +15,6 @@ is the nearest here).
 """
 
 from experiments.images import stylegan2
-from jaxgan.games.stylegan2 import lazy_adam
 
 
 def get_config():
@@ -30,9 +29,7 @@ def get_config():
     config.model.channel_max = 512
     config.model.mbstd_group_size = 4
     config.game.r1_gamma = 10.0
-    for side, interval in (("g", stylegan2.PL_INTERVAL), ("d", stylegan2.R1_INTERVAL)):
-        group = config.optimizer[side]
-        group.learning_rate, group.b1, group.b2 = lazy_adam(0.002, 0.0, 0.99, interval)
+    stylegan2.lazy_optimizers(config, 0.002)
     config.ema_decay = 0.5 ** (32 / 10_000)
     config.ema_rampup = 0.0
     config.train.num_steps = 25_000_000 // 32
